@@ -1,0 +1,1914 @@
+#include "archive.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "archive_i.h"
+#include "db_i.h"
+#include "error.h"
+#include "log.h"
+#include "name.h"
+
+#define CATALOG_FILE "catalog.db"
+#define CONTENT_DIR "content"
+
+/*
+ * How long the kernel may cache names and attributes. The root, years and
+ * categories look the same to every caller and change only through
+ * dossierctl (which asks for invalidation). Everything below a category
+ * may be visible or writable to one caller and not another, so it is never
+ * cached by the kernel: the next caller's request always reaches us.
+ */
+#define TTL_FIXED 60.0
+#define TTL_CALLER 0.0
+
+static const char *const node_cols =
+	"id, parent, kind, scratch, category, mode, uid, gid, mtime_ns, "
+	"ctime_ns, deleted_ns IS NOT NULL";
+
+static const char *const default_categories[][2] = {
+	{ "basic", "基础资料" },	{ "contracts", "合同协议" },
+	{ "credit", "信用往来" },	{ "complaints", "投诉折价" },
+	{ "market", "行业动态" },	{ "sales", "销售记录" },
+	{ "service", "售后服务" },
+};
+
+/* Editor and OS scratch names (ecosystem.md §1.9), seeded as catalog data. */
+static const char *const default_patterns[][2] = {
+	{ ".*.sw[a-p]", "vim swap file" },
+	{ ".*.sw[x-z]", "vim swap probe" },
+	{ "4913", "vim permission probe" },
+	{ "*~", "vim/emacs backup" },
+	{ ".goutputstream-*", "GIO/gedit save temp" },
+	{ "lu*.tmp", "LibreOffice save temp" },
+	{ ".~lock.*#", "LibreOffice lock file" },
+	{ "~$*", "Microsoft Office owner file" },
+	{ "~WR[DLF][0-9A-F][0-9A-F][0-9A-F][0-9A-F].tmp", "Word save temp" },
+	{ ".*.[A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9][A-Za-z0-9]"
+	  "[A-Za-z0-9]", "rsync temp" },
+	{ "*.part", "KIO partial download" },
+	{ ".fuse_hidden*", "FUSE unlinked-open file" },
+	{ "._*", "macOS AppleDouble" },
+	{ ".DS_Store", "macOS Finder" },
+	{ ".TemporaryItems", "macOS" },
+	{ ".Trashes", "macOS" },
+	{ ".fseventsd", "macOS" },
+	{ ".Spotlight-V100", "macOS" },
+	{ ".apdisk", "macOS" },
+	{ "Thumbs.db", "Windows Explorer" },
+	{ "ehthumbs.db", "Windows Explorer" },
+	{ "desktop.ini", "Windows Explorer" },
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_LOOKUP] = "SELECT %s FROM node WHERE parent = ?1 AND name = ?2 "
+		      "AND deleted_ns IS NULL",
+	[ST_GET] = "SELECT %s FROM node WHERE id = ?1",
+	[ST_LIST] = "SELECT %s, name FROM node WHERE parent = ?1 "
+		    "AND deleted_ns IS NULL",
+	[ST_INSERT] = "INSERT INTO node(parent, name, kind, category, scratch,"
+		      " mode, uid, gid, mtime_ns, ctime_ns, created_ns) "
+		      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
+	[ST_TOUCH] = "UPDATE node SET mtime_ns = ?2, ctime_ns = ?2 "
+		     "WHERE id = ?1",
+	[ST_HASCHILD] = "SELECT 1 FROM node WHERE parent = ?1 "
+			"AND deleted_ns IS NULL LIMIT 1",
+	[ST_HASANYCHILD] = "SELECT 1 FROM node WHERE parent = ?1 LIMIT 1",
+	[ST_DELETE] = "DELETE FROM node WHERE id = ?1",
+	[ST_SOFTDEL] = "UPDATE node SET deleted_ns = ?2, deleted_by = ?3, "
+		       "deleted_path = ?4 WHERE id = ?1",
+	[ST_MOVE] = "UPDATE node SET parent = ?2, name = ?3, kind = ?4, "
+		    "scratch = ?5, ctime_ns = ?6 WHERE id = ?1",
+	[ST_SETOWNER] = "UPDATE node SET mode = ?2, uid = ?3, gid = ?4, "
+			"ctime_ns = ?5 WHERE id = ?1",
+	[ST_SETDIRTIME] = "UPDATE node SET mtime_ns = ?2, ctime_ns = ?3 "
+			  "WHERE id = ?1",
+	[ST_CATEGORIES] = "SELECT id, name, retention_years FROM category "
+			  "ORDER BY position",
+	[ST_ANCESTORS] = "WITH RECURSIVE up(id, parent, name, depth) AS ("
+			 " SELECT id, parent, name, 0 FROM node WHERE id = ?1"
+			 " UNION ALL SELECT n.id, n.parent, n.name, depth + 1"
+			 " FROM node n JOIN up ON n.id = up.parent"
+			 " WHERE up.parent IS NOT NULL)"
+			 " SELECT id, name FROM up ORDER BY depth DESC",
+};
+
+static int64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void ns_to_ts(struct timespec *ts, int64_t ns)
+{
+	ts->tv_sec = ns / 1000000000;
+	ts->tv_nsec = ns % 1000000000;
+}
+
+void content_relpath(char *out, size_t outsz, uint64_t id)
+{
+	snprintf(out, outsz, "%02x/%" PRIu64, (unsigned)(id & 0xff), id);
+}
+
+const char *dossier_archive_path(const struct dossier_archive *a)
+{
+	return a->path;
+}
+
+void dossier_archive_set_notify(struct dossier_archive *a,
+				const struct dossier_notify_ops *ops,
+				void *ctx)
+{
+	a->notify = ops;
+	a->notify_ctx = ctx;
+}
+
+/* ---- catalog rows ---- */
+
+static void row_to_node(sqlite3_stmt *st, struct node *n)
+{
+	n->id = (uint64_t)sqlite3_column_int64(st, 0);
+	n->parent = (uint64_t)sqlite3_column_int64(st, 1);
+	n->kind = sqlite3_column_int(st, 2);
+	n->scratch = sqlite3_column_int(st, 3);
+	n->category = sqlite3_column_int64(st, 4);
+	n->mode = (mode_t)sqlite3_column_int(st, 5);
+	n->uid = (uid_t)sqlite3_column_int64(st, 6);
+	n->gid = (gid_t)sqlite3_column_int64(st, 7);
+	n->mtime_ns = sqlite3_column_int64(st, 8);
+	n->ctime_ns = sqlite3_column_int64(st, 9);
+	n->deleted = sqlite3_column_int(st, 10);
+}
+
+/* Fetch one row from a prepared lookup; resets st. Lock held. */
+static int fetch_node(struct dossier_archive *a, sqlite3_stmt *st,
+		      struct node *out)
+{
+	int src = sqlite3_step(st);
+	int rc = 0;
+
+	if (src == SQLITE_ROW)
+		row_to_node(st, out);
+	else if (src == SQLITE_DONE)
+		rc = DOSSIER_ENOTFOUND;
+	else
+		rc = dossier_db_err(a->db, src, "read node");
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int get_node(struct dossier_archive *a, uint64_t id, struct node *out)
+{
+	sqlite3_stmt *st = a->st[ST_GET];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	return fetch_node(a, st, out);
+}
+
+static int find_child(struct dossier_archive *a, uint64_t parent,
+		      const char *nfc, struct node *out)
+{
+	sqlite3_stmt *st = a->st[ST_LOOKUP];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
+	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
+	return fetch_node(a, st, out);
+}
+
+static int has_child(struct dossier_archive *a, uint64_t id, int any)
+{
+	sqlite3_stmt *st = a->st[any ? ST_HASANYCHILD : ST_HASCHILD];
+	int src;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	src = sqlite3_step(st);
+	sqlite3_reset(st);
+	return src == SQLITE_ROW;
+}
+
+static int insert_node(struct dossier_archive *a, uint64_t parent,
+		       const char *name, int kind, int64_t category,
+		       int scratch, mode_t mode, uid_t uid, gid_t gid,
+		       int64_t t, uint64_t *id_out)
+{
+	sqlite3_stmt *st = a->st[ST_INSERT];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, kind);
+	if (category > 0)
+		sqlite3_bind_int64(st, 4, category);
+	else
+		sqlite3_bind_null(st, 4);
+	sqlite3_bind_int(st, 5, scratch);
+	sqlite3_bind_int(st, 6, (int)mode);
+	sqlite3_bind_int64(st, 7, uid);
+	sqlite3_bind_int64(st, 8, gid);
+	sqlite3_bind_int64(st, 9, t);
+	rc = dossier_db_step_done(a->db, st, "insert node");
+	sqlite3_clear_bindings(st);
+	if (rc == 0 && id_out)
+		*id_out = (uint64_t)sqlite3_last_insert_rowid(a->db);
+	return rc;
+}
+
+static int touch_node(struct dossier_archive *a, uint64_t id, int64_t t)
+{
+	sqlite3_stmt *st = a->st[ST_TOUCH];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 2, t);
+	return dossier_db_step_done(a->db, st, "touch folder");
+}
+
+static int delete_node(struct dossier_archive *a, uint64_t id)
+{
+	sqlite3_stmt *st = a->st[ST_DELETE];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	return dossier_db_step_done(a->db, st, "delete node");
+}
+
+/*
+ * The '/'-joined path of id below the root ("2024/contracts/ACME/x.pdf").
+ * Caller frees.
+ */
+static char *node_path(struct dossier_archive *a, uint64_t id)
+{
+	sqlite3_stmt *st = a->st[ST_ANCESTORS];
+	size_t len = 0, cap = 256;
+	char *buf = malloc(cap);
+	int src;
+
+	if (!buf)
+		return NULL;
+	buf[0] = '\0';
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		size_t n = strlen(name);
+
+		if (sqlite3_column_int64(st, 0) == DOSSIER_ROOT_ID)
+			continue;
+		if (len + n + 2 > cap) {
+			char *nb;
+
+			cap = (len + n + 2) * 2;
+			nb = realloc(buf, cap);
+			if (!nb)
+				break;
+			buf = nb;
+		}
+		if (len)
+			buf[len++] = '/';
+		memcpy(buf + len, name, n + 1);
+		len += n;
+	}
+	sqlite3_reset(st);
+	return buf;
+}
+
+/* 1 if anc is id or one of its ancestors. */
+static int is_ancestor(struct dossier_archive *a, uint64_t anc, uint64_t id)
+{
+	sqlite3_stmt *st = a->st[ST_ANCESTORS];
+	int src, found = 0;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW)
+		if ((uint64_t)sqlite3_column_int64(st, 0) == anc)
+			found = 1;
+	sqlite3_reset(st);
+	return found;
+}
+
+static int is_scratch_name(struct dossier_archive *a, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < a->npatterns; i++)
+		if (fnmatch(a->patterns[i], name, FNM_PERIOD) == 0)
+			return 1;
+	return 0;
+}
+
+/* ---- attributes ---- */
+
+static void fill_attr(struct dossier_archive *a, const struct node *n,
+		      struct dossier_attr *out)
+{
+	struct stat *st = &out->st;
+	(void)a;
+
+	memset(out, 0, sizeof(*out));
+	out->id = n->id;
+	out->kind = (enum dossier_kind)n->kind;
+	st->st_ino = n->id;
+	st->st_mode = n->mode;
+	st->st_uid = n->uid;
+	st->st_gid = n->gid;
+	st->st_nlink = 1;
+	/* nlink 1 on folders: "unknown", so find(1) never skips subfolders */
+	st->st_blksize = 4096;
+	ns_to_ts(&st->st_mtim, n->mtime_ns);
+	ns_to_ts(&st->st_ctim, n->ctime_ns);
+	st->st_atim = st->st_mtim;
+	if (n->kind <= DOSSIER_KIND_CATEGORY) {
+		out->entry_ttl = TTL_FIXED;
+		out->attr_ttl = TTL_FIXED;
+	} else {
+		out->entry_ttl = TTL_CALLER;
+		out->attr_ttl = TTL_CALLER;
+	}
+}
+
+/* Attributes of n; files take size and times from their content. */
+static int node_attr(struct dossier_archive *a, const struct node *n,
+		     struct dossier_attr *out)
+{
+	char rel[64];
+	struct stat cst;
+
+	fill_attr(a, n, out);
+	if (n->kind != DOSSIER_KIND_FILE)
+		return 0;
+	content_relpath(rel, sizeof(rel), n->id);
+	if (fstatat(a->contentfd, rel, &cst, AT_SYMLINK_NOFOLLOW) < 0) {
+		int saverr = errno;
+
+		dossier_error_set("content of record %" PRIu64 " missing: %s",
+				  n->id, strerror(saverr));
+		dossier_log(LOG_ERR, "content of record %" PRIu64 ": %s",
+			    n->id, strerror(saverr));
+		return DOSSIER_EIO;
+	}
+	out->st.st_size = cst.st_size;
+	out->st.st_blocks = cst.st_blocks;
+	out->st.st_blksize = cst.st_blksize;
+	out->st.st_atim = cst.st_atim;
+	out->st.st_mtim = cst.st_mtim;
+	out->st.st_ctim = cst.st_ctim;
+	return 0;
+}
+
+/* ---- decisions ---- */
+
+enum action {
+	ACT_LIST,
+	ACT_READ,
+	ACT_WRITE,
+	ACT_CREATE,
+	ACT_DELETE,
+};
+
+/*
+ * The one place an operation is decided for a caller.
+ * NEEDSWORK: the rule store (levels, scopes, grants, sites) replaces
+ * these POSIX mode checks; callers already route every decision here.
+ */
+static int decide(const struct dossier_caller *who, const struct node *n,
+		  const struct node *parent, enum action act)
+{
+	int want;
+	mode_t m = n->mode;
+
+	if (who->uid == 0)
+		return 0;
+	switch (act) {
+	case ACT_LIST:
+		return 0;
+	case ACT_READ:
+		want = 4;
+		break;
+	case ACT_WRITE:
+	case ACT_CREATE:
+		want = 2;
+		break;
+	case ACT_DELETE:
+		if (!parent)
+			return DOSSIER_EDENIED;
+		if ((parent->mode & S_ISVTX) && who->uid != n->uid &&
+		    who->uid != parent->uid)
+			return DOSSIER_EDENIED;
+		return decide(who, parent, NULL, ACT_WRITE);
+	default:
+		return DOSSIER_EDENIED;
+	}
+	if (who->uid == n->uid)
+		m >>= 6;
+	else if (who->gid == n->gid)
+		m >>= 3;
+	return (m & (mode_t)want) ? 0 : DOSSIER_EDENIED;
+}
+
+static int refuse(const struct dossier_caller *who, const char *op,
+		  uint64_t id, const char *name, int rc)
+{
+	dossier_log(LOG_NOTICE, "refused %s by uid %u on node %" PRIu64
+		    " '%s': %s", op, (unsigned)who->uid, id,
+		    name ? name : "", dossier_error_last()[0] ?
+		    dossier_error_last() : dossier_strerror(rc));
+	return rc;
+}
+
+/* ---- transactions ---- */
+
+static int begin(struct dossier_archive *a)
+{
+	return dossier_db_exec(a->db, "BEGIN IMMEDIATE");
+}
+
+static int end(struct dossier_archive *a, int rc)
+{
+	if (rc < 0) {
+		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+		return rc;
+	}
+	return dossier_db_exec(a->db, "COMMIT");
+}
+
+/* ---- open / create ---- */
+
+/* Prepare every statement, with "%s" in its text standing for node_cols. */
+static int prepare_all(struct dossier_archive *a)
+{
+	char sql[1024];
+	const char *mark;
+	int i, rc;
+
+	for (i = 0; i < ST__COUNT; i++) {
+		mark = strstr(stmt_sql[i], "%s");
+		if (mark)
+			snprintf(sql, sizeof(sql), "%.*s%s%s",
+				 (int)(mark - stmt_sql[i]), stmt_sql[i],
+				 node_cols, mark + 2);
+		else
+			snprintf(sql, sizeof(sql), "%s", stmt_sql[i]);
+		if ((rc = dossier_db_prepare(a->db, sql, &a->st[i])) < 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int load_patterns(struct dossier_archive *a)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = dossier_db_prepare(a->db, "SELECT pattern FROM "
+				     "scratch_pattern ORDER BY pattern",
+				     &st)) < 0)
+		return rc;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char **np = realloc(a->patterns,
+				    (a->npatterns + 1) * sizeof(*np));
+
+		if (!np)
+			break;
+		a->patterns = np;
+		a->patterns[a->npatterns++] =
+			strdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+static int check_catalog(struct dossier_archive *a)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = 0;
+	const char *res;
+
+	if ((rc = dossier_db_prepare(a->db, "PRAGMA quick_check(1)", &st)) < 0)
+		return rc;
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		rc = dossier_db_err(a->db, SQLITE_CORRUPT, "quick_check");
+	} else {
+		res = (const char *)sqlite3_column_text(st, 0);
+		if (!res || strcmp(res, "ok")) {
+			dossier_error_set("catalog is damaged (%s): restore "
+					  "catalog.db from a backup or run "
+					  "'dossierctl verify'",
+					  res ? res : "?");
+			rc = DOSSIER_ECORRUPT;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc == 0) {
+		struct node root;
+
+		sqlite3_bind_int64(a->st[ST_GET], 1, DOSSIER_ROOT_ID);
+		if (fetch_node(a, a->st[ST_GET], &root) < 0 ||
+		    root.kind != DOSSIER_KIND_ROOT) {
+			dossier_error_set("catalog has no root folder: it is "
+					  "not a dossierfs archive or is "
+					  "damaged");
+			rc = DOSSIER_ECORRUPT;
+		}
+	}
+	return rc;
+}
+
+int dossier_archive_open(struct dossier_archive **out, const char *path,
+			 unsigned flags)
+{
+	struct dossier_archive *a = NULL;
+	char buf[4096];
+	int rc = DOSSIER_ERROR;
+
+	*out = NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return DOSSIER_ERROR;
+	a->rootfd = a->contentfd = -1;
+	a->flags = flags;
+	pthread_mutex_init(&a->lock, NULL);
+	a->path = realpath(path, NULL);
+	if (!a->path) {
+		dossier_error_set("cannot open archive '%s': %s", path,
+				  strerror(errno));
+		rc = DOSSIER_ENOTFOUND;
+		goto fail;
+	}
+	a->rootfd = open(a->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (a->rootfd >= 0)
+		a->contentfd = openat(a->rootfd, CONTENT_DIR,
+				      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (a->contentfd < 0) {
+		dossier_error_set("'%s' is not a dossierfs archive (no %s/ "
+				  "folder): create one with 'dossierctl init'",
+				  a->path, CONTENT_DIR);
+		rc = DOSSIER_ENOTFOUND;
+		goto fail;
+	}
+	snprintf(buf, sizeof(buf), "%s/%s", a->path, CATALOG_FILE);
+	if (access(buf, F_OK) < 0) {
+		dossier_error_set("catalog '%s' is missing: restore it from a "
+				  "backup (the content store is intact)", buf);
+		rc = DOSSIER_ECORRUPT;
+		goto fail;
+	}
+	if ((rc = dossier_db_open(&a->db, buf, 0)) < 0)
+		goto fail;
+	if ((rc = prepare_all(a)) < 0 || (rc = check_catalog(a)) < 0 ||
+	    (rc = load_patterns(a)) < 0)
+		goto fail;
+	*out = a;
+	return 0;
+fail:
+	dossier_archive_close(a);
+	return rc;
+}
+
+void dossier_archive_close(struct dossier_archive *a)
+{
+	size_t i;
+
+	if (!a)
+		return;
+	for (i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(a->st[i]);
+	dossier_db_close(a->db);
+	for (i = 0; i < a->npatterns; i++)
+		free(a->patterns[i]);
+	free(a->patterns);
+	if (a->contentfd >= 0)
+		close(a->contentfd);
+	if (a->rootfd >= 0)
+		close(a->rootfd);
+	pthread_mutex_destroy(&a->lock);
+	free(a->path);
+	free(a);
+}
+
+static int seed_catalog(sqlite3 *db, enum dossier_lang lang)
+{
+	sqlite3_stmt *st = NULL;
+	size_t i;
+	int rc;
+	int64_t t = now_ns();
+	char sql[512];
+
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO node(id, parent, name, kind, mode, uid, gid, "
+		 "mtime_ns, ctime_ns, created_ns) VALUES(%d, NULL, '', 0, %d, "
+		 "0, 0, %" PRId64 ", %" PRId64 ", %" PRId64 ");"
+		 "INSERT INTO meta VALUES('lang', '%s');",
+		 DOSSIER_ROOT_ID, S_IFDIR | 0755, t, t, t,
+		 lang == DOSSIER_LANG_ZH ? "zh" : "en");
+	if ((rc = dossier_db_exec(db, sql)) < 0)
+		return rc;
+	if ((rc = dossier_db_prepare(db, "INSERT INTO category(name, position)"
+				     " VALUES(?, ?)", &st)) < 0)
+		return rc;
+	for (i = 0; i < sizeof(default_categories) /
+			sizeof(default_categories[0]) && rc == 0; i++) {
+		sqlite3_bind_text(st, 1, default_categories[i][lang], -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, (int)i);
+		rc = dossier_db_step_done(db, st, "seed categories");
+	}
+	sqlite3_finalize(st);
+	if (rc < 0 || (rc = dossier_db_prepare(db, "INSERT INTO "
+					       "scratch_pattern VALUES(?, ?)",
+					       &st)) < 0)
+		return rc;
+	for (i = 0; i < sizeof(default_patterns) /
+			sizeof(default_patterns[0]) && rc == 0; i++) {
+		sqlite3_bind_text(st, 1, default_patterns[i][0], -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, default_patterns[i][1], -1,
+				  SQLITE_STATIC);
+		rc = dossier_db_step_done(db, st, "seed scratch patterns");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int dossier_archive_create(const char *path, enum dossier_lang lang)
+{
+	char buf[4096];
+	sqlite3 *db = NULL;
+	DIR *d;
+	struct dirent *de;
+	int i, rc;
+
+	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
+		dossier_error_set("cannot create '%s': %s", path,
+				  strerror(errno));
+		return dossier_err_from_errno(errno);
+	}
+	d = opendir(path);
+	if (!d) {
+		dossier_error_set("cannot open '%s': %s", path,
+				  strerror(errno));
+		return dossier_err_from_errno(errno);
+	}
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			break;
+	closedir(d);
+	if (de) {
+		dossier_error_set("'%s' is not empty: an archive is created "
+				  "in a new or empty folder", path);
+		return DOSSIER_EEXISTS;
+	}
+	/* The store is root's: users reach it only through the mount. */
+	if (chmod(path, 0700) < 0) {
+		dossier_error_set("cannot chmod '%s': %s", path,
+				  strerror(errno));
+		return DOSSIER_ERROR;
+	}
+	snprintf(buf, sizeof(buf), "%s/%s", path, CONTENT_DIR);
+	if (mkdir(buf, 0700) < 0) {
+		dossier_error_set("cannot create '%s': %s", buf,
+				  strerror(errno));
+		return dossier_err_from_errno(errno);
+	}
+	for (i = 0; i < 256; i++) {
+		snprintf(buf, sizeof(buf), "%s/%s/%02x", path, CONTENT_DIR, i);
+		if (mkdir(buf, 0700) < 0) {
+			dossier_error_set("cannot create '%s': %s", buf,
+					  strerror(errno));
+			return dossier_err_from_errno(errno);
+		}
+	}
+	snprintf(buf, sizeof(buf), "%s/%s", path, CATALOG_FILE);
+	if ((rc = dossier_db_open(&db, buf, 1)) < 0)
+		return rc;
+	rc = dossier_db_exec(db, "BEGIN IMMEDIATE");
+	if (rc == 0)
+		rc = seed_catalog(db, lang);
+	if (rc == 0)
+		rc = dossier_db_exec(db, "COMMIT");
+	dossier_db_close(db);
+	if (rc == 0)
+		chmod(buf, 0600);
+	return rc;
+}
+
+/* ---- lookups ---- */
+
+int dossier_archive_lookup(struct dossier_archive *a,
+			   const struct dossier_caller *who, uint64_t parent,
+			   const char *name, struct dossier_attr *out)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	struct node n;
+	int rc;
+
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0) {
+		/* an unusable name cannot exist: plain ENOENT-like answer */
+		dossier_error_clear();
+		return rc == DOSSIER_ENAMETOOLONG ? rc : DOSSIER_ENOTFOUND;
+	}
+	pthread_mutex_lock(&a->lock);
+	rc = find_child(a, parent, nfc, &n);
+	if (rc == 0 && decide(who, &n, NULL, ACT_LIST) < 0)
+		rc = DOSSIER_EHIDDEN;
+	if (rc == 0)
+		rc = node_attr(a, &n, out);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+int dossier_archive_getattr(struct dossier_archive *a,
+			    const struct dossier_caller *who, uint64_t id,
+			    struct dossier_attr *out)
+{
+	struct node n;
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	rc = get_node(a, id, &n);
+	if (rc == 0 && decide(who, &n, NULL, ACT_LIST) < 0)
+		rc = DOSSIER_EHIDDEN;
+	if (rc == 0)
+		rc = node_attr(a, &n, out);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+/* ---- structure ---- */
+
+/* The kind a new folder gets under a parent of kind pk, or -1. */
+static int child_dir_kind(int pk)
+{
+	switch (pk) {
+	case DOSSIER_KIND_ROOT: return DOSSIER_KIND_YEAR;
+	case DOSSIER_KIND_YEAR: return DOSSIER_KIND_CATEGORY;
+	case DOSSIER_KIND_CATEGORY: return DOSSIER_KIND_CLIENT;
+	default: return DOSSIER_KIND_FOLDER;
+	}
+}
+
+static int may_hold_files(int pk)
+{
+	return pk == DOSSIER_KIND_CLIENT || pk == DOSSIER_KIND_FOLDER;
+}
+
+static int insert_categories(struct dossier_archive *a, uint64_t year,
+			     int64_t t)
+{
+	sqlite3_stmt *st = a->st[ST_CATEGORIES];
+	int src, rc = 0;
+	struct {
+		int64_t id;
+		char name[DOSSIER_NAME_MAX + 1];
+	} cats[64];
+	int ncat = 0, i;
+
+	while ((src = sqlite3_step(st)) == SQLITE_ROW && ncat < 64) {
+		cats[ncat].id = sqlite3_column_int64(st, 0);
+		snprintf(cats[ncat].name, sizeof(cats[ncat].name), "%s",
+			 (const char *)sqlite3_column_text(st, 1));
+		ncat++;
+	}
+	sqlite3_reset(st);
+	for (i = 0; i < ncat && rc == 0; i++)
+		rc = insert_node(a, year, cats[i].name, DOSSIER_KIND_CATEGORY,
+				 cats[i].id, 0, S_IFDIR | 01777, 0, 0, t, NULL);
+	return rc;
+}
+
+int dossier_archive_mkdir(struct dossier_archive *a,
+			  const struct dossier_caller *who, uint64_t parent,
+			  const char *name, mode_t mode,
+			  struct dossier_attr *out)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	struct node p, n;
+	uint64_t id;
+	int rc, kind;
+	int64_t t = now_ns();
+
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return refuse(who, "mkdir", parent, name, rc);
+	pthread_mutex_lock(&a->lock);
+	if ((rc = get_node(a, parent, &p)) < 0 || p.deleted)
+		goto unlock;
+	if (p.kind == DOSSIER_KIND_FILE) {
+		rc = DOSSIER_ENOTDIR;
+		goto unlock;
+	}
+	kind = child_dir_kind(p.kind);
+	if (kind == DOSSIER_KIND_YEAR && !dossier_name_is_year(nfc)) {
+		dossier_error_set("a year folder is named with four digits");
+		rc = DOSSIER_EINVAL;
+		goto unlock;
+	}
+	if (kind == DOSSIER_KIND_CATEGORY) {
+		dossier_error_set("categories are fixed: add one with "
+				  "'dossierctl category add'");
+		rc = find_child(a, parent, nfc, &n) == 0 ? DOSSIER_EEXISTS :
+							   DOSSIER_ESTRUCTURE;
+		goto unlock;
+	}
+	if ((rc = decide(who, &p, NULL, ACT_CREATE)) < 0)
+		goto unlock;
+	if (find_child(a, parent, nfc, &n) == 0) {
+		rc = DOSSIER_EEXISTS;
+		goto unlock;
+	}
+	if ((rc = begin(a)) < 0)
+		goto unlock;
+	rc = insert_node(a, parent, nfc, kind, 0, is_scratch_name(a, nfc),
+			 S_IFDIR | (mode & 07777), who->uid, who->gid, t, &id);
+	if (rc == 0 && kind == DOSSIER_KIND_YEAR)
+		rc = insert_categories(a, id, t);
+	if (rc == 0)
+		rc = touch_node(a, parent, t);
+	if ((rc = end(a, rc)) == 0 && (rc = get_node(a, id, &n)) == 0)
+		rc = node_attr(a, &n, out);
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	return rc < 0 ? refuse(who, "mkdir", parent, nfc, rc) : 0;
+}
+
+/* Hard-remove file n: its row and content (scratch files). Lock held. */
+static int destroy_file(struct dossier_archive *a, const struct node *n)
+{
+	char rel[64];
+	int rc = delete_node(a, n->id);
+
+	if (rc == 0) {
+		content_relpath(rel, sizeof(rel), n->id);
+		if (unlinkat(a->contentfd, rel, 0) < 0 && errno != ENOENT)
+			dossier_log(LOG_WARNING, "cannot remove content of "
+				    "%" PRIu64 ": %s", n->id, strerror(errno));
+	}
+	return rc;
+}
+
+/*
+ * Soft-delete n: it leaves its folder; its id, content and (later) history
+ * are kept in the trash state until purged. Lock held, in transaction.
+ */
+static int trash_node(struct dossier_archive *a, const struct node *n,
+		      const struct dossier_caller *who, int64_t t)
+{
+	sqlite3_stmt *st = a->st[ST_SOFTDEL];
+	char *path = node_path(a, n->id);
+	int rc;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)n->id);
+	sqlite3_bind_int64(st, 2, t);
+	sqlite3_bind_int64(st, 3, who->uid);
+	sqlite3_bind_text(st, 4, path ? path : "", -1, SQLITE_TRANSIENT);
+	rc = dossier_db_step_done(a->db, st, "move to trash");
+	free(path);
+	return rc;
+}
+
+/* Remove folder n (no live children): soft if trashed entries remain. */
+static int remove_dir(struct dossier_archive *a, const struct node *n,
+		      const struct dossier_caller *who, int64_t t)
+{
+	if (!has_child(a, n->id, 1))
+		return delete_node(a, n->id);
+	return trash_node(a, n, who, t);
+}
+
+int dossier_archive_rmdir(struct dossier_archive *a,
+			  const struct dossier_caller *who, uint64_t parent,
+			  const char *name)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	struct node p, n;
+	int rc;
+	int64_t t = now_ns();
+
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return refuse(who, "rmdir", parent, name, rc);
+	pthread_mutex_lock(&a->lock);
+	if ((rc = get_node(a, parent, &p)) < 0 ||
+	    (rc = find_child(a, parent, nfc, &n)) < 0)
+		goto unlock;
+	if (decide(who, &n, NULL, ACT_LIST) < 0) {
+		rc = DOSSIER_EHIDDEN;
+		goto unlock;
+	}
+	if (n.kind == DOSSIER_KIND_FILE) {
+		rc = DOSSIER_ENOTDIR;
+		goto unlock;
+	}
+	if (n.kind == DOSSIER_KIND_CATEGORY) {
+		dossier_error_set("categories are fixed: remove the year or "
+				  "use 'dossierctl category'");
+		rc = DOSSIER_ESTRUCTURE;
+		goto unlock;
+	}
+	if ((rc = decide(who, &n, &p, ACT_DELETE)) < 0)
+		goto unlock;
+	if ((rc = begin(a)) < 0)
+		goto unlock;
+	if (n.kind == DOSSIER_KIND_YEAR) {
+		/* a year goes with its categories, if they hold nothing */
+		sqlite3_stmt *st = a->st[ST_LIST];
+		uint64_t cats[64];
+		int ncat = 0, i;
+
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)n.id);
+		while (sqlite3_step(st) == SQLITE_ROW && ncat < 64)
+			cats[ncat++] = (uint64_t)sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		for (i = 0; i < ncat && rc == 0; i++)
+			if (has_child(a, cats[i], 0))
+				rc = DOSSIER_ENOTEMPTY;
+		for (i = 0; i < ncat && rc == 0; i++) {
+			struct node c;
+
+			if ((rc = get_node(a, cats[i], &c)) == 0)
+				rc = remove_dir(a, &c, who, t);
+		}
+	} else if (has_child(a, n.id, 0)) {
+		rc = DOSSIER_ENOTEMPTY;
+	}
+	if (rc == 0)
+		rc = remove_dir(a, &n, who, t);
+	if (rc == 0)
+		rc = touch_node(a, parent, t);
+	rc = end(a, rc);
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	if (rc == DOSSIER_ENOTEMPTY)
+		dossier_error_set("folder is not empty");
+	return rc < 0 ? refuse(who, "rmdir", parent, nfc, rc) : 0;
+}
+
+int dossier_archive_unlink(struct dossier_archive *a,
+			   const struct dossier_caller *who, uint64_t parent,
+			   const char *name)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	struct node p, n;
+	int rc;
+	int64_t t = now_ns();
+
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return refuse(who, "unlink", parent, name, rc);
+	pthread_mutex_lock(&a->lock);
+	if ((rc = get_node(a, parent, &p)) < 0 ||
+	    (rc = find_child(a, parent, nfc, &n)) < 0)
+		goto unlock;
+	if (decide(who, &n, NULL, ACT_LIST) < 0) {
+		rc = DOSSIER_EHIDDEN;
+		goto unlock;
+	}
+	if (n.kind != DOSSIER_KIND_FILE) {
+		rc = DOSSIER_EISDIR;
+		goto unlock;
+	}
+	if ((rc = decide(who, &n, &p, ACT_DELETE)) < 0)
+		goto unlock;
+	if ((rc = begin(a)) < 0)
+		goto unlock;
+	/*
+	 * Records go to the trash state (soft delete: id, content kept);
+	 * scratch files are removed outright.
+	 */
+	if (n.scratch)
+		rc = destroy_file(a, &n);
+	else
+		rc = trash_node(a, &n, who, t);
+	if (rc == 0)
+		rc = touch_node(a, parent, t);
+	rc = end(a, rc);
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	return rc < 0 ? refuse(who, "unlink", parent, nfc, rc) : 0;
+}
+
+static int move_node(struct dossier_archive *a, uint64_t id,
+		     uint64_t newparent, const char *newname, int kind,
+		     int scratch, int64_t t)
+{
+	sqlite3_stmt *st = a->st[ST_MOVE];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)newparent);
+	sqlite3_bind_text(st, 3, newname, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, kind);
+	sqlite3_bind_int(st, 5, scratch);
+	sqlite3_bind_int64(st, 6, t);
+	return dossier_db_step_done(a->db, st, "move node");
+}
+
+/*
+ * Rename src onto an existing file dst: the archive keeps dst's identity
+ * (id, level, history) and gives it src's content. This is how
+ * write-temp-then-rename saves stay one record. Lock held, in transaction.
+ */
+static int replace_content(struct dossier_archive *a, const struct node *src,
+			   const struct node *dst)
+{
+	char from[64], to[64];
+	int rc;
+
+	content_relpath(from, sizeof(from), src->id);
+	content_relpath(to, sizeof(to), dst->id);
+	if ((rc = delete_node(a, src->id)) < 0)
+		return rc;
+	if (renameat(a->contentfd, from, a->contentfd, to) < 0) {
+		dossier_error_set("cannot move content: %s", strerror(errno));
+		return dossier_err_from_errno(errno);
+	}
+	return 0;
+}
+
+int dossier_archive_rename(struct dossier_archive *a,
+			   const struct dossier_caller *who, uint64_t parent,
+			   const char *name, uint64_t newparent,
+			   const char *newname, unsigned flags)
+{
+	char nfc[DOSSIER_NAME_MAX + 1], nnfc[DOSSIER_NAME_MAX + 1];
+	struct node p, np, n, dst;
+	int rc, have_dst, kind;
+	int64_t t = now_ns();
+
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return refuse(who, "rename", parent, name, rc);
+	if ((rc = dossier_name_normalize(nnfc, sizeof(nnfc), newname)) < 0)
+		return refuse(who, "rename", newparent, newname, rc);
+	pthread_mutex_lock(&a->lock);
+	if ((rc = get_node(a, parent, &p)) < 0 ||
+	    (rc = get_node(a, newparent, &np)) < 0 ||
+	    (rc = find_child(a, parent, nfc, &n)) < 0)
+		goto unlock;
+	if (decide(who, &n, NULL, ACT_LIST) < 0) {
+		rc = DOSSIER_EHIDDEN;
+		goto unlock;
+	}
+	if (np.deleted) {
+		rc = DOSSIER_ENOTFOUND;
+		goto unlock;
+	}
+	if (np.kind == DOSSIER_KIND_FILE) {
+		rc = DOSSIER_ENOTDIR;
+		goto unlock;
+	}
+	if (n.kind <= DOSSIER_KIND_CATEGORY) {
+		dossier_error_set("years and categories cannot be renamed or "
+				  "moved");
+		rc = DOSSIER_ESTRUCTURE;
+		goto unlock;
+	}
+	if (n.kind == DOSSIER_KIND_FILE) {
+		kind = DOSSIER_KIND_FILE;
+		if (!may_hold_files(np.kind)) {
+			dossier_error_set("files live inside a client folder");
+			rc = DOSSIER_ESTRUCTURE;
+			goto unlock;
+		}
+	} else {
+		kind = child_dir_kind(np.kind);
+		if (kind != DOSSIER_KIND_CLIENT && kind != DOSSIER_KIND_FOLDER) {
+			dossier_error_set("only years may sit at the top and "
+					  "only categories in a year");
+			rc = DOSSIER_ESTRUCTURE;
+			goto unlock;
+		}
+		if (is_ancestor(a, n.id, newparent)) {
+			dossier_error_set("cannot move a folder into itself");
+			rc = DOSSIER_EINVAL;
+			goto unlock;
+		}
+	}
+	if ((rc = decide(who, &n, &p, ACT_DELETE)) < 0 ||
+	    (rc = decide(who, &np, NULL, ACT_CREATE)) < 0)
+		goto unlock;
+	have_dst = find_child(a, newparent, nnfc, &dst) == 0;
+	if (have_dst && dst.id == n.id) {
+		rc = 0;		/* same entry (or another spelling of it) */
+		if (strcmp(nfc, nnfc) == 0 || parent != newparent)
+			goto unlock;
+		have_dst = 0;
+	}
+	if (have_dst) {
+		if (flags & DOSSIER_RENAME_NOREPLACE) {
+			rc = DOSSIER_EEXISTS;
+			goto unlock;
+		}
+		if (decide(who, &dst, NULL, ACT_LIST) < 0) {
+			/* a name the caller cannot see: cannot be replaced */
+			dossier_error_set("name is taken");
+			rc = DOSSIER_EDENIED;
+			goto unlock;
+		}
+		if (dst.kind == DOSSIER_KIND_FILE && n.kind != DOSSIER_KIND_FILE) {
+			rc = DOSSIER_ENOTDIR;
+			goto unlock;
+		}
+		if (dst.kind != DOSSIER_KIND_FILE && n.kind == DOSSIER_KIND_FILE) {
+			rc = DOSSIER_EISDIR;
+			goto unlock;
+		}
+		if (dst.kind != DOSSIER_KIND_FILE && has_child(a, dst.id, 0)) {
+			rc = DOSSIER_ENOTEMPTY;
+			goto unlock;
+		}
+		if ((rc = decide(who, &dst, &np, ACT_DELETE)) < 0)
+			goto unlock;
+	}
+	if ((rc = begin(a)) < 0)
+		goto unlock;
+	if (have_dst && dst.kind == DOSSIER_KIND_FILE) {
+		rc = replace_content(a, &n, &dst);
+	} else {
+		if (have_dst)
+			rc = remove_dir(a, &dst, who, t);
+		if (rc == 0)
+			rc = move_node(a, n.id, newparent, nnfc, kind,
+				       is_scratch_name(a, nnfc), t);
+	}
+	if (rc == 0)
+		rc = touch_node(a, parent, t);
+	if (rc == 0 && newparent != parent)
+		rc = touch_node(a, newparent, t);
+	rc = end(a, rc);
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	return rc < 0 ? refuse(who, "rename", parent, nfc, rc) : 0;
+}
+
+int dossier_archive_access(struct dossier_archive *a,
+			   const struct dossier_caller *who, uint64_t id,
+			   int mask)
+{
+	struct node n;
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	rc = get_node(a, id, &n);
+	if (rc == 0 && decide(who, &n, NULL, ACT_LIST) < 0)
+		rc = DOSSIER_EHIDDEN;
+	if (rc == 0 && (mask & R_OK))
+		rc = decide(who, &n, NULL, ACT_READ);
+	if (rc == 0 && (mask & W_OK))
+		rc = decide(who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
+					   ACT_WRITE : ACT_CREATE);
+	if (rc == 0 && (mask & X_OK) && n.kind == DOSSIER_KIND_FILE &&
+	    !(n.mode & 0111))
+		rc = DOSSIER_EDENIED;
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+int dossier_archive_statfs(struct dossier_archive *a, struct statvfs *out)
+{
+	if (fstatvfs(a->contentfd, out) < 0) {
+		dossier_error_set("statfs: %s", strerror(errno));
+		return dossier_err_from_errno(errno);
+	}
+	out->f_namemax = DOSSIER_NAME_MAX;
+	return 0;
+}
+
+static int truncate_content(struct dossier_archive *a, int fd,
+			    const char *rel, off_t size)
+{
+	int rc, saverr;
+
+	if (fd >= 0)
+		return ftruncate(fd, size);
+	fd = openat(a->contentfd, rel, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = ftruncate(fd, size);
+	saverr = errno;
+	close(fd);
+	errno = saverr;
+	return rc;
+}
+
+int dossier_archive_setattr(struct dossier_archive *a,
+			    const struct dossier_caller *who, uint64_t id,
+			    struct dossier_file *f, const struct stat *st,
+			    unsigned set, struct dossier_attr *out)
+{
+	struct node n;
+	char rel[64];
+	int rc, fd = -1;
+	int64_t t = now_ns();
+
+	pthread_mutex_lock(&a->lock);
+	if ((rc = get_node(a, id, &n)) < 0)
+		goto unlock;
+	if (decide(who, &n, NULL, ACT_LIST) < 0) {
+		rc = DOSSIER_EHIDDEN;
+		goto unlock;
+	}
+	if (set & (DOSSIER_SET_MODE | DOSSIER_SET_UID | DOSSIER_SET_GID)) {
+		mode_t mode = n.mode;
+		uid_t uid = n.uid;
+		gid_t gid = n.gid;
+
+		if (set & DOSSIER_SET_MODE)
+			mode = (n.mode & S_IFMT) | (st->st_mode & 07777);
+		if (set & DOSSIER_SET_UID)
+			uid = st->st_uid;
+		if (set & DOSSIER_SET_GID)
+			gid = st->st_gid;
+		/*
+		 * Only root gives a node away; anyone may "change" to what
+		 * is already there (vim and LibreOffice chown to themselves).
+		 */
+		if (who->uid != 0 && ((uid != n.uid) ||
+				      (who->uid != n.uid && mode != n.mode) ||
+				      (gid != n.gid && gid != who->gid))) {
+			dossier_error_set("only the owner changes modes, only "
+					  "root changes owners");
+			rc = DOSSIER_ESTRUCTURE;
+			goto unlock;
+		}
+		if (n.kind <= DOSSIER_KIND_CATEGORY && who->uid != 0) {
+			rc = DOSSIER_ESTRUCTURE;
+			goto unlock;
+		}
+		sqlite3_bind_int64(a->st[ST_SETOWNER], 1, (sqlite3_int64)id);
+		sqlite3_bind_int(a->st[ST_SETOWNER], 2, (int)mode);
+		sqlite3_bind_int64(a->st[ST_SETOWNER], 3, uid);
+		sqlite3_bind_int64(a->st[ST_SETOWNER], 4, gid);
+		sqlite3_bind_int64(a->st[ST_SETOWNER], 5, t);
+		if ((rc = dossier_db_step_done(a->db, a->st[ST_SETOWNER],
+					       "set owner")) < 0)
+			goto unlock;
+		n.mode = mode;
+		n.uid = uid;
+		n.gid = gid;
+	}
+	if (set & (DOSSIER_SET_SIZE | DOSSIER_SET_ATIME | DOSSIER_SET_MTIME |
+		   DOSSIER_SET_ATIME_NOW | DOSSIER_SET_MTIME_NOW)) {
+		struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+
+		if ((set & DOSSIER_SET_SIZE) && n.kind != DOSSIER_KIND_FILE) {
+			rc = DOSSIER_EISDIR;
+			goto unlock;
+		}
+		if ((set & DOSSIER_SET_SIZE) && !f &&
+		    (rc = decide(who, &n, NULL, ACT_WRITE)) < 0)
+			goto unlock;
+		if (set & DOSSIER_SET_ATIME)
+			ts[0] = st->st_atim;
+		if (set & DOSSIER_SET_ATIME_NOW)
+			ts[0].tv_nsec = UTIME_NOW;
+		if (set & DOSSIER_SET_MTIME)
+			ts[1] = st->st_mtim;
+		if (set & DOSSIER_SET_MTIME_NOW)
+			ts[1].tv_nsec = UTIME_NOW;
+		if (who->uid != 0 && who->uid != n.uid &&
+		    (set & (DOSSIER_SET_ATIME | DOSSIER_SET_MTIME)) &&
+		    (rc = DOSSIER_ESTRUCTURE) < 0) {
+			dossier_error_set("only the owner sets times");
+			goto unlock;
+		}
+		if (n.kind != DOSSIER_KIND_FILE) {
+			int64_t m = n.mtime_ns;
+
+			if (set & DOSSIER_SET_MTIME)
+				m = (int64_t)ts[1].tv_sec * 1000000000 +
+				    ts[1].tv_nsec;
+			else if (set & DOSSIER_SET_MTIME_NOW)
+				m = t;
+			sqlite3_bind_int64(a->st[ST_SETDIRTIME], 1,
+					   (sqlite3_int64)id);
+			sqlite3_bind_int64(a->st[ST_SETDIRTIME], 2, m);
+			sqlite3_bind_int64(a->st[ST_SETDIRTIME], 3, t);
+			if ((rc = dossier_db_step_done(a->db,
+						       a->st[ST_SETDIRTIME],
+						       "set times")) < 0)
+				goto unlock;
+			n.mtime_ns = m;
+		} else {
+			fd = f ? f->fd : -1;
+			content_relpath(rel, sizeof(rel), id);
+			if ((set & DOSSIER_SET_SIZE) &&
+			    truncate_content(a, fd, rel, st->st_size) < 0) {
+				rc = dossier_err_from_errno(errno);
+				dossier_error_set("truncate: %s",
+						  strerror(errno));
+				goto unlock;
+			}
+			if (set & DOSSIER_SET_SIZE)
+				dossier_file_mark_written(f);
+			if ((ts[0].tv_nsec != UTIME_OMIT ||
+			     ts[1].tv_nsec != UTIME_OMIT) &&
+			    utimensat(a->contentfd, rel, ts, 0) < 0) {
+				rc = dossier_err_from_errno(errno);
+				dossier_error_set("utimens: %s",
+						  strerror(errno));
+				goto unlock;
+			}
+		}
+	}
+	rc = node_attr(a, &n, out);
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	return rc < 0 ? refuse(who, "setattr", id, NULL, rc) : 0;
+}
+
+/* ---- files ---- */
+
+/*
+ * The open(2) flags used on the content file. Write-only opens become
+ * read-write and O_APPEND is dropped: with the kernel's writeback cache
+ * the kernel itself reads partial pages and places appends at explicit
+ * offsets (as passthrough_ll does). The caller's own flags were decided
+ * on before this.
+ */
+static int content_flags(int open_flags)
+{
+	int acc = open_flags & O_ACCMODE;
+
+	if (acc == O_WRONLY)
+		acc = O_RDWR;
+	return acc | (open_flags & (O_TRUNC | O_DIRECT | O_SYNC | O_DSYNC |
+				    O_NOATIME)) | O_CLOEXEC;
+}
+
+/*
+ * Whether the kernel may keep pages of id cached from an earlier open:
+ * only if the content file is the same inode as then (content replaced by
+ * a rename-onto or a restore is a new inode). Lock held.
+ */
+static int remember_content(struct dossier_archive *a, uint64_t id, int fd)
+{
+	struct stat st;
+	size_t slot = id % CACHE_SLOTS;
+	int same;
+
+	if (fstat(fd, &st) < 0)
+		return 0;
+	same = a->seen_ino[slot].id == id &&
+	       a->seen_ino[slot].ino == (uint64_t)st.st_ino;
+	a->seen_ino[slot].id = id;
+	a->seen_ino[slot].ino = (uint64_t)st.st_ino;
+	return same;
+}
+
+static struct dossier_file *file_new(uint64_t id, int fd, int flags,
+				     const struct dossier_caller *who)
+{
+	struct dossier_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->id = id;
+	f->fd = fd;
+	f->flags = flags;
+	f->who = *who;
+	return f;
+}
+
+int dossier_archive_create_file(struct dossier_archive *a,
+				const struct dossier_caller *who,
+				uint64_t parent, const char *name, mode_t mode,
+				int open_flags, struct dossier_attr *attr,
+				struct dossier_file **out)
+{
+	char nfc[DOSSIER_NAME_MAX + 1], rel[64];
+	struct node p, n;
+	uint64_t id = 0;
+	int rc, fd = -1;
+	int64_t t = now_ns();
+
+	*out = NULL;
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return refuse(who, "create", parent, name, rc);
+	pthread_mutex_lock(&a->lock);
+	if ((rc = get_node(a, parent, &p)) < 0 || p.deleted)
+		goto unlock;
+	if (p.kind == DOSSIER_KIND_FILE) {
+		rc = DOSSIER_ENOTDIR;
+		goto unlock;
+	}
+	if (!may_hold_files(p.kind)) {
+		dossier_error_set("files live inside a client folder "
+				  "(YEAR/CATEGORY/CLIENT/...)");
+		rc = DOSSIER_ESTRUCTURE;
+		goto unlock;
+	}
+	if ((rc = decide(who, &p, NULL, ACT_CREATE)) < 0)
+		goto unlock;
+	if (find_child(a, parent, nfc, &n) == 0) {
+		rc = DOSSIER_EEXISTS;
+		goto unlock;
+	}
+	if ((rc = begin(a)) < 0)
+		goto unlock;
+	rc = insert_node(a, parent, nfc, DOSSIER_KIND_FILE, 0,
+			 is_scratch_name(a, nfc), S_IFREG | (mode & 07777),
+			 who->uid, who->gid, t, &id);
+	if (rc == 0) {
+		/*
+		 * O_TRUNC, not O_EXCL: a crash between this and COMMIT leaves
+		 * a content file whose id the next insert may be given again.
+		 */
+		content_relpath(rel, sizeof(rel), id);
+		fd = openat(a->contentfd, rel, O_CREAT | O_TRUNC |
+			    content_flags(open_flags), 0600);
+		if (fd < 0) {
+			dossier_error_set("cannot create content: %s",
+					  strerror(errno));
+			rc = dossier_err_from_errno(errno);
+		}
+	}
+	if (rc == 0)
+		rc = touch_node(a, parent, t);
+	if ((rc = end(a, rc)) == 0 && (rc = get_node(a, id, &n)) == 0)
+		rc = node_attr(a, &n, attr);
+	if (rc == 0) {
+		remember_content(a, id, fd);
+		*out = file_new(id, fd, open_flags, who);
+		if (!*out)
+			rc = DOSSIER_ERROR;
+	}
+	if (rc < 0 && fd >= 0) {
+		close(fd);
+		unlinkat(a->contentfd, rel, 0);
+	}
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	return rc < 0 ? refuse(who, "create", parent, nfc, rc) : 0;
+}
+
+int dossier_archive_open_file(struct dossier_archive *a,
+			      const struct dossier_caller *who, uint64_t id,
+			      int open_flags, struct dossier_file **out,
+			      int *keep_cache)
+{
+	struct node n;
+	char rel[64];
+	int rc, fd = -1, acc = open_flags & O_ACCMODE;
+
+	*out = NULL;
+	*keep_cache = 0;
+	pthread_mutex_lock(&a->lock);
+	if ((rc = get_node(a, id, &n)) < 0)
+		goto unlock;
+	if (decide(who, &n, NULL, ACT_LIST) < 0) {
+		rc = DOSSIER_EHIDDEN;
+		goto unlock;
+	}
+	if (n.kind != DOSSIER_KIND_FILE) {
+		rc = DOSSIER_EISDIR;
+		goto unlock;
+	}
+	if ((acc == O_RDONLY || acc == O_RDWR) &&
+	    (rc = decide(who, &n, NULL, ACT_READ)) < 0)
+		goto unlock;
+	if ((acc == O_WRONLY || acc == O_RDWR || (open_flags & O_TRUNC)) &&
+	    (rc = decide(who, &n, NULL, ACT_WRITE)) < 0)
+		goto unlock;
+	content_relpath(rel, sizeof(rel), id);
+	fd = openat(a->contentfd, rel, content_flags(open_flags));
+	if (fd < 0) {
+		dossier_error_set("cannot open content of %" PRIu64 ": %s",
+				  id, strerror(errno));
+		rc = DOSSIER_EIO;
+		goto unlock;
+	}
+	*keep_cache = remember_content(a, id, fd);
+	*out = file_new(id, fd, open_flags, who);
+	if (!*out) {
+		close(fd);
+		rc = DOSSIER_ERROR;
+		goto unlock;
+	}
+	if (open_flags & O_TRUNC)
+		(*out)->written = 1;
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	return rc < 0 ? refuse(who, "open", id, NULL, rc) : 0;
+}
+
+int dossier_file_fd(const struct dossier_file *f)
+{
+	return f->fd;
+}
+
+uint64_t dossier_file_id(const struct dossier_file *f)
+{
+	return f->id;
+}
+
+int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
+		       int writing)
+{
+	/* NEEDSWORK: grant expiry is checked here once grants exist. */
+	(void)a;
+	(void)f;
+	(void)writing;
+	return 0;
+}
+
+void dossier_file_mark_written(struct dossier_file *f)
+{
+	if (f)
+		f->written = 1;
+}
+
+int dossier_file_release(struct dossier_archive *a, struct dossier_file *f)
+{
+	int rc = 0;
+
+	if (!f)
+		return 0;
+	if (f->written) {
+		/* NEEDSWORK: a close after writing is one history commit. */
+		pthread_mutex_lock(&a->lock);
+		remember_content(a, f->id, f->fd);
+		pthread_mutex_unlock(&a->lock);
+	}
+	if (close(f->fd) < 0) {
+		dossier_error_set("close: %s", strerror(errno));
+		rc = dossier_err_from_errno(errno);
+	}
+	free(f);
+	return rc;
+}
+
+/* ---- folder listings ---- */
+
+struct dir_entry {
+	char *name;
+	struct dossier_attr attr;
+};
+
+struct dossier_dir {
+	struct dir_entry *e;
+	size_t n;
+};
+
+int dossier_dir_open(struct dossier_archive *a,
+		     const struct dossier_caller *who, uint64_t id,
+		     struct dossier_dir **out)
+{
+	struct dossier_dir *d = NULL;
+	struct node dn, n;
+	sqlite3_stmt *st = a->st[ST_LIST];
+	size_t cap = 0;
+	int rc, src;
+
+	*out = NULL;
+	pthread_mutex_lock(&a->lock);
+	if ((rc = get_node(a, id, &dn)) < 0)
+		goto unlock;
+	if (decide(who, &dn, NULL, ACT_LIST) < 0) {
+		rc = DOSSIER_EHIDDEN;
+		goto unlock;
+	}
+	if (dn.kind == DOSSIER_KIND_FILE) {
+		rc = DOSSIER_ENOTDIR;
+		goto unlock;
+	}
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		rc = DOSSIER_ERROR;
+		goto unlock;
+	}
+	/* one indexed query for the whole folder */
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		row_to_node(st, &n);
+		if (decide(who, &n, NULL, ACT_LIST) < 0)
+			continue;
+		if (d->n == cap) {
+			struct dir_entry *ne;
+
+			cap = cap ? cap * 2 : 32;
+			ne = realloc(d->e, cap * sizeof(*ne));
+			if (!ne) {
+				rc = DOSSIER_ERROR;
+				break;
+			}
+			d->e = ne;
+		}
+		d->e[d->n].name = strdup((const char *)
+					 sqlite3_column_text(st, 11));
+		if (node_attr(a, &n, &d->e[d->n].attr) < 0)
+			fill_attr(a, &n, &d->e[d->n].attr);
+		dossier_error_clear();
+		d->n++;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = dossier_db_err(a->db, src, "list folder");
+	sqlite3_reset(st);
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	if (rc < 0) {
+		dossier_dir_free(d);
+		return rc;
+	}
+	*out = d;
+	return 0;
+}
+
+size_t dossier_dir_count(const struct dossier_dir *d)
+{
+	return d->n;
+}
+
+const char *dossier_dir_entry(const struct dossier_dir *d, size_t i,
+			      const struct dossier_attr **attr)
+{
+	if (i >= d->n)
+		return NULL;
+	if (attr)
+		*attr = &d->e[i].attr;
+	return d->e[i].name;
+}
+
+void dossier_dir_free(struct dossier_dir *d)
+{
+	size_t i;
+
+	if (!d)
+		return;
+	for (i = 0; i < d->n; i++)
+		free(d->e[i].name);
+	free(d->e);
+	free(d);
+}
+
+/* ---- categories ---- */
+
+int dossier_category_list(struct dossier_archive *a,
+			  int (*fn)(void *ctx, const char *name,
+				    int retention_years),
+			  void *ctx)
+{
+	sqlite3_stmt *st = a->st[ST_CATEGORIES];
+	int rc = 0;
+
+	pthread_mutex_lock(&a->lock);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW)
+		rc = fn(ctx, (const char *)sqlite3_column_text(st, 1),
+			sqlite3_column_type(st, 2) == SQLITE_NULL ?
+				-1 : sqlite3_column_int(st, 2));
+	sqlite3_reset(st);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+static int run_bound(struct dossier_archive *a, const char *sql,
+		     const char *t1, const char *t2, int64_t i3)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
+		return rc;
+	if (t1)
+		sqlite3_bind_text(st, 1, t1, -1, SQLITE_STATIC);
+	if (t2)
+		sqlite3_bind_text(st, 2, t2, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, i3);
+	rc = dossier_db_step_done(a->db, st, sql);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int dossier_category_add(struct dossier_archive *a, const char *name)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	int rc;
+
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return rc;
+	if (nfc[0] == '.') {
+		dossier_error_set("a category name cannot start with '.'");
+		return DOSSIER_EINVAL;
+	}
+	pthread_mutex_lock(&a->lock);
+	if ((rc = begin(a)) == 0) {
+		rc = run_bound(a, "INSERT INTO category(name, position) "
+			       "SELECT ?1, coalesce(max(position), 0) + 1 + "
+			       "0 * ?3 FROM category", nfc, NULL, 0);
+		if (rc == DOSSIER_EEXISTS)
+			dossier_error_set("category '%s' already exists", nfc);
+		/* every existing year gets the new category folder */
+		if (rc == 0)
+			rc = run_bound(a, "INSERT INTO node(parent, name, kind,"
+				       " category, mode, uid, gid, mtime_ns, "
+				       "ctime_ns, created_ns) SELECT y.id, ?1, "
+				       "2, c.id, 17407, 0, 0, ?3, ?3, ?3 FROM "
+				       "node y, category c WHERE y.kind = 1 "
+				       "AND y.deleted_ns IS NULL AND "
+				       "c.name = ?1", nfc, NULL, now_ns());
+		rc = end(a, rc);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+int dossier_category_rename(struct dossier_archive *a, const char *from,
+			    const char *to)
+{
+	char f[DOSSIER_NAME_MAX + 1], t[DOSSIER_NAME_MAX + 1];
+	int rc;
+
+	if ((rc = dossier_name_normalize(f, sizeof(f), from)) < 0 ||
+	    (rc = dossier_name_normalize(t, sizeof(t), to)) < 0)
+		return rc;
+	if (t[0] == '.') {
+		dossier_error_set("a category name cannot start with '.'");
+		return DOSSIER_EINVAL;
+	}
+	pthread_mutex_lock(&a->lock);
+	if ((rc = begin(a)) == 0) {
+		rc = run_bound(a, "UPDATE node SET name = ?2 WHERE kind = 2 "
+			       "AND category = (SELECT id FROM category WHERE "
+			       "name = ?1) AND 0 * ?3 = 0", f, t, 0);
+		if (rc == 0)
+			rc = run_bound(a, "UPDATE category SET name = ?2 WHERE "
+				       "name = ?1 AND 0 * ?3 = 0", f, t, 0);
+		if (rc == 0 && sqlite3_changes(a->db) == 0) {
+			dossier_error_set("no category named '%s'", f);
+			rc = DOSSIER_ENOTFOUND;
+		} else if (rc == DOSSIER_EEXISTS) {
+			dossier_error_set("category '%s' already exists", t);
+		}
+		rc = end(a, rc);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+/* ---- extended attributes ---- */
+
+#define XATTR_VALUE_MAX 65536
+
+/* Resolve id for an xattr call by who; lock held. */
+static int xattr_node(struct dossier_archive *a,
+		      const struct dossier_caller *who, uint64_t id,
+		      const char *name, struct node *n)
+{
+	int rc;
+
+	if ((rc = get_node(a, id, n)) < 0)
+		return rc;
+	if (decide(who, n, NULL, ACT_LIST) < 0)
+		return DOSSIER_EHIDDEN;
+	if (name && strncmp(name, "user.", 5) != 0)
+		return DOSSIER_ENOTSUP;
+	return 0;
+}
+
+int dossier_archive_getxattr(struct dossier_archive *a,
+			     const struct dossier_caller *who, uint64_t id,
+			     const char *name, void *buf, size_t size,
+			     size_t *len)
+{
+	sqlite3_stmt *st = NULL;
+	struct node n;
+	int rc, src;
+
+	*len = 0;
+	pthread_mutex_lock(&a->lock);
+	if ((rc = xattr_node(a, who, id, name, &n)) < 0)
+		goto unlock;
+	if ((rc = dossier_db_prepare(a->db, "SELECT value FROM xattr WHERE "
+				     "node = ?1 AND name = ?2", &st)) < 0)
+		goto unlock;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	src = sqlite3_step(st);
+	if (src == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		if (size && *len > size)
+			rc = DOSSIER_ERANGE;
+		else if (size && *len)
+			memcpy(buf, sqlite3_column_blob(st, 0), *len);
+	} else if (src == SQLITE_DONE) {
+		rc = DOSSIER_ENODATA;
+	} else {
+		rc = dossier_db_err(a->db, src, "get xattr");
+	}
+	sqlite3_finalize(st);
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+int dossier_archive_setxattr(struct dossier_archive *a,
+			     const struct dossier_caller *who, uint64_t id,
+			     const char *name, const void *value, size_t size,
+			     int flags)
+{
+	sqlite3_stmt *st = NULL;
+	struct node n;
+	int rc, exists = 0, src;
+
+	if (size > XATTR_VALUE_MAX)
+		return DOSSIER_ENOSPC;
+	pthread_mutex_lock(&a->lock);
+	if ((rc = xattr_node(a, who, id, name, &n)) < 0)
+		goto unlock;
+	if ((rc = decide(who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
+				ACT_WRITE : ACT_CREATE)) < 0)
+		goto unlock;
+	if ((rc = dossier_db_prepare(a->db, "SELECT 1 FROM xattr WHERE "
+				     "node = ?1 AND name = ?2", &st)) < 0)
+		goto unlock;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	exists = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	st = NULL;
+	if ((flags & 1 /* XATTR_CREATE */) && exists) {
+		rc = DOSSIER_EEXISTS;
+		goto unlock;
+	}
+	if ((flags & 2 /* XATTR_REPLACE */) && !exists) {
+		rc = DOSSIER_ENODATA;
+		goto unlock;
+	}
+	if ((rc = dossier_db_prepare(a->db, "INSERT OR REPLACE INTO xattr "
+				     "VALUES(?1, ?2, ?3)", &st)) < 0)
+		goto unlock;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 3, size ? value : "", (int)size, SQLITE_STATIC);
+	src = sqlite3_step(st);
+	if (src != SQLITE_DONE)
+		rc = dossier_db_err(a->db, src, "set xattr");
+	sqlite3_finalize(st);
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+int dossier_archive_listxattr(struct dossier_archive *a,
+			      const struct dossier_caller *who, uint64_t id,
+			      char *buf, size_t size, size_t *len)
+{
+	sqlite3_stmt *st = NULL;
+	struct node n;
+	int rc;
+
+	*len = 0;
+	pthread_mutex_lock(&a->lock);
+	if ((rc = xattr_node(a, who, id, NULL, &n)) < 0)
+		goto unlock;
+	if ((rc = dossier_db_prepare(a->db, "SELECT name FROM xattr WHERE "
+				     "node = ?1 ORDER BY name", &st)) < 0)
+		goto unlock;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		size_t l = (size_t)sqlite3_column_bytes(st, 0) + 1;
+
+		if (size && *len + l > size) {
+			rc = DOSSIER_ERANGE;
+			break;
+		}
+		if (size)
+			memcpy(buf + *len, sqlite3_column_text(st, 0), l);
+		*len += l;
+	}
+	sqlite3_finalize(st);
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+int dossier_archive_removexattr(struct dossier_archive *a,
+				const struct dossier_caller *who, uint64_t id,
+				const char *name)
+{
+	sqlite3_stmt *st = NULL;
+	struct node n;
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	if ((rc = xattr_node(a, who, id, name, &n)) < 0)
+		goto unlock;
+	if ((rc = decide(who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
+				ACT_WRITE : ACT_CREATE)) < 0)
+		goto unlock;
+	if ((rc = dossier_db_prepare(a->db, "DELETE FROM xattr WHERE "
+				     "node = ?1 AND name = ?2", &st)) < 0)
+		goto unlock;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) != SQLITE_DONE)
+		rc = dossier_db_err(a->db, SQLITE_ERROR, "remove xattr");
+	else if (sqlite3_changes(a->db) == 0)
+		rc = DOSSIER_ENODATA;
+	sqlite3_finalize(st);
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}

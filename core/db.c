@@ -1,0 +1,195 @@
+#include "db_i.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "log.h"
+
+/*
+ * Schema migrations, applied in order inside one transaction each.
+ * Never edit a shipped step: add a new one.
+ */
+static const char *const migrations[] = {
+	/* 1: the catalog of the archive tree */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE category("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  position INTEGER NOT NULL,"
+	"  retention_years INTEGER"	/* NULL = permanent */
+	");"
+	/*
+	 * One row per entry of the tree. Records are the kind-5 rows; their
+	 * id is stable for life (AUTOINCREMENT never reuses ids) and is what
+	 * history, level, scope, owner and trash state hang on.
+	 */
+	"CREATE TABLE node("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  parent INTEGER REFERENCES node(id),"
+	"  name TEXT NOT NULL,"
+	"  kind INTEGER NOT NULL,"	/* 0 root 1 year 2 category 3 client 4 folder 5 file */
+	"  category INTEGER REFERENCES category(id),"
+	"  scratch INTEGER NOT NULL DEFAULT 0,"
+	"  mode INTEGER NOT NULL,"
+	"  uid INTEGER NOT NULL,"
+	"  gid INTEGER NOT NULL,"
+	"  mtime_ns INTEGER NOT NULL,"	/* folders; files use their content */
+	"  ctime_ns INTEGER NOT NULL,"
+	"  created_ns INTEGER NOT NULL,"
+	"  level INTEGER,"		/* NULL: inherit from the folder */
+	"  scope INTEGER,"
+	"  dept TEXT,"
+	"  owner TEXT,"
+	"  deleted_ns INTEGER,"		/* set: in the trash */
+	"  deleted_by INTEGER,"
+	"  deleted_path TEXT"
+	");"
+	"CREATE UNIQUE INDEX node_by_name ON node(parent, name)"
+	"  WHERE deleted_ns IS NULL;"
+	"CREATE INDEX node_trash ON node(deleted_ns) WHERE deleted_ns IS NOT NULL;"
+	"CREATE INDEX node_by_category ON node(category) WHERE kind = 2;"
+	/* user.* extended attributes of any node (Samba, GIO, users) */
+	"CREATE TABLE xattr("
+	"  node INTEGER NOT NULL REFERENCES node(id) ON DELETE CASCADE,"
+	"  name TEXT NOT NULL,"
+	"  value BLOB NOT NULL,"
+	"  PRIMARY KEY(node, name)"
+	") WITHOUT ROWID;"
+	/* editor and OS scratch names: data, not code (fnmatch patterns) */
+	"CREATE TABLE scratch_pattern("
+	"  pattern TEXT PRIMARY KEY,"
+	"  note TEXT NOT NULL"
+	");",
+};
+
+int dossier_db_latest_version(void)
+{
+	return (int)(sizeof(migrations) / sizeof(migrations[0]));
+}
+
+int dossier_db_err(sqlite3 *db, int src, const char *what)
+{
+	int rc = DOSSIER_ERROR;
+
+	switch (src & 0xff) {
+	case SQLITE_BUSY: case SQLITE_LOCKED: rc = DOSSIER_EBUSY; break;
+	case SQLITE_FULL: rc = DOSSIER_ENOSPC; break;
+	case SQLITE_CONSTRAINT: rc = DOSSIER_EEXISTS; break;
+	case SQLITE_CORRUPT: case SQLITE_NOTADB: rc = DOSSIER_ECORRUPT; break;
+	case SQLITE_READONLY: rc = DOSSIER_EREADONLY; break;
+	case SQLITE_IOERR: rc = DOSSIER_EIO; break;
+	}
+	dossier_error_set("catalog: %s: %s", what,
+			  db ? sqlite3_errmsg(db) : sqlite3_errstr(src));
+	return rc;
+}
+
+int dossier_db_exec(sqlite3 *db, const char *sql)
+{
+	int src = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	return src == SQLITE_OK ? 0 : dossier_db_err(db, src, "exec");
+}
+
+int dossier_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
+{
+	int src = sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+				     out, NULL);
+
+	return src == SQLITE_OK ? 0 : dossier_db_err(db, src, "prepare");
+}
+
+int dossier_db_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)
+{
+	int src = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (src == SQLITE_DONE || src == SQLITE_ROW)
+		return 0;
+	return dossier_db_err(db, src, what);
+}
+
+int dossier_db_version(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
+		    SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int migrate(sqlite3 *db)
+{
+	int v = dossier_db_version(db), latest = dossier_db_latest_version();
+	int rc;
+	char sql[64];
+
+	if (v < 0)
+		return dossier_db_err(db, SQLITE_CORRUPT, "read schema version");
+	if (v > latest) {
+		dossier_error_set("catalog schema version %d is newer than this "
+				  "program (%d): upgrade dossierfs", v, latest);
+		return DOSSIER_ECORRUPT;
+	}
+	for (; v < latest; v++) {
+		if ((rc = dossier_db_exec(db, "BEGIN IMMEDIATE")) < 0)
+			return rc;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if ((rc = dossier_db_exec(db, migrations[v])) < 0 ||
+		    (rc = dossier_db_exec(db, sql)) < 0) {
+			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		if ((rc = dossier_db_exec(db, "COMMIT")) < 0)
+			return rc;
+		dossier_log(LOG_INFO, "catalog migrated to schema %d", v + 1);
+	}
+	return 0;
+}
+
+int dossier_db_open(sqlite3 **out, const char *path, int create)
+{
+	sqlite3 *db = NULL;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int src, rc;
+
+	*out = NULL;
+	if (create)
+		flags |= SQLITE_OPEN_CREATE;
+	src = sqlite3_open_v2(path, &db, flags, NULL);
+	if (src != SQLITE_OK) {
+		rc = dossier_db_err(db, src, path);
+		sqlite3_close(db);
+		return src == SQLITE_CANTOPEN ? DOSSIER_ENOTFOUND : rc;
+	}
+	sqlite3_busy_timeout(db, 10000);
+	/*
+	 * WAL: readers never block the writer. synchronous=NORMAL: a kill of
+	 * the daemon loses nothing (the WAL is in the page cache); a power
+	 * cut may lose the last transactions, which reconciliation at mount
+	 * repairs from the content store.
+	 */
+	if ((rc = dossier_db_exec(db, "PRAGMA journal_mode=WAL;"
+				      "PRAGMA synchronous=NORMAL;"
+				      "PRAGMA foreign_keys=ON;")) < 0 ||
+	    (rc = dossier_db_exec(db, "PRAGMA quick_check(1)")) < 0 ||
+	    (rc = migrate(db)) < 0) {
+		sqlite3_close(db);
+		return rc;
+	}
+	*out = db;
+	return 0;
+}
+
+void dossier_db_close(sqlite3 *db)
+{
+	if (!db)
+		return;
+	sqlite3_exec(db, "PRAGMA optimize", NULL, NULL, NULL);
+	sqlite3_close_v2(db);
+}

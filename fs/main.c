@@ -1,0 +1,207 @@
+/*
+ * dossierfs ARCHIVE MOUNTPOINT [-o opts] [-f] [-d]
+ *
+ * Opens the archive (refusing damaged ones before anything is mounted),
+ * mounts it with allow_other (the daemon decides access per caller) and
+ * serves requests on several threads until unmounted or signalled.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "error.h"
+#include "fs_i.h"
+#include "log.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: dossierfs ARCHIVE MOUNTPOINT [-o OPTIONS] [-f] [-d]\n"
+		"\n"
+		"Serve a dossierfs archive (made with 'dossierctl init') at "
+		"MOUNTPOINT.\n"
+		"  -f            stay in the foreground, log to stderr\n"
+		"  -d            debug: foreground, log every request\n"
+		"  -s            single-threaded (for debugging)\n"
+		"  -o site=NAME  the site this mount serves (access rules)\n"
+		"  -o OPT        other FUSE mount options; x-* and mount(8)-only\n"
+		"                options (_netdev, nofail, noauto, ...) are "
+		"ignored\n"
+		"  -h, --help    this text\n"
+		"\nUnmount with 'fusermount3 -u MOUNTPOINT' or 'umount "
+		"MOUNTPOINT'.\n");
+}
+
+/* Options mount(8) or fstab may pass that mean nothing to FUSE. */
+static int ignored_option(const char *o)
+{
+	static const char *const names[] = {
+		"_netdev", "nofail", "noauto", "auto", "user", "users",
+		"nouser", "defaults", "owner", "group", "comment", NULL,
+	};
+	int i;
+
+	if (!strncmp(o, "x-", 2) || !strncmp(o, "comment=", 8))
+		return 1;
+	for (i = 0; names[i]; i++)
+		if (!strcmp(o, names[i]))
+			return 1;
+	return 0;
+}
+
+struct opts {
+	const char *archive;
+	const char *mountpoint;
+	char site[128];
+	int foreground;
+	int debug;
+	int single;
+	char fuse_opts[2048];
+};
+
+/* Split -o lists: keep FUSE options, take ours, drop mount(8)-only ones. */
+static int take_options(struct opts *o, const char *list)
+{
+	char *copy = strdup(list), *save = NULL, *tok;
+
+	if (!copy)
+		return -1;
+	for (tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(tok, "site=", 5)) {
+			snprintf(o->site, sizeof(o->site), "%s", tok + 5);
+		} else if (!strcmp(tok, "default_permissions")) {
+			dossier_log(LOG_WARNING, "ignoring default_permissions:"
+				    " dossierfs decides access itself");
+		} else if (!ignored_option(tok)) {
+			size_t len = strlen(o->fuse_opts);
+
+			snprintf(o->fuse_opts + len, sizeof(o->fuse_opts) - len,
+				 ",%s", tok);
+		}
+	}
+	free(copy);
+	return 0;
+}
+
+static int parse_args(struct opts *o, int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			exit(0);
+		} else if (!strcmp(a, "-f")) {
+			o->foreground = 1;
+		} else if (!strcmp(a, "-d")) {
+			o->foreground = o->debug = 1;
+		} else if (!strcmp(a, "-s")) {
+			o->single = 1;
+		} else if (!strcmp(a, "-o") && i + 1 < argc) {
+			take_options(o, argv[++i]);
+		} else if (!strncmp(a, "-o", 2) && a[2]) {
+			take_options(o, a + 2);
+		} else if (a[0] == '-') {
+			fprintf(stderr, "dossierfs: unknown option '%s'\n", a);
+			return -1;
+		} else if (!o->archive) {
+			o->archive = a;
+		} else if (!o->mountpoint) {
+			o->mountpoint = a;
+		} else {
+			fprintf(stderr, "dossierfs: too many arguments\n");
+			return -1;
+		}
+	}
+	if (!o->archive || !o->mountpoint) {
+		fprintf(stderr, "dossierfs: need ARCHIVE and MOUNTPOINT\n");
+		return -1;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct fs fs;
+	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+	struct fuse_loop_config *cfg = NULL;
+	char optbuf[2600];
+	int rc, ret = 1;
+
+	memset(&o, 0, sizeof(o));
+	memset(&fs, 0, sizeof(fs));
+	if (parse_args(&o, argc, argv) < 0) {
+		usage(stderr);
+		return 2;
+	}
+	if (o.debug)
+		dossier_log_set_level(LOG_DEBUG);
+	if (getuid() != 0)
+		dossier_log(LOG_WARNING, "not running as root: allow_other "
+			    "needs user_allow_other in /etc/fuse.conf");
+	rc = dossier_archive_open(&fs.archive, o.archive, 0);
+	if (rc < 0) {
+		fprintf(stderr, "dossierfs: cannot mount '%s': %s\n",
+			o.archive, dossier_error_last());
+		return 1;
+	}
+	/* allow_other: every user goes through our per-caller decisions.
+	 * fsname/subtype let dossierctl and mount(8) find the archive. */
+	snprintf(optbuf, sizeof(optbuf),
+		 "allow_other,fsname=%s,subtype=dossierfs%s",
+		 dossier_archive_path(fs.archive), o.fuse_opts);
+	if (fuse_opt_add_arg(&args, argv[0]) || fuse_opt_add_arg(&args, "-o") ||
+	    fuse_opt_add_arg(&args, optbuf) ||
+	    (o.debug && fuse_opt_add_arg(&args, "-d")))
+		goto out;
+	fs.se = fuse_session_new(&args, &fs_ops, sizeof(fs_ops), &fs);
+	if (!fs.se)
+		goto out;
+	if (fuse_set_signal_handlers(fs.se) != 0)
+		goto out_session;
+	if (fuse_session_mount(fs.se, o.mountpoint) != 0)
+		goto out_signals;
+	fs.notifier = notifier_start(fs.se);
+	if (fs.notifier)
+		dossier_archive_set_notify(fs.archive, &notifier_ops,
+					   fs.notifier);
+	if (fuse_daemonize(o.foreground) != 0)
+		goto out_unmount;
+	if (!o.foreground)
+		dossier_log_to_syslog("dossierfs");
+	dossier_log(LOG_NOTICE, "serving '%s' at '%s'%s%s",
+		    dossier_archive_path(fs.archive), o.mountpoint,
+		    o.site[0] ? " for site " : "", o.site);
+	if (o.single) {
+		ret = fuse_session_loop(fs.se);
+	} else {
+		cfg = fuse_loop_cfg_create();
+		fuse_loop_cfg_set_clone_fd(cfg, 1);
+		fuse_loop_cfg_set_max_threads(cfg, 16);
+		ret = fuse_session_loop_mt(fs.se, cfg);
+		fuse_loop_cfg_destroy(cfg);
+	}
+	if (ret != 0)
+		dossier_log(LOG_ERR, "session ended with error %d", ret);
+	dossier_log(LOG_NOTICE, "unmounting '%s'", o.mountpoint);
+out_unmount:
+	dossier_archive_set_notify(fs.archive, NULL, NULL);
+	notifier_stop(fs.notifier);
+	fuse_session_unmount(fs.se);
+out_signals:
+	fuse_remove_signal_handlers(fs.se);
+out_session:
+	fuse_session_destroy(fs.se);
+out:
+	fuse_opt_free_args(&args);
+	/* everything the catalog holds is committed and checkpointed here */
+	dossier_archive_close(fs.archive);
+	return ret ? 1 : 0;
+}

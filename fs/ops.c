@@ -1,0 +1,540 @@
+/*
+ * The FUSE low-level operations: decode the request, call libdossier with
+ * the caller from the request context, map the result, reply exactly once.
+ */
+#include "fs_i.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "errmap.h"
+#include "error.h"
+#include "log.h"
+
+static struct fs *fs_of(fuse_req_t req)
+{
+	return fuse_req_userdata(req);
+}
+
+static struct dossier_caller caller_of(fuse_req_t req)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+	struct dossier_caller who = { c->uid, c->gid, c->pid };
+
+	return who;
+}
+
+static void reply_rc(fuse_req_t req, int rc)
+{
+	dossier_error_clear();
+	fuse_reply_err(req, fs_errno(rc));
+}
+
+static void fill_entry(struct fuse_entry_param *e,
+		       const struct dossier_attr *at)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = at->id;
+	e->generation = 1;
+	e->attr = at->st;
+	e->attr_timeout = at->attr_ttl;
+	e->entry_timeout = at->entry_ttl;
+}
+
+static void reply_entry(fuse_req_t req, int rc, const struct dossier_attr *at)
+{
+	struct fuse_entry_param e;
+
+	if (rc < 0) {
+		/*
+		 * Negative entries are never cached: a name hidden from one
+		 * caller may exist for the next.
+		 */
+		reply_rc(req, rc);
+		return;
+	}
+	fill_entry(&e, at);
+	fuse_reply_entry(req, &e);
+}
+
+static void fs_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct fs *fs = userdata;
+
+	/* The content store is written only through us: let the kernel
+	 * batch writes and keep pages across opens. */
+	if (conn->capable & FUSE_CAP_WRITEBACK_CACHE) {
+		conn->want |= FUSE_CAP_WRITEBACK_CACHE;
+		fs->writeback = 1;
+	}
+	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
+		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
+	if (conn->capable & FUSE_CAP_SPLICE_READ)
+		conn->want |= FUSE_CAP_SPLICE_READ;
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	if (conn->capable & FUSE_CAP_PARALLEL_DIROPS)
+		conn->want |= FUSE_CAP_PARALLEL_DIROPS;
+	/* Access is ours to decide per caller: never kernel-side ACLs or
+	 * cached directory contents. */
+	conn->want &= ~(unsigned)(FUSE_CAP_POSIX_ACL | FUSE_CAP_CACHE_SYMLINKS);
+	conn->want &= ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
+	conn->max_readahead = 1 << 20;
+}
+
+static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct dossier_caller who = caller_of(req);
+	struct dossier_attr at;
+	int rc = dossier_archive_lookup(fs_of(req)->archive, &who, parent,
+					name, &at);
+
+	reply_entry(req, rc, &at);
+}
+
+static void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	/* inode numbers are catalog ids: nothing is held per inode */
+	(void)ino;
+	(void)nlookup;
+	fuse_reply_none(req);
+}
+
+static void fs_forget_multi(fuse_req_t req, size_t count,
+			    struct fuse_forget_data *forgets)
+{
+	(void)count;
+	(void)forgets;
+	fuse_reply_none(req);
+}
+
+static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct dossier_caller who = caller_of(req);
+	struct dossier_attr at;
+	int rc;
+
+	(void)fi;
+	rc = dossier_archive_getattr(fs_of(req)->archive, &who, ino, &at);
+	if (rc < 0)
+		reply_rc(req, rc);
+	else
+		fuse_reply_attr(req, &at.st, at.attr_ttl);
+}
+
+static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
+		       int to_set, struct fuse_file_info *fi)
+{
+	static const struct {
+		int fuse;
+		unsigned ours;
+	} bits[] = {
+		{ FUSE_SET_ATTR_MODE, DOSSIER_SET_MODE },
+		{ FUSE_SET_ATTR_UID, DOSSIER_SET_UID },
+		{ FUSE_SET_ATTR_GID, DOSSIER_SET_GID },
+		{ FUSE_SET_ATTR_SIZE, DOSSIER_SET_SIZE },
+		{ FUSE_SET_ATTR_ATIME, DOSSIER_SET_ATIME },
+		{ FUSE_SET_ATTR_MTIME, DOSSIER_SET_MTIME },
+		{ FUSE_SET_ATTR_ATIME_NOW, DOSSIER_SET_ATIME_NOW },
+		{ FUSE_SET_ATTR_MTIME_NOW, DOSSIER_SET_MTIME_NOW },
+	};
+	struct dossier_caller who = caller_of(req);
+	struct dossier_file *f = fi ? (struct dossier_file *)fi->fh : NULL;
+	struct dossier_attr at;
+	unsigned set = 0;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
+		if (to_set & bits[i].fuse)
+			set |= bits[i].ours;
+	rc = dossier_archive_setattr(fs_of(req)->archive, &who, ino, f, attr,
+				     set, &at);
+	if (rc < 0)
+		reply_rc(req, rc);
+	else
+		fuse_reply_attr(req, &at.st, at.attr_ttl);
+}
+
+static void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode)
+{
+	struct dossier_caller who = caller_of(req);
+	struct dossier_attr at;
+	int rc = dossier_archive_mkdir(fs_of(req)->archive, &who, parent, name,
+				       mode, &at);
+
+	reply_entry(req, rc, &at);
+}
+
+static void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct dossier_caller who = caller_of(req);
+
+	reply_rc(req, dossier_archive_rmdir(fs_of(req)->archive, &who, parent,
+					    name));
+}
+
+static void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct dossier_caller who = caller_of(req);
+
+	reply_rc(req, dossier_archive_unlink(fs_of(req)->archive, &who,
+					     parent, name));
+}
+
+static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      fuse_ino_t newparent, const char *newname,
+		      unsigned int flags)
+{
+	struct dossier_caller who = caller_of(req);
+	unsigned ours = 0;
+
+	if (flags & RENAME_EXCHANGE) {
+		/* swapping two records' names has no archive meaning */
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (flags & RENAME_NOREPLACE)
+		ours |= DOSSIER_RENAME_NOREPLACE;
+	reply_rc(req, dossier_archive_rename(fs_of(req)->archive, &who,
+					     parent, name, newparent, newname,
+					     ours));
+}
+
+static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
+		      mode_t mode, struct fuse_file_info *fi)
+{
+	struct dossier_caller who = caller_of(req);
+	struct dossier_file *f = NULL;
+	struct fuse_entry_param e;
+	struct dossier_attr at;
+	int rc = dossier_archive_create_file(fs_of(req)->archive, &who, parent,
+					     name, mode, fi->flags, &at, &f);
+
+	if (rc < 0) {
+		reply_rc(req, rc);
+		return;
+	}
+	fill_entry(&e, &at);
+	fi->fh = (uint64_t)(uintptr_t)f;
+	fi->keep_cache = 1;
+	if (fuse_reply_create(req, &e, fi) == -ENOENT)
+		dossier_file_release(fs_of(req)->archive, f);
+}
+
+static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct dossier_caller who = caller_of(req);
+	struct dossier_file *f = NULL;
+	int keep = 0;
+	int rc = dossier_archive_open_file(fs_of(req)->archive, &who, ino,
+					   fi->flags, &f, &keep);
+
+	if (rc < 0) {
+		reply_rc(req, rc);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)f;
+	fi->keep_cache = keep;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		dossier_file_release(fs_of(req)->archive, f);
+}
+
+static struct dossier_file *file_of(struct fuse_file_info *fi)
+{
+	return (struct dossier_file *)(uintptr_t)fi->fh;
+}
+
+static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct dossier_file *f = file_of(fi);
+	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
+	int rc;
+
+	(void)ino;
+	if ((rc = dossier_file_check(fs_of(req)->archive, f, 0)) < 0) {
+		reply_rc(req, rc);
+		return;
+	}
+	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	buf.buf[0].fd = dossier_file_fd(f);
+	buf.buf[0].pos = off;
+	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
+}
+
+static void fs_write_buf(fuse_req_t req, fuse_ino_t ino,
+			 struct fuse_bufvec *in, off_t off,
+			 struct fuse_file_info *fi)
+{
+	struct dossier_file *f = file_of(fi);
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+	ssize_t n;
+	int rc;
+
+	(void)ino;
+	if ((rc = dossier_file_check(fs_of(req)->archive, f, 1)) < 0) {
+		reply_rc(req, rc);
+		return;
+	}
+	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
+	out.buf[0].fd = dossier_file_fd(f);
+	out.buf[0].pos = off;
+	n = fuse_buf_copy(&out, in, 0);
+	if (n < 0) {
+		fuse_reply_err(req, (int)-n);
+		return;
+	}
+	dossier_file_mark_written(f);
+	fuse_reply_write(req, (size_t)n);
+}
+
+static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)fi;
+	fuse_reply_err(req, 0);
+}
+
+static void fs_release(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	(void)ino;
+	reply_rc(req, dossier_file_release(fs_of(req)->archive, file_of(fi)));
+}
+
+static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
+		     struct fuse_file_info *fi)
+{
+	int fd = dossier_file_fd(file_of(fi));
+	int rc = datasync ? fdatasync(fd) : fsync(fd);
+
+	(void)ino;
+	fuse_reply_err(req, rc < 0 ? errno : 0);
+}
+
+static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
+			 off_t offset, off_t length, struct fuse_file_info *fi)
+{
+	struct dossier_file *f = file_of(fi);
+	int rc;
+
+	(void)ino;
+	if ((rc = dossier_file_check(fs_of(req)->archive, f, 1)) < 0) {
+		reply_rc(req, rc);
+		return;
+	}
+	if (fallocate(dossier_file_fd(f), mode, offset, length) < 0) {
+		fuse_reply_err(req, errno);
+		return;
+	}
+	dossier_file_mark_written(f);
+	fuse_reply_err(req, 0);
+}
+
+static void fs_opendir(fuse_req_t req, fuse_ino_t ino,
+		       struct fuse_file_info *fi)
+{
+	struct dossier_caller who = caller_of(req);
+	struct dossier_dir *d = NULL;
+	int rc = dossier_dir_open(fs_of(req)->archive, &who, ino, &d);
+
+	if (rc < 0) {
+		reply_rc(req, rc);
+		return;
+	}
+	fi->fh = (uint64_t)(uintptr_t)d;
+	/* listings differ per caller: never let the kernel cache them */
+	fi->cache_readdir = 0;
+	fi->keep_cache = 0;
+	if (fuse_reply_open(req, fi) == -ENOENT)
+		dossier_dir_free(d);
+}
+
+/*
+ * Entries 0 and 1 are "." and ".."; entry i >= 2 is the snapshot's i - 2.
+ * The offset of an entry is the index of the next one.
+ */
+static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi, int plus)
+{
+	struct dossier_dir *d = (struct dossier_dir *)(uintptr_t)fi->fh;
+	size_t total = dossier_dir_count(d) + 2, pos = 0, i, len;
+	char *buf = malloc(size);
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (i = (size_t)off; i < total; i++) {
+		const struct dossier_attr *at = NULL;
+		struct fuse_entry_param e;
+		struct stat st;
+		const char *name;
+
+		memset(&e, 0, sizeof(e));
+		memset(&st, 0, sizeof(st));
+		if (i < 2) {
+			name = i == 0 ? "." : "..";
+			st.st_ino = i == 0 ? ino : 1;
+			st.st_mode = S_IFDIR;
+			e.attr = st;	/* e.ino 0: not looked up */
+		} else {
+			name = dossier_dir_entry(d, i - 2, &at);
+			st = at->st;
+			fill_entry(&e, at);
+		}
+		if (plus)
+			len = fuse_add_direntry_plus(req, buf + pos, size - pos,
+						     name, &e, (off_t)i + 1);
+		else
+			len = fuse_add_direntry(req, buf + pos, size - pos,
+						name, &st, (off_t)i + 1);
+		if (len > size - pos)
+			break;
+		pos += len;
+	}
+	fuse_reply_buf(req, buf, pos);
+	free(buf);
+}
+
+static void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	readdir_common(req, ino, size, off, fi, 0);
+}
+
+static void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
+			   off_t off, struct fuse_file_info *fi)
+{
+	readdir_common(req, ino, size, off, fi, 1);
+}
+
+static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
+			  struct fuse_file_info *fi)
+{
+	(void)ino;
+	dossier_dir_free((struct dossier_dir *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+	int rc = dossier_archive_statfs(fs_of(req)->archive, &sv);
+
+	(void)ino;
+	if (rc < 0)
+		reply_rc(req, rc);
+	else
+		fuse_reply_statfs(req, &sv);
+}
+
+static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct dossier_caller who = caller_of(req);
+
+	reply_rc(req, dossier_archive_access(fs_of(req)->archive, &who, ino,
+					     mask));
+}
+
+static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	struct dossier_caller who = caller_of(req);
+	char *buf = size ? malloc(size) : NULL;
+	size_t len = 0;
+	int rc;
+
+	if (size && !buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = dossier_archive_getxattr(fs_of(req)->archive, &who, ino, name,
+				      buf, size, &len);
+	if (rc < 0)
+		reply_rc(req, rc);
+	else if (size)
+		fuse_reply_buf(req, buf, len);
+	else
+		fuse_reply_xattr(req, len);
+	free(buf);
+}
+
+static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct dossier_caller who = caller_of(req);
+	char *buf = size ? malloc(size) : NULL;
+	size_t len = 0;
+	int rc;
+
+	if (size && !buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	rc = dossier_archive_listxattr(fs_of(req)->archive, &who, ino, buf,
+				       size, &len);
+	if (rc < 0)
+		reply_rc(req, rc);
+	else if (size)
+		fuse_reply_buf(req, buf, len);
+	else
+		fuse_reply_xattr(req, len);
+	free(buf);
+}
+
+static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			const char *value, size_t size, int flags)
+{
+	struct dossier_caller who = caller_of(req);
+
+	reply_rc(req, dossier_archive_setxattr(fs_of(req)->archive, &who, ino,
+					       name, value, size, flags));
+}
+
+static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct dossier_caller who = caller_of(req);
+
+	reply_rc(req, dossier_archive_removexattr(fs_of(req)->archive, &who,
+						  ino, name));
+}
+
+const struct fuse_lowlevel_ops fs_ops = {
+	.init = fs_init,
+	.lookup = fs_lookup,
+	.forget = fs_forget,
+	.forget_multi = fs_forget_multi,
+	.getattr = fs_getattr,
+	.setattr = fs_setattr,
+	.mkdir = fs_mkdir,
+	.rmdir = fs_rmdir,
+	.unlink = fs_unlink,
+	.rename = fs_rename,
+	.create = fs_create,
+	.open = fs_open,
+	.read = fs_read,
+	.write_buf = fs_write_buf,
+	.flush = fs_flush,
+	.release = fs_release,
+	.fsync = fs_fsync,
+	.fallocate = fs_fallocate,
+	.opendir = fs_opendir,
+	.readdir = fs_readdir,
+	.readdirplus = fs_readdirplus,
+	.releasedir = fs_releasedir,
+	.statfs = fs_statfs,
+	.access = fs_access,
+	.getxattr = fs_getxattr,
+	.listxattr = fs_listxattr,
+	.setxattr = fs_setxattr,
+	.removexattr = fs_removexattr,
+};

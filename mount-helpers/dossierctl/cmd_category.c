@@ -1,0 +1,55 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "error.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl category list\n"
+		     "       dossierctl category add NAME\n"
+		     "       dossierctl category rename OLD NEW\n"
+		     "\nCategories are the second level of the tree "
+		     "(YEAR/CATEGORY/CLIENT); every year has all of them.\n"
+		     "A mounted archive shows a change within a minute.\n");
+}
+
+static int print_one(void *ctx, const char *name, int retention)
+{
+	(void)ctx;
+	if (retention < 0)
+		printf("%s\tpermanent\n", name);
+	else
+		printf("%s\t%d years\n", name, retention);
+	return 0;
+}
+
+int cmd_category(struct ctl *ctl, int argc, char **argv)
+{
+	struct dossier_archive *a = NULL;
+	int rc = 0, ret;
+
+	if (ctl_wants_help(argc, argv)) {
+		usage(stdout);
+		return CTL_OK;
+	}
+	if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "add") &&
+			 strcmp(argv[1], "rename")) ||
+	    (!strcmp(argv[1], "list") && argc != 2) ||
+	    (!strcmp(argv[1], "add") && argc != 3) ||
+	    (!strcmp(argv[1], "rename") && argc != 4)) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	if ((ret = ctl_open(ctl, &a)) != CTL_OK)
+		return ret;
+	if (!strcmp(argv[1], "list"))
+		rc = dossier_category_list(a, print_one, NULL);
+	else if (!strcmp(argv[1], "add"))
+		rc = dossier_category_add(a, argv[2]);
+	else
+		rc = dossier_category_rename(a, argv[2], argv[3]);
+	ret = rc < 0 ? ctl_fail(argv[1], rc) : CTL_OK;
+	dossier_archive_close(a);
+	return ret;
+}

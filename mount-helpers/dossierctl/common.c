@@ -1,0 +1,66 @@
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "error.h"
+
+int ctl_wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+			return 1;
+	return 0;
+}
+
+int ctl_fail(const char *what, int rc)
+{
+	const char *msg = dossier_error_last();
+
+	fprintf(stderr, "dossierctl: %s: %s\n", what,
+		msg[0] ? msg : dossier_strerror(rc));
+	dossier_error_clear();
+	return CTL_REFUSED;
+}
+
+const char *ctl_archive_path(struct ctl *ctl)
+{
+	static char found[4096];
+	const char *env = getenv("DOSSIER_ARCHIVE");
+	struct mntent *m;
+	FILE *f;
+	int n = 0;
+
+	if (ctl->archive)
+		return ctl->archive;
+	if (env && env[0])
+		return env;
+	f = setmntent("/proc/self/mounts", "r");
+	while (f && (m = getmntent(f)))
+		if (!strcmp(m->mnt_type, "fuse.dossierfs") && n++ == 0)
+			snprintf(found, sizeof(found), "%s", m->mnt_fsname);
+	if (f)
+		endmntent(f);
+	if (n == 1)
+		return found;
+	fprintf(stderr, n ? "dossierctl: several dossierfs archives are "
+			    "mounted: say which with -a ARCHIVE\n" :
+			    "dossierctl: no archive given and none mounted: "
+			    "use -a ARCHIVE or set DOSSIER_ARCHIVE\n");
+	return NULL;
+}
+
+int ctl_open(struct ctl *ctl, struct dossier_archive **out)
+{
+	const char *path = ctl_archive_path(ctl);
+	int rc;
+
+	if (!path)
+		return CTL_USAGE;
+	if ((rc = dossier_archive_open(out, path, 0)) < 0)
+		return ctl_fail("cannot open archive", rc);
+	return CTL_OK;
+}

@@ -1,0 +1,65 @@
+/*
+ * dossierctl COMMAND ...: the archive's administration and user CLI.
+ * One file per command, cmd_<name>(), listed in the table below.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+#include "error.h"
+#include "log.h"
+
+static const struct ctl_cmd commands[] = {
+	{ "init", cmd_init, "create a new archive" },
+	{ "category", cmd_category, "list, add or rename categories" },
+};
+
+static void usage(FILE *out)
+{
+	size_t i;
+
+	fprintf(out, "usage: dossierctl [-a ARCHIVE] COMMAND [ARGS...]\n\n"
+		     "commands:\n");
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(out, "\n'dossierctl COMMAND --help' describes a command.\n"
+		     "The archive is -a ARCHIVE, else $DOSSIER_ARCHIVE, else "
+		     "the only mounted dossierfs.\n"
+		     "Exit status: 0 done, 1 refused or failed, 2 usage "
+		     "error.\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct ctl ctl = { NULL };
+	int i = 1;
+	size_t c;
+
+	dossier_log_set_level(LOG_WARNING);
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return CTL_OK;
+		} else if (!strcmp(argv[i], "-a") && i + 1 < argc) {
+			ctl.archive = argv[i + 1];
+			i += 2;
+		} else {
+			fprintf(stderr, "dossierctl: unknown option '%s'\n",
+				argv[i]);
+			usage(stderr);
+			return CTL_USAGE;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
+		if (!strcmp(argv[i], commands[c].name))
+			return commands[c].fn(&ctl, argc - i, argv + i);
+	fprintf(stderr, "dossierctl: '%s' is not a command; see "
+			"'dossierctl --help'\n", argv[i]);
+	return CTL_USAGE;
+}

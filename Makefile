@@ -98,10 +98,14 @@ check-layering:
 
 check-unit: $(UNIT_BIN)
 
-check-integration: all
+$(BUILD)/tests/fsop: tests/tools/fsop.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ $(LDFLAGS_SAN)
+
+check-integration: all $(BUILD)/tests/fsop
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN)
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/fsop
 	@$(MAKE) --no-print-directory check-headers check-layering
 	@tests/run.sh $(BUILD)
 

@@ -709,6 +709,7 @@ int dossier_archive_lookup(struct dossier_archive *a,
 	struct node n;
 	int rc;
 
+	dossier_error_clear();
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0) {
 		/* an unusable name cannot exist: plain ENOENT-like answer */
 		dossier_error_clear();
@@ -731,6 +732,7 @@ int dossier_archive_getattr(struct dossier_archive *a,
 	struct node n;
 	int rc;
 
+	dossier_error_clear();
 	pthread_mutex_lock(&a->lock);
 	rc = get_node(a, id, &n);
 	if (rc == 0 && decide(who, &n, NULL, ACT_LIST) < 0)
@@ -794,6 +796,7 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	int rc, kind;
 	int64_t t = now_ns();
 
+	dossier_error_clear();
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return refuse(who, "mkdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
@@ -890,6 +893,7 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 	int rc;
 	int64_t t = now_ns();
 
+	dossier_error_clear();
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return refuse(who, "rmdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
@@ -957,6 +961,7 @@ int dossier_archive_unlink(struct dossier_archive *a,
 	int rc;
 	int64_t t = now_ns();
 
+	dossier_error_clear();
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return refuse(who, "unlink", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
@@ -1038,6 +1043,7 @@ int dossier_archive_rename(struct dossier_archive *a,
 	int rc, have_dst, kind;
 	int64_t t = now_ns();
 
+	dossier_error_clear();
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return refuse(who, "rename", parent, name, rc);
 	if ((rc = dossier_name_normalize(nnfc, sizeof(nnfc), newname)) < 0)
@@ -1150,6 +1156,7 @@ int dossier_archive_access(struct dossier_archive *a,
 	struct node n;
 	int rc;
 
+	dossier_error_clear();
 	pthread_mutex_lock(&a->lock);
 	rc = get_node(a, id, &n);
 	if (rc == 0 && decide(who, &n, NULL, ACT_LIST) < 0)
@@ -1203,6 +1210,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	int rc, fd = -1;
 	int64_t t = now_ns();
 
+	dossier_error_clear();
 	pthread_mutex_lock(&a->lock);
 	if ((rc = get_node(a, id, &n)) < 0)
 		goto unlock;
@@ -1384,6 +1392,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	int rc, fd = -1;
 	int64_t t = now_ns();
 
+	dossier_error_clear();
 	*out = NULL;
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return refuse(who, "create", parent, name, rc);
@@ -1453,6 +1462,7 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	char rel[64];
 	int rc, fd = -1, acc = open_flags & O_ACCMODE;
 
+	dossier_error_clear();
 	*out = NULL;
 	*keep_cache = 0;
 	pthread_mutex_lock(&a->lock);
@@ -1562,6 +1572,7 @@ int dossier_dir_open(struct dossier_archive *a,
 	size_t cap = 0;
 	int rc, src;
 
+	dossier_error_clear();
 	*out = NULL;
 	pthread_mutex_lock(&a->lock);
 	if ((rc = get_node(a, id, &dn)) < 0)

@@ -1,0 +1,69 @@
+/*
+ * fsop OP ARGS...: perform one filesystem call and print "OK" or the
+ * errno's name (ENOENT, EACCES, ...), so shell tests can assert errnos.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+static int run(int argc, char **argv)
+{
+	const char *op = argv[1], *p = argv[2];
+	char buf[4096];
+	struct stat st;
+	int fd;
+
+	if (!strcmp(op, "create")) {
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0644);
+		return fd < 0 ? -1 : close(fd);
+	}
+	if (!strcmp(op, "mkdir"))
+		return mkdir(p, 0755);
+	if (!strcmp(op, "rmdir"))
+		return rmdir(p);
+	if (!strcmp(op, "unlink"))
+		return unlink(p);
+	if (!strcmp(op, "rename") && argc > 3)
+		return rename(p, argv[3]);
+	if (!strcmp(op, "stat"))
+		return stat(p, &st);
+	if (!strcmp(op, "read")) {
+		fd = open(p, O_RDONLY);
+		if (fd < 0 || read(fd, buf, sizeof(buf)) < 0)
+			return -1;
+		return close(fd);
+	}
+	if (!strcmp(op, "write")) {
+		fd = open(p, O_WRONLY);
+		if (fd < 0 || write(fd, "x", 1) < 0)
+			return -1;
+		return close(fd);
+	}
+	if (!strcmp(op, "truncate") && argc > 3)
+		return truncate(p, atoll(argv[3]));
+	if (!strcmp(op, "getxattr") && argc > 3)
+		return getxattr(p, argv[3], buf, sizeof(buf)) < 0 ? -1 : 0;
+	if (!strcmp(op, "access") && argc > 3)
+		return access(p, argv[3][0] == 'w' ? W_OK :
+				 argv[3][0] == 'x' ? X_OK : R_OK);
+	fprintf(stderr, "fsop: unknown op '%s'\n", op);
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		fprintf(stderr, "usage: fsop OP PATH [ARG]\n");
+		return 2;
+	}
+	if (run(argc, argv) < 0)
+		printf("%s\n", strerrorname_np(errno));
+	else
+		printf("OK\n");
+	return 0;
+}

@@ -5,9 +5,11 @@
 #include <fcntl.h>
 #include <fnmatch.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -15,6 +17,7 @@
 #include "archive_i.h"
 #include "db_i.h"
 #include "error.h"
+#include "history_i.h"
 #include "log.h"
 #include "name.h"
 
@@ -33,7 +36,8 @@
 
 static const char *const node_cols =
 	"id, parent, kind, scratch, category, mode, uid, gid, mtime_ns, "
-	"ctime_ns, deleted_ns IS NOT NULL";
+	"ctime_ns, deleted_ns IS NOT NULL, hist_rec IS NOT NULL, "
+	"coalesce(displaced_ns, 0)";
 
 static const char *const default_categories[][2] = {
 	{ "basic", "基础资料" },	{ "contracts", "合同协议" },
@@ -102,7 +106,9 @@ static const char *const stmt_sql[ST__COUNT] = {
 			 " SELECT id, name FROM up ORDER BY depth DESC",
 };
 
-static int64_t now_ns(void)
+#define LIST_NAME_COL 13
+
+int64_t archive_now_ns(void)
 {
 	struct timespec ts;
 
@@ -149,6 +155,8 @@ static void row_to_node(sqlite3_stmt *st, struct node *n)
 	n->mtime_ns = sqlite3_column_int64(st, 8);
 	n->ctime_ns = sqlite3_column_int64(st, 9);
 	n->deleted = sqlite3_column_int(st, 10);
+	n->has_hist = sqlite3_column_int(st, 11);
+	n->displaced_ns = sqlite3_column_int64(st, 12);
 }
 
 /* Fetch one row from a prepared lookup; resets st. Lock held. */
@@ -245,7 +253,7 @@ static int delete_node(struct dossier_archive *a, uint64_t id)
  * The '/'-joined path of id below the root ("2024/contracts/ACME/x.pdf").
  * Caller frees.
  */
-static char *node_path(struct dossier_archive *a, uint64_t id)
+char *archive_node_path(struct dossier_archive *a, uint64_t id)
 {
 	sqlite3_stmt *st = a->st[ST_ANCESTORS];
 	size_t len = 0, cap = 256;
@@ -302,6 +310,161 @@ static int is_scratch_name(struct dossier_archive *a, const char *name)
 		if (fnmatch(a->patterns[i], name, FNM_PERIOD) == 0)
 			return 1;
 	return 0;
+}
+
+/* ---- small statements and the history journal ---- */
+
+/*
+ * Run one statement with bindings described by types: 'i' int64, 't' text
+ * (NULL binds NULL), 'n' NULL. Lock held.
+ */
+static int exec_bind(struct dossier_archive *a, const char *sql,
+		     const char *types, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int rc, i;
+
+	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
+		return rc;
+	va_start(ap, types);
+	for (i = 0; types[i]; i++) {
+		if (types[i] == 'i') {
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+		} else if (types[i] == 't') {
+			const char *t = va_arg(ap, const char *);
+
+			if (t)
+				sqlite3_bind_text(st, i + 1, t, -1,
+						  SQLITE_TRANSIENT);
+		}
+	}
+	va_end(ap);
+	rc = dossier_db_step_done(a->db, st, sql);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* One integer from a query with one int64 and one text binding; 0 if none. */
+static int64_t query_id(struct dossier_archive *a, const char *sql,
+			int64_t i1, const char *t2, int64_t i3, int64_t i4)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = 0;
+
+	if (dossier_db_prepare(a->db, sql, &st) < 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, i1);
+	sqlite3_bind_text(st, 2, t2, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, i3);
+	sqlite3_bind_int64(st, 4, i4);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int archive_journal(struct dossier_archive *a, uint64_t record,
+		    const char *op, const char *path, const char *old_path,
+		    const char *spool, const char *blob,
+		    const struct dossier_caller *who, const char *reason,
+		    int64_t t)
+{
+	char program[64];
+	int rc;
+
+	history_program(who->pid, program, sizeof(program));
+	rc = exec_bind(a, "INSERT INTO journal(record, op, path, old_path, "
+		       "spool, blob, author_uid, program, reason, time_ns, "
+		       "due_ns) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		       "itttttitiii", (int64_t)record, op, path, old_path,
+		       spool, blob, (int64_t)(int32_t)who->uid,
+		       who->pid > 0 ? program : NULL, reason, t,
+		       t + HISTORY_WINDOW_NS);
+	if (rc == 0)
+		history_kick(a->history);
+	return rc;
+}
+
+/*
+ * Forget pending journal entries of record (all, or of one op), and the
+ * content snapshots they held.
+ */
+static int journal_forget(struct dossier_archive *a, uint64_t record,
+			  const char *op)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (a->history &&
+	    dossier_db_prepare(a->db, "SELECT spool FROM journal WHERE record "
+			       "= ?1 AND spool IS NOT NULL AND (?2 IS NULL OR "
+			       "op = ?2)", &st) == 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)record);
+		sqlite3_bind_text(st, 2, op, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW)
+			history_discard_spool(a->history, (const char *)
+					      sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+	}
+	return exec_bind(a, "DELETE FROM journal WHERE record = ? AND "
+			 "(?2 IS NULL OR op = ?2)", "it", (int64_t)record, op);
+}
+
+/*
+ * Journal a change of record n's content: snapshot it into the spool (so
+ * the entry commits exactly this content) and remember the content's
+ * stat for reconciliation. Lock held. Only when serving (history open).
+ */
+static int journal_content(struct dossier_archive *a, uint64_t id,
+			   const char *op, int fd,
+			   const struct dossier_caller *who,
+			   const char *reason, int64_t t)
+{
+	char spool[64], rel[64], *path;
+	struct stat cs;
+	int rc, own = -1;
+
+	if (!a->history)
+		return 0;
+	if (fd < 0) {
+		content_relpath(rel, sizeof(rel), id);
+		fd = own = openat(a->contentfd, rel, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			dossier_error_set("cannot open content: %s",
+					  strerror(errno));
+			return DOSSIER_EIO;
+		}
+	}
+	rc = history_spool(a->history, fd, spool, sizeof(spool));
+	if (rc == 0 && fstat(fd, &cs) == 0)
+		rc = exec_bind(a, "UPDATE node SET snap_mtime_ns = ?, "
+			       "snap_size = ? WHERE id = ?", "iii",
+			       (int64_t)cs.st_mtim.tv_sec * 1000000000 +
+				       cs.st_mtim.tv_nsec,
+			       (int64_t)cs.st_size, (int64_t)id);
+	if (own >= 0)
+		close(own);
+	if (rc < 0)
+		return rc;
+	path = archive_node_path(a, id);
+	rc = archive_journal(a, id, op, path, NULL, spool, NULL, who, reason,
+			     t);
+	free(path);
+	return rc;
+}
+
+/* Journal a rename or delete of a record (no content change). */
+static int journal_plain(struct dossier_archive *a, uint64_t id,
+			 const char *op, const char *old_path,
+			 const struct dossier_caller *who, int64_t t)
+{
+	char *path = archive_node_path(a, id);
+	int rc;
+
+	rc = archive_journal(a, id, op, path, old_path, NULL, NULL, who,
+			     NULL, t);
+	free(path);
+	return rc;
 }
 
 /* ---- attributes ---- */
@@ -532,7 +695,7 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return DOSSIER_ERROR;
-	a->rootfd = a->contentfd = -1;
+	a->rootfd = a->contentfd = a->lockfd = -1;
 	a->flags = flags;
 	pthread_mutex_init(&a->lock, NULL);
 	a->path = realpath(path, NULL);
@@ -565,6 +728,20 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 	if ((rc = prepare_all(a)) < 0 || (rc = check_catalog(a)) < 0 ||
 	    (rc = load_patterns(a)) < 0)
 		goto fail;
+	if (flags & DOSSIER_ARCHIVE_OPEN_SERVE) {
+		/* one serving daemon per archive: two would race on history */
+		a->lockfd = openat(a->rootfd, "lock", O_RDWR | O_CREAT |
+				   O_CLOEXEC, 0600);
+		if (a->lockfd < 0 || flock(a->lockfd, LOCK_EX | LOCK_NB) < 0) {
+			dossier_error_set("archive '%s' is already mounted by "
+					  "another dossierfs", a->path);
+			rc = DOSSIER_EBUSY;
+			goto fail;
+		}
+		if ((rc = history_open(&a->history, a, 0)) < 0 ||
+		    (rc = history_start(a->history)) < 0)
+			goto fail;
+	}
 	*out = a;
 	return 0;
 fail:
@@ -578,6 +755,11 @@ void dossier_archive_close(struct dossier_archive *a)
 
 	if (!a)
 		return;
+	/* commits everything journaled before the catalog closes */
+	history_close(a->history);
+	a->history = NULL;
+	if (a->lockfd >= 0)
+		close(a->lockfd);
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(a->st[i]);
 	dossier_db_close(a->db);
@@ -598,7 +780,7 @@ static int seed_catalog(sqlite3 *db, enum dossier_lang lang)
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int rc;
-	int64_t t = now_ns();
+	int64_t t = archive_now_ns();
 	char sql[512];
 
 	snprintf(sql, sizeof(sql),
@@ -696,6 +878,13 @@ int dossier_archive_create(const char *path, enum dossier_lang lang)
 	dossier_db_close(db);
 	if (rc == 0)
 		chmod(buf, 0600);
+	if (rc == 0) {
+		struct dossier_git *git = NULL;
+
+		snprintf(buf, sizeof(buf), "%s/history.git", path);
+		rc = dossier_git_open(&git, buf, 1);
+		dossier_git_free(git);
+	}
 	return rc;
 }
 
@@ -794,7 +983,7 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	struct node p, n;
 	uint64_t id;
 	int rc, kind;
-	int64_t t = now_ns();
+	int64_t t = archive_now_ns();
 
 	dossier_error_clear();
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
@@ -863,7 +1052,7 @@ static int trash_node(struct dossier_archive *a, const struct node *n,
 		      const struct dossier_caller *who, int64_t t)
 {
 	sqlite3_stmt *st = a->st[ST_SOFTDEL];
-	char *path = node_path(a, n->id);
+	char *path = archive_node_path(a, n->id);
 	int rc;
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)n->id);
@@ -891,7 +1080,7 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 	char nfc[DOSSIER_NAME_MAX + 1];
 	struct node p, n;
 	int rc;
-	int64_t t = now_ns();
+	int64_t t = archive_now_ns();
 
 	dossier_error_clear();
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
@@ -959,7 +1148,7 @@ int dossier_archive_unlink(struct dossier_archive *a,
 	char nfc[DOSSIER_NAME_MAX + 1];
 	struct node p, n;
 	int rc;
-	int64_t t = now_ns();
+	int64_t t = archive_now_ns();
 
 	dossier_error_clear();
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
@@ -984,10 +1173,17 @@ int dossier_archive_unlink(struct dossier_archive *a,
 	 * Records go to the trash state (soft delete: id, content kept);
 	 * scratch files are removed outright.
 	 */
-	if (n.scratch)
+	if (n.scratch) {
 		rc = destroy_file(a, &n);
-	else
+	} else {
+		char *path = archive_node_path(a, n.id);
+
 		rc = trash_node(a, &n, who, t);
+		if (rc == 0)
+			rc = archive_journal(a, n.id, "delete", path, NULL,
+					     NULL, NULL, who, NULL, t);
+		free(path);
+	}
 	if (rc == 0)
 		rc = touch_node(a, parent, t);
 	rc = end(a, rc);
@@ -1012,9 +1208,9 @@ static int move_node(struct dossier_archive *a, uint64_t id,
 }
 
 /*
- * Rename src onto an existing file dst: the archive keeps dst's identity
- * (id, level, history) and gives it src's content. This is how
- * write-temp-then-rename saves stay one record. Lock held, in transaction.
+ * src's content becomes dst's: dst keeps its identity (id, level,
+ * history) and src's row goes. This is how write-temp-then-rename saves
+ * stay one record. Lock held, in a transaction.
  */
 static int replace_content(struct dossier_archive *a, const struct node *src,
 			   const struct node *dst)
@@ -1024,13 +1220,186 @@ static int replace_content(struct dossier_archive *a, const struct node *src,
 
 	content_relpath(from, sizeof(from), src->id);
 	content_relpath(to, sizeof(to), dst->id);
-	if ((rc = delete_node(a, src->id)) < 0)
+	if ((rc = journal_forget(a, src->id, NULL)) < 0 ||
+	    (rc = delete_node(a, src->id)) < 0)
 		return rc;
 	if (renameat(a->contentfd, from, a->contentfd, to) < 0) {
 		dossier_error_set("cannot move content: %s", strerror(errno));
 		return dossier_err_from_errno(errno);
 	}
 	return 0;
+}
+
+/* May src's content become another record's version (a save)? Scratch
+ * files and records nothing was committed of yet (a temp that is not
+ * recognisable by name, as Excel's) may; established records may not. */
+static int is_save_source(const struct node *src)
+{
+	return src->kind == DOSSIER_KIND_FILE && (src->scratch ||
+						  !src->has_hist);
+}
+
+/* A record deleted by who from parent/name within the window, or 0. */
+static uint64_t recently_deleted(struct dossier_archive *a, uint64_t parent,
+				 const char *name, uid_t uid, int64_t t)
+{
+	return (uint64_t)query_id(a, "SELECT id FROM node WHERE parent = ?1 "
+				  "AND name = ?2 AND kind = 5 AND scratch = 0 "
+				  "AND deleted_ns > ?3 AND deleted_by = ?4 "
+				  "ORDER BY deleted_ns DESC LIMIT 1",
+				  (int64_t)parent, name,
+				  t - HISTORY_WINDOW_NS, (int64_t)uid);
+}
+
+/* A live record renamed away from parent/name within the window, or 0. */
+static uint64_t recently_displaced(struct dossier_archive *a,
+				   uint64_t parent, const char *name,
+				   int64_t t)
+{
+	return (uint64_t)query_id(a, "SELECT id FROM node WHERE parent = ?1 "
+				  "AND prev_name = ?2 AND displaced_ns > ?3 "
+				  "AND deleted_ns IS NULL AND kind = 5 AND "
+				  "0 * ?4 = 0 LIMIT 1", (int64_t)parent, name,
+				  t - HISTORY_WINDOW_NS, 0);
+}
+
+/* Bring a recently deleted record back under its name. */
+static int undelete(struct dossier_archive *a, uint64_t id)
+{
+	int rc = exec_bind(a, "UPDATE node SET deleted_ns = NULL, deleted_by "
+			   "= NULL, deleted_path = NULL WHERE id = ?", "i",
+			   (int64_t)id);
+
+	if (rc == 0)
+		rc = journal_forget(a, id, "delete");
+	return rc;
+}
+
+/*
+ * Word's save through Samba: the record R was renamed away (to ~WRL*.tmp)
+ * and now src (~WRD*.tmp) is renamed onto R's old name. R goes back to
+ * its name with src's content; src takes R's temporary name and R's old
+ * content, as a scratch file. Lock held, in a transaction.
+ */
+static int swap_back(struct dossier_archive *a, const struct node *src,
+		     uint64_t rid, uint64_t newparent, const char *newname,
+		     int64_t t)
+{
+	struct node r;
+	char from[64], to[64];
+	sqlite3_stmt *st = NULL;
+	char *rname = NULL;
+	int rc;
+
+	if ((rc = get_node(a, rid, &r)) < 0)
+		return rc;
+	if ((rc = dossier_db_prepare(a->db, "SELECT name FROM node WHERE "
+				     "id = ?1", &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)rid);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rname = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (!rname)
+		return DOSSIER_ERROR;
+	content_relpath(from, sizeof(from), src->id);
+	content_relpath(to, sizeof(to), rid);
+	if (renameat2(a->contentfd, from, a->contentfd, to,
+		      RENAME_EXCHANGE) < 0) {
+		dossier_error_set("cannot exchange content: %s",
+				  strerror(errno));
+		rc = dossier_err_from_errno(errno);
+		goto out;
+	}
+	rc = exec_bind(a, "UPDATE node SET name = ?, parent = ?, "
+		       "prev_name = NULL, displaced_ns = NULL, ctime_ns = ? "
+		       "WHERE id = ?", "tiii", "\001swap", (int64_t)newparent,
+		       t, (int64_t)rid);
+	if (rc == 0)
+		rc = exec_bind(a, "UPDATE node SET name = ?, parent = ?, "
+			       "scratch = 1, ctime_ns = ? WHERE id = ?", "tiii",
+			       rname, (int64_t)r.parent, t, (int64_t)src->id);
+	if (rc == 0)
+		rc = exec_bind(a, "UPDATE node SET name = ? WHERE id = ?", "ti",
+			       newname, (int64_t)rid);
+	if (rc == 0)
+		rc = journal_forget(a, src->id, NULL);
+	if (rc == 0)
+		rc = journal_forget(a, rid, "rename");
+out:
+	free(rname);
+	return rc;
+}
+
+static int rename_file(struct dossier_archive *a,
+		       const struct dossier_caller *who, const struct node *n,
+		       uint64_t newparent, const char *nnfc, int have_dst,
+		       const struct node *dst, int64_t t)
+{
+	uint64_t rid;
+	char *old_path;
+	int rc, to_scratch = is_scratch_name(a, nnfc);
+
+	if (have_dst && is_save_source(n)) {
+		/* gio, LibreOffice, rsync: temp renamed onto the record */
+		if ((rc = replace_content(a, n, dst)) == 0)
+			rc = journal_content(a, dst->id, "save", -1, who, NULL,
+					     t);
+		return rc;
+	}
+	if (have_dst) {
+		/* one record replaces another: the replaced one is deleted */
+		old_path = archive_node_path(a, dst->id);
+		rc = trash_node(a, dst, who, t);
+		if (rc == 0)
+			rc = archive_journal(a, dst->id, "delete", old_path,
+					     NULL, NULL, NULL, who, NULL, t);
+		free(old_path);
+		if (rc < 0)
+			return rc;
+	} else if (is_save_source(n) &&
+		   (rid = recently_deleted(a, newparent, nnfc, who->uid, t))) {
+		/* Excel: the original was deleted, the temp takes its name */
+		struct node r;
+
+		if ((rc = get_node(a, rid, &r)) == 0 &&
+		    (rc = undelete(a, rid)) == 0 &&
+		    (rc = replace_content(a, n, &r)) == 0)
+			rc = journal_content(a, rid, "save", -1, who, NULL, t);
+		return rc;
+	} else if (is_save_source(n) &&
+		   (rid = recently_displaced(a, newparent, nnfc, t)) &&
+		   rid != n->id) {
+		/* Word: the original was renamed away, the temp takes its name */
+		if ((rc = swap_back(a, n, rid, newparent, nnfc, t)) == 0)
+			rc = journal_content(a, rid, "save", -1, who, NULL, t);
+		return rc;
+	}
+	old_path = archive_node_path(a, n->id);
+	if (n->scratch) {
+		rc = move_node(a, n->id, newparent, nnfc, DOSSIER_KIND_FILE,
+			       to_scratch, t);
+		/* a temp renamed to a real name becomes a record (rsync) */
+		if (rc == 0 && !to_scratch)
+			rc = journal_content(a, n->id, "create", -1, who, NULL,
+					     t);
+	} else {
+		/* records stay records; a record renamed to a scratch name
+		 * (vim's NAME~, Word's ~WRL*.tmp) may come back */
+		rc = move_node(a, n->id, newparent, nnfc, DOSSIER_KIND_FILE, 0,
+			       t);
+		if (rc == 0)
+			rc = exec_bind(a, "UPDATE node SET prev_name = ?, "
+				       "displaced_ns = ? WHERE id = ?", "tii",
+				       to_scratch ? strrchr(old_path, '/') + 1 :
+						    NULL,
+				       to_scratch ? t : (int64_t)0,
+				       (int64_t)n->id);
+		if (rc == 0)
+			rc = journal_plain(a, n->id, "rename", old_path, who, t);
+	}
+	free(old_path);
+	return rc;
 }
 
 int dossier_archive_rename(struct dossier_archive *a,
@@ -1041,7 +1410,7 @@ int dossier_archive_rename(struct dossier_archive *a,
 	char nfc[DOSSIER_NAME_MAX + 1], nnfc[DOSSIER_NAME_MAX + 1];
 	struct node p, np, n, dst;
 	int rc, have_dst, kind;
-	int64_t t = now_ns();
+	int64_t t = archive_now_ns();
 
 	dossier_error_clear();
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
@@ -1125,19 +1494,31 @@ int dossier_archive_rename(struct dossier_archive *a,
 			rc = DOSSIER_ENOTEMPTY;
 			goto unlock;
 		}
-		if ((rc = decide(who, &dst, &np, ACT_DELETE)) < 0)
+		if ((rc = decide(who, &dst, &np, ACT_DELETE)) < 0 ||
+		    (dst.kind == DOSSIER_KIND_FILE &&
+		     (rc = decide(who, &dst, NULL, ACT_WRITE)) < 0))
 			goto unlock;
 	}
 	if ((rc = begin(a)) < 0)
 		goto unlock;
-	if (have_dst && dst.kind == DOSSIER_KIND_FILE) {
-		rc = replace_content(a, &n, &dst);
+	if (n.kind == DOSSIER_KIND_FILE) {
+		rc = rename_file(a, who, &n, newparent, nnfc, have_dst, &dst, t);
 	} else {
+		char *old_path = archive_node_path(a, n.id);
+
 		if (have_dst)
 			rc = remove_dir(a, &dst, who, t);
 		if (rc == 0)
 			rc = move_node(a, n.id, newparent, nnfc, kind,
 				       is_scratch_name(a, nnfc), t);
+		if (rc == 0) {
+			char *path = archive_node_path(a, n.id);
+
+			rc = archive_journal(a, n.id, "move", path, old_path,
+					     NULL, NULL, who, NULL, t);
+			free(path);
+		}
+		free(old_path);
 	}
 	if (rc == 0)
 		rc = touch_node(a, parent, t);
@@ -1200,6 +1581,46 @@ static int truncate_content(struct dossier_archive *a, int fd,
 	return rc;
 }
 
+/*
+ * setattr through an open file whose entry is gone: a temp file renamed
+ * onto a record and still open (gio closes it after the rename, and the
+ * kernel's writeback sets its times then). Its descriptor still reaches
+ * the content, now the record's. Modes and owners are the record's own
+ * business and are left alone.
+ */
+static int setattr_orphan(struct dossier_file *f, const struct stat *st,
+			  unsigned set, struct dossier_attr *out)
+{
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+	struct stat cs;
+
+	if ((set & DOSSIER_SET_SIZE) && ftruncate(f->fd, st->st_size) < 0)
+		return dossier_err_from_errno(errno);
+	if (set & DOSSIER_SET_ATIME)
+		ts[0] = st->st_atim;
+	if (set & DOSSIER_SET_ATIME_NOW)
+		ts[0].tv_nsec = UTIME_NOW;
+	if (set & DOSSIER_SET_MTIME)
+		ts[1] = st->st_mtim;
+	if (set & DOSSIER_SET_MTIME_NOW)
+		ts[1].tv_nsec = UTIME_NOW;
+	if ((ts[0].tv_nsec != UTIME_OMIT || ts[1].tv_nsec != UTIME_OMIT) &&
+	    futimens(f->fd, ts) < 0)
+		return dossier_err_from_errno(errno);
+	if (fstat(f->fd, &cs) < 0)
+		return dossier_err_from_errno(errno);
+	memset(out, 0, sizeof(*out));
+	out->id = f->id;
+	out->kind = DOSSIER_KIND_FILE;
+	out->st = cs;
+	out->st.st_ino = f->id;
+	out->st.st_mode = S_IFREG | 0600;
+	out->st.st_uid = f->who.uid;
+	out->st.st_gid = f->who.gid;
+	out->st.st_nlink = 0;
+	return 0;
+}
+
 int dossier_archive_setattr(struct dossier_archive *a,
 			    const struct dossier_caller *who, uint64_t id,
 			    struct dossier_file *f, const struct stat *st,
@@ -1208,12 +1629,15 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	struct node n;
 	char rel[64];
 	int rc, fd = -1;
-	int64_t t = now_ns();
+	int64_t t = archive_now_ns();
 
 	dossier_error_clear();
 	pthread_mutex_lock(&a->lock);
-	if ((rc = get_node(a, id, &n)) < 0)
+	if ((rc = get_node(a, id, &n)) < 0) {
+		if (rc == DOSSIER_ENOTFOUND && f)
+			rc = setattr_orphan(f, st, set, out);
 		goto unlock;
+	}
 	if (decide(who, &n, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
@@ -1324,6 +1748,9 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	rc = node_attr(a, &n, out);
 unlock:
 	pthread_mutex_unlock(&a->lock);
+	/* a vanished inode (the kernel flushing times late) is no refusal */
+	if (rc == DOSSIER_ENOTFOUND)
+		return rc;
 	return rc < 0 ? refuse(who, "setattr", id, NULL, rc) : 0;
 }
 
@@ -1380,6 +1807,68 @@ static struct dossier_file *file_new(uint64_t id, int fd, int flags,
 	return f;
 }
 
+/*
+ * A create of a name a record left a moment ago is a save of that record:
+ * vim renames NAME to NAME~ and creates NAME; some programs delete and
+ * recreate. The record comes back (id, level, history) with empty
+ * content; vim's NAME~ keeps the old content as a scratch file. *id gets
+ * the record, or 0. Lock held, in a transaction.
+ */
+static int revive_for_create(struct dossier_archive *a,
+			     const struct dossier_caller *who, uint64_t parent,
+			     const char *nfc, int64_t t, uint64_t *id)
+{
+	uint64_t rid, xid = 0;
+	struct node r;
+	sqlite3_stmt *st = NULL;
+	char from[64], to[64], *rname = NULL;
+	int rc;
+
+	*id = 0;
+	if ((rid = recently_deleted(a, parent, nfc, who->uid, t))) {
+		if ((rc = undelete(a, rid)) == 0)
+			*id = rid;
+		return rc;
+	}
+	if (!(rid = recently_displaced(a, parent, nfc, t)))
+		return 0;
+	if ((rc = get_node(a, rid, &r)) < 0 ||
+	    (rc = dossier_db_prepare(a->db, "SELECT name FROM node WHERE "
+				     "id = ?1", &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)rid);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rname = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (!rname)
+		return DOSSIER_ERROR;
+	rc = exec_bind(a, "UPDATE node SET name = ? WHERE id = ?", "ti",
+		       "\001swap", (int64_t)rid);
+	if (rc == 0)
+		rc = insert_node(a, r.parent, rname, DOSSIER_KIND_FILE, 0, 1,
+				 r.mode, r.uid, r.gid, t, &xid);
+	if (rc == 0) {
+		content_relpath(from, sizeof(from), rid);
+		content_relpath(to, sizeof(to), xid);
+		if (renameat(a->contentfd, from, a->contentfd, to) < 0) {
+			dossier_error_set("cannot move content: %s",
+					  strerror(errno));
+			rc = dossier_err_from_errno(errno);
+		}
+	}
+	if (rc == 0)
+		rc = exec_bind(a, "UPDATE node SET name = ?, parent = ?, "
+			       "prev_name = NULL, displaced_ns = NULL, "
+			       "ctime_ns = ? WHERE id = ?", "tiii", nfc,
+			       (int64_t)parent, t, (int64_t)rid);
+	if (rc == 0)
+		rc = journal_forget(a, rid, "rename");
+	if (rc == 0)
+		*id = rid;
+	free(rname);
+	return rc;
+}
+
 int dossier_archive_create_file(struct dossier_archive *a,
 				const struct dossier_caller *who,
 				uint64_t parent, const char *name, mode_t mode,
@@ -1389,8 +1878,8 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	char nfc[DOSSIER_NAME_MAX + 1], rel[64];
 	struct node p, n;
 	uint64_t id = 0;
-	int rc, fd = -1;
-	int64_t t = now_ns();
+	int rc, fd = -1, revived = 0;
+	int64_t t = archive_now_ns();
 
 	dossier_error_clear();
 	*out = NULL;
@@ -1417,9 +1906,14 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	}
 	if ((rc = begin(a)) < 0)
 		goto unlock;
-	rc = insert_node(a, parent, nfc, DOSSIER_KIND_FILE, 0,
-			 is_scratch_name(a, nfc), S_IFREG | (mode & 07777),
-			 who->uid, who->gid, t, &id);
+	if (!is_scratch_name(a, nfc))
+		rc = revive_for_create(a, who, parent, nfc, t, &id);
+	revived = id != 0;
+	if (rc == 0 && !revived)
+		rc = insert_node(a, parent, nfc, DOSSIER_KIND_FILE, 0,
+				 is_scratch_name(a, nfc),
+				 S_IFREG | (mode & 07777), who->uid, who->gid,
+				 t, &id);
 	if (rc == 0) {
 		/*
 		 * O_TRUNC, not O_EXCL: a crash between this and COMMIT leaves
@@ -1443,10 +1937,15 @@ int dossier_archive_create_file(struct dossier_archive *a,
 		*out = file_new(id, fd, open_flags, who);
 		if (!*out)
 			rc = DOSSIER_ERROR;
+		else
+			(*out)->created = !revived;
+		if (*out && revived)
+			(*out)->written = 1;
 	}
 	if (rc < 0 && fd >= 0) {
 		close(fd);
-		unlinkat(a->contentfd, rel, 0);
+		if (!revived)
+			unlinkat(a->contentfd, rel, 0);
 	}
 unlock:
 	pthread_mutex_unlock(&a->lock);
@@ -1530,18 +2029,101 @@ void dossier_file_mark_written(struct dossier_file *f)
 		f->written = 1;
 }
 
+/*
+ * One save: snapshot the content into the spool (outside the catalog
+ * lock: large files take a moment) and journal it with the reason left in
+ * user.dossier.reason, if any.
+ */
+static int save_file(struct dossier_archive *a, struct dossier_file *f,
+		     const struct dossier_caller *who, int last)
+{
+	char spool[64], reason[1024], *path = NULL;
+	const char *op = f->created ? "create" : "save";
+	sqlite3_stmt *st = NULL;
+	struct node n;
+	struct stat cs;
+	int rc, have_reason = 0;
+	int64_t t = archive_now_ns();
+
+	if (!(f->written || (f->created && last)))
+		return 0;
+	f->written = f->created = 0;
+	if (!a->history)
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	rc = get_node(a, f->id, &n);
+	pthread_mutex_unlock(&a->lock);
+	if (rc < 0 || n.scratch || n.deleted)
+		return 0;
+	if ((rc = history_spool(a->history, f->fd, spool, sizeof(spool))) < 0)
+		return rc;
+	pthread_mutex_lock(&a->lock);
+	if (dossier_db_prepare(a->db, "SELECT value FROM xattr WHERE node = ?1"
+			       " AND name = 'user.dossier.reason'", &st) == 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)f->id);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(reason, sizeof(reason), "%.*s",
+				 sqlite3_column_bytes(st, 0),
+				 (const char *)sqlite3_column_blob(st, 0));
+			have_reason = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	rc = begin(a);
+	if (rc == 0 && get_node(a, f->id, &n) == 0 && !n.scratch &&
+	    !n.deleted) {
+		if (have_reason)
+			rc = exec_bind(a, "DELETE FROM xattr WHERE node = ? AND"
+				       " name = 'user.dossier.reason'", "i",
+				       (int64_t)f->id);
+		if (rc == 0 && fstat(f->fd, &cs) == 0)
+			rc = exec_bind(a, "UPDATE node SET snap_mtime_ns = ?, "
+				       "snap_size = ? WHERE id = ?", "iii",
+				       (int64_t)cs.st_mtim.tv_sec * 1000000000 +
+					       cs.st_mtim.tv_nsec,
+				       (int64_t)cs.st_size, (int64_t)f->id);
+		path = archive_node_path(a, f->id);
+		if (rc == 0)
+			rc = archive_journal(a, f->id, op, path, NULL, spool,
+					     NULL, who, have_reason ? reason :
+							NULL, t);
+		spool[0] = rc == 0 ? '\0' : spool[0];
+	}
+	rc = end(a, rc);
+	remember_content(a, f->id, f->fd);
+	pthread_mutex_unlock(&a->lock);
+	free(path);
+	if (spool[0])
+		history_discard_spool(a->history, spool);
+	return rc;
+}
+
+int dossier_file_flush(struct dossier_archive *a, struct dossier_file *f,
+		       const struct dossier_caller *who)
+{
+	int rc;
+
+	dossier_error_clear();
+	/*
+	 * A new record unwritten at a flush is not saved yet: shells open,
+	 * dup and close before writing. The last close saves it anyway.
+	 */
+	if ((rc = save_file(a, f, who, 0)) < 0)
+		dossier_log(LOG_ERR, "cannot record a save of record %" PRIu64
+			    ": %s", f->id, dossier_error_last());
+	return rc;
+}
+
 int dossier_file_release(struct dossier_archive *a, struct dossier_file *f)
 {
 	int rc = 0;
 
 	if (!f)
 		return 0;
-	if (f->written) {
-		/* NEEDSWORK: a close after writing is one history commit. */
-		pthread_mutex_lock(&a->lock);
-		remember_content(a, f->id, f->fd);
-		pthread_mutex_unlock(&a->lock);
-	}
+	/* writes after the last flush (mmap) are a save too */
+	if ((f->written || f->created) && save_file(a, f, &f->who, 1) < 0)
+		dossier_log(LOG_ERR, "cannot record a save of record %" PRIu64
+			    ": %s", f->id, dossier_error_last());
 	if (close(f->fd) < 0) {
 		dossier_error_set("close: %s", strerror(errno));
 		rc = dossier_err_from_errno(errno);
@@ -1608,7 +2190,7 @@ int dossier_dir_open(struct dossier_archive *a,
 			d->e = ne;
 		}
 		d->e[d->n].name = strdup((const char *)
-					 sqlite3_column_text(st, 11));
+					 sqlite3_column_text(st, LIST_NAME_COL));
 		if (node_attr(a, &n, &d->e[d->n].attr) < 0)
 			fill_attr(a, &n, &d->e[d->n].attr);
 		dossier_error_clear();
@@ -1718,7 +2300,7 @@ int dossier_category_add(struct dossier_archive *a, const char *name)
 				       "2, c.id, 17407, 0, 0, ?3, ?3, ?3 FROM "
 				       "node y, category c WHERE y.kind = 1 "
 				       "AND y.deleted_ns IS NULL AND "
-				       "c.name = ?1", nfc, NULL, now_ns());
+				       "c.name = ?1", nfc, NULL, archive_now_ns());
 		rc = end(a, rc);
 	}
 	pthread_mutex_unlock(&a->lock);

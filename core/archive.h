@@ -58,6 +58,8 @@ int dossier_archive_create(const char *path, enum dossier_lang lang);
 
 enum dossier_archive_open_flags {
 	DOSSIER_ARCHIVE_OPEN_READONLY = 1 << 0,
+	/* the serving daemon: keeps history (one per archive at a time) */
+	DOSSIER_ARCHIVE_OPEN_SERVE = 1 << 1,
 };
 
 /*
@@ -172,7 +174,15 @@ int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 /* Note that data was written through f (a save happens at release). */
 void dossier_file_mark_written(struct dossier_file *f);
 
-/* Close f: a release after writing is one save of the record. Frees f. */
+/*
+ * The caller closed a descriptor of f (close(2) waits for this): if data
+ * was written since the last save, or the record is new, this is one save
+ * of the record, journaled before returning so it survives a crash.
+ */
+int dossier_file_flush(struct dossier_archive *a, struct dossier_file *f,
+		       const struct dossier_caller *who);
+
+/* Close f (a save if anything was written since the last flush). Frees f. */
 int dossier_file_release(struct dossier_archive *a, struct dossier_file *f);
 
 /*

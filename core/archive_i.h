@@ -40,6 +40,8 @@ struct node {
 	int64_t mtime_ns;
 	int64_t ctime_ns;
 	int deleted;
+	int has_hist;		/* the repository holds a version */
+	int64_t displaced_ns;	/* renamed away from prev_name at */
 };
 
 #define CACHE_SLOTS 4096
@@ -66,17 +68,39 @@ struct dossier_archive {
 	} seen_ino[CACHE_SLOTS];	/* protected by lock */
 	const struct dossier_notify_ops *notify;
 	void *notify_ctx;
+	struct dossier_history *history;	/* NULL: not serving */
+	int lockfd;			/* flock: one serving daemon */
 };
 
 struct dossier_file {
 	uint64_t id;
 	int fd;
-	int written;
+	int written;		/* data written since the last save */
+	int created;		/* new record, no save yet */
 	int flags;
 	struct dossier_caller who;
 };
 
 /* Content file of record id, relative to contentfd ("ab/123"). */
 void content_relpath(char *out, size_t outsz, uint64_t id);
+
+/* now, in nanoseconds since the epoch */
+int64_t archive_now_ns(void);
+
+/*
+ * The '/'-joined path of node id below the root, live or deleted
+ * ("2024/contracts/ACME/x.pdf"). Lock held. Caller frees.
+ */
+char *archive_node_path(struct dossier_archive *a, uint64_t id);
+
+/*
+ * Journal a change of record in the catalog (lock held; inside the
+ * caller's transaction if one is open) and wake the committer.
+ */
+int archive_journal(struct dossier_archive *a, uint64_t record,
+		    const char *op, const char *path, const char *old_path,
+		    const char *spool, const char *blob,
+		    const struct dossier_caller *who, const char *reason,
+		    int64_t t);
 
 #endif

@@ -61,6 +61,53 @@ static const char *const migrations[] = {
 	"  pattern TEXT PRIMARY KEY,"
 	"  note TEXT NOT NULL"
 	");",
+	/* 2: history: the journal of changes to commit and the version index */
+	/*
+	 * A change is journaled in the same transaction as the catalog change
+	 * (or at close, with a snapshot of the content in spool/), and
+	 * committed to the repository by the committer thread once it is
+	 * due, so that editor save dances inside the window collapse.
+	 */
+	"CREATE TABLE journal("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  record INTEGER NOT NULL,"
+	"  op TEXT NOT NULL,"		/* create save rename delete move restore recovered */
+	"  path TEXT,"			/* the record's path after the change */
+	"  old_path TEXT,"		/* move: the folder's old path */
+	"  spool TEXT,"			/* content snapshot, in spool/ */
+	"  blob TEXT,"			/* content already in the repository */
+	"  author_uid INTEGER NOT NULL,"
+	"  program TEXT,"
+	"  reason TEXT,"
+	"  time_ns INTEGER NOT NULL,"
+	"  due_ns INTEGER NOT NULL"
+	");"
+	"CREATE INDEX journal_by_record ON journal(record);"
+	/* one row per history entry of a record: versions are one query */
+	"CREATE TABLE version("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  record INTEGER NOT NULL,"
+	"  commit_oid TEXT NOT NULL,"
+	"  rec_commit TEXT,"
+	"  blob TEXT,"
+	"  size INTEGER,"
+	"  author_uid INTEGER NOT NULL,"
+	"  author TEXT NOT NULL,"
+	"  op TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  program TEXT,"
+	"  reason TEXT,"
+	"  time_ns INTEGER NOT NULL"
+	");"
+	"CREATE INDEX version_by_record ON version(record, id);"
+	/* what the repository holds for a record, and editor save state */
+	"ALTER TABLE node ADD COLUMN hist_path TEXT;"
+	"ALTER TABLE node ADD COLUMN hist_rec TEXT;"
+	"ALTER TABLE node ADD COLUMN hist_blob TEXT;"
+	"ALTER TABLE node ADD COLUMN snap_mtime_ns INTEGER;"
+	"ALTER TABLE node ADD COLUMN snap_size INTEGER;"
+	"ALTER TABLE node ADD COLUMN prev_name TEXT;"
+	"ALTER TABLE node ADD COLUMN displaced_ns INTEGER;",
 };
 
 int dossier_db_latest_version(void)

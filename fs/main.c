@@ -146,7 +146,8 @@ int main(int argc, char **argv)
 	if (getuid() != 0)
 		dossier_log(LOG_WARNING, "not running as root: allow_other "
 			    "needs user_allow_other in /etc/fuse.conf");
-	rc = dossier_archive_open(&fs.archive, o.archive, 0);
+	rc = dossier_archive_open(&fs.archive, o.archive,
+				  DOSSIER_ARCHIVE_OPEN_SERVE);
 	if (rc < 0) {
 		fprintf(stderr, "dossierfs: cannot mount '%s': %s\n",
 			o.archive, dossier_error_last());

@@ -299,9 +299,11 @@ static void fs_write_buf(fuse_req_t req, fuse_ino_t ino,
 
 static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct dossier_caller who = caller_of(req);
+
 	(void)ino;
-	(void)fi;
-	fuse_reply_err(req, 0);
+	reply_rc(req, dossier_file_flush(fs_of(req)->archive, file_of(fi),
+					 &who));
 }
 
 static void fs_release(fuse_req_t req, fuse_ino_t ino,

@@ -16,7 +16,7 @@ if grep -nE '\bsqlite3_|\bgit_[a-z_]+\(|[<"](sqlite3|git2)' mount-helpers/dossie
 fi
 for h in core/*.h; do
 	case $h in *_i.h) continue ;; esac
-	if grep -nE 'sqlite3|git_[a-z]|#include[[:space:]]*<git2' "$h"; then
+	if grep -nE '\bsqlite3|\bgit_[a-z]|#include[[:space:]]*<git2' "$h"; then
 		echo "check-layering: public header $h exposes SQLite or libgit2" >&2
 		bad=1
 	fi

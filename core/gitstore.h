@@ -1,0 +1,206 @@
+#ifndef DOSSIER_CORE_GITSTORE_H
+#define DOSSIER_CORE_GITSTORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * The git object store under the history feature: a bare repository
+ * (ARCHIVE/history.git) holding record contents and the archive's history.
+ *
+ * Layout:
+ *  - each record (stable integer id) has a ref refs/records/<id> pointing
+ *    at a chain of per-record commits; each one's tree holds exactly one
+ *    entry, "content" (blob, 100644), the record's bytes at that version;
+ *  - refs/heads/main (HEAD points at it) has a nested tree
+ *    YEAR/CATEGORY/CLIENT/.../NAME mirroring the archive, in which each
+ *    record is a gitlink (mode 160000) to its per-record commit.
+ * Reachability does not follow gitlinks, so deleting refs/records/<id> and
+ * repacking destroys a record's content while the main history stays
+ * valid (git fsck --strict clean).
+ *
+ * Threading: a struct dossier_git and everything it returns is used by one
+ * thread at a time; the caller holds its lock for each call. Calls that
+ * write (blob, record version, commit, pack, purge) must not overlap with
+ * another process writing the same repository.
+ *
+ * Durability: nothing is fsynced except a new pack before older copies of
+ * its objects are deleted. Refs are only moved after the objects they
+ * point at were written, so a crash leaves at worst unreferenced objects
+ * and a ref one step behind, which the caller reconciles.
+ *
+ * All fallible functions return 0 or a negative enum dossier_err, with a
+ * message set through dossier_error_set().
+ */
+
+struct dossier_git;
+
+/* An object id (SHA-1); a plain struct, no libgit2 type. */
+struct dossier_oid {
+	unsigned char id[20];
+};
+
+/* Write oid as 40 lowercase hex digits and a NUL into out. */
+void dossier_oid_fmt(char out[41], const struct dossier_oid *oid);
+
+/*
+ * Parse exactly 40 hex digits (either case) into out. DOSSIER_EINVAL for
+ * anything else.
+ */
+int dossier_oid_parse(struct dossier_oid *out, const char *hex);
+
+/* Nonzero when a and b are the same id. */
+int dossier_oid_equal(const struct dossier_oid *a, const struct dossier_oid *b);
+
+/*
+ * Open the bare repository at path. With create != 0, create it first if
+ * missing (bare, HEAD -> refs/heads/main, parent directories made).
+ * *out belongs to the caller, who frees it with dossier_git_free().
+ * DOSSIER_ENOTFOUND when there is no repository and create is 0.
+ */
+int dossier_git_open(struct dossier_git **out, const char *path, int create);
+
+/* Close the repository. Accepts NULL. */
+void dossier_git_free(struct dossier_git *git);
+
+/*
+ * Store fd's whole content, read from offset 0 in fixed-size chunks, as a
+ * blob; *out gets its id and *size_out (may be NULL) its byte count. The
+ * blob is written loose and uncompressed (dossier_git_pack() compresses).
+ * fd's file offset is left alone for regular files; other fds (pipes) are
+ * read to EOF from where they are. DOSSIER_EBUSY when a regular file
+ * changed size while being read.
+ *
+ * A blob is unreferenced until dossier_git_record_version() names it;
+ * dossier_git_pack() keeps unreferenced loose objects for an hour, so do
+ * not leave one unreferenced longer than that.
+ */
+int dossier_git_blob_from_fd(struct dossier_git *git, int fd,
+			     struct dossier_oid *out, uint64_t *size_out);
+
+/*
+ * Write the blob's bytes to fd at its current offset. Loose blobs are
+ * streamed; packed ones are inflated into memory once. DOSSIER_ENOTFOUND
+ * when the blob is absent (purged), DOSSIER_EINVAL when the id names
+ * another kind of object.
+ */
+int dossier_git_blob_to_fd(struct dossier_git *git,
+			   const struct dossier_oid *blob, int fd);
+
+/* The blob's byte count into *out. Errors as dossier_git_blob_to_fd(). */
+int dossier_git_blob_size(struct dossier_git *git,
+			  const struct dossier_oid *blob, uint64_t *out);
+
+/*
+ * Who did something and when. name must be non-empty; email may be NULL
+ * (stored empty). Neither may contain '<', '>' or a newline.
+ */
+struct dossier_git_sig {
+	const char *name;
+	const char *email;
+	int64_t when;	/* unix seconds, stored as UTC */
+};
+
+/*
+ * Append a version to record record_id whose content is blob: write a
+ * per-record commit (tree {content: blob}, parent = the current
+ * refs/records/<id> if any, author = author, committer = the "dossierfs"
+ * service at the same time), then move the ref. *rec_commit_out gets the
+ * new commit's id.
+ *
+ * With blob NULL (the record was deleted) nothing is written and the ref
+ * is left as it is: *rec_commit_out gets the record's current version, or
+ * all zeros if it has none. Deletion shows in the main history only.
+ *
+ * message may be NULL (empty). DOSSIER_ENOTFOUND when blob is not in the
+ * store, DOSSIER_EINVAL for a non-blob id or a bad signature,
+ * DOSSIER_EBUSY when the ref moved underneath (another writer).
+ */
+int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
+			       const struct dossier_oid *blob,
+			       const struct dossier_git_sig *author,
+			       const char *message,
+			       struct dossier_oid *rec_commit_out);
+
+/*
+ * One change of a main-history commit: set path to a gitlink to target
+ * (a per-record commit), or remove path when target is NULL. Removing a
+ * folder's path removes the whole subtree.
+ */
+struct dossier_git_change {
+	const char *path;	/* '/'-separated, relative, UTF-8 */
+	const struct dossier_oid *target;
+};
+
+/*
+ * Write one commit on refs/heads/main applying the n changes to the
+ * parent's tree (only the trees along changed paths are rewritten) and
+ * move refs/heads/main to it. A rename is a remove and a set in the same
+ * commit. Parent = the current head (none for the first commit); author =
+ * author, committer = the "dossierfs" service with the same time. n may
+ * be 0 (a commit with the parent's tree). *commit_out gets the new
+ * commit's id.
+ *
+ * Errors, with nothing written to refs:
+ *  DOSSIER_EINVAL    a malformed path (empty, leading/trailing or double
+ *                    '/', "." or ".." or ".git" component), a path given
+ *                    twice, or one path inside another in the same call;
+ *                    a target that is not a commit; a bad signature
+ *  DOSSIER_ENOTFOUND a set whose target commit is not in the store, or a
+ *                    remove of a path that is not there
+ *  DOSSIER_EISDIR    a set of a path that is a folder
+ *  DOSSIER_ENOTDIR   a path running through a record
+ *  DOSSIER_EBUSY     refs/heads/main moved underneath (another writer)
+ */
+int dossier_git_commit(struct dossier_git *git,
+		       const struct dossier_git_change *changes, size_t n,
+		       const struct dossier_git_sig *author,
+		       const char *message, struct dossier_oid *commit_out);
+
+/* The head of refs/heads/main into *out. DOSSIER_ENOTFOUND before the
+ * first commit. */
+int dossier_git_head(struct dossier_git *git, struct dossier_oid *out);
+
+/*
+ * The gitlink target of path in the tree of commit (the head when commit
+ * is NULL) into *target_out. DOSSIER_ENOTFOUND when the path (or the
+ * commit, or any head) is absent, DOSSIER_EISDIR when it is a folder.
+ */
+int dossier_git_lookup(struct dossier_git *git,
+		       const struct dossier_oid *commit, const char *path,
+		       struct dossier_oid *target_out);
+
+/*
+ * The content blob of per-record commit rec_commit into *blob_out.
+ * DOSSIER_ENOTFOUND when that commit is not in the store (purged).
+ * The blob itself is not checked.
+ */
+int dossier_git_record_blob(struct dossier_git *git,
+			    const struct dossier_oid *rec_commit,
+			    struct dossier_oid *blob_out);
+
+/*
+ * Destroy a record's content: write a new pack of everything reachable
+ * without refs/records/<id>, delete that ref, then delete the old packs
+ * and every loose object that is in the new pack or was reachable from
+ * the ref. Afterwards no version of the record is in the store, except
+ * bytes another record also holds (identical content is one blob). Main
+ * history keeps gitlinks to the purged commits; they just no longer
+ * resolve. DOSSIER_ENOTFOUND when the record has no ref; on an error
+ * before the ref is deleted, nothing changed and the call can be retried.
+ */
+int dossier_git_purge_record(struct dossier_git *git, uint64_t record_id);
+
+/*
+ * Pack every object reachable from any ref into one new pack (written
+ * and fsynced before anything is deleted), then delete the old packs and
+ * the loose objects now in the pack. Unreachable loose objects go too
+ * once they are an hour old (younger ones may be blobs a writer is about
+ * to reference). The repository stays valid at every step.
+ */
+int dossier_git_pack(struct dossier_git *git);
+
+/* The number of loose objects into *out (to decide when to pack). */
+int dossier_git_loose_count(struct dossier_git *git, size_t *out);
+
+#endif

@@ -1,0 +1,921 @@
+#include "history_i.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "archive_i.h"
+#include "db_i.h"
+#include "error.h"
+#include "log.h"
+
+#define REPO_DIR "history.git"
+#define SPOOL_DIR "spool"
+/* Pack when this many loose objects piled up (and at shutdown). */
+#define PACK_LOOSE_LIMIT 2000
+
+/*
+ * Lock rules: git_lock protects git. The committer takes the archive's
+ * lock for catalog work and git_lock for repository work, never both at
+ * once; threads that write the catalog never wait for git_lock while
+ * holding the archive's lock. qlock protects stop and kicked.
+ */
+struct dossier_history {
+	struct dossier_archive *a;
+	pthread_mutex_t git_lock;
+	struct dossier_git *git;	/* protected by git_lock */
+	int spoolfd;
+	pthread_t thread;
+	int running;
+	pthread_mutex_t qlock;
+	pthread_cond_t cond;
+	int stop;			/* protected by qlock */
+	int kicked;			/* protected by qlock */
+	uint64_t spool_seq;		/* protected by qlock */
+};
+
+/* One journal entry, as read by the committer. */
+struct entry {
+	int64_t seq;
+	uint64_t record;
+	char op[16];
+	char *path;
+	char *old_path;
+	char *spool;
+	char *blob;
+	uid_t uid;
+	char *program;
+	char *reason;
+	int64_t time_ns;
+};
+
+static char *dup_col(sqlite3_stmt *st, int i)
+{
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return t ? strdup((const char *)t) : NULL;
+}
+
+static void entry_release(struct entry *e)
+{
+	free(e->path);
+	free(e->old_path);
+	free(e->spool);
+	free(e->blob);
+	free(e->program);
+	free(e->reason);
+	memset(e, 0, sizeof(*e));
+}
+
+struct dossier_git *history_git(struct dossier_history *h)
+{
+	return h->git;
+}
+
+void history_git_lock(struct dossier_history *h)
+{
+	pthread_mutex_lock(&h->git_lock);
+}
+
+void history_git_unlock(struct dossier_history *h)
+{
+	pthread_mutex_unlock(&h->git_lock);
+}
+
+void history_program(int pid, char *out, size_t outsz)
+{
+	char p[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(out, outsz, "?");
+	if (pid <= 0)
+		return;
+	snprintf(p, sizeof(p), "/proc/%d/comm", pid);
+	fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, out, outsz - 1);
+	close(fd);
+	if (n <= 0) {
+		snprintf(out, outsz, "?");
+		return;
+	}
+	out[n] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+}
+
+/* The author's name: the Unix account, else "uid N". */
+static void author_name(uid_t uid, char *out, size_t outsz)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	if (uid == (uid_t)-1) {
+		snprintf(out, outsz, "unknown");
+		return;
+	}
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res &&
+	    res->pw_name[0] && !strpbrk(res->pw_name, "<>\n"))
+		snprintf(out, outsz, "%s", res->pw_name);
+	else
+		snprintf(out, outsz, "uid %u", (unsigned)uid);
+}
+
+int history_open(struct dossier_history **out, struct dossier_archive *a,
+		 int create)
+{
+	struct dossier_history *h = calloc(1, sizeof(*h));
+	char p[4096];
+	int rc;
+
+	*out = NULL;
+	if (!h)
+		return DOSSIER_ERROR;
+	h->a = a;
+	h->spoolfd = -1;
+	pthread_mutex_init(&h->git_lock, NULL);
+	pthread_mutex_init(&h->qlock, NULL);
+	pthread_cond_init(&h->cond, NULL);
+	snprintf(p, sizeof(p), "%s/%s", dossier_archive_path(a), REPO_DIR);
+	if ((rc = dossier_git_open(&h->git, p, create)) < 0) {
+		if (rc == DOSSIER_ENOTFOUND) {
+			dossier_error_clear();
+			dossier_error_set("history repository '%s' is missing: "
+					  "restore it from a backup", p);
+			rc = DOSSIER_ECORRUPT;
+		}
+		goto fail;
+	}
+	snprintf(p, sizeof(p), "%s/%s", dossier_archive_path(a), SPOOL_DIR);
+	if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+		dossier_error_set("cannot create '%s': %s", p, strerror(errno));
+		rc = DOSSIER_ERROR;
+		goto fail;
+	}
+	h->spoolfd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (h->spoolfd < 0) {
+		dossier_error_set("cannot open '%s': %s", p, strerror(errno));
+		rc = DOSSIER_ERROR;
+		goto fail;
+	}
+	*out = h;
+	return 0;
+fail:
+	dossier_git_free(h->git);
+	if (h->spoolfd >= 0)
+		close(h->spoolfd);
+	free(h);
+	return rc;
+}
+
+int history_spool(struct dossier_history *h, int fd, char *name,
+		  size_t namesz)
+{
+	struct stat st;
+	int out = -1, rc = 0;
+	off_t in_off = 0;
+	uint64_t seq;
+
+	pthread_mutex_lock(&h->qlock);
+	seq = ++h->spool_seq;
+	pthread_mutex_unlock(&h->qlock);
+	snprintf(name, namesz, "%" PRId64 "-%" PRIu64 "-%d",
+		 archive_now_ns(), seq, (int)getpid());
+	if (fstat(fd, &st) < 0)
+		goto err;
+	out = openat(h->spoolfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		     0600);
+	if (out < 0)
+		goto err;
+	while (in_off < st.st_size) {
+		ssize_t n = copy_file_range(fd, &in_off, out, NULL,
+					    (size_t)(st.st_size - in_off), 0);
+
+		if (n < 0 && (errno == EXDEV || errno == ENOSYS ||
+			      errno == EOPNOTSUPP || errno == EINVAL)) {
+			char buf[65536];
+
+			n = pread(fd, buf, sizeof(buf), in_off);
+			if (n > 0 && write(out, buf, (size_t)n) != n)
+				goto err;
+			if (n > 0)
+				in_off += n;
+		}
+		if (n < 0)
+			goto err;
+		if (n == 0)
+			break;
+	}
+	close(out);
+	return 0;
+err:
+	rc = dossier_err_from_errno(errno);
+	dossier_error_set("cannot snapshot content: %s", strerror(errno));
+	if (out >= 0) {
+		close(out);
+		unlinkat(h->spoolfd, name, 0);
+	}
+	return rc;
+}
+
+void history_discard_spool(struct dossier_history *h, const char *name)
+{
+	unlinkat(h->spoolfd, name, 0);
+}
+
+void history_kick(struct dossier_history *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->qlock);
+	h->kicked = 1;
+	pthread_cond_signal(&h->cond);
+	pthread_mutex_unlock(&h->qlock);
+}
+
+/* ---- the committer ---- */
+
+/* Read the oldest journal entry due at now (all: any). 1 if found. */
+static int next_entry(struct dossier_history *h, int64_t now, int all,
+		      struct entry *e)
+{
+	struct dossier_archive *a = h->a;
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+
+	pthread_mutex_lock(&a->lock);
+	if (dossier_db_prepare(a->db, "SELECT seq, record, op, path, old_path,"
+			       " spool, blob, author_uid, program, reason, "
+			       "time_ns FROM journal WHERE ?1 OR due_ns <= ?2 "
+			       "ORDER BY seq LIMIT 1", &st) == 0) {
+		sqlite3_bind_int(st, 1, all);
+		sqlite3_bind_int64(st, 2, now);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			e->seq = sqlite3_column_int64(st, 0);
+			e->record = (uint64_t)sqlite3_column_int64(st, 1);
+			snprintf(e->op, sizeof(e->op), "%s",
+				 sqlite3_column_text(st, 2));
+			e->path = dup_col(st, 3);
+			e->old_path = dup_col(st, 4);
+			e->spool = dup_col(st, 5);
+			e->blob = dup_col(st, 6);
+			e->uid = (uid_t)sqlite3_column_int64(st, 7);
+			e->program = dup_col(st, 8);
+			e->reason = dup_col(st, 9);
+			e->time_ns = sqlite3_column_int64(st, 10);
+			found = 1;
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->lock);
+	return found;
+}
+
+/* What the repository holds for a record now. */
+struct held {
+	char *hist_path;
+	char *hist_rec;
+	char *hist_blob;
+};
+
+static void held_release(struct held *x)
+{
+	free(x->hist_path);
+	free(x->hist_rec);
+	free(x->hist_blob);
+	memset(x, 0, sizeof(*x));
+}
+
+static int read_held(struct dossier_archive *a, uint64_t record,
+		     struct held *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = DOSSIER_ENOTFOUND;
+
+	memset(out, 0, sizeof(*out));
+	pthread_mutex_lock(&a->lock);
+	if (dossier_db_prepare(a->db, "SELECT hist_path, hist_rec, hist_blob "
+			       "FROM node WHERE id = ?1", &st) == 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)record);
+		if (sqlite3_step(st) == SQLITE_ROW) {
+			out->hist_path = dup_col(st, 0);
+			out->hist_rec = dup_col(st, 1);
+			out->hist_blob = dup_col(st, 2);
+			rc = 0;
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+static void build_message(const struct entry *e, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "%s %s\n\n", e->op,
+			 e->path ? e->path : e->old_path ? e->old_path : "");
+
+	if (e->program && n < (int)outsz)
+		n += snprintf(out + n, outsz - (size_t)n, "Program: %s\n",
+			      e->program);
+	if (e->reason && n < (int)outsz)
+		n += snprintf(out + n, outsz - (size_t)n, "Reason: %s\n",
+			      e->reason);
+	if (n < (int)outsz)
+		snprintf(out + n, outsz - (size_t)n,
+			 "Record: %" PRIu64 "\nJournal: %" PRId64 "\n",
+			 e->record, e->seq);
+}
+
+/* Drop a journal entry that cannot be committed (logged). */
+static void drop_entry(struct dossier_history *h, const struct entry *e,
+		       const char *why)
+{
+	struct dossier_archive *a = h->a;
+	sqlite3_stmt *st = NULL;
+
+	if (why)
+		dossier_log(LOG_ERR, "history: cannot commit %s of record %"
+			    PRIu64 " ('%s'): %s", e->op, e->record,
+			    e->path ? e->path : "", why);
+	pthread_mutex_lock(&a->lock);
+	if (dossier_db_prepare(a->db, "DELETE FROM journal WHERE seq = ?1",
+			       &st) == 0) {
+		sqlite3_bind_int64(st, 1, e->seq);
+		dossier_db_step_done(a->db, st, "journal");
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->lock);
+	if (e->spool)
+		unlinkat(h->spoolfd, e->spool, 0);
+}
+
+/* A folder moved: every committed record below it moves in one commit. */
+static int commit_move(struct dossier_history *h, const struct entry *e,
+		       const struct dossier_git_sig *sig, const char *msg,
+		       struct dossier_oid *commit)
+{
+	struct dossier_archive *a = h->a;
+	sqlite3_stmt *st = NULL;
+	struct dossier_git_change *ch = NULL;
+	struct dossier_oid *targets = NULL;
+	char **paths = NULL;
+	uint64_t *ids = NULL;
+	size_t n = 0, cap = 0, i, plen = strlen(e->old_path);
+	int rc = 0;
+
+	pthread_mutex_lock(&a->lock);
+	rc = dossier_db_prepare(a->db, "SELECT id, hist_path, hist_rec FROM "
+				"node WHERE hist_rec IS NOT NULL AND "
+				"substr(hist_path, 1, ?2) = ?1 || '/'", &st);
+	if (rc == 0) {
+		sqlite3_bind_text(st, 1, e->old_path, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)plen + 1);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *hp = (const char *)sqlite3_column_text(st, 1);
+			size_t len;
+
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				ids = realloc(ids, cap * sizeof(*ids));
+				paths = realloc(paths, cap * sizeof(*paths));
+				targets = realloc(targets,
+						  cap * sizeof(*targets));
+				if (!ids || !paths || !targets) {
+					rc = DOSSIER_ERROR;
+					break;
+				}
+			}
+			ids[n] = (uint64_t)sqlite3_column_int64(st, 0);
+			len = strlen(e->path) + strlen(hp + plen) + 1;
+			paths[n] = malloc(len);
+			if (!paths[n]) {
+				rc = DOSSIER_ERROR;
+				break;
+			}
+			snprintf(paths[n], len, "%s%s", e->path, hp + plen);
+			dossier_oid_parse(&targets[n], (const char *)
+					  sqlite3_column_text(st, 2));
+			n++;
+		}
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->lock);
+	if (rc == 0 && n == 0) {
+		/* nothing below the folder is in the repository yet */
+		drop_entry(h, e, NULL);
+		return 0;
+	}
+	if (rc == 0) {
+		ch = calloc(n + 1, sizeof(*ch));
+		if (!ch) {
+			rc = DOSSIER_ERROR;
+		} else {
+			ch[0].path = e->old_path;
+			for (i = 0; i < n; i++) {
+				ch[i + 1].path = paths[i];
+				ch[i + 1].target = &targets[i];
+			}
+			history_git_lock(h);
+			rc = dossier_git_commit(h->git, ch, n + 1, sig, msg,
+						commit);
+			history_git_unlock(h);
+		}
+	}
+	if (rc == 0) {
+		pthread_mutex_lock(&a->lock);
+		rc = dossier_db_exec(a->db, "BEGIN IMMEDIATE");
+		for (i = 0; rc == 0 && i < n; i++) {
+			char hex[41];
+
+			dossier_oid_fmt(hex, commit);
+			rc = dossier_db_prepare(a->db, "UPDATE node SET "
+						"hist_path = ?2 WHERE id = ?1",
+						&st);
+			if (rc == 0) {
+				sqlite3_bind_int64(st, 1, (sqlite3_int64)ids[i]);
+				sqlite3_bind_text(st, 2, paths[i], -1,
+						  SQLITE_STATIC);
+				rc = dossier_db_step_done(a->db, st, "move");
+				sqlite3_finalize(st);
+			}
+			if (rc == 0 &&
+			    (rc = dossier_db_prepare(
+				     a->db, "INSERT INTO version(record, "
+				     "commit_oid, author_uid, author, op, path,"
+				     " program, reason, time_ns) VALUES(?1, ?2,"
+				     " ?3, ?4, 'move', ?5, ?6, ?7, ?8)",
+				     &st)) == 0) {
+				sqlite3_bind_int64(st, 1, (sqlite3_int64)ids[i]);
+				sqlite3_bind_text(st, 2, hex, -1,
+						  SQLITE_TRANSIENT);
+				sqlite3_bind_int64(st, 3, e->uid);
+				sqlite3_bind_text(st, 4, sig->name, -1,
+						  SQLITE_STATIC);
+				sqlite3_bind_text(st, 5, paths[i], -1,
+						  SQLITE_STATIC);
+				sqlite3_bind_text(st, 6, e->program, -1,
+						  SQLITE_STATIC);
+				sqlite3_bind_text(st, 7, e->reason, -1,
+						  SQLITE_STATIC);
+				sqlite3_bind_int64(st, 8, e->time_ns);
+				rc = dossier_db_step_done(a->db, st, "version");
+				sqlite3_finalize(st);
+			}
+		}
+		if (rc == 0)
+			rc = dossier_db_prepare(a->db, "DELETE FROM journal "
+						"WHERE seq = ?1", &st);
+		if (rc == 0) {
+			sqlite3_bind_int64(st, 1, e->seq);
+			rc = dossier_db_step_done(a->db, st, "journal");
+			sqlite3_finalize(st);
+		}
+		if (rc == 0)
+			rc = dossier_db_exec(a->db, "COMMIT");
+		else
+			sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+		pthread_mutex_unlock(&a->lock);
+	}
+	for (i = 0; i < n; i++)
+		free(paths[i]);
+	free(paths);
+	free(ids);
+	free(targets);
+	free(ch);
+	return rc;
+}
+
+/* Index a commit made for e and forget e, in one catalog transaction. */
+static int index_commit(struct dossier_history *h, const struct entry *e,
+			const char *author, const struct dossier_oid *commit,
+			const struct dossier_oid *rec, const char *blob,
+			int64_t size, const char *new_path)
+{
+	struct dossier_archive *a = h->a;
+	sqlite3_stmt *st = NULL;
+	char chex[41], rhex[41];
+	int rc;
+
+	dossier_oid_fmt(chex, commit);
+	if (rec)
+		dossier_oid_fmt(rhex, rec);
+	pthread_mutex_lock(&a->lock);
+	rc = dossier_db_exec(a->db, "BEGIN IMMEDIATE");
+	if (rc == 0)
+		rc = dossier_db_prepare(a->db, "INSERT INTO version(record, "
+					"commit_oid, rec_commit, blob, size, "
+					"author_uid, author, op, path, program,"
+					" reason, time_ns) VALUES(?1, ?2, ?3, "
+					"?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+					&st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)e->record);
+		sqlite3_bind_text(st, 2, chex, -1, SQLITE_STATIC);
+		if (rec)
+			sqlite3_bind_text(st, 3, rhex, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, blob, -1, SQLITE_STATIC);
+		if (blob)
+			sqlite3_bind_int64(st, 5, size);
+		sqlite3_bind_int64(st, 6, e->uid);
+		sqlite3_bind_text(st, 7, author, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, e->op, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 9, e->path ? e->path : e->old_path ?
+				  e->old_path : "", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 10, e->program, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 11, e->reason, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 12, e->time_ns);
+		rc = dossier_db_step_done(a->db, st, "index version");
+		sqlite3_finalize(st);
+	}
+	if (rc == 0)
+		rc = dossier_db_prepare(a->db, "UPDATE node SET hist_path = ?2,"
+					" hist_rec = coalesce(?3, hist_rec), "
+					"hist_blob = coalesce(?4, hist_blob) "
+					"WHERE id = ?1", &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)e->record);
+		sqlite3_bind_text(st, 2, new_path, -1, SQLITE_STATIC);
+		if (rec)
+			sqlite3_bind_text(st, 3, rhex, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, blob, -1, SQLITE_STATIC);
+		rc = dossier_db_step_done(a->db, st, "record history");
+		sqlite3_finalize(st);
+	}
+	if (rc == 0)
+		rc = dossier_db_prepare(a->db, "DELETE FROM journal WHERE "
+					"seq = ?1", &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, e->seq);
+		rc = dossier_db_step_done(a->db, st, "journal");
+		sqlite3_finalize(st);
+	}
+	if (rc == 0)
+		rc = dossier_db_exec(a->db, "COMMIT");
+	else
+		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+static int is_content_op(const char *op)
+{
+	return !strcmp(op, "create") || !strcmp(op, "save") ||
+	       !strcmp(op, "restore") || !strcmp(op, "recovered");
+}
+
+/* Turn one journal entry into one commit (or nothing, if it changes
+ * nothing in the repository). */
+static int commit_entry(struct dossier_history *h, struct entry *e)
+{
+	struct dossier_git_change ch[2];
+	struct dossier_git_sig sig;
+	struct dossier_oid blob, rec, commit, *recp = NULL;
+	struct held held;
+	char author[128], email[64], msg[2048], bhex[41];
+	uint64_t size = 0;
+	size_t n = 0;
+	int rc, fd;
+	const char *new_path = NULL;
+
+	author_name(e->uid, author, sizeof(author));
+	snprintf(email, sizeof(email), "uid-%d@dossierfs", (int)e->uid);
+	sig.name = author;
+	sig.email = email;
+	sig.when = e->time_ns / 1000000000;
+	build_message(e, msg, sizeof(msg));
+	if (!strcmp(e->op, "move"))
+		return commit_move(h, e, &sig, msg, &commit);
+	if ((rc = read_held(h->a, e->record, &held)) < 0) {
+		/* the record is gone (purged): nothing to record */
+		drop_entry(h, e, "record no longer exists");
+		return 0;
+	}
+	if (is_content_op(e->op)) {
+		history_git_lock(h);
+		if (e->spool) {
+			fd = openat(h->spoolfd, e->spool, O_RDONLY | O_CLOEXEC);
+			if (fd < 0) {
+				rc = DOSSIER_ENOTFOUND;
+			} else {
+				rc = dossier_git_blob_from_fd(h->git, fd, &blob,
+							      &size);
+				close(fd);
+			}
+		} else if (e->blob) {
+			rc = dossier_oid_parse(&blob, e->blob);
+			if (rc == 0)
+				rc = dossier_git_blob_size(h->git, &blob,
+							   &size);
+		} else {
+			rc = DOSSIER_EINVAL;
+		}
+		if (rc == 0)
+			rc = dossier_git_record_version(h->git, e->record,
+							&blob, &sig, msg, &rec);
+		history_git_unlock(h);
+		if (rc < 0) {
+			drop_entry(h, e, dossier_error_last());
+			dossier_error_clear();
+			held_release(&held);
+			return 0;
+		}
+		recp = &rec;
+		dossier_oid_fmt(bhex, &blob);
+	} else if (held.hist_rec) {
+		dossier_oid_parse(&rec, held.hist_rec);
+	}
+	if (held.hist_path &&
+	    (!e->path || strcmp(held.hist_path, e->path) ||
+	     !strcmp(e->op, "delete"))) {
+		ch[n].path = held.hist_path;
+		ch[n].target = NULL;
+		n++;
+	}
+	if (strcmp(e->op, "delete") && e->path && (recp || held.hist_rec)) {
+		ch[n].path = e->path;
+		ch[n].target = &rec;
+		new_path = e->path;
+		n++;
+	}
+	if (n == 0 && !recp) {
+		/* e.g. a rename of a record whose first save is not in yet */
+		drop_entry(h, e, NULL);
+		held_release(&held);
+		return 0;
+	}
+	history_git_lock(h);
+	rc = dossier_git_commit(h->git, ch, n, &sig, msg, &commit);
+	history_git_unlock(h);
+	if (rc < 0) {
+		drop_entry(h, e, dossier_error_last());
+		dossier_error_clear();
+		held_release(&held);
+		return 0;
+	}
+	rc = index_commit(h, e, author, &commit, recp ? &rec : NULL,
+			  recp ? bhex : NULL, (int64_t)size, new_path);
+	if (rc == 0 && e->spool)
+		unlinkat(h->spoolfd, e->spool, 0);
+	held_release(&held);
+	return rc;
+}
+
+int history_drain(struct dossier_history *h, int all)
+{
+	struct entry e;
+	int rc = 0, done = 0;
+
+	memset(&e, 0, sizeof(e));
+	while (rc == 0 && next_entry(h, archive_now_ns(), all, &e)) {
+		rc = commit_entry(h, &e);
+		entry_release(&e);
+		done++;
+	}
+	if (done) {
+		size_t loose = 0;
+
+		history_git_lock(h);
+		if (dossier_git_loose_count(h->git, &loose) == 0 &&
+		    loose > PACK_LOOSE_LIMIT && dossier_git_pack(h->git) < 0)
+			dossier_log(LOG_WARNING, "history: packing failed: %s",
+				    dossier_error_last());
+		history_git_unlock(h);
+		dossier_error_clear();
+	}
+	return rc;
+}
+
+static void *committer(void *arg)
+{
+	struct dossier_history *h = arg;
+	struct timespec ts;
+	int stop = 0;
+
+	while (!stop) {
+		pthread_mutex_lock(&h->qlock);
+		if (!h->kicked && !h->stop) {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 250000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			pthread_cond_timedwait(&h->cond, &h->qlock, &ts);
+		}
+		h->kicked = 0;
+		stop = h->stop;
+		pthread_mutex_unlock(&h->qlock);
+		if (history_drain(h, stop) < 0) {
+			dossier_log(LOG_ERR, "history: %s",
+				    dossier_error_last());
+			dossier_error_clear();
+		}
+	}
+	return NULL;
+}
+
+/*
+ * After a crash between moving refs/heads/main and indexing the commit,
+ * the head is a commit the version index does not know: it belongs to the
+ * oldest journal entry. Index it instead of committing it again.
+ */
+static int heal_head(struct dossier_history *h)
+{
+	struct dossier_archive *a = h->a;
+	struct dossier_oid head, rec;
+	sqlite3_stmt *st = NULL;
+	char hex[41], author[128];
+	struct entry e;
+	int known = 0, rc;
+
+	history_git_lock(h);
+	rc = dossier_git_head(h->git, &head);
+	history_git_unlock(h);
+	if (rc < 0) {
+		dossier_error_clear();
+		return 0;
+	}
+	dossier_oid_fmt(hex, &head);
+	pthread_mutex_lock(&a->lock);
+	if (dossier_db_prepare(a->db, "SELECT 1 FROM version WHERE "
+			       "commit_oid = ?1 LIMIT 1", &st) == 0) {
+		sqlite3_bind_text(st, 1, hex, -1, SQLITE_STATIC);
+		known = sqlite3_step(st) == SQLITE_ROW;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->lock);
+	memset(&e, 0, sizeof(e));
+	if (known || !next_entry(h, 0, 1, &e))
+		return 0;
+	dossier_log(LOG_NOTICE, "history: indexing commit %s made before a "
+		    "crash", hex);
+	author_name(e.uid, author, sizeof(author));
+	if (!strcmp(e.op, "move")) {
+		entry_release(&e);
+		return 0;	/* re-committed; the tree is the same */
+	}
+	history_git_lock(h);
+	rc = e.path && strcmp(e.op, "delete") ?
+		     dossier_git_lookup(h->git, &head, e.path, &rec) :
+		     DOSSIER_ENOTFOUND;
+	history_git_unlock(h);
+	dossier_error_clear();
+	if (rc == 0 && is_content_op(e.op)) {
+		struct dossier_oid blob;
+		char bhex[41];
+		uint64_t size = 0;
+
+		history_git_lock(h);
+		rc = dossier_git_record_blob(h->git, &rec, &blob);
+		if (rc == 0)
+			rc = dossier_git_blob_size(h->git, &blob, &size);
+		history_git_unlock(h);
+		dossier_oid_fmt(bhex, &blob);
+		if (rc == 0)
+			rc = index_commit(h, &e, author, &head, &rec, bhex,
+					  (int64_t)size, e.path);
+	} else {
+		rc = index_commit(h, &e, author, &head, NULL, NULL, 0,
+				  strcmp(e.op, "delete") ? e.path : NULL);
+	}
+	if (rc == 0 && e.spool)
+		unlinkat(h->spoolfd, e.spool, 0);
+	entry_release(&e);
+	dossier_error_clear();
+	return 0;
+}
+
+/*
+ * Content written but never saved (the daemon died before the close, or
+ * the last closes were lost with the catalog's last transactions): compare
+ * each live record's content with its snapshot and commit changes as
+ * recovered. Records with journal entries are left to those.
+ */
+static int reconcile(struct dossier_history *h)
+{
+	struct dossier_archive *a = h->a;
+	sqlite3_stmt *st = NULL;
+	uint64_t *ids = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	rc = dossier_db_prepare(a->db, "SELECT id, snap_mtime_ns, snap_size "
+				"FROM node WHERE kind = 5 AND scratch = 0 AND "
+				"deleted_ns IS NULL AND id NOT IN (SELECT "
+				"record FROM journal)", &st);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+		char rel[64];
+		struct stat cs;
+		int64_t m;
+
+		content_relpath(rel, sizeof(rel), id);
+		if (fstatat(a->contentfd, rel, &cs, 0) < 0)
+			continue;
+		m = (int64_t)cs.st_mtim.tv_sec * 1000000000 +
+		    cs.st_mtim.tv_nsec;
+		if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
+		    sqlite3_column_int64(st, 1) == m &&
+		    sqlite3_column_int64(st, 2) == cs.st_size)
+			continue;
+		if (n == cap) {
+			uint64_t *ni;
+
+			cap = cap ? cap * 2 : 64;
+			ni = realloc(ids, cap * sizeof(*ids));
+			if (!ni)
+				break;
+			ids = ni;
+		}
+		ids[n++] = id;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->lock);
+	for (i = 0; i < n; i++) {
+		struct dossier_oid blob;
+		struct held held;
+		char rel[64], bhex[41];
+		int fd;
+
+		content_relpath(rel, sizeof(rel), ids[i]);
+		fd = openat(a->contentfd, rel, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		history_git_lock(h);
+		rc = dossier_git_blob_from_fd(h->git, fd, &blob, NULL);
+		history_git_unlock(h);
+		close(fd);
+		if (rc < 0 || read_held(a, ids[i], &held) < 0) {
+			dossier_error_clear();
+			continue;
+		}
+		dossier_oid_fmt(bhex, &blob);
+		if (!held.hist_blob || strcmp(held.hist_blob, bhex)) {
+			const struct dossier_caller nobody = { (uid_t)-1,
+							       (gid_t)-1, 0 };
+			char *path;
+
+			pthread_mutex_lock(&a->lock);
+			path = archive_node_path(a, ids[i]);
+			archive_journal(a, ids[i], "recovered", path, NULL,
+					NULL, bhex, &nobody,
+					"content changed before a crash",
+					archive_now_ns());
+			pthread_mutex_unlock(&a->lock);
+			free(path);
+			dossier_log(LOG_NOTICE, "history: record %" PRIu64
+				    " recovered after a crash", ids[i]);
+		}
+		held_release(&held);
+	}
+	free(ids);
+	return 0;
+}
+
+int history_start(struct dossier_history *h)
+{
+	int rc;
+
+	heal_head(h);
+	if ((rc = history_drain(h, 1)) < 0)
+		return rc;
+	reconcile(h);
+	if ((rc = history_drain(h, 1)) < 0)
+		return rc;
+	if (pthread_create(&h->thread, NULL, committer, h) != 0) {
+		dossier_error_set("cannot start the history committer");
+		return DOSSIER_ERROR;
+	}
+	h->running = 1;
+	return 0;
+}
+
+void history_close(struct dossier_history *h)
+{
+	if (!h)
+		return;
+	if (h->running) {
+		pthread_mutex_lock(&h->qlock);
+		h->stop = 1;
+		pthread_cond_signal(&h->cond);
+		pthread_mutex_unlock(&h->qlock);
+		pthread_join(h->thread, NULL);
+	}
+	dossier_git_free(h->git);
+	if (h->spoolfd >= 0)
+		close(h->spoolfd);
+	pthread_mutex_destroy(&h->git_lock);
+	pthread_mutex_destroy(&h->qlock);
+	pthread_cond_destroy(&h->cond);
+	free(h);
+}

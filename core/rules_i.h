@@ -1,0 +1,175 @@
+#ifndef DOSSIER_CORE_RULES_I_H
+#define DOSSIER_CORE_RULES_I_H
+
+/*
+ * The rule store and decision engine (core-only).
+ *
+ * Policy is data: users, roles, levels, sites, rules, grants and settings
+ * are rows in the catalog (schema below); this module hard-codes only the
+ * decision model:
+ *
+ * - Subject: the caller's uid -> user row (name, role, dept). An unmapped
+ *   uid 0 takes the role named by setting 'root-role' (shipped:
+ *   archivist) with no department; any other unmapped uid is denied
+ *   everything, list included.
+ * - Relation of subject to object: "owner" (uid == owner), else "dept"
+ *   (same non-NULL department), else "other".
+ * - A rule row matches when every non-NULL condition holds. Conditions
+ *   holding text are comma lists ("gm,deputy_gm"); a value matches if it is
+ *   one of them. action: the action evaluated; level: the record's level
+ *   rank; scope: company|department|personal; relation: owner|dept|other;
+ *   role: the subject's role; dept_role: the subject's role, the subject
+ *   being in the record's department ("manager" = the manager of the
+ *   record's department); user_dept: the subject's department; site: the
+ *   mount's site. In a family the matching row of lowest (priority, id)
+ *   decides; none matching means deny.
+ * - list, read and history evaluate families 'level' and 'scope' (rows
+ *   whose action is NULL or the action evaluated) and take the weaker
+ *   verdict (deny < grantable < allow). A grantable verdict on a level
+ *   whose lendable is 0 is a deny. An active grant (can_read,
+ *   start_s <= now < end_s, not revoked) for (uid, record) turns grantable
+ *   into allow for read and history, never deny into allow.
+ * - list is allowed when that verdict is allow or grantable, or when an
+ *   active grant lets the subject read the record now.
+ * - history additionally needs list. write needs read, then family
+ *   'action' row for "write" (grantable: a grant with can_write opens it).
+ *   delete needs write, then the "delete" row. classify and grant need
+ *   list, then their "classify" / "grant" rows. create asks the "create"
+ *   row about the folder's defaults. grant also needs a lendable level and
+ *   the subject to be named by the approvers of a grantable row.
+ * - approvers (comma list) of a grantable row: ROLE = any user of that
+ *   role; dept:ROLE = of that role in the grantee's department;
+ *   record:ROLE = of that role in the record's department; owner = the
+ *   record's owner. An approver must satisfy every grantable family.
+ *
+ * Thread model: none inside. The caller serialises every call on one
+ * struct dossier_rules (and its sqlite3 connection) under its own lock.
+ */
+
+#include <sqlite3.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "rules.h"
+
+struct dossier_rules;
+
+/*
+ * SQL creating the tables role, user, level, site, rule, grant and
+ * setting (no transaction statements: run it inside a migration).
+ */
+extern const char dossier_rules_schema[];
+
+/*
+ * Write the default policy of PRODUCT.md as rows: roles, levels, the
+ * reading-room site, rules and settings (trash-days, root-role). Works
+ * inside or outside the caller's transaction (uses a savepoint). Fails
+ * with DOSSIER_EEXISTS if the rows already exist.
+ */
+int dossier_rules_seed_default(sqlite3 *db);
+
+/*
+ * Load users, roles, levels, sites, rules and grants from db into memory.
+ * db is borrowed and must outlive the result. Caller frees with
+ * dossier_rules_free(). DOSSIER_ECORRUPT if a row cannot be understood
+ * (unknown family or effect, a level out of range).
+ */
+int dossier_rules_open(struct dossier_rules **out, sqlite3 *db);
+
+/* Free r; accepts NULL. Does not close the database. */
+void dossier_rules_free(struct dossier_rules *r);
+
+/*
+ * Load everything again, after the policy or the users were edited by
+ * another process (dossierctl). On failure r keeps its previous contents.
+ */
+int dossier_rules_reload(struct dossier_rules *r);
+
+/*
+ * Decide whether uid, on a mount of site (NULL: none), may do act on obj at
+ * time now_s. Fills out and returns 0 whatever the verdict; a negative code
+ * only for bad arguments (DOSSIER_EINVAL). Runs on memory only: no SQL.
+ */
+int dossier_rules_decide(struct dossier_rules *r, uid_t uid, const char *site,
+			 enum dossier_action act,
+			 const struct dossier_object *obj, int64_t now_s,
+			 struct dossier_verdict *out);
+
+/*
+ * Map uid to a user. role must be a row of the role table (DOSSIER_EINVAL
+ * otherwise); dept may be NULL. DOSSIER_EEXISTS if the uid or name is taken.
+ * The caller checks who may do this (dossierctl runs as root).
+ */
+int dossier_rules_user_add(struct dossier_rules *r, uid_t uid,
+			   const char *name, const char *role,
+			   const char *dept);
+
+/*
+ * The user name of uid into out, or "uid:N" if unmapped ("root" for an
+ * unmapped uid 0). DOSSIER_ERANGE if outsz is too small.
+ */
+int dossier_rules_user_name(struct dossier_rules *r, uid_t uid, char *out,
+			    size_t outsz);
+
+/* The uid of user name; DOSSIER_ENOTFOUND if no such user. */
+int dossier_rules_user_lookup(struct dossier_rules *r, const char *name,
+			      uid_t *out);
+
+/*
+ * Record a grant by approver (on a mount of site) letting user read obj,
+ * and write it if can_write, for seconds from now_s, for reason (not
+ * empty). The grant id goes to *grant_id (may be NULL). Refused with
+ * DOSSIER_EDENIED and a sentence via dossier_error_set() when the approver
+ * may not approve it (an approver never approves their own grant), the
+ * level is not lendable, seconds exceeds the level's maximum, or no grant
+ * can open the record for user. DOSSIER_ENOTFOUND if user is not mapped,
+ * DOSSIER_EEXISTS if user already has that access without a grant,
+ * DOSSIER_EINVAL for seconds <= 0, an empty reason or a folder.
+ */
+int dossier_rules_grant(struct dossier_rules *r, uid_t approver,
+			const char *site, const struct dossier_object *obj,
+			uid_t user, int can_write, int64_t seconds,
+			const char *reason, int64_t now_s, int64_t *grant_id);
+
+/*
+ * End grant grant_id at now_s. Allowed to its approver, its holder, and
+ * whoever the 'revoke' rows allow (shipped: archivist, gm, deputy_gm);
+ * DOSSIER_EDENIED otherwise, DOSSIER_ENOTFOUND if there is no such
+ * unrevoked grant.
+ */
+int dossier_rules_revoke(struct dossier_rules *r, uid_t who, int64_t grant_id,
+			 int64_t now_s);
+
+/*
+ * When the earliest grant active at now_s ends (for expiry timers: drop
+ * cached access then); 0 if none.
+ */
+int64_t dossier_rules_next_expiry(struct dossier_rules *r, int64_t now_s);
+
+/*
+ * Explain to a person what uid may do with obj: one line per action
+ * ("read: needs a grant (rule 52): confidential records are lent ...; a
+ * grant approved by gm or deputy_gm, for at most 4 h, would allow it"),
+ * naming the deciding rule and the grant or site that would allow it.
+ * Written into out, NUL-terminated; DOSSIER_ERANGE if it did not fit.
+ */
+int dossier_rules_explain(struct dossier_rules *r, uid_t uid,
+			  const char *site, const struct dossier_object *obj,
+			  int64_t now_s, char *out, size_t outsz);
+
+/*
+ * Setting key into out. DOSSIER_ENOTFOUND if unset, DOSSIER_ERANGE if
+ * outsz is too small.
+ */
+int dossier_rules_setting_get(struct dossier_rules *r, const char *key,
+			      char *out, size_t outsz);
+
+/*
+ * Set key to value, if who may edit the policy (the 'policy' rows;
+ * shipped: archivist and gm), else DOSSIER_EDENIED. The caller audits it.
+ */
+int dossier_rules_setting_set(struct dossier_rules *r, uid_t who,
+			      const char *key, const char *value);
+
+#endif

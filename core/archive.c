@@ -18,6 +18,7 @@
 #include "db_i.h"
 #include "error.h"
 #include "history_i.h"
+#include "views_i.h"
 #include "log.h"
 #include "name.h"
 
@@ -34,7 +35,7 @@
 #define TTL_FIXED 60.0
 #define TTL_CALLER 0.0
 
-static const char *const node_cols =
+const char *const archive_node_cols =
 	"id, parent, kind, scratch, category, mode, uid, gid, mtime_ns, "
 	"ctime_ns, deleted_ns IS NOT NULL, hist_rec IS NOT NULL, "
 	"coalesce(displaced_ns, 0)";
@@ -142,7 +143,7 @@ void dossier_archive_set_notify(struct dossier_archive *a,
 
 /* ---- catalog rows ---- */
 
-static void row_to_node(sqlite3_stmt *st, struct node *n)
+void archive_row_to_node(sqlite3_stmt *st, struct node *n)
 {
 	n->id = (uint64_t)sqlite3_column_int64(st, 0);
 	n->parent = (uint64_t)sqlite3_column_int64(st, 1);
@@ -167,7 +168,7 @@ static int fetch_node(struct dossier_archive *a, sqlite3_stmt *st,
 	int rc = 0;
 
 	if (src == SQLITE_ROW)
-		row_to_node(st, out);
+		archive_row_to_node(st, out);
 	else if (src == SQLITE_DONE)
 		rc = DOSSIER_ENOTFOUND;
 	else
@@ -176,7 +177,7 @@ static int fetch_node(struct dossier_archive *a, sqlite3_stmt *st,
 	return rc;
 }
 
-static int get_node(struct dossier_archive *a, uint64_t id, struct node *out)
+int archive_get_node(struct dossier_archive *a, uint64_t id, struct node *out)
 {
 	sqlite3_stmt *st = a->st[ST_GET];
 
@@ -184,8 +185,8 @@ static int get_node(struct dossier_archive *a, uint64_t id, struct node *out)
 	return fetch_node(a, st, out);
 }
 
-static int find_child(struct dossier_archive *a, uint64_t parent,
-		      const char *nfc, struct node *out)
+int archive_find_child(struct dossier_archive *a, uint64_t parent,
+		       const char *nfc, struct node *out)
 {
 	sqlite3_stmt *st = a->st[ST_LOOKUP];
 
@@ -318,8 +319,8 @@ static int is_scratch_name(struct dossier_archive *a, const char *name)
  * Run one statement with bindings described by types: 'i' int64, 't' text
  * (NULL binds NULL), 'n' NULL. Lock held.
  */
-static int exec_bind(struct dossier_archive *a, const char *sql,
-		     const char *types, ...)
+int archive_exec(struct dossier_archive *a, const char *sql,
+		 const char *types, ...)
 {
 	sqlite3_stmt *st = NULL;
 	va_list ap;
@@ -374,10 +375,10 @@ int archive_journal(struct dossier_archive *a, uint64_t record,
 	int rc;
 
 	history_program(who->pid, program, sizeof(program));
-	rc = exec_bind(a, "INSERT INTO journal(record, op, path, old_path, "
+	rc = archive_exec(a, "INSERT INTO journal(record, op, path, old_path, "
 		       "spool, blob, author_uid, program, reason, time_ns, "
 		       "due_ns) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "itttttitiii", (int64_t)record, op, path, old_path,
+		       "itttttittii", (int64_t)record, op, path, old_path,
 		       spool, blob, (int64_t)(int32_t)who->uid,
 		       who->pid > 0 ? program : NULL, reason, t,
 		       t + HISTORY_WINDOW_NS);
@@ -406,7 +407,7 @@ static int journal_forget(struct dossier_archive *a, uint64_t record,
 					      sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 	}
-	return exec_bind(a, "DELETE FROM journal WHERE record = ? AND "
+	return archive_exec(a, "DELETE FROM journal WHERE record = ? AND "
 			 "(?2 IS NULL OR op = ?2)", "it", (int64_t)record, op);
 }
 
@@ -437,7 +438,7 @@ static int journal_content(struct dossier_archive *a, uint64_t id,
 	}
 	rc = history_spool(a->history, fd, spool, sizeof(spool));
 	if (rc == 0 && fstat(fd, &cs) == 0)
-		rc = exec_bind(a, "UPDATE node SET snap_mtime_ns = ?, "
+		rc = archive_exec(a, "UPDATE node SET snap_mtime_ns = ?, "
 			       "snap_size = ? WHERE id = ?", "iii",
 			       (int64_t)cs.st_mtim.tv_sec * 1000000000 +
 				       cs.st_mtim.tv_nsec,
@@ -498,8 +499,8 @@ static void fill_attr(struct dossier_archive *a, const struct node *n,
 }
 
 /* Attributes of n; files take size and times from their content. */
-static int node_attr(struct dossier_archive *a, const struct node *n,
-		     struct dossier_attr *out)
+int archive_node_attr(struct dossier_archive *a, const struct node *n,
+		      struct dossier_attr *out)
 {
 	char rel[64];
 	struct stat cst;
@@ -528,21 +529,13 @@ static int node_attr(struct dossier_archive *a, const struct node *n,
 
 /* ---- decisions ---- */
 
-enum action {
-	ACT_LIST,
-	ACT_READ,
-	ACT_WRITE,
-	ACT_CREATE,
-	ACT_DELETE,
-};
-
 /*
  * The one place an operation is decided for a caller.
  * NEEDSWORK: the rule store (levels, scopes, grants, sites) replaces
  * these POSIX mode checks; callers already route every decision here.
  */
-static int decide(const struct dossier_caller *who, const struct node *n,
-		  const struct node *parent, enum action act)
+int archive_decide(const struct dossier_caller *who, const struct node *n,
+		   const struct node *parent, enum action act)
 {
 	int want;
 	mode_t m = n->mode;
@@ -553,6 +546,7 @@ static int decide(const struct dossier_caller *who, const struct node *n,
 	case ACT_LIST:
 		return 0;
 	case ACT_READ:
+	case ACT_HISTORY:
 		want = 4;
 		break;
 	case ACT_WRITE:
@@ -565,7 +559,7 @@ static int decide(const struct dossier_caller *who, const struct node *n,
 		if ((parent->mode & S_ISVTX) && who->uid != n->uid &&
 		    who->uid != parent->uid)
 			return DOSSIER_EDENIED;
-		return decide(who, parent, NULL, ACT_WRITE);
+		return archive_decide(who, parent, NULL, ACT_WRITE);
 	default:
 		return DOSSIER_EDENIED;
 	}
@@ -576,8 +570,8 @@ static int decide(const struct dossier_caller *who, const struct node *n,
 	return (m & (mode_t)want) ? 0 : DOSSIER_EDENIED;
 }
 
-static int refuse(const struct dossier_caller *who, const char *op,
-		  uint64_t id, const char *name, int rc)
+int archive_refuse(const struct dossier_caller *who, const char *op,
+		   uint64_t id, const char *name, int rc)
 {
 	dossier_log(LOG_NOTICE, "refused %s by uid %u on node %" PRIu64
 		    " '%s': %s", op, (unsigned)who->uid, id,
@@ -588,12 +582,12 @@ static int refuse(const struct dossier_caller *who, const char *op,
 
 /* ---- transactions ---- */
 
-static int begin(struct dossier_archive *a)
+int archive_begin(struct dossier_archive *a)
 {
 	return dossier_db_exec(a->db, "BEGIN IMMEDIATE");
 }
 
-static int end(struct dossier_archive *a, int rc)
+int archive_end(struct dossier_archive *a, int rc)
 {
 	if (rc < 0) {
 		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
@@ -616,7 +610,7 @@ static int prepare_all(struct dossier_archive *a)
 		if (mark)
 			snprintf(sql, sizeof(sql), "%.*s%s%s",
 				 (int)(mark - stmt_sql[i]), stmt_sql[i],
-				 node_cols, mark + 2);
+				 archive_node_cols, mark + 2);
 		else
 			snprintf(sql, sizeof(sql), "%s", stmt_sql[i]);
 		if ((rc = dossier_db_prepare(a->db, sql, &a->st[i])) < 0)
@@ -890,6 +884,13 @@ int dossier_archive_create(const char *path, enum dossier_lang lang)
 
 /* ---- lookups ---- */
 
+static int virtual_readonly(const struct dossier_caller *who, const char *op,
+			    uint64_t id)
+{
+	dossier_error_set("the .history and .dossier folders are read-only");
+	return archive_refuse(who, op, id, NULL, DOSSIER_EREADONLY);
+}
+
 int dossier_archive_lookup(struct dossier_archive *a,
 			   const struct dossier_caller *who, uint64_t parent,
 			   const char *name, struct dossier_attr *out)
@@ -905,11 +906,17 @@ int dossier_archive_lookup(struct dossier_archive *a,
 		return rc == DOSSIER_ENAMETOOLONG ? rc : DOSSIER_ENOTFOUND;
 	}
 	pthread_mutex_lock(&a->lock);
-	rc = find_child(a, parent, nfc, &n);
-	if (rc == 0 && decide(who, &n, NULL, ACT_LIST) < 0)
+	if (views_is_virtual(parent) || (parent == DOSSIER_ROOT_ID &&
+					 nfc[0] == '.')) {
+		rc = views_lookup(a, who, parent, nfc, out);
+		pthread_mutex_unlock(&a->lock);
+		return rc;
+	}
+	rc = archive_find_child(a, parent, nfc, &n);
+	if (rc == 0 && archive_decide(who, &n, NULL, ACT_LIST) < 0)
 		rc = DOSSIER_EHIDDEN;
 	if (rc == 0)
-		rc = node_attr(a, &n, out);
+		rc = archive_node_attr(a, &n, out);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }
@@ -923,11 +930,13 @@ int dossier_archive_getattr(struct dossier_archive *a,
 
 	dossier_error_clear();
 	pthread_mutex_lock(&a->lock);
-	rc = get_node(a, id, &n);
-	if (rc == 0 && decide(who, &n, NULL, ACT_LIST) < 0)
+	if (views_is_virtual(id))
+		rc = views_getattr(a, who, id, out);
+	else if ((rc = archive_get_node(a, id, &n)) == 0 &&
+		 archive_decide(who, &n, NULL, ACT_LIST) < 0)
 		rc = DOSSIER_EHIDDEN;
-	if (rc == 0)
-		rc = node_attr(a, &n, out);
+	else if (rc == 0)
+		rc = archive_node_attr(a, &n, out);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }
@@ -986,10 +995,12 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	int64_t t = archive_now_ns();
 
 	dossier_error_clear();
+	if (views_is_virtual(parent))
+		return virtual_readonly(who, "mkdir", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return refuse(who, "mkdir", parent, name, rc);
+		return archive_refuse(who, "mkdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = get_node(a, parent, &p)) < 0 || p.deleted)
+	if ((rc = archive_get_node(a, parent, &p)) < 0 || p.deleted)
 		goto unlock;
 	if (p.kind == DOSSIER_KIND_FILE) {
 		rc = DOSSIER_ENOTDIR;
@@ -1004,17 +1015,17 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	if (kind == DOSSIER_KIND_CATEGORY) {
 		dossier_error_set("categories are fixed: add one with "
 				  "'dossierctl category add'");
-		rc = find_child(a, parent, nfc, &n) == 0 ? DOSSIER_EEXISTS :
+		rc = archive_find_child(a, parent, nfc, &n) == 0 ? DOSSIER_EEXISTS :
 							   DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = decide(who, &p, NULL, ACT_CREATE)) < 0)
+	if ((rc = archive_decide(who, &p, NULL, ACT_CREATE)) < 0)
 		goto unlock;
-	if (find_child(a, parent, nfc, &n) == 0) {
+	if (archive_find_child(a, parent, nfc, &n) == 0) {
 		rc = DOSSIER_EEXISTS;
 		goto unlock;
 	}
-	if ((rc = begin(a)) < 0)
+	if ((rc = archive_begin(a)) < 0)
 		goto unlock;
 	rc = insert_node(a, parent, nfc, kind, 0, is_scratch_name(a, nfc),
 			 S_IFDIR | (mode & 07777), who->uid, who->gid, t, &id);
@@ -1022,11 +1033,11 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 		rc = insert_categories(a, id, t);
 	if (rc == 0)
 		rc = touch_node(a, parent, t);
-	if ((rc = end(a, rc)) == 0 && (rc = get_node(a, id, &n)) == 0)
-		rc = node_attr(a, &n, out);
+	if ((rc = archive_end(a, rc)) == 0 && (rc = archive_get_node(a, id, &n)) == 0)
+		rc = archive_node_attr(a, &n, out);
 unlock:
 	pthread_mutex_unlock(&a->lock);
-	return rc < 0 ? refuse(who, "mkdir", parent, nfc, rc) : 0;
+	return rc < 0 ? archive_refuse(who, "mkdir", parent, nfc, rc) : 0;
 }
 
 /* Hard-remove file n: its row and content (scratch files). Lock held. */
@@ -1083,13 +1094,15 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 	int64_t t = archive_now_ns();
 
 	dossier_error_clear();
+	if (views_is_virtual(parent))
+		return virtual_readonly(who, "rmdir", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return refuse(who, "rmdir", parent, name, rc);
+		return archive_refuse(who, "rmdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = get_node(a, parent, &p)) < 0 ||
-	    (rc = find_child(a, parent, nfc, &n)) < 0)
+	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
+	    (rc = archive_find_child(a, parent, nfc, &n)) < 0)
 		goto unlock;
-	if (decide(who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(who, &n, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -1103,9 +1116,9 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 		rc = DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = decide(who, &n, &p, ACT_DELETE)) < 0)
+	if ((rc = archive_decide(who, &n, &p, ACT_DELETE)) < 0)
 		goto unlock;
-	if ((rc = begin(a)) < 0)
+	if ((rc = archive_begin(a)) < 0)
 		goto unlock;
 	if (n.kind == DOSSIER_KIND_YEAR) {
 		/* a year goes with its categories, if they hold nothing */
@@ -1123,7 +1136,7 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 		for (i = 0; i < ncat && rc == 0; i++) {
 			struct node c;
 
-			if ((rc = get_node(a, cats[i], &c)) == 0)
+			if ((rc = archive_get_node(a, cats[i], &c)) == 0)
 				rc = remove_dir(a, &c, who, t);
 		}
 	} else if (has_child(a, n.id, 0)) {
@@ -1133,12 +1146,12 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 		rc = remove_dir(a, &n, who, t);
 	if (rc == 0)
 		rc = touch_node(a, parent, t);
-	rc = end(a, rc);
+	rc = archive_end(a, rc);
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	if (rc == DOSSIER_ENOTEMPTY)
 		dossier_error_set("folder is not empty");
-	return rc < 0 ? refuse(who, "rmdir", parent, nfc, rc) : 0;
+	return rc < 0 ? archive_refuse(who, "rmdir", parent, nfc, rc) : 0;
 }
 
 int dossier_archive_unlink(struct dossier_archive *a,
@@ -1151,13 +1164,15 @@ int dossier_archive_unlink(struct dossier_archive *a,
 	int64_t t = archive_now_ns();
 
 	dossier_error_clear();
+	if (views_is_virtual(parent))
+		return virtual_readonly(who, "unlink", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return refuse(who, "unlink", parent, name, rc);
+		return archive_refuse(who, "unlink", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = get_node(a, parent, &p)) < 0 ||
-	    (rc = find_child(a, parent, nfc, &n)) < 0)
+	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
+	    (rc = archive_find_child(a, parent, nfc, &n)) < 0)
 		goto unlock;
-	if (decide(who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(who, &n, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -1165,9 +1180,9 @@ int dossier_archive_unlink(struct dossier_archive *a,
 		rc = DOSSIER_EISDIR;
 		goto unlock;
 	}
-	if ((rc = decide(who, &n, &p, ACT_DELETE)) < 0)
+	if ((rc = archive_decide(who, &n, &p, ACT_DELETE)) < 0)
 		goto unlock;
-	if ((rc = begin(a)) < 0)
+	if ((rc = archive_begin(a)) < 0)
 		goto unlock;
 	/*
 	 * Records go to the trash state (soft delete: id, content kept);
@@ -1186,10 +1201,10 @@ int dossier_archive_unlink(struct dossier_archive *a,
 	}
 	if (rc == 0)
 		rc = touch_node(a, parent, t);
-	rc = end(a, rc);
+	rc = archive_end(a, rc);
 unlock:
 	pthread_mutex_unlock(&a->lock);
-	return rc < 0 ? refuse(who, "unlink", parent, nfc, rc) : 0;
+	return rc < 0 ? archive_refuse(who, "unlink", parent, nfc, rc) : 0;
 }
 
 static int move_node(struct dossier_archive *a, uint64_t id,
@@ -1266,7 +1281,7 @@ static uint64_t recently_displaced(struct dossier_archive *a,
 /* Bring a recently deleted record back under its name. */
 static int undelete(struct dossier_archive *a, uint64_t id)
 {
-	int rc = exec_bind(a, "UPDATE node SET deleted_ns = NULL, deleted_by "
+	int rc = archive_exec(a, "UPDATE node SET deleted_ns = NULL, deleted_by "
 			   "= NULL, deleted_path = NULL WHERE id = ?", "i",
 			   (int64_t)id);
 
@@ -1291,7 +1306,7 @@ static int swap_back(struct dossier_archive *a, const struct node *src,
 	char *rname = NULL;
 	int rc;
 
-	if ((rc = get_node(a, rid, &r)) < 0)
+	if ((rc = archive_get_node(a, rid, &r)) < 0)
 		return rc;
 	if ((rc = dossier_db_prepare(a->db, "SELECT name FROM node WHERE "
 				     "id = ?1", &st)) < 0)
@@ -1311,16 +1326,16 @@ static int swap_back(struct dossier_archive *a, const struct node *src,
 		rc = dossier_err_from_errno(errno);
 		goto out;
 	}
-	rc = exec_bind(a, "UPDATE node SET name = ?, parent = ?, "
+	rc = archive_exec(a, "UPDATE node SET name = ?, parent = ?, "
 		       "prev_name = NULL, displaced_ns = NULL, ctime_ns = ? "
 		       "WHERE id = ?", "tiii", "\001swap", (int64_t)newparent,
 		       t, (int64_t)rid);
 	if (rc == 0)
-		rc = exec_bind(a, "UPDATE node SET name = ?, parent = ?, "
+		rc = archive_exec(a, "UPDATE node SET name = ?, parent = ?, "
 			       "scratch = 1, ctime_ns = ? WHERE id = ?", "tiii",
 			       rname, (int64_t)r.parent, t, (int64_t)src->id);
 	if (rc == 0)
-		rc = exec_bind(a, "UPDATE node SET name = ? WHERE id = ?", "ti",
+		rc = archive_exec(a, "UPDATE node SET name = ? WHERE id = ?", "ti",
 			       newname, (int64_t)rid);
 	if (rc == 0)
 		rc = journal_forget(a, src->id, NULL);
@@ -1362,7 +1377,7 @@ static int rename_file(struct dossier_archive *a,
 		/* Excel: the original was deleted, the temp takes its name */
 		struct node r;
 
-		if ((rc = get_node(a, rid, &r)) == 0 &&
+		if ((rc = archive_get_node(a, rid, &r)) == 0 &&
 		    (rc = undelete(a, rid)) == 0 &&
 		    (rc = replace_content(a, n, &r)) == 0)
 			rc = journal_content(a, rid, "save", -1, who, NULL, t);
@@ -1389,7 +1404,7 @@ static int rename_file(struct dossier_archive *a,
 		rc = move_node(a, n->id, newparent, nnfc, DOSSIER_KIND_FILE, 0,
 			       t);
 		if (rc == 0)
-			rc = exec_bind(a, "UPDATE node SET prev_name = ?, "
+			rc = archive_exec(a, "UPDATE node SET prev_name = ?, "
 				       "displaced_ns = ? WHERE id = ?", "tii",
 				       to_scratch ? strrchr(old_path, '/') + 1 :
 						    NULL,
@@ -1413,16 +1428,18 @@ int dossier_archive_rename(struct dossier_archive *a,
 	int64_t t = archive_now_ns();
 
 	dossier_error_clear();
+	if (views_is_virtual(parent) || views_is_virtual(newparent))
+		return virtual_readonly(who, "rename", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return refuse(who, "rename", parent, name, rc);
+		return archive_refuse(who, "rename", parent, name, rc);
 	if ((rc = dossier_name_normalize(nnfc, sizeof(nnfc), newname)) < 0)
-		return refuse(who, "rename", newparent, newname, rc);
+		return archive_refuse(who, "rename", newparent, newname, rc);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = get_node(a, parent, &p)) < 0 ||
-	    (rc = get_node(a, newparent, &np)) < 0 ||
-	    (rc = find_child(a, parent, nfc, &n)) < 0)
+	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
+	    (rc = archive_get_node(a, newparent, &np)) < 0 ||
+	    (rc = archive_find_child(a, parent, nfc, &n)) < 0)
 		goto unlock;
-	if (decide(who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(who, &n, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -1461,10 +1478,10 @@ int dossier_archive_rename(struct dossier_archive *a,
 			goto unlock;
 		}
 	}
-	if ((rc = decide(who, &n, &p, ACT_DELETE)) < 0 ||
-	    (rc = decide(who, &np, NULL, ACT_CREATE)) < 0)
+	if ((rc = archive_decide(who, &n, &p, ACT_DELETE)) < 0 ||
+	    (rc = archive_decide(who, &np, NULL, ACT_CREATE)) < 0)
 		goto unlock;
-	have_dst = find_child(a, newparent, nnfc, &dst) == 0;
+	have_dst = archive_find_child(a, newparent, nnfc, &dst) == 0;
 	if (have_dst && dst.id == n.id) {
 		rc = 0;		/* same entry (or another spelling of it) */
 		if (strcmp(nfc, nnfc) == 0 || parent != newparent)
@@ -1476,7 +1493,7 @@ int dossier_archive_rename(struct dossier_archive *a,
 			rc = DOSSIER_EEXISTS;
 			goto unlock;
 		}
-		if (decide(who, &dst, NULL, ACT_LIST) < 0) {
+		if (archive_decide(who, &dst, NULL, ACT_LIST) < 0) {
 			/* a name the caller cannot see: cannot be replaced */
 			dossier_error_set("name is taken");
 			rc = DOSSIER_EDENIED;
@@ -1494,12 +1511,12 @@ int dossier_archive_rename(struct dossier_archive *a,
 			rc = DOSSIER_ENOTEMPTY;
 			goto unlock;
 		}
-		if ((rc = decide(who, &dst, &np, ACT_DELETE)) < 0 ||
+		if ((rc = archive_decide(who, &dst, &np, ACT_DELETE)) < 0 ||
 		    (dst.kind == DOSSIER_KIND_FILE &&
-		     (rc = decide(who, &dst, NULL, ACT_WRITE)) < 0))
+		     (rc = archive_decide(who, &dst, NULL, ACT_WRITE)) < 0))
 			goto unlock;
 	}
-	if ((rc = begin(a)) < 0)
+	if ((rc = archive_begin(a)) < 0)
 		goto unlock;
 	if (n.kind == DOSSIER_KIND_FILE) {
 		rc = rename_file(a, who, &n, newparent, nnfc, have_dst, &dst, t);
@@ -1524,10 +1541,10 @@ int dossier_archive_rename(struct dossier_archive *a,
 		rc = touch_node(a, parent, t);
 	if (rc == 0 && newparent != parent)
 		rc = touch_node(a, newparent, t);
-	rc = end(a, rc);
+	rc = archive_end(a, rc);
 unlock:
 	pthread_mutex_unlock(&a->lock);
-	return rc < 0 ? refuse(who, "rename", parent, nfc, rc) : 0;
+	return rc < 0 ? archive_refuse(who, "rename", parent, nfc, rc) : 0;
 }
 
 int dossier_archive_access(struct dossier_archive *a,
@@ -1538,14 +1555,22 @@ int dossier_archive_access(struct dossier_archive *a,
 	int rc;
 
 	dossier_error_clear();
+	if (views_is_virtual(id)) {
+		struct dossier_attr at;
+
+		rc = dossier_archive_getattr(a, who, id, &at);
+		if (rc == 0 && (mask & W_OK) && id != INO_CTL)
+			rc = DOSSIER_EREADONLY;
+		return rc;
+	}
 	pthread_mutex_lock(&a->lock);
-	rc = get_node(a, id, &n);
-	if (rc == 0 && decide(who, &n, NULL, ACT_LIST) < 0)
+	rc = archive_get_node(a, id, &n);
+	if (rc == 0 && archive_decide(who, &n, NULL, ACT_LIST) < 0)
 		rc = DOSSIER_EHIDDEN;
 	if (rc == 0 && (mask & R_OK))
-		rc = decide(who, &n, NULL, ACT_READ);
+		rc = archive_decide(who, &n, NULL, ACT_READ);
 	if (rc == 0 && (mask & W_OK))
-		rc = decide(who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
+		rc = archive_decide(who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
 					   ACT_WRITE : ACT_CREATE);
 	if (rc == 0 && (mask & X_OK) && n.kind == DOSSIER_KIND_FILE &&
 	    !(n.mode & 0111))
@@ -1632,13 +1657,17 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	int64_t t = archive_now_ns();
 
 	dossier_error_clear();
+	if (id == INO_CTL)	/* "> ctl" truncates: nothing to do */
+		return dossier_archive_getattr(a, who, id, out);
+	if (views_is_virtual(id))
+		return virtual_readonly(who, "setattr", id);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = get_node(a, id, &n)) < 0) {
+	if ((rc = archive_get_node(a, id, &n)) < 0) {
 		if (rc == DOSSIER_ENOTFOUND && f)
 			rc = setattr_orphan(f, st, set, out);
 		goto unlock;
 	}
-	if (decide(who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(who, &n, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -1690,7 +1719,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 			goto unlock;
 		}
 		if ((set & DOSSIER_SET_SIZE) && !f &&
-		    (rc = decide(who, &n, NULL, ACT_WRITE)) < 0)
+		    (rc = archive_decide(who, &n, NULL, ACT_WRITE)) < 0)
 			goto unlock;
 		if (set & DOSSIER_SET_ATIME)
 			ts[0] = st->st_atim;
@@ -1745,13 +1774,13 @@ int dossier_archive_setattr(struct dossier_archive *a,
 			}
 		}
 	}
-	rc = node_attr(a, &n, out);
+	rc = archive_node_attr(a, &n, out);
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	/* a vanished inode (the kernel flushing times late) is no refusal */
 	if (rc == DOSSIER_ENOTFOUND)
 		return rc;
-	return rc < 0 ? refuse(who, "setattr", id, NULL, rc) : 0;
+	return rc < 0 ? archive_refuse(who, "setattr", id, NULL, rc) : 0;
 }
 
 /* ---- files ---- */
@@ -1778,7 +1807,7 @@ static int content_flags(int open_flags)
  * only if the content file is the same inode as then (content replaced by
  * a rename-onto or a restore is a new inode). Lock held.
  */
-static int remember_content(struct dossier_archive *a, uint64_t id, int fd)
+int archive_remember_content(struct dossier_archive *a, uint64_t id, int fd)
 {
 	struct stat st;
 	size_t slot = id % CACHE_SLOTS;
@@ -1804,6 +1833,8 @@ static struct dossier_file *file_new(uint64_t id, int fd, int flags,
 	f->fd = fd;
 	f->flags = flags;
 	f->who = *who;
+	dossier_buf_init(&f->req);
+	dossier_buf_init(&f->reply);
 	return f;
 }
 
@@ -1832,7 +1863,7 @@ static int revive_for_create(struct dossier_archive *a,
 	}
 	if (!(rid = recently_displaced(a, parent, nfc, t)))
 		return 0;
-	if ((rc = get_node(a, rid, &r)) < 0 ||
+	if ((rc = archive_get_node(a, rid, &r)) < 0 ||
 	    (rc = dossier_db_prepare(a->db, "SELECT name FROM node WHERE "
 				     "id = ?1", &st)) < 0)
 		return rc;
@@ -1842,7 +1873,7 @@ static int revive_for_create(struct dossier_archive *a,
 	sqlite3_finalize(st);
 	if (!rname)
 		return DOSSIER_ERROR;
-	rc = exec_bind(a, "UPDATE node SET name = ? WHERE id = ?", "ti",
+	rc = archive_exec(a, "UPDATE node SET name = ? WHERE id = ?", "ti",
 		       "\001swap", (int64_t)rid);
 	if (rc == 0)
 		rc = insert_node(a, r.parent, rname, DOSSIER_KIND_FILE, 0, 1,
@@ -1857,7 +1888,7 @@ static int revive_for_create(struct dossier_archive *a,
 		}
 	}
 	if (rc == 0)
-		rc = exec_bind(a, "UPDATE node SET name = ?, parent = ?, "
+		rc = archive_exec(a, "UPDATE node SET name = ?, parent = ?, "
 			       "prev_name = NULL, displaced_ns = NULL, "
 			       "ctime_ns = ? WHERE id = ?", "tiii", nfc,
 			       (int64_t)parent, t, (int64_t)rid);
@@ -1882,11 +1913,13 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	int64_t t = archive_now_ns();
 
 	dossier_error_clear();
+	if (views_is_virtual(parent))
+		return virtual_readonly(who, "create", parent);
 	*out = NULL;
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return refuse(who, "create", parent, name, rc);
+		return archive_refuse(who, "create", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = get_node(a, parent, &p)) < 0 || p.deleted)
+	if ((rc = archive_get_node(a, parent, &p)) < 0 || p.deleted)
 		goto unlock;
 	if (p.kind == DOSSIER_KIND_FILE) {
 		rc = DOSSIER_ENOTDIR;
@@ -1898,13 +1931,13 @@ int dossier_archive_create_file(struct dossier_archive *a,
 		rc = DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = decide(who, &p, NULL, ACT_CREATE)) < 0)
+	if ((rc = archive_decide(who, &p, NULL, ACT_CREATE)) < 0)
 		goto unlock;
-	if (find_child(a, parent, nfc, &n) == 0) {
+	if (archive_find_child(a, parent, nfc, &n) == 0) {
 		rc = DOSSIER_EEXISTS;
 		goto unlock;
 	}
-	if ((rc = begin(a)) < 0)
+	if ((rc = archive_begin(a)) < 0)
 		goto unlock;
 	if (!is_scratch_name(a, nfc))
 		rc = revive_for_create(a, who, parent, nfc, t, &id);
@@ -1930,10 +1963,10 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	}
 	if (rc == 0)
 		rc = touch_node(a, parent, t);
-	if ((rc = end(a, rc)) == 0 && (rc = get_node(a, id, &n)) == 0)
-		rc = node_attr(a, &n, attr);
+	if ((rc = archive_end(a, rc)) == 0 && (rc = archive_get_node(a, id, &n)) == 0)
+		rc = archive_node_attr(a, &n, attr);
 	if (rc == 0) {
-		remember_content(a, id, fd);
+		archive_remember_content(a, id, fd);
 		*out = file_new(id, fd, open_flags, who);
 		if (!*out)
 			rc = DOSSIER_ERROR;
@@ -1949,13 +1982,38 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	}
 unlock:
 	pthread_mutex_unlock(&a->lock);
-	return rc < 0 ? refuse(who, "create", parent, nfc, rc) : 0;
+	return rc < 0 ? archive_refuse(who, "create", parent, nfc, rc) : 0;
+}
+
+static int open_virtual(struct dossier_archive *a,
+			const struct dossier_caller *who, uint64_t id,
+			int open_flags, struct dossier_file **out,
+			struct dossier_open_info *info)
+{
+	int rc, fd = -1, is_ctl = 0;
+
+	pthread_mutex_lock(&a->lock);
+	rc = views_open(a, who, id, open_flags, &fd, &is_ctl);
+	pthread_mutex_unlock(&a->lock);
+	if (rc < 0)
+		return archive_refuse(who, "open", id, NULL, rc);
+	*out = file_new(id, fd, open_flags, who);
+	if (!*out) {
+		if (fd >= 0)
+			close(fd);
+		return DOSSIER_ERROR;
+	}
+	(*out)->virt = 1;
+	/* a version's bytes never change; the control file has no pages */
+	info->keep_cache = !is_ctl;
+	info->direct_io = is_ctl;
+	return 0;
 }
 
 int dossier_archive_open_file(struct dossier_archive *a,
 			      const struct dossier_caller *who, uint64_t id,
 			      int open_flags, struct dossier_file **out,
-			      int *keep_cache)
+			      struct dossier_open_info *info)
 {
 	struct node n;
 	char rel[64];
@@ -1963,11 +2021,13 @@ int dossier_archive_open_file(struct dossier_archive *a,
 
 	dossier_error_clear();
 	*out = NULL;
-	*keep_cache = 0;
+	memset(info, 0, sizeof(*info));
+	if (views_is_virtual(id))
+		return open_virtual(a, who, id, open_flags, out, info);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = get_node(a, id, &n)) < 0)
+	if ((rc = archive_get_node(a, id, &n)) < 0)
 		goto unlock;
-	if (decide(who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(who, &n, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -1976,10 +2036,10 @@ int dossier_archive_open_file(struct dossier_archive *a,
 		goto unlock;
 	}
 	if ((acc == O_RDONLY || acc == O_RDWR) &&
-	    (rc = decide(who, &n, NULL, ACT_READ)) < 0)
+	    (rc = archive_decide(who, &n, NULL, ACT_READ)) < 0)
 		goto unlock;
 	if ((acc == O_WRONLY || acc == O_RDWR || (open_flags & O_TRUNC)) &&
-	    (rc = decide(who, &n, NULL, ACT_WRITE)) < 0)
+	    (rc = archive_decide(who, &n, NULL, ACT_WRITE)) < 0)
 		goto unlock;
 	content_relpath(rel, sizeof(rel), id);
 	fd = openat(a->contentfd, rel, content_flags(open_flags));
@@ -1989,7 +2049,7 @@ int dossier_archive_open_file(struct dossier_archive *a,
 		rc = DOSSIER_EIO;
 		goto unlock;
 	}
-	*keep_cache = remember_content(a, id, fd);
+	info->keep_cache = archive_remember_content(a, id, fd);
 	*out = file_new(id, fd, open_flags, who);
 	if (!*out) {
 		close(fd);
@@ -2000,7 +2060,46 @@ int dossier_archive_open_file(struct dossier_archive *a,
 		(*out)->written = 1;
 unlock:
 	pthread_mutex_unlock(&a->lock);
-	return rc < 0 ? refuse(who, "open", id, NULL, rc) : 0;
+	return rc < 0 ? archive_refuse(who, "open", id, NULL, rc) : 0;
+}
+
+ssize_t dossier_file_pwrite(struct dossier_archive *a, struct dossier_file *f,
+			    const char *buf, size_t size, off_t off)
+{
+	(void)a;
+	(void)off;
+	if (f->fd >= 0)
+		return pwrite(f->fd, buf, size, off);
+	/* control file: a new request replaces an answered one */
+	if (f->answered) {
+		dossier_buf_release(&f->req);
+		dossier_buf_release(&f->reply);
+		f->answered = 0;
+	}
+	if (f->req.len + size > 65536)
+		return -EFBIG;
+	dossier_buf_add(&f->req, buf, size);
+	return (ssize_t)size;
+}
+
+ssize_t dossier_file_pread(struct dossier_archive *a, struct dossier_file *f,
+			   const struct dossier_caller *who, char *buf,
+			   size_t size, off_t off)
+{
+	if (f->fd >= 0)
+		return pread(f->fd, buf, size, off);
+	if (!f->answered) {
+		/* the request runs for whoever reads its answer */
+		dossier_archive_control(a, who, f->req.buf, f->req.len,
+					&f->reply);
+		f->answered = 1;
+	}
+	if ((size_t)off >= f->reply.len)
+		return 0;
+	if (size > f->reply.len - (size_t)off)
+		size = f->reply.len - (size_t)off;
+	memcpy(buf, f->reply.buf + off, size);
+	return (ssize_t)size;
 }
 
 int dossier_file_fd(const struct dossier_file *f)
@@ -2045,13 +2144,13 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 	int rc, have_reason = 0;
 	int64_t t = archive_now_ns();
 
-	if (!(f->written || (f->created && last)))
+	if (f->virt || !(f->written || (f->created && last)))
 		return 0;
 	f->written = f->created = 0;
 	if (!a->history)
 		return 0;
 	pthread_mutex_lock(&a->lock);
-	rc = get_node(a, f->id, &n);
+	rc = archive_get_node(a, f->id, &n);
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0 || n.scratch || n.deleted)
 		return 0;
@@ -2069,15 +2168,15 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 		}
 	}
 	sqlite3_finalize(st);
-	rc = begin(a);
-	if (rc == 0 && get_node(a, f->id, &n) == 0 && !n.scratch &&
+	rc = archive_begin(a);
+	if (rc == 0 && archive_get_node(a, f->id, &n) == 0 && !n.scratch &&
 	    !n.deleted) {
 		if (have_reason)
-			rc = exec_bind(a, "DELETE FROM xattr WHERE node = ? AND"
+			rc = archive_exec(a, "DELETE FROM xattr WHERE node = ? AND"
 				       " name = 'user.dossier.reason'", "i",
 				       (int64_t)f->id);
 		if (rc == 0 && fstat(f->fd, &cs) == 0)
-			rc = exec_bind(a, "UPDATE node SET snap_mtime_ns = ?, "
+			rc = archive_exec(a, "UPDATE node SET snap_mtime_ns = ?, "
 				       "snap_size = ? WHERE id = ?", "iii",
 				       (int64_t)cs.st_mtim.tv_sec * 1000000000 +
 					       cs.st_mtim.tv_nsec,
@@ -2089,8 +2188,8 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 							NULL, t);
 		spool[0] = rc == 0 ? '\0' : spool[0];
 	}
-	rc = end(a, rc);
-	remember_content(a, f->id, f->fd);
+	rc = archive_end(a, rc);
+	archive_remember_content(a, f->id, f->fd);
 	pthread_mutex_unlock(&a->lock);
 	free(path);
 	if (spool[0])
@@ -2120,6 +2219,14 @@ int dossier_file_release(struct dossier_archive *a, struct dossier_file *f)
 
 	if (!f)
 		return 0;
+	if (f->virt) {
+		if (f->fd >= 0)
+			close(f->fd);
+		dossier_buf_release(&f->req);
+		dossier_buf_release(&f->reply);
+		free(f);
+		return 0;
+	}
 	/* writes after the last flush (mmap) are a save too */
 	if ((f->written || f->created) && save_file(a, f, &f->who, 1) < 0)
 		dossier_log(LOG_ERR, "cannot record a save of record %" PRIu64
@@ -2144,6 +2251,37 @@ struct dossier_dir {
 	size_t n;
 };
 
+static int dir_open_virtual(struct dossier_archive *a,
+			    const struct dossier_caller *who, uint64_t id,
+			    struct dossier_dir **out)
+{
+	struct view_list l;
+	struct dossier_dir *d;
+	size_t i;
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	rc = views_list(a, who, id, &l);
+	pthread_mutex_unlock(&a->lock);
+	d = calloc(1, sizeof(*d));
+	if (rc < 0 || !d) {
+		for (i = 0; i < l.n; i++)
+			free(l.e[i].name);
+		free(l.e);
+		free(d);
+		return rc < 0 ? rc : DOSSIER_ERROR;
+	}
+	d->e = calloc(l.n ? l.n : 1, sizeof(*d->e));
+	for (i = 0; d->e && i < l.n; i++) {
+		d->e[i].name = l.e[i].name;
+		d->e[i].attr = l.e[i].attr;
+	}
+	d->n = d->e ? l.n : 0;
+	free(l.e);
+	*out = d;
+	return 0;
+}
+
 int dossier_dir_open(struct dossier_archive *a,
 		     const struct dossier_caller *who, uint64_t id,
 		     struct dossier_dir **out)
@@ -2156,10 +2294,12 @@ int dossier_dir_open(struct dossier_archive *a,
 
 	dossier_error_clear();
 	*out = NULL;
+	if (views_is_virtual(id))
+		return dir_open_virtual(a, who, id, out);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = get_node(a, id, &dn)) < 0)
+	if ((rc = archive_get_node(a, id, &dn)) < 0)
 		goto unlock;
-	if (decide(who, &dn, NULL, ACT_LIST) < 0) {
+	if (archive_decide(who, &dn, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -2175,8 +2315,8 @@ int dossier_dir_open(struct dossier_archive *a,
 	/* one indexed query for the whole folder */
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		row_to_node(st, &n);
-		if (decide(who, &n, NULL, ACT_LIST) < 0)
+		archive_row_to_node(st, &n);
+		if (archive_decide(who, &n, NULL, ACT_LIST) < 0)
 			continue;
 		if (d->n == cap) {
 			struct dir_entry *ne;
@@ -2191,7 +2331,7 @@ int dossier_dir_open(struct dossier_archive *a,
 		}
 		d->e[d->n].name = strdup((const char *)
 					 sqlite3_column_text(st, LIST_NAME_COL));
-		if (node_attr(a, &n, &d->e[d->n].attr) < 0)
+		if (archive_node_attr(a, &n, &d->e[d->n].attr) < 0)
 			fill_attr(a, &n, &d->e[d->n].attr);
 		dossier_error_clear();
 		d->n++;
@@ -2286,7 +2426,7 @@ int dossier_category_add(struct dossier_archive *a, const char *name)
 		return DOSSIER_EINVAL;
 	}
 	pthread_mutex_lock(&a->lock);
-	if ((rc = begin(a)) == 0) {
+	if ((rc = archive_begin(a)) == 0) {
 		rc = run_bound(a, "INSERT INTO category(name, position) "
 			       "SELECT ?1, coalesce(max(position), 0) + 1 + "
 			       "0 * ?3 FROM category", nfc, NULL, 0);
@@ -2301,7 +2441,7 @@ int dossier_category_add(struct dossier_archive *a, const char *name)
 				       "node y, category c WHERE y.kind = 1 "
 				       "AND y.deleted_ns IS NULL AND "
 				       "c.name = ?1", nfc, NULL, archive_now_ns());
-		rc = end(a, rc);
+		rc = archive_end(a, rc);
 	}
 	pthread_mutex_unlock(&a->lock);
 	return rc;
@@ -2321,7 +2461,7 @@ int dossier_category_rename(struct dossier_archive *a, const char *from,
 		return DOSSIER_EINVAL;
 	}
 	pthread_mutex_lock(&a->lock);
-	if ((rc = begin(a)) == 0) {
+	if ((rc = archive_begin(a)) == 0) {
 		rc = run_bound(a, "UPDATE node SET name = ?2 WHERE kind = 2 "
 			       "AND category = (SELECT id FROM category WHERE "
 			       "name = ?1) AND 0 * ?3 = 0", f, t, 0);
@@ -2334,7 +2474,7 @@ int dossier_category_rename(struct dossier_archive *a, const char *from,
 		} else if (rc == DOSSIER_EEXISTS) {
 			dossier_error_set("category '%s' already exists", t);
 		}
-		rc = end(a, rc);
+		rc = archive_end(a, rc);
 	}
 	pthread_mutex_unlock(&a->lock);
 	return rc;
@@ -2351,9 +2491,11 @@ static int xattr_node(struct dossier_archive *a,
 {
 	int rc;
 
-	if ((rc = get_node(a, id, n)) < 0)
+	if (views_is_virtual(id))
+		return name ? DOSSIER_ENODATA : DOSSIER_ENOTSUP;
+	if ((rc = archive_get_node(a, id, n)) < 0)
 		return rc;
-	if (decide(who, n, NULL, ACT_LIST) < 0)
+	if (archive_decide(who, n, NULL, ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
 	if (name && strncmp(name, "user.", 5) != 0)
 		return DOSSIER_ENOTSUP;
@@ -2410,7 +2552,7 @@ int dossier_archive_setxattr(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = xattr_node(a, who, id, name, &n)) < 0)
 		goto unlock;
-	if ((rc = decide(who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
+	if ((rc = archive_decide(who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
 				ACT_WRITE : ACT_CREATE)) < 0)
 		goto unlock;
 	if ((rc = dossier_db_prepare(a->db, "SELECT 1 FROM xattr WHERE "
@@ -2488,7 +2630,7 @@ int dossier_archive_removexattr(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = xattr_node(a, who, id, name, &n)) < 0)
 		goto unlock;
-	if ((rc = decide(who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
+	if ((rc = archive_decide(who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
 				ACT_WRITE : ACT_CREATE)) < 0)
 		goto unlock;
 	if ((rc = dossier_db_prepare(a->db, "DELETE FROM xattr WHERE "

@@ -153,10 +153,15 @@ int dossier_archive_create_file(struct dossier_archive *a,
 				uint64_t parent, const char *name, mode_t mode,
 				int open_flags, struct dossier_attr *attr,
 				struct dossier_file **out);
+/* How the kernel should treat an open file's pages. */
+struct dossier_open_info {
+	int keep_cache;	/* pages cached from an earlier open are valid */
+	int direct_io;	/* no page cache at all (control file) */
+};
 int dossier_archive_open_file(struct dossier_archive *a,
 			      const struct dossier_caller *who, uint64_t id,
 			      int open_flags, struct dossier_file **out,
-			      int *keep_cache);
+			      struct dossier_open_info *info);
 
 /* The content descriptor; borrowed, valid until dossier_file_release. */
 int dossier_file_fd(const struct dossier_file *f);
@@ -217,6 +222,27 @@ int dossier_archive_listxattr(struct dossier_archive *a,
 int dossier_archive_removexattr(struct dossier_archive *a,
 				const struct dossier_caller *who, uint64_t id,
 				const char *name);
+
+struct dossier_buf;
+
+/*
+ * Run one control request (what dossierctl sends through /.dossier/ctl)
+ * for who, appending the reply to out: first line "STATUS<TAB>MESSAGE"
+ * (0 done, 1 refused, 2 usage), then the body. Returns the status.
+ */
+int dossier_archive_control(struct dossier_archive *a,
+			    const struct dossier_caller *who, const char *req,
+			    size_t len, struct dossier_buf *out);
+
+/*
+ * Files without a descriptor (the control file) are read and written
+ * through these; dossier_file_fd() returns -1 for them.
+ */
+ssize_t dossier_file_pread(struct dossier_archive *a, struct dossier_file *f,
+			   const struct dossier_caller *who, char *buf,
+			   size_t size, off_t off);
+ssize_t dossier_file_pwrite(struct dossier_archive *a, struct dossier_file *f,
+			    const char *buf, size_t size, off_t off);
 
 /* Categories (dossierctl). */
 int dossier_category_add(struct dossier_archive *a, const char *name);

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "archive.h"
+#include "buf.h"
 
 enum stmt_id {
 	ST_LOOKUP,
@@ -74,7 +75,11 @@ struct dossier_archive {
 
 struct dossier_file {
 	uint64_t id;
-	int fd;
+	int fd;			/* -1: the control file */
+	int virt;		/* a .history version or the control file */
+	struct dossier_buf req;	/* control file: the request written */
+	struct dossier_buf reply;	/* control file: its reply */
+	int answered;
 	int written;		/* data written since the last save */
 	int created;		/* new record, no save yet */
 	int flags;
@@ -83,6 +88,52 @@ struct dossier_file {
 
 /* Content file of record id, relative to contentfd ("ab/123"). */
 void content_relpath(char *out, size_t outsz, uint64_t id);
+
+/* What a caller asks to do, for archive_decide(). */
+enum action {
+	ACT_LIST,
+	ACT_READ,
+	ACT_WRITE,
+	ACT_CREATE,
+	ACT_DELETE,
+	ACT_HISTORY,
+};
+
+/*
+ * Inode numbers of the virtual trees (never catalog ids, which stay far
+ * below 2^48): /.history, /.dossier/ctl, and per-node views.
+ */
+#define VIRT_BASE (1ULL << 62)
+#define INO_HISTORY (VIRT_BASE + 1)
+#define INO_CTLDIR (VIRT_BASE + 2)
+#define INO_CTL (VIRT_BASE + 3)
+#define INO_TRASH (VIRT_BASE + 4)
+#define HIST_DIR_BASE (1ULL << 60)	/* | node id: history of a node */
+#define HIST_VER_BASE (2ULL << 60)	/* | version id: one version */
+#define VIRT_KIND(ino) ((ino) >> 60)
+#define VIRT_ID(ino) ((ino) & ((1ULL << 60) - 1))
+
+/* SELECT list of a node row (archive_row_to_node reads it). */
+extern const char *const archive_node_cols;
+
+/* Lock held for all of these. */
+int archive_get_node(struct dossier_archive *a, uint64_t id, struct node *out);
+int archive_find_child(struct dossier_archive *a, uint64_t parent,
+		       const char *nfc, struct node *out);
+int archive_node_attr(struct dossier_archive *a, const struct node *n,
+		      struct dossier_attr *out);
+void archive_row_to_node(sqlite3_stmt *st, struct node *n);
+int archive_decide(const struct dossier_caller *who, const struct node *n,
+		   const struct node *parent, enum action act);
+int archive_exec(struct dossier_archive *a, const char *sql,
+		 const char *types, ...);
+int archive_begin(struct dossier_archive *a);
+int archive_end(struct dossier_archive *a, int rc);
+int archive_remember_content(struct dossier_archive *a, uint64_t id, int fd);
+
+/* Log a refusal (NOTICE) and return rc. */
+int archive_refuse(const struct dossier_caller *who, const char *op,
+		   uint64_t id, const char *name, int rc);
 
 /* now, in nanoseconds since the epoch */
 int64_t archive_now_ns(void);

@@ -507,11 +507,6 @@ int dossier_git_open(struct dossier_git **out, const char *path, int create)
 	}
 	if (rc < 0)
 		goto fail;
-	if (!git_repository_is_bare(git->repo)) {
-		dossier_error_set("'%s' is not a bare repository", path);
-		rc = DOSSIER_EINVAL;
-		goto fail;
-	}
 	git->gitdir = strdup(git_repository_path(git->repo));
 	if (git->gitdir &&
 	    asprintf(&git->objdir, "%sobjects", git->gitdir) < 0)
@@ -678,13 +673,13 @@ static int blob_from_file(struct dossier_git *git, int fd, uint64_t size,
 	do {
 		n = pread(fd, buf, 1, (off_t)off);
 	} while (n < 0 && errno == EINTR);
-	if (n != 0) {
-		if (n < 0)
-			rc = sys_fail(errno, "cannot read blob source");
-		else {
-			dossier_error_set("file grew while being stored");
-			rc = DOSSIER_EBUSY;
-		}
+	if (n < 0) {
+		rc = sys_fail(errno, "cannot read blob source");
+		goto out;
+	}
+	if (n > 0) {
+		dossier_error_set("file grew while being stored");
+		rc = DOSSIER_EBUSY;
 		goto out;
 	}
 	if ((gerr = git_odb_stream_finalize_write(out, stream)) < 0)
@@ -811,7 +806,7 @@ int dossier_git_blob_to_fd(struct dossier_git *git,
 			goto out;
 		}
 		if (n == 0) {
-			dossier_error_set("blob is shorter than its header says");
+			dossier_error_set("blob shorter than its header says");
 			rc = DOSSIER_ECORRUPT;
 			goto out;
 		}
@@ -841,38 +836,57 @@ int dossier_git_blob_size(struct dossier_git *git,
 	return 0;
 }
 
-static int check_ident(const char *s)
+/*
+ * A copy of s without '<', '>' and control characters, which would break
+ * the commit header's "name <email> time" line; git(1) drops them the
+ * same way (ident.c, strbuf_addstr_without_crud), libgit2 refuses them.
+ */
+static char *clean_ident(const char *s)
 {
+	char *out = malloc(strlen(s) + 1), *o = out;
+
+	if (!out)
+		return NULL;
 	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == '<' || *s == '>')
-			return -1;
-	return 0;
+		if ((unsigned char)*s >= 0x20 && *s != 0x7f && *s != '<' &&
+		    *s != '>')
+			*o++ = *s;
+	*o = '\0';
+	return out;
 }
 
 /* The user as author and the service as committer, at the same time. */
 static int make_sigs(git_signature **author, git_signature **committer,
 		     const struct dossier_git_sig *sig)
 {
-	const char *email = sig && sig->email ? sig->email : "";
-	int gerr;
+	char *name = NULL, *email = NULL;
+	int gerr, rc = 0;
 
 	*author = *committer = NULL;
-	if (!sig || !sig->name || !*sig->name || check_ident(sig->name) < 0 ||
-	    check_ident(email) < 0) {
-		dossier_error_set("invalid signature '%s' <%s>",
-				  sig && sig->name ? sig->name : "", email);
+	if (!sig || !sig->name) {
+		dossier_error_set("signature without a name");
 		return DOSSIER_EINVAL;
 	}
-	if ((gerr = git_signature_new(author, sig->name, email,
+	name = clean_ident(sig->name);
+	email = clean_ident(sig->email ? sig->email : "");
+	if (!name || !email) {
+		rc = sys_fail(ENOMEM, "cannot make signature");
+		goto out;
+	}
+	if ((gerr = git_signature_new(author, name, email,
 				      (git_time_t)sig->when, 0)) < 0 ||
 	    (gerr = git_signature_new(committer, SERVICE_NAME, SERVICE_EMAIL,
 				      (git_time_t)sig->when, 0)) < 0) {
+		/* an empty (or all-blank) name */
 		git_signature_free(*author);
 		*author = NULL;
-		git_fail(gerr, "invalid signature '%s' <%s>", sig->name, email);
-		return DOSSIER_EINVAL;
+		git_fail(gerr, "invalid signature '%s' <%s>", name, email);
+		rc = DOSSIER_EINVAL;
 	}
-	return 0;
+out:
+	free(name);
+	free(email);
+	return rc;
 }
 
 int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
@@ -888,6 +902,7 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 	git_tree *tree = NULL;
 	git_signature *asig = NULL, *csig = NULL;
 	char *msg = NULL;
+	size_t len;
 	int has_parent, gerr, rc;
 
 	snprintf(refname, sizeof(refname), RECORD_REF_FMT, record_id);
@@ -930,9 +945,10 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 	 */
 	if (!message)
 		message = "";
+	len = strlen(message);
 	if (asprintf(&msg, "%s%s%sDossier-Record: %" PRIu64 "\n", message,
-		     *message && message[strlen(message) - 1] != '\n' ? "\n" : "",
-		     *message ? "\n" : "", record_id) < 0) {
+		     len && message[len - 1] != '\n' ? "\n" : "",
+		     len ? "\n" : "", record_id) < 0) {
 		msg = NULL;
 		rc = sys_fail(ENOMEM, "cannot commit record %" PRIu64,
 			      record_id);
@@ -1093,7 +1109,7 @@ static int check_changes(const struct dossier_git_change *changes, size_t n,
 		const char *p = sorted[i]->path, *slash;
 
 		if (i > 0 && strcmp(sorted[i - 1]->path, p) == 0) {
-			dossier_error_set("path '%s' changed twice in one commit",
+			dossier_error_set("path '%s' changed twice in a commit",
 					  p);
 			rc = DOSSIER_EINVAL;
 			goto out;
@@ -1642,7 +1658,8 @@ static int each_loose(struct dossier_git *git, loose_fn fn, void *payload)
 				git_error_clear();
 				continue;
 			}
-			if ((r = fn(&id, dirfd(sub), se->d_name, payload)) < 0) {
+			r = fn(&id, dirfd(sub), se->d_name, payload);
+			if (r < 0) {
 				rc = r;
 				break;
 			}

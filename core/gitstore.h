@@ -92,8 +92,9 @@ int dossier_git_blob_size(struct dossier_git *git,
 			  const struct dossier_oid *blob, uint64_t *out);
 
 /*
- * Who did something and when. name must be non-empty; email may be NULL
- * (stored empty). Neither may contain '<', '>' or a newline.
+ * Who did something and when. email may be NULL (stored empty). '<', '>'
+ * and control characters are dropped from both, as git(1) does; a name
+ * left empty is DOSSIER_EINVAL.
  */
 struct dossier_git_sig {
 	const char *name;
@@ -112,9 +113,11 @@ struct dossier_git_sig {
  * is left as it is: *rec_commit_out gets the record's current version, or
  * all zeros if it has none. Deletion shows in the main history only.
  *
- * message may be NULL (empty). DOSSIER_ENOTFOUND when blob is not in the
- * store, DOSSIER_EINVAL for a non-blob id or a bad signature,
- * DOSSIER_EBUSY when the ref moved underneath (another writer).
+ * The commit message is message (NULL: empty) with a trailer
+ * "Dossier-Record: <id>" appended, so that no two records ever share a
+ * commit. DOSSIER_ENOTFOUND when blob is not in the store, DOSSIER_EINVAL
+ * for a non-blob id or a bad signature, DOSSIER_EBUSY when the ref moved
+ * underneath (another writer).
  */
 int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 			       const struct dossier_oid *blob,

@@ -20,7 +20,7 @@
 #define REPO_DIR "history.git"
 #define SPOOL_DIR "spool"
 /* Pack when this many loose objects piled up (and at shutdown). */
-#define PACK_LOOSE_LIMIT 2000
+#define PACK_LOOSE_LIMIT 20000
 
 /*
  * Lock rules: git_lock protects git. The committer takes the archive's
@@ -30,6 +30,7 @@
  */
 struct dossier_history {
 	struct dossier_archive *a;
+	pthread_mutex_t drain_lock;	/* one drainer at a time */
 	pthread_mutex_t git_lock;
 	struct dossier_git *git;	/* protected by git_lock */
 	int spoolfd;
@@ -143,6 +144,7 @@ int history_open(struct dossier_history **out, struct dossier_archive *a,
 	h->a = a;
 	h->spoolfd = -1;
 	pthread_mutex_init(&h->git_lock, NULL);
+	pthread_mutex_init(&h->drain_lock, NULL);
 	pthread_mutex_init(&h->qlock, NULL);
 	pthread_cond_init(&h->cond, NULL);
 	snprintf(p, sizeof(p), "%s/%s", dossier_archive_path(a), REPO_DIR);
@@ -675,6 +677,7 @@ int history_drain(struct dossier_history *h, int all)
 	int rc = 0, done = 0;
 
 	memset(&e, 0, sizeof(e));
+	pthread_mutex_lock(&h->drain_lock);
 	while (rc == 0 && next_entry(h, archive_now_ns(), all, &e)) {
 		rc = commit_entry(h, &e);
 		entry_release(&e);
@@ -691,6 +694,7 @@ int history_drain(struct dossier_history *h, int all)
 		history_git_unlock(h);
 		dossier_error_clear();
 	}
+	pthread_mutex_unlock(&h->drain_lock);
 	return rc;
 }
 
@@ -915,6 +919,7 @@ void history_close(struct dossier_history *h)
 	if (h->spoolfd >= 0)
 		close(h->spoolfd);
 	pthread_mutex_destroy(&h->git_lock);
+	pthread_mutex_destroy(&h->drain_lock);
 	pthread_mutex_destroy(&h->qlock);
 	pthread_cond_destroy(&h->cond);
 	free(h);

@@ -234,16 +234,17 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct dossier_caller who = caller_of(req);
 	struct dossier_file *f = NULL;
-	int keep = 0;
+	struct dossier_open_info info;
 	int rc = dossier_archive_open_file(fs_of(req)->archive, &who, ino,
-					   fi->flags, &f, &keep);
+					   fi->flags, &f, &info);
 
 	if (rc < 0) {
 		reply_rc(req, rc);
 		return;
 	}
 	fi->fh = (uint64_t)(uintptr_t)f;
-	fi->keep_cache = keep;
+	fi->keep_cache = info.keep_cache;
+	fi->direct_io = info.direct_io;
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		dossier_file_release(fs_of(req)->archive, f);
 }
@@ -251,6 +252,26 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static struct dossier_file *file_of(struct fuse_file_info *fi)
 {
 	return (struct dossier_file *)(uintptr_t)fi->fh;
+}
+
+/* Files without a descriptor (the control file) answer from memory. */
+static void read_memory(fuse_req_t req, struct dossier_file *f, size_t size,
+			off_t off)
+{
+	struct dossier_caller who = caller_of(req);
+	char *buf = malloc(size ? size : 1);
+	ssize_t n;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = dossier_file_pread(fs_of(req)->archive, f, &who, buf, size, off);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
 }
 
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
@@ -263,6 +284,10 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	(void)ino;
 	if ((rc = dossier_file_check(fs_of(req)->archive, f, 0)) < 0) {
 		reply_rc(req, rc);
+		return;
+	}
+	if (dossier_file_fd(f) < 0) {
+		read_memory(req, f, size, off);
 		return;
 	}
 	buf.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
@@ -283,6 +308,21 @@ static void fs_write_buf(fuse_req_t req, fuse_ino_t ino,
 	(void)ino;
 	if ((rc = dossier_file_check(fs_of(req)->archive, f, 1)) < 0) {
 		reply_rc(req, rc);
+		return;
+	}
+	if (dossier_file_fd(f) < 0) {
+		char *mem = malloc(out.buf[0].size ? out.buf[0].size : 1);
+
+		out.buf[0].mem = mem;
+		n = mem ? fuse_buf_copy(&out, in, 0) : -ENOMEM;
+		if (n >= 0)
+			n = dossier_file_pwrite(fs_of(req)->archive, f, mem,
+						(size_t)n, off);
+		free(mem);
+		if (n < 0)
+			fuse_reply_err(req, (int)-n);
+		else
+			fuse_reply_write(req, (size_t)n);
 		return;
 	}
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
@@ -317,7 +357,7 @@ static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
 		     struct fuse_file_info *fi)
 {
 	int fd = dossier_file_fd(file_of(fi));
-	int rc = datasync ? fdatasync(fd) : fsync(fd);
+	int rc = fd < 0 ? 0 : datasync ? fdatasync(fd) : fsync(fd);
 
 	(void)ino;
 	fuse_reply_err(req, rc < 0 ? errno : 0);
@@ -332,6 +372,10 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 	(void)ino;
 	if ((rc = dossier_file_check(fs_of(req)->archive, f, 1)) < 0) {
 		reply_rc(req, rc);
+		return;
+	}
+	if (dossier_file_fd(f) < 0) {
+		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
 	if (fallocate(dossier_file_fd(f), mode, offset, length) < 0) {

@@ -23,6 +23,56 @@ struct ctl_cmd {
 
 int cmd_init(struct ctl *ctl, int argc, char **argv);
 int cmd_category(struct ctl *ctl, int argc, char **argv);
+int cmd_log(struct ctl *ctl, int argc, char **argv);
+int cmd_show(struct ctl *ctl, int argc, char **argv);
+int cmd_diff(struct ctl *ctl, int argc, char **argv);
+int cmd_restore(struct ctl *ctl, int argc, char **argv);
+
+/*
+ * The mounted archive holding path: its mount point and path relative to
+ * it ("" for the root). Prints a sentence and returns -1 if none.
+ */
+int ctl_locate(const char *path, char *mnt, size_t mntsz, char *rel,
+	       size_t relsz);
+
+/* A reply from the daemon: status (0 ok, 1 refused, 2 usage), message,
+ * and the body lines. */
+struct ctl_reply {
+	int status;
+	const char *message;
+	const char *body;
+	char *raw;
+};
+
+/* Send one request (tab-separated fields) through mnt's control file. */
+int ctl_request(const char *mnt, const char *req, struct ctl_reply *out);
+void ctl_reply_release(struct ctl_reply *r);
+/* Print a refusal and give the exit code for the reply. */
+int ctl_reply_exit(struct ctl_reply *r, const char *cmd);
+
+/* One line of 'log': a history entry of a record. */
+struct ctl_version {
+	char when[32];
+	char author[128];
+	char op[16];
+	char reason[512];
+	char commit[41];
+	char program[64];
+	char path[1024];
+	char file[160];		/* its file in .history, "-" if none */
+};
+
+/*
+ * The history entries of the record at path (inside a mount): *out is a
+ * malloc'd array of *n entries, oldest first; mnt and rel as ctl_locate.
+ * Prints why and returns an exit code != 0 on failure.
+ */
+int ctl_versions(const char *path, char *mnt, size_t mntsz, char *rel,
+		 size_t relsz, struct ctl_version **out, size_t *n);
+
+/* The entry whose commit starts with rev (content versions only). */
+const struct ctl_version *ctl_find_version(const struct ctl_version *v,
+					   size_t n, const char *rev);
 
 /*
  * Find the archive a command acts on: -a, else $DOSSIER_ARCHIVE, else the

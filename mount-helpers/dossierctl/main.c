@@ -13,6 +13,10 @@
 static const struct ctl_cmd commands[] = {
 	{ "init", cmd_init, "create a new archive" },
 	{ "category", cmd_category, "list, add or rename categories" },
+	{ "log", cmd_log, "the history of a record" },
+	{ "show", cmd_show, "one version of a record, to standard output" },
+	{ "diff", cmd_diff, "compare two versions of a record" },
+	{ "restore", cmd_restore, "make an old version current again" },
 };
 
 static void usage(FILE *out)

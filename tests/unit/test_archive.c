@@ -82,11 +82,11 @@ static int put(struct sandbox *s, const struct dossier_caller *who,
 static void slurp(struct sandbox *s, uint64_t id, char *buf, size_t size)
 {
 	struct dossier_file *f = NULL;
-	int keep;
+	struct dossier_open_info info;
 	ssize_t n;
 
 	assert_int_equal(dossier_archive_open_file(s->a, &root, id, O_RDONLY,
-						   &f, &keep), 0);
+						   &f, &info), 0);
 	n = pread(dossier_file_fd(f), buf, size - 1, 0);
 	assert_true(n >= 0);
 	buf[n] = '\0';
@@ -446,15 +446,15 @@ static void test_archive__interim_mode_checks(void **state)
 	struct sandbox *s = *state;
 	struct dossier_attr at;
 	struct dossier_file *f = NULL;
-	int keep;
+	struct dossier_open_info info;
 
 	assert_int_equal(put(s, &alice, s->client.id, "a.txt", "x", &at), 0);
 	assert_int_equal(dossier_archive_open_file(s->a, &bob, at.id,
-						   O_WRONLY, &f, &keep),
+						   O_WRONLY, &f, &info),
 			 DOSSIER_EDENIED);
 	assert_null(f);
 	assert_int_equal(dossier_archive_open_file(s->a, &bob, at.id,
-						   O_RDONLY, &f, &keep), 0);
+						   O_RDONLY, &f, &info), 0);
 	dossier_file_release(s->a, f);
 	assert_int_equal(dossier_archive_access(s->a, &bob, at.id, W_OK),
 			 DOSSIER_EDENIED);
@@ -467,22 +467,22 @@ static void test_archive__keep_cache_only_when_unchanged(void **state)
 	struct sandbox *s = *state;
 	struct dossier_attr rec, tmp;
 	struct dossier_file *f = NULL;
-	int keep = -1;
+	struct dossier_open_info info;
 
 	assert_int_equal(put(s, &alice, s->client.id, "r.txt", "1", &rec), 0);
 	assert_int_equal(dossier_archive_open_file(s->a, &alice, rec.id,
-						   O_RDONLY, &f, &keep), 0);
+						   O_RDONLY, &f, &info), 0);
 	dossier_file_release(s->a, f);
-	assert_int_equal(keep, 1);
+	assert_int_equal(info.keep_cache, 1);
 	assert_int_equal(put(s, &alice, s->client.id, ".goutputstream-AB12CD",
 			     "2", &tmp), 0);
 	assert_int_equal(dossier_archive_rename(s->a, &alice, s->client.id,
 						".goutputstream-AB12CD",
 						s->client.id, "r.txt", 0), 0);
 	assert_int_equal(dossier_archive_open_file(s->a, &alice, rec.id,
-						   O_RDONLY, &f, &keep), 0);
+						   O_RDONLY, &f, &info), 0);
 	dossier_file_release(s->a, f);
-	assert_int_equal(keep, 0);
+	assert_int_equal(info.keep_cache, 0);
 }
 
 static void test_archive__xattrs(void **state)

@@ -1,0 +1,376 @@
+/*
+ * The control channel: requests dossierctl writes to /.dossier/ctl (or
+ * hands over directly when it opens an archive itself, as root). The
+ * caller is whoever the kernel says made the request, never an argument.
+ *
+ * A request is one line of tab-separated fields. The reply's first line
+ * is "STATUS<TAB>MESSAGE" (0 done, 1 refused, 2 usage), then the body.
+ */
+#include "control_i.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db_i.h"
+#include "error.h"
+#include "history_i.h"
+#include "log.h"
+#include "name.h"
+
+#define MAX_FIELDS 8
+
+/*
+ * Resolve a path inside the archive ("2024/contracts/ACME/x.pdf") to its
+ * node, as who may see it. With deleted, the last component may be a
+ * deleted record (its history lives on). Lock held.
+ */
+static int resolve(struct dossier_archive *a, const struct dossier_caller *who,
+		   const char *path, int deleted, struct node *out)
+{
+	char comp[DOSSIER_NAME_MAX + 1], nfc[DOSSIER_NAME_MAX + 1];
+	const char *p = path, *slash;
+	uint64_t cur = DOSSIER_ROOT_ID;
+	int rc;
+
+	while (*p == '/')
+		p++;
+	if (!*p)
+		return archive_get_node(a, DOSSIER_ROOT_ID, out);
+	while (*p) {
+		size_t len;
+
+		slash = strchr(p, '/');
+		len = slash ? (size_t)(slash - p) : strlen(p);
+		if (len == 0 || len > DOSSIER_NAME_MAX)
+			return DOSSIER_ENOTFOUND;
+		memcpy(comp, p, len);
+		comp[len] = '\0';
+		if ((rc = dossier_name_normalize(nfc, sizeof(nfc), comp)) < 0) {
+			dossier_error_clear();
+			return DOSSIER_ENOTFOUND;
+		}
+		rc = archive_find_child(a, cur, nfc, out);
+		if (rc == DOSSIER_ENOTFOUND && deleted && !slash) {
+			sqlite3_stmt *st = NULL;
+			char sql[512];
+
+			snprintf(sql, sizeof(sql), "SELECT %s FROM node WHERE "
+				 "parent = ?1 AND name = ?2 AND kind = 5 "
+				 "ORDER BY deleted_ns DESC LIMIT 1",
+				 archive_node_cols);
+			if (dossier_db_prepare(a->db, sql, &st) == 0) {
+				sqlite3_bind_int64(st, 1, (sqlite3_int64)cur);
+				sqlite3_bind_text(st, 2, nfc, -1,
+						  SQLITE_STATIC);
+				if (sqlite3_step(st) == SQLITE_ROW) {
+					archive_row_to_node(st, out);
+					rc = 0;
+				}
+			}
+			sqlite3_finalize(st);
+		}
+		if (rc < 0)
+			return rc;
+		if (archive_decide(who, out, NULL, ACT_LIST) < 0)
+			return DOSSIER_EHIDDEN;
+		cur = out->id;
+		p += len;
+		while (*p == '/')
+			p++;
+	}
+	return 0;
+}
+
+static int reply_status(struct dossier_buf *out, int status, const char *msg)
+{
+	dossier_buf_addf(out, "%d\t%s\n", status, msg);
+	return status;
+}
+
+static int refused(struct dossier_buf *out, int rc, const char *what)
+{
+	const char *m = dossier_error_last();
+	char line[600];
+
+	snprintf(line, sizeof(line), "%s: %s", what,
+		 m[0] ? m : dossier_strerror(rc));
+	dossier_error_clear();
+	return reply_status(out, 1, line);
+}
+
+static void iso_time(char *out, size_t outsz, int64_t ns)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The .history file name of a version (same rule as views.c). */
+static void version_file(char *out, size_t outsz, int64_t ns,
+			 const char *commit, const char *path)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	const char *base = strrchr(path, '/'), *dot;
+	struct tm tm;
+	char stamp[32];
+
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H.%M.%SZ", &tm);
+	snprintf(out, outsz, "%s-%.7s%s", stamp, commit,
+		 dot && dot != base ? dot : "");
+}
+
+static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
+		   char **f, int n, struct dossier_buf *out)
+{
+	struct node rec;
+	sqlite3_stmt *st = NULL;
+	char *name = NULL;
+	int rc;
+
+	if (n != 2)
+		return reply_status(out, 2, "usage: log PATH");
+	/* what was saved before asking is in the answer */
+	if (a->history)
+		history_drain(a->history, 1);
+	pthread_mutex_lock(&a->lock);
+	rc = resolve(a, who, f[1], 1, &rec);
+	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
+		rc = DOSSIER_EISDIR;
+	if (rc == 0 && archive_decide(who, &rec, NULL, ACT_HISTORY) < 0) {
+		dossier_error_set("you may not read the history of '%s'", f[1]);
+		rc = DOSSIER_EDENIED;
+	}
+	if (rc == 0)
+		rc = dossier_db_prepare(a->db, "SELECT time_ns, author, op, "
+					"reason, commit_oid, program, path, "
+					"blob FROM version WHERE record = ?1 "
+					"ORDER BY id", &st);
+	if (rc == 0) {
+		reply_status(out, 0, "ok");
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)rec.id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char when[32], file[160];
+			const char *path = (const char *)sqlite3_column_text(st, 6);
+			const char *commit = (const char *)
+				sqlite3_column_text(st, 4);
+
+			iso_time(when, sizeof(when),
+				 sqlite3_column_int64(st, 0));
+			if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+				version_file(file, sizeof(file),
+					     sqlite3_column_int64(st, 0),
+					     commit, path);
+			else
+				snprintf(file, sizeof(file), "-");
+			dossier_buf_addf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+					 when, sqlite3_column_text(st, 1),
+					 sqlite3_column_text(st, 2),
+					 sqlite3_column_text(st, 3) ?
+						 (const char *)
+						 sqlite3_column_text(st, 3) : "",
+					 commit,
+					 sqlite3_column_text(st, 5) ?
+						 (const char *)
+						 sqlite3_column_text(st, 5) : "",
+					 path, file);
+		}
+		sqlite3_finalize(st);
+	}
+	pthread_mutex_unlock(&a->lock);
+	free(name);
+	return rc < 0 ? refused(out, rc, f[1]) : 0;
+}
+
+/*
+ * restore PATH REV REASON: the record's content becomes that of version
+ * REV (a commit prefix of at least 4 hex digits), as a new history entry.
+ */
+static int cmd_restore(struct dossier_archive *a,
+		       const struct dossier_caller *who, char **f, int n,
+		       struct dossier_buf *out)
+{
+	struct dossier_oid blob;
+	struct node rec;
+	sqlite3_stmt *st = NULL;
+	char hex[41] = "", rel[64], tmp[96], *path = NULL;
+	int rc, fd = -1, matches = 0;
+	size_t revlen;
+
+	if (n != 4 || !f[3][0])
+		return reply_status(out, 2, "usage: restore PATH REV REASON "
+					    "(a reason is required)");
+	revlen = strlen(f[2]);
+	if (revlen < 4 || revlen > 40 || strspn(f[2], "0123456789abcdef") !=
+						 revlen)
+		return reply_status(out, 2, "REV is a commit id of at least 4 "
+					    "hex digits, as 'log' shows it");
+	if (!a->history)
+		return reply_status(out, 1, "history is not open here: restore "
+					    "through the mounted archive");
+	pthread_mutex_lock(&a->lock);
+	rc = resolve(a, who, f[1], 0, &rec);
+	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
+		rc = DOSSIER_EISDIR;
+	if (rc == 0 && (archive_decide(who, &rec, NULL, ACT_HISTORY) < 0 ||
+			archive_decide(who, &rec, NULL, ACT_WRITE) < 0)) {
+		dossier_error_set("restoring needs the history and write "
+				  "rights on '%s'", f[1]);
+		rc = DOSSIER_EDENIED;
+	}
+	if (rc == 0)
+		rc = dossier_db_prepare(a->db, "SELECT blob FROM version WHERE "
+					"record = ?1 AND blob IS NOT NULL AND "
+					"substr(commit_oid, 1, ?3) = ?2", &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)rec.id);
+		sqlite3_bind_text(st, 2, f[2], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)revlen);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			snprintf(hex, sizeof(hex), "%s",
+				 sqlite3_column_text(st, 0));
+			matches++;
+		}
+		sqlite3_finalize(st);
+		if (matches != 1) {
+			dossier_error_set(matches ? "'%s' names several "
+						    "versions: give more digits" :
+						    "no version '%s' of this record",
+					  f[2]);
+			rc = DOSSIER_ENOTFOUND;
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (rc < 0)
+		return refused(out, rc, f[1]);
+	/* write the old bytes to a new content file, then swap it in */
+	content_relpath(rel, sizeof(rel), rec.id);
+	snprintf(tmp, sizeof(tmp), "%s.restore", rel);
+	fd = openat(a->contentfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+	if (fd < 0) {
+		dossier_error_set("cannot write content: %s", strerror(errno));
+		return refused(out, DOSSIER_EIO, f[1]);
+	}
+	history_git_lock(a->history);
+	rc = dossier_oid_parse(&blob, hex);
+	if (rc == 0)
+		rc = dossier_git_blob_to_fd(history_git(a->history), &blob, fd);
+	history_git_unlock(a->history);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = DOSSIER_EIO;
+	close(fd);
+	if (rc < 0) {
+		unlinkat(a->contentfd, tmp, 0);
+		return refused(out, rc, f[1]);
+	}
+	pthread_mutex_lock(&a->lock);
+	rc = archive_begin(a);
+	if (rc == 0 && renameat(a->contentfd, tmp, a->contentfd, rel) < 0)
+		rc = dossier_err_from_errno(errno);
+	if (rc == 0) {
+		path = archive_node_path(a, rec.id);
+		rc = archive_journal(a, rec.id, "restore", path, NULL, NULL,
+				     hex, who, f[3], archive_now_ns());
+	}
+	rc = archive_end(a, rc);
+	pthread_mutex_unlock(&a->lock);
+	free(path);
+	if (rc < 0) {
+		unlinkat(a->contentfd, tmp, 0);
+		return refused(out, rc, f[1]);
+	}
+	/* the kernel's cached pages are of the old content */
+	if (a->notify && a->notify->inval_inode)
+		a->notify->inval_inode(a->notify_ctx, rec.id);
+	dossier_buf_addf(out, "0\trestored '%s' to version %s\n", f[1], f[2]);
+	return 0;
+}
+
+static int cmd_whoami(struct dossier_archive *a,
+		      const struct dossier_caller *who, char **f, int n,
+		      struct dossier_buf *out)
+{
+	(void)a;
+	(void)f;
+	(void)n;
+	dossier_buf_addf(out, "0\tok\n%u\n", (unsigned)who->uid);
+	return 0;
+}
+
+/* sync: commit everything journaled now (tests, backups). */
+static int cmd_sync(struct dossier_archive *a, const struct dossier_caller *who,
+		    char **f, int n, struct dossier_buf *out)
+{
+	(void)who;
+	(void)f;
+	(void)n;
+	if (a->history && history_drain(a->history, 1) < 0)
+		return refused(out, DOSSIER_ERROR, "sync");
+	return reply_status(out, 0, "ok");
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(struct dossier_archive *a, const struct dossier_caller *who,
+		  char **f, int n, struct dossier_buf *out);
+} commands[] = {
+	{ "log", cmd_log },
+	{ "restore", cmd_restore },
+	{ "sync", cmd_sync },
+	{ "whoami", cmd_whoami },
+};
+
+int control_run(struct dossier_archive *a, const struct dossier_caller *who,
+		const char *req, size_t len, struct dossier_buf *out)
+{
+	char *copy = malloc(len + 1), *f[MAX_FIELDS], *save = NULL, *p;
+	int n = 0, status = 2;
+	size_t i;
+
+	if (!copy)
+		return reply_status(out, 1, "out of memory");
+	memcpy(copy, req, len);
+	copy[len] = '\0';
+	copy[strcspn(copy, "\n")] = '\0';
+	for (p = copy; n < MAX_FIELDS; p = NULL) {
+		char *tok = strtok_r(p, "\t", &save);
+
+		if (!tok)
+			break;
+		f[n++] = tok;
+	}
+	if (n == 0) {
+		free(copy);
+		return reply_status(out, 2, "empty request");
+	}
+	dossier_error_clear();
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (!strcmp(f[0], commands[i].name)) {
+			status = commands[i].fn(a, who, f, n, out);
+			break;
+		}
+	if (i == sizeof(commands) / sizeof(commands[0]))
+		status = reply_status(out, 2, "unknown request");
+	dossier_log(LOG_INFO, "control: uid %u: %s -> %d", (unsigned)who->uid,
+		    f[0], status);
+	free(copy);
+	return status;
+}
+
+int dossier_archive_control(struct dossier_archive *a,
+			    const struct dossier_caller *who, const char *req,
+			    size_t len, struct dossier_buf *out)
+{
+	return control_run(a, who, req, len, out);
+}

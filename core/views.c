@@ -1,0 +1,449 @@
+/*
+ * The virtual trees: /.history (every record's versions as read-only
+ * files) and /.dossier/ctl (the control file dossierctl talks through,
+ * authenticated by the kernel's uid of each request).
+ */
+#include "views_i.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "db_i.h"
+#include "error.h"
+#include "history_i.h"
+#include "log.h"
+#include "name.h"
+
+#define TTL_VIRT 0.0
+
+static void virt_dir_attr(uint64_t ino, struct dossier_attr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = ino;
+	out->kind = DOSSIER_KIND_FOLDER;
+	out->st.st_ino = ino;
+	out->st.st_mode = S_IFDIR | 0555;
+	out->st.st_nlink = 1;
+	out->st.st_blksize = 4096;
+	clock_gettime(CLOCK_REALTIME, &out->st.st_mtim);
+	out->st.st_atim = out->st.st_ctim = out->st.st_mtim;
+}
+
+/* Version file name: YYYY-MM-DDTHH.MM.SSZ-<7 hex>[.ext] */
+static void version_name(char *out, size_t outsz, int64_t time_ns,
+			 const char *commit, const char *record_name)
+{
+	time_t t = (time_t)(time_ns / 1000000000);
+	struct tm tm;
+	const char *dot = strrchr(record_name, '.');
+	char stamp[32];
+
+	gmtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H.%M.%SZ", &tm);
+	snprintf(out, outsz, "%s-%.7s%s", stamp, commit,
+		 dot && dot != record_name ? dot : "");
+}
+
+/* Versions of a record with content, oldest first: one indexed query. */
+struct vrow {
+	int64_t id;
+	char name[128];
+	int64_t size;
+	int64_t time_ns;
+};
+
+static int list_versions(struct dossier_archive *a, const struct node *rec,
+			 const char *rec_name, struct vrow **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = dossier_db_prepare(a->db, "SELECT id, commit_oid, size, "
+				     "time_ns FROM version WHERE record = ?1 "
+				     "AND blob IS NOT NULL ORDER BY id",
+				     &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)rec->id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct vrow *v;
+
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 16;
+			v = realloc(*out, cap * sizeof(**out));
+			if (!v) {
+				rc = DOSSIER_ERROR;
+				break;
+			}
+			*out = v;
+		}
+		v = &(*out)[(*n)++];
+		v->id = sqlite3_column_int64(st, 0);
+		version_name(v->name, sizeof(v->name),
+			     sqlite3_column_int64(st, 3),
+			     (const char *)sqlite3_column_text(st, 1),
+			     rec_name);
+		v->size = sqlite3_column_int64(st, 2);
+		v->time_ns = sqlite3_column_int64(st, 3);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void version_attr(const struct node *rec, const struct vrow *v,
+			 struct dossier_attr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = HIST_VER_BASE | (uint64_t)v->id;
+	out->kind = DOSSIER_KIND_FILE;
+	out->st.st_ino = out->id;
+	out->st.st_mode = S_IFREG | 0444;
+	out->st.st_nlink = 1;
+	out->st.st_uid = rec->uid;
+	out->st.st_gid = rec->gid;
+	out->st.st_size = v->size;
+	out->st.st_blocks = (v->size + 511) / 512;
+	out->st.st_blksize = 4096;
+	out->st.st_mtim.tv_sec = v->time_ns / 1000000000;
+	out->st.st_mtim.tv_nsec = v->time_ns % 1000000000;
+	out->st.st_ctim = out->st.st_atim = out->st.st_mtim;
+}
+
+/* The name of node id (live or deleted); caller frees. */
+static char *node_name(struct dossier_archive *a, uint64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	char *name = NULL;
+
+	if (dossier_db_prepare(a->db, "SELECT name FROM node WHERE id = ?1",
+			       &st) < 0)
+		return NULL;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		name = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return name;
+}
+
+/*
+ * The history view of a child of folder parent: the live entry of that
+ * name, else the most recently deleted record of that name. Scratch files
+ * and records never committed have no history.
+ */
+static int history_child(struct dossier_archive *a, uint64_t parent,
+			 const char *nfc, struct node *out)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[512];
+	int rc = DOSSIER_ENOTFOUND;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM node WHERE parent = ?1 AND "
+		 "name = ?2 AND scratch = 0 AND (kind < 5 OR hist_rec IS NOT "
+		 "NULL) ORDER BY deleted_ns IS NOT NULL, deleted_ns DESC "
+		 "LIMIT 1", archive_node_cols);
+	if (dossier_db_prepare(a->db, sql, &st) < 0)
+		return DOSSIER_ERROR;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
+	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		archive_row_to_node(st, out);
+		rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* May who see the history of n? (list the node and hold the right) */
+static int may_see_history(const struct dossier_caller *who,
+			   const struct node *n)
+{
+	if (archive_decide(who, n, NULL, ACT_LIST) < 0)
+		return DOSSIER_EHIDDEN;
+	if (n->kind == DOSSIER_KIND_FILE &&
+	    archive_decide(who, n, NULL, ACT_HISTORY) < 0)
+		return DOSSIER_EDENIED;
+	return 0;
+}
+
+int views_is_virtual(uint64_t ino)
+{
+	return ino >= HIST_DIR_BASE;
+}
+
+int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
+		 uint64_t parent, const char *nfc, struct dossier_attr *out)
+{
+	struct node p, n;
+	uint64_t dir;
+	int rc;
+
+	if (parent == DOSSIER_ROOT_ID) {
+		if (!strcmp(nfc, ".history")) {
+			virt_dir_attr(INO_HISTORY, out);
+			return 0;
+		}
+		if (!strcmp(nfc, ".dossier")) {
+			virt_dir_attr(INO_CTLDIR, out);
+			return 0;
+		}
+		return DOSSIER_ENOTFOUND;
+	}
+	if (parent == INO_CTLDIR) {
+		if (strcmp(nfc, "ctl"))
+			return DOSSIER_ENOTFOUND;
+		virt_dir_attr(INO_CTL, out);
+		out->kind = DOSSIER_KIND_FILE;
+		out->st.st_mode = S_IFREG | 0666;
+		return 0;
+	}
+	if (parent == INO_HISTORY)
+		dir = DOSSIER_ROOT_ID;
+	else if (VIRT_KIND(parent) == 1)
+		dir = VIRT_ID(parent);
+	else
+		return DOSSIER_ENOTFOUND;
+	if ((rc = archive_get_node(a, dir, &p)) < 0)
+		return rc;
+	if (p.kind == DOSSIER_KIND_FILE) {
+		struct vrow *v = NULL;
+		char *rname = node_name(a, p.id);
+		size_t nv = 0, i;
+
+		rc = DOSSIER_ENOTFOUND;
+		if (rname && (rc = may_see_history(who, &p)) == 0 &&
+		    (rc = list_versions(a, &p, rname, &v, &nv)) == 0) {
+			rc = DOSSIER_ENOTFOUND;
+			for (i = 0; i < nv; i++)
+				if (!strcmp(v[i].name, nfc)) {
+					version_attr(&p, &v[i], out);
+					rc = 0;
+					break;
+				}
+		}
+		free(v);
+		free(rname);
+		return rc;
+	}
+	if ((rc = history_child(a, dir, nfc, &n)) < 0)
+		return rc;
+	if (archive_decide(who, &n, NULL, ACT_LIST) < 0)
+		return DOSSIER_EHIDDEN;
+	virt_dir_attr(HIST_DIR_BASE | n.id, out);
+	out->st.st_uid = n.uid;
+	out->st.st_gid = n.gid;
+	return 0;
+}
+
+int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
+		  uint64_t ino, struct dossier_attr *out)
+{
+	struct node n;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (ino == INO_HISTORY || ino == INO_CTLDIR) {
+		virt_dir_attr(ino, out);
+		return 0;
+	}
+	if (ino == INO_CTL) {
+		virt_dir_attr(ino, out);
+		out->kind = DOSSIER_KIND_FILE;
+		out->st.st_mode = S_IFREG | 0666;
+		return 0;
+	}
+	if (VIRT_KIND(ino) == 1) {
+		if ((rc = archive_get_node(a, VIRT_ID(ino), &n)) < 0)
+			return rc;
+		if (archive_decide(who, &n, NULL, ACT_LIST) < 0)
+			return DOSSIER_EHIDDEN;
+		virt_dir_attr(ino, out);
+		out->st.st_uid = n.uid;
+		out->st.st_gid = n.gid;
+		return 0;
+	}
+	if (VIRT_KIND(ino) != 2)
+		return DOSSIER_ENOTFOUND;
+	if ((rc = dossier_db_prepare(a->db, "SELECT record, commit_oid, size, "
+				     "time_ns FROM version WHERE id = ?1",
+				     &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)VIRT_ID(ino));
+	rc = DOSSIER_ENOTFOUND;
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    archive_get_node(a, (uint64_t)sqlite3_column_int64(st, 0), &n) == 0 &&
+	    (rc = may_see_history(who, &n)) == 0) {
+		struct vrow v;
+
+		v.id = (int64_t)VIRT_ID(ino);
+		v.size = sqlite3_column_int64(st, 2);
+		v.time_ns = sqlite3_column_int64(st, 3);
+		v.name[0] = '\0';
+		version_attr(&n, &v, out);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Growable listing handed to archive.c's dossier_dir. */
+static int add(struct view_list *l, const char *name,
+	       const struct dossier_attr *at)
+{
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 32;
+		struct view_entry *ne = realloc(l->e, cap * sizeof(*ne));
+
+		if (!ne)
+			return DOSSIER_ERROR;
+		l->e = ne;
+		l->cap = cap;
+	}
+	l->e[l->n].name = strdup(name);
+	l->e[l->n].attr = *at;
+	if (!l->e[l->n].name)
+		return DOSSIER_ERROR;
+	l->n++;
+	return 0;
+}
+
+int views_list(struct dossier_archive *a, const struct dossier_caller *who,
+	       uint64_t ino, struct view_list *out)
+{
+	struct dossier_attr at;
+	struct node p, n;
+	sqlite3_stmt *st = NULL;
+	char sql[512], last[DOSSIER_NAME_MAX + 1] = "";
+	uint64_t dir;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (ino == INO_CTLDIR) {
+		virt_dir_attr(INO_CTL, &at);
+		at.kind = DOSSIER_KIND_FILE;
+		at.st.st_mode = S_IFREG | 0666;
+		return add(out, "ctl", &at);
+	}
+	if (ino == INO_HISTORY)
+		dir = DOSSIER_ROOT_ID;
+	else if (VIRT_KIND(ino) == 1)
+		dir = VIRT_ID(ino);
+	else
+		return DOSSIER_ENOTDIR;
+	if ((rc = archive_get_node(a, dir, &p)) < 0)
+		return rc;
+	if (p.kind == DOSSIER_KIND_FILE) {
+		struct vrow *v = NULL;
+		char *rname = node_name(a, p.id);
+		size_t nv = 0, i;
+
+		if (!rname)
+			return DOSSIER_ENOTFOUND;
+		if ((rc = may_see_history(who, &p)) == 0 &&
+		    (rc = list_versions(a, &p, rname, &v, &nv)) == 0)
+			for (i = 0; i < nv && rc == 0; i++) {
+				version_attr(&p, &v[i], &at);
+				rc = add(out, v[i].name, &at);
+			}
+		free(v);
+		free(rname);
+		return rc;
+	}
+	if (archive_decide(who, &p, NULL, ACT_LIST) < 0)
+		return DOSSIER_EHIDDEN;
+	/* live entries first; a deleted record shows if its name is free */
+	snprintf(sql, sizeof(sql), "SELECT %s, name FROM node WHERE parent = "
+		 "?1 AND scratch = 0 AND (kind < 5 OR hist_rec IS NOT NULL) "
+		 "ORDER BY name, deleted_ns IS NOT NULL, deleted_ns DESC",
+		 archive_node_cols);
+	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)dir);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 13);
+
+		archive_row_to_node(st, &n);
+		if (!strcmp(name, last) ||
+		    archive_decide(who, &n, NULL, ACT_LIST) < 0)
+			continue;
+		snprintf(last, sizeof(last), "%s", name);
+		virt_dir_attr(HIST_DIR_BASE | n.id, &at);
+		at.st.st_uid = n.uid;
+		at.st.st_gid = n.gid;
+		rc = add(out, name, &at);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int views_open(struct dossier_archive *a, const struct dossier_caller *who,
+	       uint64_t ino, int flags, int *fd_out, int *is_ctl)
+{
+	struct dossier_oid blob;
+	sqlite3_stmt *st = NULL;
+	char hex[41] = "";
+	struct node n;
+	int rc, fd;
+
+	*fd_out = -1;
+	*is_ctl = 0;
+	if (ino == INO_CTL) {
+		*is_ctl = 1;
+		return 0;
+	}
+	if (VIRT_KIND(ino) == 1 || ino == INO_HISTORY || ino == INO_CTLDIR)
+		return DOSSIER_EISDIR;
+	if (VIRT_KIND(ino) != 2)
+		return DOSSIER_ENOTFOUND;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) {
+		dossier_error_set("versions in .history are read-only");
+		return DOSSIER_EREADONLY;
+	}
+	if ((rc = dossier_db_prepare(a->db, "SELECT record, blob FROM version "
+				     "WHERE id = ?1", &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)VIRT_ID(ino));
+	rc = DOSSIER_ENOTFOUND;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1) &&
+	    archive_get_node(a, (uint64_t)sqlite3_column_int64(st, 0), &n) == 0) {
+		snprintf(hex, sizeof(hex), "%s", sqlite3_column_text(st, 1));
+		rc = may_see_history(who, &n);
+		if (rc == 0 && archive_decide(who, &n, NULL, ACT_READ) < 0)
+			rc = DOSSIER_EDENIED;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return rc;
+	if (!a->history) {
+		dossier_error_set("history is not open");
+		return DOSSIER_ERROR;
+	}
+	if ((rc = dossier_oid_parse(&blob, hex)) < 0)
+		return rc;
+	/* an anonymous disk file: versions can be hundreds of MiB */
+	fd = openat(a->rootfd, "spool", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		dossier_error_set("cannot make a version file: %s",
+				  strerror(errno));
+		return dossier_err_from_errno(errno);
+	}
+	history_git_lock(a->history);
+	rc = dossier_git_blob_to_fd(history_git(a->history), &blob, fd);
+	history_git_unlock(a->history);
+	if (rc < 0) {
+		close(fd);
+		if (rc == DOSSIER_ENOTFOUND) {
+			dossier_error_clear();
+			dossier_error_set("this version was destroyed");
+		}
+		return rc;
+	}
+	*fd_out = fd;
+	return 0;
+}

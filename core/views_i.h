@@ -1,0 +1,45 @@
+#ifndef DOSSIER_CORE_VIEWS_I_H
+#define DOSSIER_CORE_VIEWS_I_H
+
+/*
+ * Virtual trees (core-only): /.history and /.dossier. archive.c sends
+ * every request for a virtual inode here; the archive lock is held.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "archive_i.h"
+
+struct view_entry {
+	char *name;
+	struct dossier_attr attr;
+};
+
+struct view_list {
+	struct view_entry *e;
+	size_t n;
+	size_t cap;
+};
+
+/* 1 if ino belongs to a virtual tree. */
+int views_is_virtual(uint64_t ino);
+
+/* Lookup of nfc in parent: a virtual parent, or the root's hidden names. */
+int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
+		 uint64_t parent, const char *nfc, struct dossier_attr *out);
+int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
+		  uint64_t ino, struct dossier_attr *out);
+
+/* Listing of a virtual folder; entries' names belong to out. */
+int views_list(struct dossier_archive *a, const struct dossier_caller *who,
+	       uint64_t ino, struct view_list *out);
+
+/*
+ * Open a virtual file: a version (*fd_out: a private copy of its bytes)
+ * or the control file (*is_ctl).
+ */
+int views_open(struct dossier_archive *a, const struct dossier_caller *who,
+	       uint64_t ino, int flags, int *fd_out, int *is_ctl);
+
+#endif

@@ -38,7 +38,7 @@
 const char *const archive_node_cols =
 	"id, parent, kind, scratch, category, mode, uid, gid, mtime_ns, "
 	"ctime_ns, deleted_ns IS NOT NULL, hist_rec IS NOT NULL, "
-	"coalesce(displaced_ns, 0)";
+	"coalesce(displaced_ns, 0), cgen";
 
 static const char *const default_categories[][2] = {
 	{ "basic", "基础资料" },	{ "contracts", "合同协议" },
@@ -107,7 +107,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 			 " SELECT id, name FROM up ORDER BY depth DESC",
 };
 
-#define LIST_NAME_COL 13
+#define LIST_NAME_COL 14
 
 int64_t archive_now_ns(void)
 {
@@ -158,6 +158,7 @@ void archive_row_to_node(sqlite3_stmt *st, struct node *n)
 	n->deleted = sqlite3_column_int(st, 10);
 	n->has_hist = sqlite3_column_int(st, 11);
 	n->displaced_ns = sqlite3_column_int64(st, 12);
+	n->cgen = sqlite3_column_int64(st, 13);
 }
 
 /* Fetch one row from a prepared lookup; resets st. Lock held. */
@@ -477,7 +478,7 @@ static void fill_attr(struct dossier_archive *a, const struct node *n,
 	(void)a;
 
 	memset(out, 0, sizeof(*out));
-	out->id = n->id;
+	out->id = NODEID(n->id, n->cgen);
 	out->kind = (enum dossier_kind)n->kind;
 	st->st_ino = n->id;
 	st->st_mode = n->mode;
@@ -899,6 +900,8 @@ int dossier_archive_lookup(struct dossier_archive *a,
 	struct node n;
 	int rc;
 
+	parent = node_of(parent);
+
 	dossier_error_clear();
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0) {
 		/* an unusable name cannot exist: plain ENOENT-like answer */
@@ -927,6 +930,8 @@ int dossier_archive_getattr(struct dossier_archive *a,
 {
 	struct node n;
 	int rc;
+
+	id = node_of(id);
 
 	dossier_error_clear();
 	pthread_mutex_lock(&a->lock);
@@ -993,6 +998,8 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	uint64_t id;
 	int rc, kind;
 	int64_t t = archive_now_ns();
+
+	parent = node_of(parent);
 
 	dossier_error_clear();
 	if (views_is_virtual(parent))
@@ -1093,6 +1100,8 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 	int rc;
 	int64_t t = archive_now_ns();
 
+	parent = node_of(parent);
+
 	dossier_error_clear();
 	if (views_is_virtual(parent))
 		return virtual_readonly(who, "rmdir", parent);
@@ -1162,6 +1171,8 @@ int dossier_archive_unlink(struct dossier_archive *a,
 	struct node p, n;
 	int rc;
 	int64_t t = archive_now_ns();
+
+	parent = node_of(parent);
 
 	dossier_error_clear();
 	if (views_is_virtual(parent))
@@ -1242,7 +1253,7 @@ static int replace_content(struct dossier_archive *a, const struct node *src,
 		dossier_error_set("cannot move content: %s", strerror(errno));
 		return dossier_err_from_errno(errno);
 	}
-	return 0;
+	return archive_bump_cgen(a, dst->id);
 }
 
 /* May src's content become another record's version (a save)? Scratch
@@ -1341,6 +1352,10 @@ static int swap_back(struct dossier_archive *a, const struct node *src,
 		rc = journal_forget(a, src->id, NULL);
 	if (rc == 0)
 		rc = journal_forget(a, rid, "rename");
+	if (rc == 0)
+		rc = archive_bump_cgen(a, rid);
+	if (rc == 0)
+		rc = archive_bump_cgen(a, src->id);
 out:
 	free(rname);
 	return rc;
@@ -1426,6 +1441,9 @@ int dossier_archive_rename(struct dossier_archive *a,
 	struct node p, np, n, dst;
 	int rc, have_dst, kind;
 	int64_t t = archive_now_ns();
+
+	parent = node_of(parent);
+	newparent = node_of(newparent);
 
 	dossier_error_clear();
 	if (views_is_virtual(parent) || views_is_virtual(newparent))
@@ -1554,6 +1572,8 @@ int dossier_archive_access(struct dossier_archive *a,
 	struct node n;
 	int rc;
 
+	id = node_of(id);
+
 	dossier_error_clear();
 	if (views_is_virtual(id)) {
 		struct dossier_attr at;
@@ -1656,6 +1676,8 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	int rc, fd = -1;
 	int64_t t = archive_now_ns();
 
+	id = node_of(id);
+
 	dossier_error_clear();
 	if (id == INO_CTL)	/* "> ctl" truncates: nothing to do */
 		return dossier_archive_getattr(a, who, id, out);
@@ -1729,12 +1751,18 @@ int dossier_archive_setattr(struct dossier_archive *a,
 			ts[1] = st->st_mtim;
 		if (set & DOSSIER_SET_MTIME_NOW)
 			ts[1].tv_nsec = UTIME_NOW;
+		/*
+		 * Times: whoever may write the record may set them. With the
+		 * writeback cache the kernel itself sends explicit times on
+		 * every truncate, fsync and close of a writer, so the POSIX
+		 * owner-only rule for explicit times cannot apply here.
+		 */
 		if (who->uid != 0 && who->uid != n.uid &&
-		    (set & (DOSSIER_SET_ATIME | DOSSIER_SET_MTIME)) &&
-		    (rc = DOSSIER_ESTRUCTURE) < 0) {
-			dossier_error_set("only the owner sets times");
+		    (set & (DOSSIER_SET_ATIME | DOSSIER_SET_MTIME)) && !f &&
+		    (rc = archive_decide(who, &n, NULL,
+					 n.kind == DOSSIER_KIND_FILE ?
+						 ACT_WRITE : ACT_CREATE)) < 0)
 			goto unlock;
-		}
 		if (n.kind != DOSSIER_KIND_FILE) {
 			int64_t m = n.mtime_ns;
 
@@ -1802,24 +1830,10 @@ static int content_flags(int open_flags)
 				    O_NOATIME)) | O_CLOEXEC;
 }
 
-/*
- * Whether the kernel may keep pages of id cached from an earlier open:
- * only if the content file is the same inode as then (content replaced by
- * a rename-onto or a restore is a new inode). Lock held.
- */
-int archive_remember_content(struct dossier_archive *a, uint64_t id, int fd)
+int archive_bump_cgen(struct dossier_archive *a, uint64_t id)
 {
-	struct stat st;
-	size_t slot = id % CACHE_SLOTS;
-	int same;
-
-	if (fstat(fd, &st) < 0)
-		return 0;
-	same = a->seen_ino[slot].id == id &&
-	       a->seen_ino[slot].ino == (uint64_t)st.st_ino;
-	a->seen_ino[slot].id = id;
-	a->seen_ino[slot].ino = (uint64_t)st.st_ino;
-	return same;
+	return archive_exec(a, "UPDATE node SET cgen = cgen + 1 WHERE id = ?",
+			    "i", (int64_t)id);
 }
 
 static struct dossier_file *file_new(uint64_t id, int fd, int flags,
@@ -1895,6 +1909,8 @@ static int revive_for_create(struct dossier_archive *a,
 	if (rc == 0)
 		rc = journal_forget(a, rid, "rename");
 	if (rc == 0)
+		rc = archive_bump_cgen(a, rid);
+	if (rc == 0)
 		*id = rid;
 	free(rname);
 	return rc;
@@ -1911,6 +1927,8 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	uint64_t id = 0;
 	int rc, fd = -1, revived = 0;
 	int64_t t = archive_now_ns();
+
+	parent = node_of(parent);
 
 	dossier_error_clear();
 	if (views_is_virtual(parent))
@@ -1966,14 +1984,11 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	if ((rc = archive_end(a, rc)) == 0 && (rc = archive_get_node(a, id, &n)) == 0)
 		rc = archive_node_attr(a, &n, attr);
 	if (rc == 0) {
-		archive_remember_content(a, id, fd);
 		*out = file_new(id, fd, open_flags, who);
 		if (!*out)
 			rc = DOSSIER_ERROR;
 		else
-			(*out)->created = !revived;
-		if (*out && revived)
-			(*out)->written = 1;
+			(*out)->created = 1;
 	}
 	if (rc < 0 && fd >= 0) {
 		close(fd);
@@ -2019,6 +2034,8 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	char rel[64];
 	int rc, fd = -1, acc = open_flags & O_ACCMODE;
 
+	id = node_of(id);
+
 	dossier_error_clear();
 	*out = NULL;
 	memset(info, 0, sizeof(*info));
@@ -2049,15 +2066,17 @@ int dossier_archive_open_file(struct dossier_archive *a,
 		rc = DOSSIER_EIO;
 		goto unlock;
 	}
-	info->keep_cache = archive_remember_content(a, id, fd);
+	/* content under one nodeid changes only through the kernel */
+	info->keep_cache = 1;
 	*out = file_new(id, fd, open_flags, who);
 	if (!*out) {
 		close(fd);
 		rc = DOSSIER_ERROR;
 		goto unlock;
 	}
+	/* truncated: a change, saved at the last close at the latest */
 	if (open_flags & O_TRUNC)
-		(*out)->written = 1;
+		(*out)->created = 1;
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	return rc < 0 ? archive_refuse(who, "open", id, NULL, rc) : 0;
@@ -2137,7 +2156,7 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 		     const struct dossier_caller *who, int last)
 {
 	char spool[64], reason[1024], *path = NULL;
-	const char *op = f->created ? "create" : "save";
+	const char *op = "save";
 	sqlite3_stmt *st = NULL;
 	struct node n;
 	struct stat cs;
@@ -2182,6 +2201,13 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 					       cs.st_mtim.tv_nsec,
 				       (int64_t)cs.st_size, (int64_t)f->id);
 		path = archive_node_path(a, f->id);
+		/* the first version of a record is its creation */
+		if (!n.has_hist &&
+		    !query_id(a, "SELECT 1 FROM journal WHERE record = ?1 AND "
+			      "(spool IS NOT NULL OR blob IS NOT NULL) AND "
+			      "0 * ?3 * ?4 = 0 AND ?2 IS NULL", (int64_t)f->id,
+			      NULL, 0, 0))
+			op = "create";
 		if (rc == 0)
 			rc = archive_journal(a, f->id, op, path, NULL, spool,
 					     NULL, who, have_reason ? reason :
@@ -2189,7 +2215,6 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 		spool[0] = rc == 0 ? '\0' : spool[0];
 	}
 	rc = archive_end(a, rc);
-	archive_remember_content(a, f->id, f->fd);
 	pthread_mutex_unlock(&a->lock);
 	free(path);
 	if (spool[0])
@@ -2291,6 +2316,8 @@ int dossier_dir_open(struct dossier_archive *a,
 	sqlite3_stmt *st = a->st[ST_LIST];
 	size_t cap = 0;
 	int rc, src;
+
+	id = node_of(id);
 
 	dossier_error_clear();
 	*out = NULL;
@@ -2511,6 +2538,8 @@ int dossier_archive_getxattr(struct dossier_archive *a,
 	struct node n;
 	int rc, src;
 
+	id = node_of(id);
+
 	*len = 0;
 	pthread_mutex_lock(&a->lock);
 	if ((rc = xattr_node(a, who, id, name, &n)) < 0)
@@ -2546,6 +2575,8 @@ int dossier_archive_setxattr(struct dossier_archive *a,
 	sqlite3_stmt *st = NULL;
 	struct node n;
 	int rc, exists = 0, src;
+
+	id = node_of(id);
 
 	if (size > XATTR_VALUE_MAX)
 		return DOSSIER_ENOSPC;
@@ -2594,6 +2625,8 @@ int dossier_archive_listxattr(struct dossier_archive *a,
 	struct node n;
 	int rc;
 
+	id = node_of(id);
+
 	*len = 0;
 	pthread_mutex_lock(&a->lock);
 	if ((rc = xattr_node(a, who, id, NULL, &n)) < 0)
@@ -2626,6 +2659,8 @@ int dossier_archive_removexattr(struct dossier_archive *a,
 	sqlite3_stmt *st = NULL;
 	struct node n;
 	int rc;
+
+	id = node_of(id);
 
 	pthread_mutex_lock(&a->lock);
 	if ((rc = xattr_node(a, who, id, name, &n)) < 0)

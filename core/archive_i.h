@@ -43,13 +43,13 @@ struct node {
 	int deleted;
 	int has_hist;		/* the repository holds a version */
 	int64_t displaced_ns;	/* renamed away from prev_name at */
+	int64_t cgen;		/* content generation */
 };
 
-#define CACHE_SLOTS 4096
 
 /*
  * Lock rules: lock protects db, every prepared statement, patterns and
- * seen_ino. It is never held across a call into the notify callbacks'
+ * nothing else. It is never held across a call into the notify callbacks'
  * consumers (they only queue). contentfd and rootfd are read-only after
  * open.
  */
@@ -63,10 +63,6 @@ struct dossier_archive {
 	sqlite3_stmt *st[ST__COUNT];	/* protected by lock */
 	char **patterns;		/* protected by lock */
 	size_t npatterns;
-	struct {
-		uint64_t id;
-		uint64_t ino;
-	} seen_ino[CACHE_SLOTS];	/* protected by lock */
 	const struct dossier_notify_ops *notify;
 	void *notify_ctx;
 	struct dossier_history *history;	/* NULL: not serving */
@@ -111,6 +107,22 @@ enum action {
 #define HIST_DIR_BASE (1ULL << 60)	/* | node id: history of a node */
 #define HIST_VER_BASE (2ULL << 60)	/* | version id: one version */
 #define VIRT_KIND(ino) ((ino) >> 60)
+
+/*
+ * The kernel's inode number (FUSE nodeid) of a record is its id plus its
+ * content generation in bits 48-59. When content is replaced behind the
+ * kernel's back (a save by rename, a restore), the generation moves on
+ * and the next lookup hands the kernel a new inode: with the writeback
+ * cache the kernel trusts its own size and pages of a cached inode, so
+ * the old one must not be reused. st_ino stays the plain id.
+ */
+#define ID_BITS 48
+#define ID_MASK ((1ULL << ID_BITS) - 1)
+#define NODEID(id, gen) ((id) | ((((uint64_t)(gen)) & 0xfff) << ID_BITS))
+static inline uint64_t node_of(uint64_t ino)
+{
+	return ino >= HIST_DIR_BASE ? ino : ino & ID_MASK;
+}
 #define VIRT_ID(ino) ((ino) & ((1ULL << 60) - 1))
 
 /* SELECT list of a node row (archive_row_to_node reads it). */
@@ -129,7 +141,8 @@ int archive_exec(struct dossier_archive *a, const char *sql,
 		 const char *types, ...);
 int archive_begin(struct dossier_archive *a);
 int archive_end(struct dossier_archive *a, int rc);
-int archive_remember_content(struct dossier_archive *a, uint64_t id, int fd);
+/* Give record id a new content generation (lock held). */
+int archive_bump_cgen(struct dossier_archive *a, uint64_t id);
 
 /* Log a refusal (NOTICE) and return rc. */
 int archive_refuse(const struct dossier_caller *who, const char *op,

@@ -278,6 +278,8 @@ static int cmd_restore(struct dossier_archive *a,
 	rc = archive_begin(a);
 	if (rc == 0 && renameat(a->contentfd, tmp, a->contentfd, rel) < 0)
 		rc = dossier_err_from_errno(errno);
+	if (rc == 0)
+		rc = archive_bump_cgen(a, rec.id);
 	if (rc == 0) {
 		path = archive_node_path(a, rec.id);
 		rc = archive_journal(a, rec.id, "restore", path, NULL, NULL,
@@ -290,9 +292,6 @@ static int cmd_restore(struct dossier_archive *a,
 		unlinkat(a->contentfd, tmp, 0);
 		return refused(out, rc, f[1]);
 	}
-	/* the kernel's cached pages are of the old content */
-	if (a->notify && a->notify->inval_inode)
-		a->notify->inval_inode(a->notify_ctx, rec.id);
 	dossier_buf_addf(out, "0\trestored '%s' to version %s\n", f[1], f[2]);
 	return 0;
 }

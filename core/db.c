@@ -107,7 +107,10 @@ static const char *const migrations[] = {
 	"ALTER TABLE node ADD COLUMN snap_mtime_ns INTEGER;"
 	"ALTER TABLE node ADD COLUMN snap_size INTEGER;"
 	"ALTER TABLE node ADD COLUMN prev_name TEXT;"
-	"ALTER TABLE node ADD COLUMN displaced_ns INTEGER;",
+	"ALTER TABLE node ADD COLUMN displaced_ns INTEGER;"
+	/* content generation: bumped when content is replaced behind the
+	 * kernel's inode (a save by rename, a restore) */
+	"ALTER TABLE node ADD COLUMN cgen INTEGER NOT NULL DEFAULT 0;",
 };
 
 int dossier_db_latest_version(void)

@@ -407,11 +407,6 @@ const char *dossier_action_name(enum dossier_action act)
 
 /* ---- loading ---- */
 
-static char *xstrdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
-
 static void free_strv(char **v, size_t n)
 {
 	size_t i;
@@ -462,23 +457,39 @@ static const char *col_text(sqlite3_stmt *st, int i)
 	return (const char *)sqlite3_column_text(st, i);
 }
 
-/* Grow *v (of elements of size sz) to hold n + 1. */
-static int grow(void *v, size_t *cap, size_t n, size_t sz)
+static int oom(void)
+{
+	dossier_error_set("rules: out of memory");
+	return DOSSIER_ERROR;
+}
+
+/* v (n used of *cap elements of sz) with room for one more; NULL if OOM. */
+static void *grow(void *v, size_t *cap, size_t n, size_t sz)
 {
 	void *nv;
 	size_t ncap;
 
 	if (n < *cap)
-		return 0;
+		return v;
 	ncap = *cap ? *cap * 2 : 16;
-	nv = realloc(*(void **)v, ncap * sz);
-	if (!nv) {
-		dossier_error_set("rules: out of memory");
-		return DOSSIER_ERROR;
-	}
-	*(void **)v = nv;
+	if (!(nv = realloc(v, ncap * sz)))
+		return NULL;
 	*cap = ncap;
-	return 0;
+	return nv;
+}
+
+/*
+ * Copy text column i into *out (NULL stays NULL). Fails on OOM: a lost
+ * condition would read as "any" and widen the rule.
+ */
+static int dup_col(sqlite3_stmt *st, int i, char **out)
+{
+	const char *t = (const char *)sqlite3_column_text(st, i);
+
+	*out = NULL;
+	if (!t)
+		return 0;
+	return (*out = strdup(t)) ? 0 : oom();
 }
 
 /* Step st; 1 on a row, 0 when done, a negative code on error. */
@@ -497,19 +508,21 @@ static int load_names(sqlite3 *db, const char *sql, char ***out, size_t *n)
 {
 	sqlite3_stmt *st = NULL;
 	size_t cap = 0;
+	void *nv;
 	int rc;
 
 	if ((rc = dossier_db_prepare(db, sql, &st)) < 0)
 		goto out;
 	while ((rc = step(db, st, "load rules")) == 1) {
-		if ((rc = grow(out, &cap, *n, sizeof(**out))) < 0)
-			goto out;
-		if (!((*out)[*n] = xstrdup(col_text(st, 0)))) {
-			rc = DOSSIER_ERROR;
-			dossier_error_set("rules: out of memory");
+		if (!(nv = grow(*out, &cap, *n, sizeof(**out)))) {
+			rc = oom();
 			goto out;
 		}
-		(*n)++;
+		*out = nv;
+		if ((rc = dup_col(st, 0, &(*out)[*n])) < 0)
+			goto out;
+		if ((*out)[*n])
+			(*n)++;
 	}
 out:
 	sqlite3_finalize(st);
@@ -521,24 +534,30 @@ static int load_users(sqlite3 *db, struct policy *p)
 	sqlite3_stmt *st = NULL;
 	size_t cap = 0;
 	struct user *u;
+	void *nv;
 	int rc;
 
 	if ((rc = dossier_db_prepare(db, "SELECT uid, name, role, dept FROM "
 					 "user ORDER BY uid", &st)) < 0)
 		goto out;
 	while ((rc = step(db, st, "load users")) == 1) {
-		if ((rc = grow(&p->users, &cap, p->nusers,
-			       sizeof(*p->users))) < 0)
+		if (!(nv = grow(p->users, &cap, p->nusers,
+				sizeof(*p->users)))) {
+			rc = oom();
 			goto out;
+		}
+		p->users = nv;
 		u = &p->users[p->nusers++];
+		memset(u, 0, sizeof(*u));
 		u->uid = (uid_t)sqlite3_column_int64(st, 0);
-		u->name = xstrdup(col_text(st, 1));
-		u->role = xstrdup(col_text(st, 2));
-		u->dept = xstrdup(col_text(st, 3));
-		if (!u->name || !u->role ||
-		    (!u->dept && sqlite3_column_type(st, 3) != SQLITE_NULL)) {
-			rc = DOSSIER_ERROR;
-			dossier_error_set("rules: out of memory");
+		if ((rc = dup_col(st, 1, &u->name)) < 0 ||
+		    (rc = dup_col(st, 2, &u->role)) < 0 ||
+		    (rc = dup_col(st, 3, &u->dept)) < 0)
+			goto out;
+		if (!u->name || !u->role) {
+			dossier_error_set("rules: user %lu has no name or role",
+					  (unsigned long)u->uid);
+			rc = DOSSIER_ECORRUPT;
 			goto out;
 		}
 	}
@@ -568,7 +587,8 @@ static int load_levels(sqlite3 *db, struct policy *p)
 		l = &p->levels[rank];
 		free(l->name);
 		l->present = 1;
-		l->name = xstrdup(col_text(st, 1));
+		if ((rc = dup_col(st, 1, &l->name)) < 0)
+			goto out;
 		l->lendable = sqlite3_column_int(st, 2) != 0;
 		l->max_grant = sqlite3_column_int64(st, 3);
 	}
@@ -604,6 +624,7 @@ static int load_rules(sqlite3 *db, struct policy *p)
 	struct rule *ru;
 	int rc, fam, eff;
 	int64_t id;
+	void *nv;
 
 	if ((rc = dossier_db_prepare(db, "SELECT id, family, priority, "
 					 "action, level, scope, relation, role, "
@@ -624,9 +645,12 @@ static int load_rules(sqlite3 *db, struct policy *p)
 			rc = DOSSIER_ECORRUPT;
 			goto out;
 		}
-		if ((rc = grow(&p->rules[fam], &cap[fam], p->nrules[fam],
-			       sizeof(struct rule))) < 0)
+		if (!(nv = grow(p->rules[fam], &cap[fam], p->nrules[fam],
+				sizeof(struct rule)))) {
+			rc = oom();
 			goto out;
+		}
+		p->rules[fam] = nv;
 		ru = &p->rules[fam][p->nrules[fam]++];
 		memset(ru, 0, sizeof(*ru));
 		ru->id = id;
@@ -634,20 +658,20 @@ static int load_rules(sqlite3 *db, struct policy *p)
 		ru->effect = eff;
 		ru->level = sqlite3_column_type(st, 4) == SQLITE_NULL ?
 				    -1 : sqlite3_column_int(st, 4);
-		ru->action = xstrdup(col_text(st, 3));
-		ru->scope = xstrdup(col_text(st, 5));
-		ru->relation = xstrdup(col_text(st, 6));
-		ru->role = xstrdup(col_text(st, 7));
-		ru->dept_role = xstrdup(col_text(st, 8));
-		ru->user_dept = xstrdup(col_text(st, 9));
-		ru->site = xstrdup(col_text(st, 10));
-		ru->approvers = xstrdup(col_text(st, 12));
-		ru->note = xstrdup(col_text(st, 13) ? col_text(st, 13) : "");
-		if (!ru->note) {
-			rc = DOSSIER_ERROR;
-			dossier_error_set("rules: out of memory");
+		if ((rc = dup_col(st, 3, &ru->action)) < 0 ||
+		    (rc = dup_col(st, 5, &ru->scope)) < 0 ||
+		    (rc = dup_col(st, 6, &ru->relation)) < 0 ||
+		    (rc = dup_col(st, 7, &ru->role)) < 0 ||
+		    (rc = dup_col(st, 8, &ru->dept_role)) < 0 ||
+		    (rc = dup_col(st, 9, &ru->user_dept)) < 0 ||
+		    (rc = dup_col(st, 10, &ru->site)) < 0 ||
+		    (rc = dup_col(st, 12, &ru->approvers)) < 0 ||
+		    (rc = dup_col(st, 13, &ru->note)) < 0)
 			goto out;
-		}
+		if (!ru->note && !(ru->note = strdup("")))
+			rc = oom();
+		if (rc < 0)
+			goto out;
 	}
 out:
 	sqlite3_finalize(st);
@@ -664,8 +688,12 @@ static int load_root_role(sqlite3 *db, struct policy *p)
 		goto out;
 	if ((rc = step(db, st, "load settings")) == 1) {
 		rc = 0;
-		if (col_text(st, 0) && col_text(st, 0)[0])
-			p->root_role = xstrdup(col_text(st, 0));
+		if ((rc = dup_col(st, 0, &p->root_role)) < 0)
+			goto out;
+		if (p->root_role && !p->root_role[0]) {
+			free(p->root_role);
+			p->root_role = NULL;
+		}
 	}
 out:
 	sqlite3_finalize(st);
@@ -696,6 +724,7 @@ static int load_grants(struct dossier_rules *r)
 	sqlite3_stmt *st = NULL;
 	struct grant *v = NULL, *g;
 	size_t n = 0, cap = 0;
+	void *nv;
 	int rc;
 
 	if ((rc = dossier_db_prepare(r->db, "SELECT id, record, uid, "
@@ -707,8 +736,11 @@ static int load_grants(struct dossier_rules *r)
 		goto out;
 	sqlite3_bind_int64(st, 1, r->grant_floor);
 	while ((rc = step(r->db, st, "load grants")) == 1) {
-		if ((rc = grow(&v, &cap, n, sizeof(*v))) < 0)
+		if (!(nv = grow(v, &cap, n, sizeof(*v)))) {
+			rc = oom();
 			goto out;
+		}
+		v = nv;
 		g = &v[n++];
 		g->id = sqlite3_column_int64(st, 0);
 		g->record = (uint64_t)sqlite3_column_int64(st, 1);
@@ -751,10 +783,8 @@ int dossier_rules_open(struct dossier_rules **out, sqlite3 *db)
 	int rc;
 
 	*out = NULL;
-	if (!(r = calloc(1, sizeof(*r)))) {
-		dossier_error_set("rules: out of memory");
-		return DOSSIER_ERROR;
-	}
+	if (!(r = calloc(1, sizeof(*r))))
+		return oom();
 	r->db = db;
 	if ((rc = load_policy(db, &r->p)) < 0 || (rc = load_grants(r)) < 0) {
 		dossier_rules_free(r);
@@ -1794,13 +1824,29 @@ static void explain_line(struct dossier_rules *r, struct out *o,
 	if (v.rule)
 		put(o, " (rule %lld)", (long long)v.rule);
 	put(o, ": %s", v.why);
-	if (!v.allow && v.grantable && d.ngr) {
-		put(o, "; a grant approved by ");
-		for (i = 0; i < d.ngr; i++) {
-			if (i)
-				put(o, ", who is also ");
-			put_approvers(o, d.gr[i], obj);
+	/* the same approvers twice (read and write rows) say it once */
+	for (i = 1; i < d.ngr; i++) {
+		if (same(d.gr[i]->approvers, d.gr[i - 1]->approvers) ||
+		    same(d.gr[i]->approvers, d.gr[0]->approvers)) {
+			memmove(&d.gr[i], &d.gr[i + 1],
+				(d.ngr - i - 1) * sizeof(d.gr[0]));
+			d.ngr--;
+			i--;
 		}
+	}
+	if (!v.allow && v.grantable && d.ngr == 1) {
+		put(o, "; a grant approved by ");
+		put_approvers(o, d.gr[0], obj);
+	} else if (!v.allow && v.grantable && d.ngr > 1) {
+		put(o, "; a grant approved by someone named by ");
+		for (i = 0; i < d.ngr; i++) {
+			put(o, "%srule %lld (", i ? " and by " : "",
+			    (long long)d.gr[i]->id);
+			put_approvers(o, d.gr[i], obj);
+			put(o, ")");
+		}
+	}
+	if (!v.allow && v.grantable && d.ngr) {
 		if (l && l->max_grant > 0) {
 			fmt_duration(max, sizeof(max), l->max_grant);
 			put(o, ", for at most %s,", max);

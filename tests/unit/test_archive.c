@@ -369,7 +369,7 @@ static void test_archive__rename_onto_record_keeps_identity(void **state)
 						"report.odt", 0), 0);
 	assert_int_equal(dossier_archive_lookup(s->a, &alice, s->client.id,
 						"report.odt", &after), 0);
-	assert_int_equal(after.id, rec.id);
+	assert_int_equal(after.st.st_ino, rec.st.st_ino);
 	slurp(s, rec.id, buf, sizeof(buf));
 	assert_string_equal(buf, "new");
 	assert_int_equal(count_entries(s, s->client.id), 1);
@@ -462,10 +462,10 @@ static void test_archive__interim_mode_checks(void **state)
 	dossier_error_clear();
 }
 
-static void test_archive__keep_cache_only_when_unchanged(void **state)
+static void test_archive__content_swap_gives_new_nodeid(void **state)
 {
 	struct sandbox *s = *state;
-	struct dossier_attr rec, tmp;
+	struct dossier_attr rec, tmp, after;
 	struct dossier_file *f = NULL;
 	struct dossier_open_info info;
 
@@ -479,10 +479,15 @@ static void test_archive__keep_cache_only_when_unchanged(void **state)
 	assert_int_equal(dossier_archive_rename(s->a, &alice, s->client.id,
 						".goutputstream-AB12CD",
 						s->client.id, "r.txt", 0), 0);
-	assert_int_equal(dossier_archive_open_file(s->a, &alice, rec.id,
-						   O_RDONLY, &f, &info), 0);
-	dossier_file_release(s->a, f);
-	assert_int_equal(info.keep_cache, 0);
+	assert_int_equal(dossier_archive_lookup(s->a, &alice, s->client.id,
+						"r.txt", &after), 0);
+	/* same record, new kernel inode: its cached size and pages are old */
+	assert_int_equal(after.st.st_ino, rec.st.st_ino);
+	assert_true(after.id != rec.id);
+	/* the old nodeid still reaches the record */
+	assert_int_equal(dossier_archive_getattr(s->a, &alice, rec.id, &tmp),
+			 0);
+	assert_int_equal(tmp.st.st_ino, rec.st.st_ino);
 }
 
 static void test_archive__xattrs(void **state)
@@ -552,7 +557,7 @@ int main(void)
 		T(test_archive__rename_dir_onto_nonempty),
 		T(test_archive__categories),
 		T(test_archive__interim_mode_checks),
-		T(test_archive__keep_cache_only_when_unchanged),
+		T(test_archive__content_swap_gives_new_nodeid),
 		T(test_archive__xattrs),
 	};
 

@@ -1,5 +1,6 @@
 #include "history_i.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -886,6 +887,44 @@ static int reconcile(struct dossier_history *h)
 	return 0;
 }
 
+/*
+ * Snapshots no journal entry names: a crash between taking the snapshot
+ * and journaling it (that close never returned). Only before the
+ * committer starts, when nothing else writes the spool.
+ */
+static void sweep_spool(struct dossier_history *h)
+{
+	struct dossier_archive *a = h->a;
+	sqlite3_stmt *st = NULL;
+	struct dirent *de;
+	DIR *d;
+	int fd = dup(h->spoolfd);
+
+	if (fd < 0 || !(d = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	pthread_mutex_lock(&a->lock);
+	dossier_db_prepare(a->db, "SELECT 1 FROM journal WHERE spool = ?1",
+			   &st);
+	while (st && (de = readdir(d))) {
+		int used;
+
+		if (de->d_name[0] == '.')
+			continue;
+		sqlite3_bind_text(st, 1, de->d_name, -1, SQLITE_STATIC);
+		used = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_reset(st);
+		if (!used && unlinkat(h->spoolfd, de->d_name, 0) == 0)
+			dossier_log(LOG_INFO, "history: removed unjournaled "
+				    "snapshot '%s'", de->d_name);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->lock);
+	closedir(d);
+}
+
 int history_start(struct dossier_history *h)
 {
 	int rc;
@@ -896,6 +935,7 @@ int history_start(struct dossier_history *h)
 	reconcile(h);
 	if ((rc = history_drain(h, 1)) < 0)
 		return rc;
+	sweep_spool(h);
 	if (pthread_create(&h->thread, NULL, committer, h) != 0) {
 		dossier_error_set("cannot start the history committer");
 		return DOSSIER_ERROR;

@@ -44,6 +44,28 @@ static int run(int argc, char **argv)
 			return -1;
 		return close(fd);
 	}
+	if (!strcmp(op, "save") && argc > 3) {
+		/* a whole save, every step checked, close included */
+		size_t len = strlen(argv[3]);
+
+		fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, argv[3], len) != (ssize_t)len)
+			return -1;
+		return close(fd);
+	}
+	if (!strcmp(op, "hold") && argc > 3) {
+		/* write and fsync, then keep the file open (never closed) */
+		size_t len = strlen(argv[3]);
+
+		fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || write(fd, argv[3], len) != (ssize_t)len ||
+		    fsync(fd) < 0)
+			return -1;
+		printf("HELD\n");
+		fflush(stdout);
+		sleep(600);
+		return 0;
+	}
 	if (!strcmp(op, "truncate") && argc > 3)
 		return truncate(p, atoll(argv[3]));
 	if (!strcmp(op, "getxattr") && argc > 3)

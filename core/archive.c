@@ -18,6 +18,7 @@
 #include "db_i.h"
 #include "error.h"
 #include "history_i.h"
+#include "trash_i.h"
 #include "views_i.h"
 #include "log.h"
 #include "name.h"
@@ -1193,6 +1194,8 @@ int dossier_archive_unlink(struct dossier_archive *a,
 	}
 	if ((rc = archive_decide(who, &n, &p, ACT_DELETE)) < 0)
 		goto unlock;
+	if (!n.scratch && (rc = trash_may_delete(a, &n)) < 0)
+		goto unlock;
 	if ((rc = archive_begin(a)) < 0)
 		goto unlock;
 	/*
@@ -1446,6 +1449,9 @@ int dossier_archive_rename(struct dossier_archive *a,
 	newparent = node_of(newparent);
 
 	dossier_error_clear();
+	if (trash_is_view(parent) && !views_is_virtual(newparent))
+		return trash_rename_out(a, who, parent, name, newparent,
+					newname);
 	if (views_is_virtual(parent) || views_is_virtual(newparent))
 		return virtual_readonly(who, "rename", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
@@ -1532,6 +1538,10 @@ int dossier_archive_rename(struct dossier_archive *a,
 		if ((rc = archive_decide(who, &dst, &np, ACT_DELETE)) < 0 ||
 		    (dst.kind == DOSSIER_KIND_FILE &&
 		     (rc = archive_decide(who, &dst, NULL, ACT_WRITE)) < 0))
+			goto unlock;
+		/* replacing a record that is not a save deletes it */
+		if (dst.kind == DOSSIER_KIND_FILE && !is_save_source(&n) &&
+		    (rc = trash_may_delete(a, &dst)) < 0)
 			goto unlock;
 	}
 	if ((rc = archive_begin(a)) < 0)

@@ -106,6 +106,7 @@ enum action {
 #define INO_TRASH (VIRT_BASE + 4)
 #define HIST_DIR_BASE (1ULL << 60)	/* | node id: history of a node */
 #define HIST_VER_BASE (2ULL << 60)	/* | version id: one version */
+#define TRASH_BASE (3ULL << 60)		/* | node id: trash view entries */
 #define VIRT_KIND(ino) ((ino) >> 60)
 
 /*

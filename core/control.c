@@ -30,8 +30,9 @@
  * node, as who may see it. With deleted, the last component may be a
  * deleted record (its history lives on). Lock held.
  */
-static int resolve(struct dossier_archive *a, const struct dossier_caller *who,
-		   const char *path, int deleted, struct node *out)
+int control_resolve(struct dossier_archive *a,
+		    const struct dossier_caller *who, const char *path,
+		    int deleted, struct node *out)
 {
 	char comp[DOSSIER_NAME_MAX + 1], nfc[DOSSIER_NAME_MAX + 1];
 	const char *p = path, *slash;
@@ -87,13 +88,13 @@ static int resolve(struct dossier_archive *a, const struct dossier_caller *who,
 	return 0;
 }
 
-static int reply_status(struct dossier_buf *out, int status, const char *msg)
+int control_status(struct dossier_buf *out, int status, const char *msg)
 {
 	dossier_buf_addf(out, "%d\t%s\n", status, msg);
 	return status;
 }
 
-static int refused(struct dossier_buf *out, int rc, const char *what)
+int control_refused(struct dossier_buf *out, int rc, const char *what)
 {
 	const char *m = dossier_error_last();
 	char line[600];
@@ -101,7 +102,7 @@ static int refused(struct dossier_buf *out, int rc, const char *what)
 	snprintf(line, sizeof(line), "%s: %s", what,
 		 m[0] ? m : dossier_strerror(rc));
 	dossier_error_clear();
-	return reply_status(out, 1, line);
+	return control_status(out, 1, line);
 }
 
 static void iso_time(char *out, size_t outsz, int64_t ns)
@@ -139,12 +140,12 @@ static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
 	int rc;
 
 	if (n != 2)
-		return reply_status(out, 2, "usage: log PATH");
+		return control_status(out, 2, "usage: log PATH");
 	/* what was saved before asking is in the answer */
 	if (a->history)
 		history_drain(a->history, 1);
 	pthread_mutex_lock(&a->lock);
-	rc = resolve(a, who, f[1], 1, &rec);
+	rc = control_resolve(a, who, f[1], 1, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
 		rc = DOSSIER_EISDIR;
 	if (rc == 0 && archive_decide(who, &rec, NULL, ACT_HISTORY) < 0) {
@@ -157,7 +158,7 @@ static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
 					"blob FROM version WHERE record = ?1 "
 					"ORDER BY id", &st);
 	if (rc == 0) {
-		reply_status(out, 0, "ok");
+		control_status(out, 0, "ok");
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)rec.id);
 		while (sqlite3_step(st) == SQLITE_ROW) {
 			char when[32], file[160];
@@ -189,7 +190,7 @@ static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
 	}
 	pthread_mutex_unlock(&a->lock);
 	free(name);
-	return rc < 0 ? refused(out, rc, f[1]) : 0;
+	return rc < 0 ? control_refused(out, rc, f[1]) : 0;
 }
 
 /*
@@ -208,18 +209,18 @@ static int cmd_restore(struct dossier_archive *a,
 	size_t revlen;
 
 	if (n != 4 || !f[3][0])
-		return reply_status(out, 2, "usage: restore PATH REV REASON "
+		return control_status(out, 2, "usage: restore PATH REV REASON "
 					    "(a reason is required)");
 	revlen = strlen(f[2]);
 	if (revlen < 4 || revlen > 40 || strspn(f[2], "0123456789abcdef") !=
 						 revlen)
-		return reply_status(out, 2, "REV is a commit id of at least 4 "
+		return control_status(out, 2, "REV is a commit id of at least 4 "
 					    "hex digits, as 'log' shows it");
 	if (!a->history)
-		return reply_status(out, 1, "history is not open here: restore "
+		return control_status(out, 1, "history is not open here: restore "
 					    "through the mounted archive");
 	pthread_mutex_lock(&a->lock);
-	rc = resolve(a, who, f[1], 0, &rec);
+	rc = control_resolve(a, who, f[1], 0, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
 		rc = DOSSIER_EISDIR;
 	if (rc == 0 && (archive_decide(who, &rec, NULL, ACT_HISTORY) < 0 ||
@@ -252,7 +253,7 @@ static int cmd_restore(struct dossier_archive *a,
 	}
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0)
-		return refused(out, rc, f[1]);
+		return control_refused(out, rc, f[1]);
 	/* write the old bytes to a new content file, then swap it in */
 	content_relpath(rel, sizeof(rel), rec.id);
 	snprintf(tmp, sizeof(tmp), "%s.restore", rel);
@@ -260,7 +261,7 @@ static int cmd_restore(struct dossier_archive *a,
 		    0600);
 	if (fd < 0) {
 		dossier_error_set("cannot write content: %s", strerror(errno));
-		return refused(out, DOSSIER_EIO, f[1]);
+		return control_refused(out, DOSSIER_EIO, f[1]);
 	}
 	history_git_lock(a->history);
 	rc = dossier_oid_parse(&blob, hex);
@@ -272,7 +273,7 @@ static int cmd_restore(struct dossier_archive *a,
 	close(fd);
 	if (rc < 0) {
 		unlinkat(a->contentfd, tmp, 0);
-		return refused(out, rc, f[1]);
+		return control_refused(out, rc, f[1]);
 	}
 	pthread_mutex_lock(&a->lock);
 	rc = archive_begin(a);
@@ -290,7 +291,7 @@ static int cmd_restore(struct dossier_archive *a,
 	free(path);
 	if (rc < 0) {
 		unlinkat(a->contentfd, tmp, 0);
-		return refused(out, rc, f[1]);
+		return control_refused(out, rc, f[1]);
 	}
 	dossier_buf_addf(out, "0\trestored '%s' to version %s\n", f[1], f[2]);
 	return 0;
@@ -315,30 +316,34 @@ static int cmd_sync(struct dossier_archive *a, const struct dossier_caller *who,
 	(void)f;
 	(void)n;
 	if (a->history && history_drain(a->history, 1) < 0)
-		return refused(out, DOSSIER_ERROR, "sync");
-	return reply_status(out, 0, "ok");
+		return control_refused(out, DOSSIER_ERROR, "sync");
+	return control_status(out, 0, "ok");
 }
 
-static const struct {
-	const char *name;
-	int (*fn)(struct dossier_archive *a, const struct dossier_caller *who,
-		  char **f, int n, struct dossier_buf *out);
-} commands[] = {
+const struct control_cmd control_history_cmds[] = {
 	{ "log", cmd_log },
 	{ "restore", cmd_restore },
 	{ "sync", cmd_sync },
 	{ "whoami", cmd_whoami },
+	{ NULL, NULL },
+};
+
+static const struct control_cmd *const tables[] = {
+	control_history_cmds,
+	control_rules_cmds,
+	control_trash_cmds,
 };
 
 int control_run(struct dossier_archive *a, const struct dossier_caller *who,
 		const char *req, size_t len, struct dossier_buf *out)
 {
 	char *copy = malloc(len + 1), *f[MAX_FIELDS], *save = NULL, *p;
-	int n = 0, status = 2;
+	const struct control_cmd *c;
+	int n = 0, status = 2, found = 0;
 	size_t i;
 
 	if (!copy)
-		return reply_status(out, 1, "out of memory");
+		return control_status(out, 1, "out of memory");
 	memcpy(copy, req, len);
 	copy[len] = '\0';
 	copy[strcspn(copy, "\n")] = '\0';
@@ -351,16 +356,18 @@ int control_run(struct dossier_archive *a, const struct dossier_caller *who,
 	}
 	if (n == 0) {
 		free(copy);
-		return reply_status(out, 2, "empty request");
+		return control_status(out, 2, "empty request");
 	}
 	dossier_error_clear();
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		if (!strcmp(f[0], commands[i].name)) {
-			status = commands[i].fn(a, who, f, n, out);
-			break;
-		}
-	if (i == sizeof(commands) / sizeof(commands[0]))
-		status = reply_status(out, 2, "unknown request");
+	for (i = 0; !found && i < sizeof(tables) / sizeof(tables[0]); i++)
+		for (c = tables[i]; c->name; c++)
+			if (!strcmp(f[0], c->name)) {
+				status = c->fn(a, who, f, n, out);
+				found = 1;
+				break;
+			}
+	if (!found)
+		status = control_status(out, 2, "unknown request");
 	dossier_log(LOG_INFO, "control: uid %u: %s -> %d", (unsigned)who->uid,
 		    f[0], status);
 	free(copy);

@@ -6,6 +6,29 @@
 #include "archive_i.h"
 #include "buf.h"
 
+/* One request handler; f[0] is the request's name, n the field count. */
+struct control_cmd {
+	const char *name;
+	int (*fn)(struct dossier_archive *a, const struct dossier_caller *who,
+		  char **f, int n, struct dossier_buf *out);
+};
+
+/* Tables of handlers by module (control.c, control_rules.c, trash.c). */
+extern const struct control_cmd control_history_cmds[];
+extern const struct control_cmd control_rules_cmds[];
+extern const struct control_cmd control_trash_cmds[];
+
+/* Helpers for handlers. */
+int control_status(struct dossier_buf *out, int status, const char *msg);
+int control_refused(struct dossier_buf *out, int rc, const char *what);
+/*
+ * Resolve a path inside the archive to its node as who may see it; with
+ * deleted, the last component may be a deleted record. Lock held.
+ */
+int control_resolve(struct dossier_archive *a,
+		    const struct dossier_caller *who, const char *path,
+		    int deleted, struct node *out);
+
 /*
  * Run one control request for who and append the reply to out; returns
  * the reply's status (0 done, 1 refused, 2 usage). Takes the archive lock

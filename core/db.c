@@ -3,16 +3,27 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit_i.h"
 #include "error.h"
 #include "log.h"
+#include "rules_i.h"
+#include "trash_i.h"
 
 /*
  * Schema migrations, applied in order inside one transaction each.
  * Never edit a shipped step: add a new one.
  */
-static const char *const migrations[] = {
+static int seed_rules(sqlite3 *db)
+{
+	return dossier_rules_seed_default(db);
+}
+
+static const struct {
+	const char *sql;
+	int (*fn)(sqlite3 *db);	/* runs after sql, in the same transaction */
+} migrations[] = {
 	/* 1: the catalog of the archive tree */
-	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	{ "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE category("
 	"  id INTEGER PRIMARY KEY,"
 	"  name TEXT NOT NULL UNIQUE,"
@@ -60,9 +71,9 @@ static const char *const migrations[] = {
 	"CREATE TABLE scratch_pattern("
 	"  pattern TEXT PRIMARY KEY,"
 	"  note TEXT NOT NULL"
-	");",
+	");", NULL },
 	/* 2: history: the journal of changes to commit and the version index */
-	/*
+	{ /*
 	 * A change is journaled in the same transaction as the catalog change
 	 * (or at close, with a snapshot of the content in spool/), and
 	 * committed to the repository by the committer thread once it is
@@ -110,7 +121,13 @@ static const char *const migrations[] = {
 	"ALTER TABLE node ADD COLUMN displaced_ns INTEGER;"
 	/* content generation: bumped when content is replaced behind the
 	 * kernel's inode (a save by rename, a restore) */
-	"ALTER TABLE node ADD COLUMN cgen INTEGER NOT NULL DEFAULT 0;",
+	"ALTER TABLE node ADD COLUMN cgen INTEGER NOT NULL DEFAULT 0;", NULL },
+	/* 3: the rule store, with the default policy of PRODUCT.md as rows */
+	{ dossier_rules_schema, seed_rules },
+	/* 4: trash, destruction register, retention, holds (trash.c) */
+	{ trash_schema, NULL },
+	/* 5: the audit trail (audit.c) */
+	{ audit_schema, NULL },
 };
 
 int dossier_db_latest_version(void)
@@ -190,7 +207,8 @@ static int migrate(sqlite3 *db)
 		if ((rc = dossier_db_exec(db, "BEGIN IMMEDIATE")) < 0)
 			return rc;
 		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
-		if ((rc = dossier_db_exec(db, migrations[v])) < 0 ||
+		if ((rc = dossier_db_exec(db, migrations[v].sql)) < 0 ||
+		    (migrations[v].fn && (rc = migrations[v].fn(db)) < 0) ||
 		    (rc = dossier_db_exec(db, sql)) < 0) {
 			sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
 			return rc;

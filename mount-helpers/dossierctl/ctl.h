@@ -27,6 +27,21 @@ int cmd_log(struct ctl *ctl, int argc, char **argv);
 int cmd_show(struct ctl *ctl, int argc, char **argv);
 int cmd_diff(struct ctl *ctl, int argc, char **argv);
 int cmd_restore(struct ctl *ctl, int argc, char **argv);
+int cmd_trash(struct ctl *ctl, int argc, char **argv);
+int cmd_restore_deleted(struct ctl *ctl, int argc, char **argv);
+int cmd_purge(struct ctl *ctl, int argc, char **argv);
+int cmd_register(struct ctl *ctl, int argc, char **argv);
+int cmd_approve_destruction(struct ctl *ctl, int argc, char **argv);
+int cmd_hold(struct ctl *ctl, int argc, char **argv);
+int cmd_release(struct ctl *ctl, int argc, char **argv);
+int cmd_due(struct ctl *ctl, int argc, char **argv);
+int cmd_audit(struct ctl *ctl, int argc, char **argv);
+int cmd_user(struct ctl *ctl, int argc, char **argv);
+int cmd_grant(struct ctl *ctl, int argc, char **argv);
+int cmd_grants(struct ctl *ctl, int argc, char **argv);
+int cmd_revoke(struct ctl *ctl, int argc, char **argv);
+int cmd_explain(struct ctl *ctl, int argc, char **argv);
+int cmd_policy(struct ctl *ctl, int argc, char **argv);
 
 /*
  * The mounted archive holding path: its mount point and path relative to

@@ -17,6 +17,21 @@ static const struct ctl_cmd commands[] = {
 	{ "show", cmd_show, "one version of a record, to standard output" },
 	{ "diff", cmd_diff, "compare two versions of a record" },
 	{ "restore", cmd_restore, "make an old version current again" },
+	{ "trash", cmd_trash, "list deleted records with the days they have left" },
+	{ "restore-deleted", cmd_restore_deleted, "bring a deleted record back" },
+	{ "purge", cmd_purge, "destroy deleted records whose trash period ended" },
+	{ "register", cmd_register, "print the destruction register" },
+	{ "approve-destruction", cmd_approve_destruction, "approve destroying a classified record" },
+	{ "hold", cmd_hold, "put a legal hold on a record or folder" },
+	{ "release", cmd_release, "lift a legal hold" },
+	{ "due", cmd_due, "list records past their retention period" },
+	{ "audit", cmd_audit, "read the audit trail (auditors)" },
+	{ "user", cmd_user, "map Unix accounts to roles and departments" },
+	{ "grant", cmd_grant, "lend a record to a user for a time" },
+	{ "grants", cmd_grants, "list grants" },
+	{ "revoke", cmd_revoke, "end a grant" },
+	{ "explain", cmd_explain, "say which rule decides each action on a record" },
+	{ "policy", cmd_policy, "show or change the access policy and settings" },
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,13 @@
+#include <stdio.h>
+
+#include "ctl.h"
+
+/* NEEDSWORK: not written yet. */
+int cmd_revoke(struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl;
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "dossierctl revoke: not available in this version\n");
+	return CTL_REFUSED;
+}

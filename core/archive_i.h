@@ -66,6 +66,9 @@ struct dossier_archive {
 	const struct dossier_notify_ops *notify;
 	void *notify_ctx;
 	struct dossier_history *history;	/* NULL: not serving */
+	struct dossier_rules *rules;	/* protected by lock */
+	struct dossier_audit *audit;	/* NULL: not serving */
+	char site[64];			/* -o site=NAME, "" for none */
 	int lockfd;			/* flock: one serving daemon */
 };
 

@@ -17,7 +17,10 @@
 #include "archive_i.h"
 #include "db_i.h"
 #include "error.h"
+#include "audit_i.h"
 #include "history_i.h"
+#include "meta_i.h"
+#include "rules_i.h"
 #include "trash_i.h"
 #include "views_i.h"
 #include "log.h"
@@ -39,7 +42,8 @@
 const char *const archive_node_cols =
 	"id, parent, kind, scratch, category, mode, uid, gid, mtime_ns, "
 	"ctime_ns, deleted_ns IS NOT NULL, hist_rec IS NOT NULL, "
-	"coalesce(displaced_ns, 0), cgen";
+	"coalesce(displaced_ns, 0), cgen, coalesce(level, 0), "
+	"coalesce(scope, 1), dept";
 
 static const char *const default_categories[][2] = {
 	{ "basic", "基础资料" },	{ "contracts", "合同协议" },
@@ -81,9 +85,13 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_GET] = "SELECT %s FROM node WHERE id = ?1",
 	[ST_LIST] = "SELECT %s, name FROM node WHERE parent = ?1 "
 		    "AND deleted_ns IS NULL",
+	/* a new entry takes its folder's level, scope and department */
 	[ST_INSERT] = "INSERT INTO node(parent, name, kind, category, scratch,"
-		      " mode, uid, gid, mtime_ns, ctime_ns, created_ns) "
-		      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?9)",
+		      " mode, uid, gid, mtime_ns, ctime_ns, created_ns, level,"
+		      " scope, dept) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+		      "?9, ?9, ?9, (SELECT level FROM node WHERE id = ?1), "
+		      "(SELECT scope FROM node WHERE id = ?1), coalesce(("
+		      "SELECT dept FROM node WHERE id = ?1), ?10))",
 	[ST_TOUCH] = "UPDATE node SET mtime_ns = ?2, ctime_ns = ?2 "
 		     "WHERE id = ?1",
 	[ST_HASCHILD] = "SELECT 1 FROM node WHERE parent = ?1 "
@@ -108,7 +116,7 @@ static const char *const stmt_sql[ST__COUNT] = {
 			 " SELECT id, name FROM up ORDER BY depth DESC",
 };
 
-#define LIST_NAME_COL 14
+#define LIST_NAME_COL 17
 
 int64_t archive_now_ns(void)
 {
@@ -132,6 +140,23 @@ void content_relpath(char *out, size_t outsz, uint64_t id)
 const char *dossier_archive_path(const struct dossier_archive *a)
 {
 	return a->path;
+}
+
+void dossier_archive_set_site(struct dossier_archive *a, const char *site)
+{
+	snprintf(a->site, sizeof(a->site), "%s", site ? site : "");
+}
+
+int dossier_archive_user_add(struct dossier_archive *a, uid_t uid,
+			     const char *name, const char *role,
+			     const char *dept)
+{
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	rc = dossier_rules_user_add(a->rules, uid, name, role, dept);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
 }
 
 void dossier_archive_set_notify(struct dossier_archive *a,
@@ -160,6 +185,11 @@ void archive_row_to_node(sqlite3_stmt *st, struct node *n)
 	n->has_hist = sqlite3_column_int(st, 11);
 	n->displaced_ns = sqlite3_column_int64(st, 12);
 	n->cgen = sqlite3_column_int64(st, 13);
+	n->level = sqlite3_column_int(st, 14);
+	n->scope = sqlite3_column_int(st, 15);
+	snprintf(n->dept, sizeof(n->dept), "%s",
+		 sqlite3_column_type(st, 16) == SQLITE_NULL ? "" :
+		 (const char *)sqlite3_column_text(st, 16));
 }
 
 /* Fetch one row from a prepared lookup; resets st. Lock held. */
@@ -228,6 +258,14 @@ static int insert_node(struct dossier_archive *a, uint64_t parent,
 	sqlite3_bind_int64(st, 7, uid);
 	sqlite3_bind_int64(st, 8, gid);
 	sqlite3_bind_int64(st, 9, t);
+	if (a->rules) {
+		const char *dept = NULL;
+
+		if (dossier_rules_user_info(a->rules, uid, NULL, &dept) == 0 &&
+		    dept)
+			sqlite3_bind_text(st, 10, dept, -1, SQLITE_TRANSIENT);
+		dossier_error_clear();
+	}
 	rc = dossier_db_step_done(a->db, st, "insert node");
 	sqlite3_clear_bindings(st);
 	if (rc == 0 && id_out)
@@ -500,14 +538,50 @@ static void fill_attr(struct dossier_archive *a, const struct node *n,
 	}
 }
 
+/*
+ * The mode a caller sees: what they may do, the same for user, group and
+ * other (so any tool's reading of the bits matches what open would do).
+ */
+static mode_t caller_mode(struct dossier_archive *a,
+			  const struct dossier_caller *who,
+			  const struct node *n)
+{
+	mode_t m = 0;
+
+	if (n->kind == DOSSIER_KIND_FILE) {
+		if (archive_decide(a, who, n, NULL, ACT_READ) == 0)
+			m |= 0444;
+		if (archive_decide(a, who, n, NULL, ACT_WRITE) == 0)
+			m |= 0222;
+	} else {
+		m = 0555;
+		if (archive_decide(a, who, n, NULL, ACT_CREATE) == 0)
+			m |= 0222;
+	}
+	dossier_error_clear();
+	return m;
+}
+
 /* Attributes of n; files take size and times from their content. */
-int archive_node_attr(struct dossier_archive *a, const struct node *n,
+int archive_node_attr(struct dossier_archive *a,
+		      const struct dossier_caller *who, const struct node *n,
 		      struct dossier_attr *out)
 {
 	char rel[64];
 	struct stat cst;
 
 	fill_attr(a, n, out);
+	if (who && n->kind >= DOSSIER_KIND_CLIENT)
+		out->st.st_mode = (n->mode & S_IFMT) | caller_mode(a, who, n);
+	/*
+	 * The kernel lets only an inode's owner set its ACL, so an approver
+	 * sees the records they may lend as their own: that is what makes
+	 * 'setfacl -m u:NAME:r' (a grant request) reach us.
+	 */
+	if (who && n->kind == DOSSIER_KIND_FILE && who->uid != n->uid &&
+	    archive_decide(a, who, n, NULL, ACT_GRANT) == 0)
+		out->st.st_uid = who->uid;
+	dossier_error_clear();
 	if (n->kind != DOSSIER_KIND_FILE)
 		return 0;
 	content_relpath(rel, sizeof(rel), n->id);
@@ -531,45 +605,156 @@ int archive_node_attr(struct dossier_archive *a, const struct node *n,
 
 /* ---- decisions ---- */
 
-/*
- * The one place an operation is decided for a caller.
- * NEEDSWORK: the rule store (levels, scopes, grants, sites) replaces
- * these POSIX mode checks; callers already route every decision here.
- */
-int archive_decide(const struct dossier_caller *who, const struct node *n,
-		   const struct node *parent, enum action act)
+static enum dossier_action rules_action(enum action act)
 {
-	int want;
-	mode_t m = n->mode;
-
-	if (who->uid == 0)
-		return 0;
 	switch (act) {
-	case ACT_LIST:
-		return 0;
-	case ACT_READ:
-	case ACT_HISTORY:
-		want = 4;
-		break;
-	case ACT_WRITE:
-	case ACT_CREATE:
-		want = 2;
-		break;
-	case ACT_DELETE:
-		if (!parent)
-			return DOSSIER_EDENIED;
-		if ((parent->mode & S_ISVTX) && who->uid != n->uid &&
-		    who->uid != parent->uid)
-			return DOSSIER_EDENIED;
-		return archive_decide(who, parent, NULL, ACT_WRITE);
-	default:
-		return DOSSIER_EDENIED;
+	case ACT_LIST: return DOSSIER_ACT_LIST;
+	case ACT_READ: return DOSSIER_ACT_READ;
+	case ACT_WRITE: return DOSSIER_ACT_WRITE;
+	case ACT_CREATE: return DOSSIER_ACT_CREATE;
+	case ACT_DELETE: return DOSSIER_ACT_DELETE;
+	case ACT_HISTORY: return DOSSIER_ACT_HISTORY;
+	case ACT_CLASSIFY: return DOSSIER_ACT_CLASSIFY;
+	case ACT_GRANT: return DOSSIER_ACT_GRANT;
 	}
-	if (who->uid == n->uid)
-		m >>= 6;
-	else if (who->gid == n->gid)
-		m >>= 3;
-	return (m & (mode_t)want) ? 0 : DOSSIER_EDENIED;
+	return DOSSIER_ACT_LIST;
+}
+
+void archive_object(const struct node *n, struct dossier_object *o)
+{
+	o->record = n->id;
+	o->level = n->level;
+	o->scope = (enum dossier_scope)n->scope;
+	o->dept = n->dept[0] ? n->dept : NULL;
+	o->owner = n->uid;
+	o->is_folder = n->kind != DOSSIER_KIND_FILE;
+}
+
+/* 1 if the program of pid is a thumbnailer (policy data, comma list). */
+static int is_thumbnailer(struct dossier_archive *a, pid_t pid)
+{
+	char list[1024], prog[64], *tok, *save = NULL;
+
+	if (!a->rules || dossier_rules_setting_get(a->rules, "thumbnailers",
+						   list, sizeof(list)) < 0) {
+		dossier_error_clear();
+		return 0;
+	}
+	history_program(pid, prog, sizeof(prog));
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, prog))
+			return 1;
+	return 0;
+}
+
+/* A folder is listed to whoever may create there or list anything in it. */
+static int folder_visible(struct dossier_archive *a,
+			  const struct dossier_caller *who,
+			  const struct node *n, int depth);
+
+int archive_verdict(struct dossier_archive *a, const struct dossier_caller *who,
+		    const struct node *n, enum action act,
+		    struct dossier_verdict *v)
+{
+	struct dossier_object o;
+
+	memset(v, 0, sizeof(*v));
+	/* the fixed top of the tree is the same for everyone */
+	if (n->kind <= DOSSIER_KIND_CATEGORY && act != ACT_CREATE &&
+	    act != ACT_DELETE && act != ACT_WRITE && act != ACT_CLASSIFY) {
+		v->allow = 1;
+		return 0;
+	}
+	if (!a->rules) {
+		v->allow = who->uid == 0;
+		return 0;
+	}
+	if (n->kind != DOSSIER_KIND_FILE && act == ACT_LIST) {
+		v->allow = folder_visible(a, who, n, 0);
+		snprintf(v->why, sizeof(v->why), "%s",
+			 v->allow ? "folder holds something you may see" :
+				    "nothing in this folder is yours to see");
+		return 0;
+	}
+	archive_object(n, &o);
+	if (n->kind != DOSSIER_KIND_FILE && act == ACT_READ)
+		act = ACT_LIST;
+	dossier_rules_decide(a->rules, who->uid, a->site[0] ? a->site : NULL,
+			     rules_action(act), &o, archive_now_ns() /
+			     1000000000, v);
+	if (v->allow && act == ACT_READ && n->kind == DOSSIER_KIND_FILE &&
+	    n->level > DOSSIER_LEVEL_INTERNAL && is_thumbnailer(a, who->pid)) {
+		v->allow = 0;
+		v->rule = 0;
+		snprintf(v->why, sizeof(v->why), "thumbnailers may not read "
+			 "records above internal (policy setting "
+			 "'thumbnailers')");
+	}
+	return 0;
+}
+
+/*
+ * The one place an operation is decided for a caller: the rule store
+ * (core/rules.c) answers from memory. parent is the folder an entry is
+ * deleted from (unused by the rules: the record decides).
+ */
+int archive_decide(struct dossier_archive *a, const struct dossier_caller *who,
+		   const struct node *n, const struct node *parent,
+		   enum action act)
+{
+	struct dossier_verdict v;
+
+	(void)parent;
+	archive_verdict(a, who, n, act, &v);
+	if (v.allow)
+		return 0;
+	if (act != ACT_LIST)
+		dossier_error_set("%s", v.why[0] ? v.why : "not allowed");
+	return DOSSIER_EDENIED;
+}
+
+static int folder_visible(struct dossier_archive *a,
+			  const struct dossier_caller *who,
+			  const struct node *n, int depth)
+{
+	struct dossier_verdict v;
+	struct dossier_object o;
+	sqlite3_stmt *st = NULL;
+	char sql[512];
+	int seen = 0;
+	int64_t now = archive_now_ns() / 1000000000;
+
+	archive_object(n, &o);
+	dossier_rules_decide(a->rules, who->uid, a->site[0] ? a->site : NULL,
+			     DOSSIER_ACT_CREATE, &o, now, &v);
+	if (v.allow)
+		return 1;
+	if (depth > 4)
+		return 0;
+	/* one query for the folder's entries, decided in memory */
+	snprintf(sql, sizeof(sql), "SELECT %s FROM node WHERE parent = ?1 "
+		 "AND deleted_ns IS NULL ORDER BY kind DESC",
+		 archive_node_cols);
+	if (dossier_db_prepare(a->db, sql, &st) < 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)n->id);
+	while (!seen && sqlite3_step(st) == SQLITE_ROW) {
+		struct node c;
+
+		archive_row_to_node(st, &c);
+		if (c.kind == DOSSIER_KIND_FILE) {
+			archive_object(&c, &o);
+			dossier_rules_decide(a->rules, who->uid,
+					     a->site[0] ? a->site : NULL,
+					     DOSSIER_ACT_LIST, &o, now, &v);
+			seen = v.allow;
+		} else {
+			seen = folder_visible(a, who, &c, depth + 1);
+		}
+	}
+	sqlite3_finalize(st);
+	return seen;
 }
 
 int archive_refuse(const struct dossier_caller *who, const char *op,
@@ -722,7 +907,8 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 	if ((rc = dossier_db_open(&a->db, buf, 0)) < 0)
 		goto fail;
 	if ((rc = prepare_all(a)) < 0 || (rc = check_catalog(a)) < 0 ||
-	    (rc = load_patterns(a)) < 0)
+	    (rc = load_patterns(a)) < 0 ||
+	    (rc = dossier_rules_open(&a->rules, a->db)) < 0)
 		goto fail;
 	if (flags & DOSSIER_ARCHIVE_OPEN_SERVE) {
 		/* one serving daemon per archive: two would race on history */
@@ -756,6 +942,7 @@ void dossier_archive_close(struct dossier_archive *a)
 	a->history = NULL;
 	if (a->lockfd >= 0)
 		close(a->lockfd);
+	dossier_rules_free(a->rules);
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(a->st[i]);
 	dossier_db_close(a->db);
@@ -917,10 +1104,10 @@ int dossier_archive_lookup(struct dossier_archive *a,
 		return rc;
 	}
 	rc = archive_find_child(a, parent, nfc, &n);
-	if (rc == 0 && archive_decide(who, &n, NULL, ACT_LIST) < 0)
+	if (rc == 0 && archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
 		rc = DOSSIER_EHIDDEN;
 	if (rc == 0)
-		rc = archive_node_attr(a, &n, out);
+		rc = archive_node_attr(a, who, &n, out);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }
@@ -939,10 +1126,10 @@ int dossier_archive_getattr(struct dossier_archive *a,
 	if (views_is_virtual(id))
 		rc = views_getattr(a, who, id, out);
 	else if ((rc = archive_get_node(a, id, &n)) == 0 &&
-		 archive_decide(who, &n, NULL, ACT_LIST) < 0)
+		 archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
 		rc = DOSSIER_EHIDDEN;
 	else if (rc == 0)
-		rc = archive_node_attr(a, &n, out);
+		rc = archive_node_attr(a, who, &n, out);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }
@@ -1027,7 +1214,7 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 							   DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = archive_decide(who, &p, NULL, ACT_CREATE)) < 0)
+	if ((rc = archive_decide(a, who, &p, NULL, ACT_CREATE)) < 0)
 		goto unlock;
 	if (archive_find_child(a, parent, nfc, &n) == 0) {
 		rc = DOSSIER_EEXISTS;
@@ -1042,7 +1229,7 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	if (rc == 0)
 		rc = touch_node(a, parent, t);
 	if ((rc = archive_end(a, rc)) == 0 && (rc = archive_get_node(a, id, &n)) == 0)
-		rc = archive_node_attr(a, &n, out);
+		rc = archive_node_attr(a, who, &n, out);
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	return rc < 0 ? archive_refuse(who, "mkdir", parent, nfc, rc) : 0;
@@ -1112,7 +1299,7 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
 	    (rc = archive_find_child(a, parent, nfc, &n)) < 0)
 		goto unlock;
-	if (archive_decide(who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -1126,7 +1313,7 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 		rc = DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = archive_decide(who, &n, &p, ACT_DELETE)) < 0)
+	if ((rc = archive_decide(a, who, &n, &p, ACT_DELETE)) < 0)
 		goto unlock;
 	if ((rc = archive_begin(a)) < 0)
 		goto unlock;
@@ -1184,7 +1371,7 @@ int dossier_archive_unlink(struct dossier_archive *a,
 	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
 	    (rc = archive_find_child(a, parent, nfc, &n)) < 0)
 		goto unlock;
-	if (archive_decide(who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -1192,7 +1379,7 @@ int dossier_archive_unlink(struct dossier_archive *a,
 		rc = DOSSIER_EISDIR;
 		goto unlock;
 	}
-	if ((rc = archive_decide(who, &n, &p, ACT_DELETE)) < 0)
+	if ((rc = archive_decide(a, who, &n, &p, ACT_DELETE)) < 0)
 		goto unlock;
 	if (!n.scratch && (rc = trash_may_delete(a, &n)) < 0)
 		goto unlock;
@@ -1463,7 +1650,7 @@ int dossier_archive_rename(struct dossier_archive *a,
 	    (rc = archive_get_node(a, newparent, &np)) < 0 ||
 	    (rc = archive_find_child(a, parent, nfc, &n)) < 0)
 		goto unlock;
-	if (archive_decide(who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -1502,8 +1689,8 @@ int dossier_archive_rename(struct dossier_archive *a,
 			goto unlock;
 		}
 	}
-	if ((rc = archive_decide(who, &n, &p, ACT_DELETE)) < 0 ||
-	    (rc = archive_decide(who, &np, NULL, ACT_CREATE)) < 0)
+	if ((rc = archive_decide(a, who, &n, &p, ACT_DELETE)) < 0 ||
+	    (rc = archive_decide(a, who, &np, NULL, ACT_CREATE)) < 0)
 		goto unlock;
 	have_dst = archive_find_child(a, newparent, nnfc, &dst) == 0;
 	if (have_dst && dst.id == n.id) {
@@ -1517,7 +1704,7 @@ int dossier_archive_rename(struct dossier_archive *a,
 			rc = DOSSIER_EEXISTS;
 			goto unlock;
 		}
-		if (archive_decide(who, &dst, NULL, ACT_LIST) < 0) {
+		if (archive_decide(a, who, &dst, NULL, ACT_LIST) < 0) {
 			/* a name the caller cannot see: cannot be replaced */
 			dossier_error_set("name is taken");
 			rc = DOSSIER_EDENIED;
@@ -1535,9 +1722,13 @@ int dossier_archive_rename(struct dossier_archive *a,
 			rc = DOSSIER_ENOTEMPTY;
 			goto unlock;
 		}
-		if ((rc = archive_decide(who, &dst, &np, ACT_DELETE)) < 0 ||
-		    (dst.kind == DOSSIER_KIND_FILE &&
-		     (rc = archive_decide(who, &dst, NULL, ACT_WRITE)) < 0))
+		/* a save by rename writes the record; any other replacing
+		 * rename deletes it */
+		if (dst.kind == DOSSIER_KIND_FILE && is_save_source(&n))
+			rc = archive_decide(a, who, &dst, NULL, ACT_WRITE);
+		else
+			rc = archive_decide(a, who, &dst, &np, ACT_DELETE);
+		if (rc < 0)
 			goto unlock;
 		/* replacing a record that is not a save deletes it */
 		if (dst.kind == DOSSIER_KIND_FILE && !is_save_source(&n) &&
@@ -1595,12 +1786,12 @@ int dossier_archive_access(struct dossier_archive *a,
 	}
 	pthread_mutex_lock(&a->lock);
 	rc = archive_get_node(a, id, &n);
-	if (rc == 0 && archive_decide(who, &n, NULL, ACT_LIST) < 0)
+	if (rc == 0 && archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
 		rc = DOSSIER_EHIDDEN;
 	if (rc == 0 && (mask & R_OK))
-		rc = archive_decide(who, &n, NULL, ACT_READ);
+		rc = archive_decide(a, who, &n, NULL, ACT_READ);
 	if (rc == 0 && (mask & W_OK))
-		rc = archive_decide(who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
+		rc = archive_decide(a, who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
 					   ACT_WRITE : ACT_CREATE);
 	if (rc == 0 && (mask & X_OK) && n.kind == DOSSIER_KIND_FILE &&
 	    !(n.mode & 0111))
@@ -1699,7 +1890,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 			rc = setattr_orphan(f, st, set, out);
 		goto unlock;
 	}
-	if (archive_decide(who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -1751,7 +1942,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 			goto unlock;
 		}
 		if ((set & DOSSIER_SET_SIZE) && !f &&
-		    (rc = archive_decide(who, &n, NULL, ACT_WRITE)) < 0)
+		    (rc = archive_decide(a, who, &n, NULL, ACT_WRITE)) < 0)
 			goto unlock;
 		if (set & DOSSIER_SET_ATIME)
 			ts[0] = st->st_atim;
@@ -1769,7 +1960,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 		 */
 		if (who->uid != 0 && who->uid != n.uid &&
 		    (set & (DOSSIER_SET_ATIME | DOSSIER_SET_MTIME)) && !f &&
-		    (rc = archive_decide(who, &n, NULL,
+		    (rc = archive_decide(a, who, &n, NULL,
 					 n.kind == DOSSIER_KIND_FILE ?
 						 ACT_WRITE : ACT_CREATE)) < 0)
 			goto unlock;
@@ -1812,7 +2003,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 			}
 		}
 	}
-	rc = archive_node_attr(a, &n, out);
+	rc = archive_node_attr(a, who, &n, out);
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	/* a vanished inode (the kernel flushing times late) is no refusal */
@@ -1959,7 +2150,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 		rc = DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = archive_decide(who, &p, NULL, ACT_CREATE)) < 0)
+	if ((rc = archive_decide(a, who, &p, NULL, ACT_CREATE)) < 0)
 		goto unlock;
 	if (archive_find_child(a, parent, nfc, &n) == 0) {
 		rc = DOSSIER_EEXISTS;
@@ -1992,7 +2183,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	if (rc == 0)
 		rc = touch_node(a, parent, t);
 	if ((rc = archive_end(a, rc)) == 0 && (rc = archive_get_node(a, id, &n)) == 0)
-		rc = archive_node_attr(a, &n, attr);
+		rc = archive_node_attr(a, who, &n, attr);
 	if (rc == 0) {
 		*out = file_new(id, fd, open_flags, who);
 		if (!*out)
@@ -2008,6 +2199,23 @@ int dossier_archive_create_file(struct dossier_archive *a,
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	return rc < 0 ? archive_refuse(who, "create", parent, nfc, rc) : 0;
+}
+
+/* Decide an open; *on_grant is set if only a grant allows it. */
+static int open_verdict(struct dossier_archive *a,
+			const struct dossier_caller *who, const struct node *n,
+			enum action act, int *on_grant)
+{
+	struct dossier_verdict v;
+
+	archive_verdict(a, who, n, act, &v);
+	if (!v.allow) {
+		dossier_error_set("%s", v.why[0] ? v.why : "not allowed");
+		return DOSSIER_EDENIED;
+	}
+	if (v.grant)
+		*on_grant = 1;
+	return 0;
 }
 
 static int open_virtual(struct dossier_archive *a,
@@ -2042,10 +2250,9 @@ int dossier_archive_open_file(struct dossier_archive *a,
 {
 	struct node n;
 	char rel[64];
-	int rc, fd = -1, acc = open_flags & O_ACCMODE;
+	int rc, fd = -1, acc = open_flags & O_ACCMODE, on_grant = 0;
 
 	id = node_of(id);
-
 	dossier_error_clear();
 	*out = NULL;
 	memset(info, 0, sizeof(*info));
@@ -2054,7 +2261,7 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, id, &n)) < 0)
 		goto unlock;
-	if (archive_decide(who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -2063,10 +2270,10 @@ int dossier_archive_open_file(struct dossier_archive *a,
 		goto unlock;
 	}
 	if ((acc == O_RDONLY || acc == O_RDWR) &&
-	    (rc = archive_decide(who, &n, NULL, ACT_READ)) < 0)
+	    (rc = open_verdict(a, who, &n, ACT_READ, &on_grant)) < 0)
 		goto unlock;
 	if ((acc == O_WRONLY || acc == O_RDWR || (open_flags & O_TRUNC)) &&
-	    (rc = archive_decide(who, &n, NULL, ACT_WRITE)) < 0)
+	    (rc = open_verdict(a, who, &n, ACT_WRITE, &on_grant)) < 0)
 		goto unlock;
 	content_relpath(rel, sizeof(rel), id);
 	fd = openat(a->contentfd, rel, content_flags(open_flags));
@@ -2076,14 +2283,21 @@ int dossier_archive_open_file(struct dossier_archive *a,
 		rc = DOSSIER_EIO;
 		goto unlock;
 	}
-	/* content under one nodeid changes only through the kernel */
-	info->keep_cache = 1;
+	/*
+	 * Content under one nodeid changes only through the kernel, so its
+	 * pages may stay cached; but a classified record, or one opened on
+	 * a grant, is read through us every time: the kernel must never
+	 * serve it to someone else or after the grant ends.
+	 */
+	info->direct_io = on_grant || n.level > DOSSIER_LEVEL_INTERNAL;
+	info->keep_cache = !info->direct_io;
 	*out = file_new(id, fd, open_flags, who);
 	if (!*out) {
 		close(fd);
 		rc = DOSSIER_ERROR;
 		goto unlock;
 	}
+	(*out)->on_grant = on_grant;
 	/* truncated: a change, saved at the last close at the latest */
 	if (open_flags & O_TRUNC)
 		(*out)->created = 1;
@@ -2144,10 +2358,27 @@ uint64_t dossier_file_id(const struct dossier_file *f)
 int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 		       int writing)
 {
-	/* NEEDSWORK: grant expiry is checked here once grants exist. */
-	(void)a;
-	(void)f;
-	(void)writing;
+	struct node n;
+	int rc;
+
+	/* only access lent by a grant ends while the file is open */
+	if (!f->on_grant)
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	rc = archive_get_node(a, f->id, &n);
+	if (rc == 0)
+		rc = archive_decide(a, &f->who, &n, NULL,
+				    writing ? ACT_WRITE : ACT_READ);
+	pthread_mutex_unlock(&a->lock);
+	if (rc < 0) {
+		dossier_log(LOG_NOTICE, "refused %s by uid %u on record %"
+			    PRIu64 ": the grant it was opened on has ended",
+			    writing ? "write" : "read", (unsigned)f->who.uid,
+			    f->id);
+		audit_record(a->audit, &f->who, writing ? "write" : "read",
+			     NULL, 0, 0, "grant ended while open");
+		return DOSSIER_EDENIED;
+	}
 	return 0;
 }
 
@@ -2336,7 +2567,7 @@ int dossier_dir_open(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, id, &dn)) < 0)
 		goto unlock;
-	if (archive_decide(who, &dn, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, &dn, NULL, ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -2353,7 +2584,7 @@ int dossier_dir_open(struct dossier_archive *a,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		archive_row_to_node(st, &n);
-		if (archive_decide(who, &n, NULL, ACT_LIST) < 0)
+		if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
 			continue;
 		if (d->n == cap) {
 			struct dir_entry *ne;
@@ -2368,7 +2599,7 @@ int dossier_dir_open(struct dossier_archive *a,
 		}
 		d->e[d->n].name = strdup((const char *)
 					 sqlite3_column_text(st, LIST_NAME_COL));
-		if (archive_node_attr(a, &n, &d->e[d->n].attr) < 0)
+		if (archive_node_attr(a, who, &n, &d->e[d->n].attr) < 0)
 			fill_attr(a, &n, &d->e[d->n].attr);
 		dossier_error_clear();
 		d->n++;
@@ -2532,9 +2763,9 @@ static int xattr_node(struct dossier_archive *a,
 		return name ? DOSSIER_ENODATA : DOSSIER_ENOTSUP;
 	if ((rc = archive_get_node(a, id, n)) < 0)
 		return rc;
-	if (archive_decide(who, n, NULL, ACT_LIST) < 0)
+	if (archive_decide(a, who, n, NULL, ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
-	if (name && strncmp(name, "user.", 5) != 0)
+	if (name && strncmp(name, "user.", 5) != 0 && !meta_handles(name))
 		return DOSSIER_ENOTSUP;
 	return 0;
 }
@@ -2554,6 +2785,11 @@ int dossier_archive_getxattr(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = xattr_node(a, who, id, name, &n)) < 0)
 		goto unlock;
+	if (meta_handles(name) &&
+	    (rc = meta_get(a, who, &n, name, buf, size, len)) !=
+		    DOSSIER_ENOTSUP)
+		goto unlock;
+	rc = 0;
 	if ((rc = dossier_db_prepare(a->db, "SELECT value FROM xattr WHERE "
 				     "node = ?1 AND name = ?2", &st)) < 0)
 		goto unlock;
@@ -2593,7 +2829,11 @@ int dossier_archive_setxattr(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = xattr_node(a, who, id, name, &n)) < 0)
 		goto unlock;
-	if ((rc = archive_decide(who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
+	if (meta_handles(name) &&
+	    (rc = meta_set(a, who, &n, name, value, size)) != DOSSIER_ENOTSUP)
+		goto unlock;
+	rc = 0;
+	if ((rc = archive_decide(a, who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
 				ACT_WRITE : ACT_CREATE)) < 0)
 		goto unlock;
 	if ((rc = dossier_db_prepare(a->db, "SELECT 1 FROM xattr WHERE "
@@ -2641,6 +2881,8 @@ int dossier_archive_listxattr(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = xattr_node(a, who, id, NULL, &n)) < 0)
 		goto unlock;
+	if ((rc = meta_list(a, &n, buf, size, len)) < 0)
+		goto unlock;
 	if ((rc = dossier_db_prepare(a->db, "SELECT name FROM xattr WHERE "
 				     "node = ?1 ORDER BY name", &st)) < 0)
 		goto unlock;
@@ -2675,7 +2917,7 @@ int dossier_archive_removexattr(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = xattr_node(a, who, id, name, &n)) < 0)
 		goto unlock;
-	if ((rc = archive_decide(who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
+	if ((rc = archive_decide(a, who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
 				ACT_WRITE : ACT_CREATE)) < 0)
 		goto unlock;
 	if ((rc = dossier_db_prepare(a->db, "DELETE FROM xattr WHERE "

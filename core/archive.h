@@ -73,6 +73,17 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 /* Flush everything and free; accepts NULL. */
 void dossier_archive_close(struct dossier_archive *a);
 
+/* The site this mount serves (-o site=NAME); NULL or "" for none. */
+void dossier_archive_set_site(struct dossier_archive *a, const char *site);
+
+/*
+ * Map Unix account uid to user name with a role and department (see
+ * PRODUCT.md for the roles). The caller decides who may do this.
+ */
+int dossier_archive_user_add(struct dossier_archive *a, uid_t uid,
+			     const char *name, const char *role,
+			     const char *dept);
+
 /* The directory the archive lives in; borrowed. */
 const char *dossier_archive_path(const struct dossier_archive *a);
 

@@ -44,6 +44,9 @@ struct node {
 	int has_hist;		/* the repository holds a version */
 	int64_t displaced_ns;	/* renamed away from prev_name at */
 	int64_t cgen;		/* content generation */
+	int level;		/* 0 internal .. 3 topsecret */
+	int scope;		/* enum dossier_scope */
+	char dept[64];		/* owning department, "" none */
 };
 
 
@@ -81,6 +84,7 @@ struct dossier_file {
 	int answered;
 	int written;		/* data written since the last save */
 	int created;		/* new record, no save yet */
+	int on_grant;		/* opened thanks to a grant: re-checked */
 	int flags;
 	struct dossier_caller who;
 };
@@ -96,6 +100,8 @@ enum action {
 	ACT_CREATE,
 	ACT_DELETE,
 	ACT_HISTORY,
+	ACT_CLASSIFY,
+	ACT_GRANT,
 };
 
 /*
@@ -136,11 +142,23 @@ extern const char *const archive_node_cols;
 int archive_get_node(struct dossier_archive *a, uint64_t id, struct node *out);
 int archive_find_child(struct dossier_archive *a, uint64_t parent,
 		       const char *nfc, struct node *out);
-int archive_node_attr(struct dossier_archive *a, const struct node *n,
+/* Attributes of n as who sees them (who NULL: as stored). */
+int archive_node_attr(struct dossier_archive *a,
+		      const struct dossier_caller *who, const struct node *n,
 		      struct dossier_attr *out);
 void archive_row_to_node(sqlite3_stmt *st, struct node *n);
-int archive_decide(const struct dossier_caller *who, const struct node *n,
-		   const struct node *parent, enum action act);
+/* 0 if who may do act on n, else DOSSIER_EDENIED with the reason set. */
+int archive_decide(struct dossier_archive *a, const struct dossier_caller *who,
+		   const struct node *n, const struct node *parent,
+		   enum action act);
+struct dossier_verdict;
+struct dossier_object;
+/* The full verdict (rule, grant, reason) of who doing act on n. */
+int archive_verdict(struct dossier_archive *a, const struct dossier_caller *who,
+		    const struct node *n, enum action act,
+		    struct dossier_verdict *v);
+/* The rules' view of n. */
+void archive_object(const struct node *n, struct dossier_object *o);
 int archive_exec(struct dossier_archive *a, const char *sql,
 		 const char *types, ...);
 int archive_begin(struct dossier_archive *a);

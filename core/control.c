@@ -78,7 +78,7 @@ int control_resolve(struct dossier_archive *a,
 		}
 		if (rc < 0)
 			return rc;
-		if (archive_decide(who, out, NULL, ACT_LIST) < 0)
+		if (archive_decide(a, who, out, NULL, ACT_LIST) < 0)
 			return DOSSIER_EHIDDEN;
 		cur = out->id;
 		p += len;
@@ -148,7 +148,7 @@ static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
 	rc = control_resolve(a, who, f[1], 1, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
 		rc = DOSSIER_EISDIR;
-	if (rc == 0 && archive_decide(who, &rec, NULL, ACT_HISTORY) < 0) {
+	if (rc == 0 && archive_decide(a, who, &rec, NULL, ACT_HISTORY) < 0) {
 		dossier_error_set("you may not read the history of '%s'", f[1]);
 		rc = DOSSIER_EDENIED;
 	}
@@ -223,8 +223,8 @@ static int cmd_restore(struct dossier_archive *a,
 	rc = control_resolve(a, who, f[1], 0, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
 		rc = DOSSIER_EISDIR;
-	if (rc == 0 && (archive_decide(who, &rec, NULL, ACT_HISTORY) < 0 ||
-			archive_decide(who, &rec, NULL, ACT_WRITE) < 0)) {
+	if (rc == 0 && (archive_decide(a, who, &rec, NULL, ACT_HISTORY) < 0 ||
+			archive_decide(a, who, &rec, NULL, ACT_WRITE) < 0)) {
 		dossier_error_set("restoring needs the history and write "
 				  "rights on '%s'", f[1]);
 		rc = DOSSIER_EDENIED;

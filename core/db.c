@@ -128,6 +128,15 @@ static const struct {
 	{ trash_schema, NULL },
 	/* 5: the audit trail (audit.c) */
 	{ audit_schema, NULL },
+	/*
+	 * 6: thumbnailers, by the kernel's 15-character program name: they
+	 * read whole files and keep copies in the user's home, so they are
+	 * refused records above internal (policy data, editable).
+	 */
+	{ "INSERT OR IGNORE INTO setting(key, value) VALUES('thumbnailers', "
+	  "'gdk-pixbuf-thum,tumblerd,evince-thumbnai,totem-video-thu,"
+	  "ffmpegthumbnail,gnome-thumbnail,atril-thumbnai,xreader-thumbn,"
+	  "gsf-office-thum,folks-thumbnai');", NULL },
 };
 
 int dossier_db_latest_version(void)

@@ -1844,3 +1844,46 @@ out:
 	oidset_release(&set);
 	return rc;
 }
+
+int dossier_git_purge_objects(struct dossier_git *git,
+			      const struct dossier_oid *ids, size_t n)
+{
+	struct oidset set = { 0 };
+	git_object_t type = GIT_OBJECT_INVALID;
+	git_commit *c = NULL;
+	git_oid id;
+	size_t i;
+	int gerr, rc = 0;
+
+	for (i = 0; i < n && rc == 0; i++) {
+		to_git(&id, &ids[i]);
+		if ((rc = object_header(git, &id, &type, NULL)) ==
+		    DOSSIER_ENOTFOUND) {
+			dossier_error_clear();
+			rc = 0;
+			continue;
+		}
+		if (rc == 0)
+			rc = oidset_add(&set, &id);
+		if (rc < 0 || type != GIT_OBJECT_COMMIT)
+			continue;
+		if ((gerr = git_commit_lookup(&c, git->repo, &id)) < 0) {
+			rc = git_fail(gerr, "cannot read a purged commit");
+			break;
+		}
+		/* a tree already gone leaves nothing to find below it */
+		if ((rc = add_tree(git, git_commit_tree_id(c), &set)) ==
+		    DOSSIER_ENOTFOUND) {
+			dossier_error_clear();
+			rc = 0;
+		}
+		git_commit_free(c);
+		c = NULL;
+	}
+	if (rc == 0) {
+		oidset_sort(&set);
+		rc = repack(git, NULL, &set);
+	}
+	oidset_release(&set);
+	return rc;
+}

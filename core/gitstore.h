@@ -195,6 +195,19 @@ int dossier_git_record_blob(struct dossier_git *git,
 int dossier_git_purge_record(struct dossier_git *git, uint64_t record_id);
 
 /*
+ * Finish destroying a record whose ref is already gone (a crash after
+ * dossier_git_purge_record() deleted refs/records/<id> but before it
+ * removed the old copies): ids are its per-record commits and content
+ * blobs, as the caller recorded them. Repack everything reachable, then
+ * delete the old packs and every loose copy of ids and of the trees and
+ * blobs the commits name, however young. Ids no longer in the store are
+ * skipped; an object another ref still reaches stays (in the new pack).
+ * Errors as dossier_git_pack().
+ */
+int dossier_git_purge_objects(struct dossier_git *git,
+			      const struct dossier_oid *ids, size_t n);
+
+/*
  * Pack every object reachable from any ref into one new pack (written
  * and fsynced before anything is deleted), then delete the old packs and
  * the loose objects now in the pack. Unreachable loose objects go too

@@ -649,7 +649,10 @@ static int commit_entry(struct dossier_history *h, struct entry *e)
 		new_path = e->path;
 		n++;
 	}
-	if (n == 0 && !recp) {
+	/* a reclassification changes no path: an empty commit records it */
+	if (!strcmp(e->op, "classify"))
+		new_path = held.hist_path;
+	if (n == 0 && !recp && (strcmp(e->op, "classify") || !held.hist_path)) {
 		/* e.g. a rename of a record whose first save is not in yet */
 		drop_entry(h, e, NULL);
 		held_release(&held);

@@ -161,6 +161,9 @@ static const char seed_sql[] =
 	" (22, 'scope', 16, NULL, NULL, NULL, NULL, 'gm,deputy_gm', NULL, NULL,"
 	"  NULL, 'allow', NULL, 'gm and deputy_gm read records of every scope"
 	" (personal: policy choice)'),"
+	" (19, 'scope', 17, NULL, NULL, NULL, 'owner', NULL, NULL, NULL, NULL,"
+	"  'allow', NULL, 'owners (the account salesperson) read their own"
+	" records of every scope (policy choice)'),"
 	" (23, 'scope', 20, NULL, NULL, 'company', NULL, 'director', NULL,"
 	"  'marketing', NULL, 'allow', NULL, 'company-level records are read"
 	" by the marketing director, deputy_gm and gm'),"
@@ -1501,6 +1504,68 @@ int dossier_rules_user_lookup(struct dossier_rules *r, const char *name,
 	return DOSSIER_ENOTFOUND;
 }
 
+int dossier_rules_user_info(struct dossier_rules *r, uid_t uid,
+			    const char **role, const char **dept)
+{
+	size_t i;
+
+	for (i = 0; i < r->p.nusers; i++)
+		if (r->p.users[i].uid == uid) {
+			if (role)
+				*role = r->p.users[i].role;
+			if (dept)
+				*dept = r->p.users[i].dept;
+			return 0;
+		}
+	if (uid == 0 && r->p.root_role) {
+		if (role)
+			*role = r->p.root_role;
+		if (dept)
+			*dept = NULL;
+		return 0;
+	}
+	return DOSSIER_ENOTFOUND;
+}
+
+size_t dossier_rules_user_count(struct dossier_rules *r)
+{
+	return r->p.nusers;
+}
+
+int dossier_rules_user_at(struct dossier_rules *r, size_t i, uid_t *uid,
+			  const char **name, const char **role,
+			  const char **dept)
+{
+	if (i >= r->p.nusers)
+		return DOSSIER_ENOTFOUND;
+	*uid = r->p.users[i].uid;
+	*name = r->p.users[i].name;
+	*role = r->p.users[i].role;
+	*dept = r->p.users[i].dept;
+	return 0;
+}
+
+int dossier_rules_grants_each(struct dossier_rules *r, int64_t now_s,
+			      int (*fn)(void *ctx, int64_t id, uint64_t record,
+					uid_t uid, int can_write,
+					uid_t approved_by, int64_t start,
+					int64_t end),
+			      void *ctx)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < r->ngrants; i++) {
+		const struct grant *g = &r->grants[i];
+
+		if (g->end <= now_s)
+			continue;
+		rc = fn(ctx, g->id, g->record, g->uid, g->can_write,
+			g->approved_by, g->start, g->end);
+	}
+	return rc;
+}
+
 /* ---- grants ---- */
 
 /* "4 h", "30 min", "45 s" */
@@ -1947,6 +2012,33 @@ int dossier_rules_setting_get(struct dossier_rules *r, const char *key,
 out:
 	sqlite3_finalize(st);
 	return rc;
+}
+
+int64_t dossier_rules_level_max(struct dossier_rules *r, int level)
+{
+	if (level < 0 || level >= NLEVELS || !r->p.levels[level].present ||
+	    !r->p.levels[level].lendable)
+		return 0;
+	return r->p.levels[level].max_grant;
+}
+
+int dossier_rules_may(struct dossier_rules *r, uid_t who, const char *action)
+{
+	const struct rule *ru;
+	struct subject s;
+
+	if (subject_get(r, who, &s) < 0) {
+		dossier_error_set("uid %lu is not mapped to a user: an "
+				  "unmapped account gets nothing",
+				  (unsigned long)who);
+		return DOSSIER_EDENIED;
+	}
+	if (!subject_may(r, &s, action, &ru)) {
+		dossier_error_set("'%s' may not: %s", s.name,
+				  note_of(ru, action));
+		return DOSSIER_EDENIED;
+	}
+	return 0;
 }
 
 int dossier_rules_setting_set(struct dossier_rules *r, uid_t who,

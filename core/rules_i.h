@@ -112,6 +112,36 @@ int dossier_rules_user_add(struct dossier_rules *r, uid_t uid,
 int dossier_rules_user_name(struct dossier_rules *r, uid_t uid, char *out,
 			    size_t outsz);
 
+/*
+ * Role and department of uid (borrowed until the next reload); an
+ * unmapped root gets the root-role setting. DOSSIER_ENOTFOUND if unmapped.
+ */
+int dossier_rules_user_info(struct dossier_rules *r, uid_t uid,
+			    const char **role, const char **dept);
+
+/* The mapped users, by index (borrowed strings). */
+size_t dossier_rules_user_count(struct dossier_rules *r);
+int dossier_rules_user_at(struct dossier_rules *r, size_t i, uid_t *uid,
+			  const char **name, const char **role,
+			  const char **dept);
+
+/* The longest grant of level (seconds); 0 if the level is never lent. */
+int64_t dossier_rules_level_max(struct dossier_rules *r, int level);
+
+/*
+ * May who do a record-less action of the 'action' rows ("policy",
+ * "revoke")? 0, or DOSSIER_EDENIED with the rule's reason set.
+ */
+int dossier_rules_may(struct dossier_rules *r, uid_t who, const char *action);
+
+/* Call fn for each grant still running at now_s; stops on fn != 0. */
+int dossier_rules_grants_each(struct dossier_rules *r, int64_t now_s,
+			      int (*fn)(void *ctx, int64_t id, uint64_t record,
+					uid_t uid, int can_write,
+					uid_t approved_by, int64_t start,
+					int64_t end),
+			      void *ctx);
+
 /* The uid of user name; DOSSIER_ENOTFOUND if no such user. */
 int dossier_rules_user_lookup(struct dossier_rules *r, const char *name,
 			      uid_t *out);

@@ -3,24 +3,43 @@
 
 /*
  * Trash, purge, destruction register, retention and legal holds
- * (core-only). archive.c calls these hooks; the archive lock is held.
+ * (core-only). See docs/trash.md.
+ *
+ * A deleted record is a node row with deleted_ns set (archive.c); this
+ * module shows those rows as the /.trash view, brings them back, and
+ * destroys them when the trash period ends: git objects first
+ * (dossier_git_purge_record), then the content file, then one catalog
+ * transaction that deletes the rows and appends the register row. A
+ * record being destroyed has a row in trash_purging from before the git
+ * step until that transaction, so a crash anywhere is finished by the
+ * next purge, and a restore in between is refused.
+ *
+ * Unless said otherwise, functions here are called with the archive lock
+ * held (archive.c and views.c call them from inside their requests).
  */
 
+#include <stddef.h>
+#include <stdint.h>
+
 #include "archive_i.h"
+#include "buf.h"
 
 /* The tables of this module: catalog migration 4 (db.c). */
 extern const char trash_schema[];
 
 /*
  * May record (or folder) n be deleted now? DOSSIER_ESTRUCTURE with a
- * message when a legal hold forbids it (the caller answers EPERM).
+ * message when a legal hold on it or on a folder above it forbids it (the
+ * caller answers EPERM).
  */
 int trash_may_delete(struct dossier_archive *a, const struct node *n);
 
 /*
  * rename(2) out of the /.trash view (parent is INO_TRASH or a trash-view
- * folder): restore the deleted record name in parent to newparent /
- * newname. The lock is NOT held (the function takes it).
+ * folder): restore the entry name of parent (a deleted record, or a
+ * deleted folder with what of it is in the trash) as newparent/newname.
+ * DOSSIER_EEXISTS if the name is taken, DOSSIER_EBUSY while a purge
+ * destroys it. The lock is NOT held (the function takes it).
  */
 int trash_rename_out(struct dossier_archive *a,
 		     const struct dossier_caller *who, uint64_t parent,
@@ -28,5 +47,58 @@ int trash_rename_out(struct dossier_archive *a,
 
 /* 1 if ino is the /.trash view or inside it. */
 int trash_is_view(uint64_t ino);
+
+/*
+ * One entry of a /.trash folder as a caller sees it: a deleted record, or
+ * a folder (live or deleted) holding deleted records the caller may list.
+ */
+struct trash_entry {
+	char *name;		/* as shown: a collision suffix included */
+	struct node n;
+	int64_t deleted_ns;	/* 0: a live folder */
+};
+
+/*
+ * The entries of trash folder ino (INO_TRASH or TRASH_BASE | folder id)
+ * that who may see, sorted by name. Names that collide keep a stable
+ * order: a live folder first, then by deletion time; every entry after
+ * the first gets " (deleted YYYY-MM-DD HH.MM.SS)" before its extension.
+ * *out belongs to the caller: trash_entries_free(). DOSSIER_ENOTFOUND if
+ * ino shows nothing to who.
+ */
+int trash_dir_read(struct dossier_archive *a, const struct dossier_caller *who,
+		   uint64_t ino, struct trash_entry **out, size_t *n);
+void trash_entries_free(struct trash_entry *e, size_t n);
+
+/* Attributes of trash view inode ino (TRASH_BASE | id) for who. */
+int trash_view_attr(struct dossier_archive *a, const struct dossier_caller *who,
+		    uint64_t ino, struct dossier_attr *out);
+
+/*
+ * Open a deleted record of the view read-only: *fd_out is a descriptor on
+ * its content. DOSSIER_EREADONLY for any write access.
+ */
+int trash_view_open(struct dossier_archive *a, const struct dossier_caller *who,
+		    uint64_t ino, int flags, int *fd_out);
+
+/*
+ * Destroy every deleted record whose trash period ended by now_ns (and
+ * finish purges a crash interrupted), unless held or, at confidential and
+ * above, not approved. One line per record goes to report (may be NULL):
+ * "purged|held|unapproved|failed<TAB>ID<TAB>PATH<TAB>detail". *purged
+ * (may be NULL) gets the count destroyed. Needs history (a serving
+ * archive). The lock is NOT held (the function takes it and the history
+ * lock in turn, never both).
+ */
+int trash_purge(struct dossier_archive *a, const struct dossier_caller *who,
+		int64_t now_ns, struct dossier_buf *report, size_t *purged);
+
+/*
+ * Called by the history committer on each round: runs trash_purge() as
+ * the daemon once a day (the time of the last run is kept in the
+ * catalog, so restarts do not skip or repeat a day). *next_ns is the
+ * caller's memory of when to look again (0 at start). Lock NOT held.
+ */
+void trash_daily(struct dossier_archive *a, int64_t now_ns, int64_t *next_ns);
 
 #endif

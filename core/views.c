@@ -162,13 +162,14 @@ static int history_child(struct dossier_archive *a, uint64_t parent,
 }
 
 /* May who see the history of n? (list the node and hold the right) */
-static int may_see_history(const struct dossier_caller *who,
+static int may_see_history(struct dossier_archive *a,
+			   const struct dossier_caller *who,
 			   const struct node *n)
 {
-	if (archive_decide(who, n, NULL, ACT_LIST) < 0)
+	if (archive_decide(a, who, n, NULL, ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
 	if (n->kind == DOSSIER_KIND_FILE &&
-	    archive_decide(who, n, NULL, ACT_HISTORY) < 0)
+	    archive_decide(a, who, n, NULL, ACT_HISTORY) < 0)
 		return DOSSIER_EDENIED;
 	return 0;
 }
@@ -218,7 +219,7 @@ int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 		size_t nv = 0, i;
 
 		rc = DOSSIER_ENOTFOUND;
-		if (rname && (rc = may_see_history(who, &p)) == 0 &&
+		if (rname && (rc = may_see_history(a, who, &p)) == 0 &&
 		    (rc = list_versions(a, &p, rname, &v, &nv)) == 0) {
 			rc = DOSSIER_ENOTFOUND;
 			for (i = 0; i < nv; i++)
@@ -234,7 +235,7 @@ int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 	}
 	if ((rc = history_child(a, dir, nfc, &n)) < 0)
 		return rc;
-	if (archive_decide(who, &n, NULL, ACT_LIST) < 0)
+	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
 	virt_dir_attr(HIST_DIR_BASE | n.id, out);
 	out->st.st_uid = n.uid;
@@ -262,7 +263,7 @@ int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 	if (VIRT_KIND(ino) == 1) {
 		if ((rc = archive_get_node(a, VIRT_ID(ino), &n)) < 0)
 			return rc;
-		if (archive_decide(who, &n, NULL, ACT_LIST) < 0)
+		if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
 			return DOSSIER_EHIDDEN;
 		virt_dir_attr(ino, out);
 		out->st.st_uid = n.uid;
@@ -279,7 +280,7 @@ int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 	rc = DOSSIER_ENOTFOUND;
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    archive_get_node(a, (uint64_t)sqlite3_column_int64(st, 0), &n) == 0 &&
-	    (rc = may_see_history(who, &n)) == 0) {
+	    (rc = may_see_history(a, who, &n)) == 0) {
 		struct vrow v;
 
 		v.id = (int64_t)VIRT_ID(ino);
@@ -345,7 +346,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 
 		if (!rname)
 			return DOSSIER_ENOTFOUND;
-		if ((rc = may_see_history(who, &p)) == 0 &&
+		if ((rc = may_see_history(a, who, &p)) == 0 &&
 		    (rc = list_versions(a, &p, rname, &v, &nv)) == 0)
 			for (i = 0; i < nv && rc == 0; i++) {
 				version_attr(&p, &v[i], &at);
@@ -355,7 +356,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		free(rname);
 		return rc;
 	}
-	if (archive_decide(who, &p, NULL, ACT_LIST) < 0)
+	if (archive_decide(a, who, &p, NULL, ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
 	/* live entries first; a deleted record shows if its name is free */
 	snprintf(sql, sizeof(sql), "SELECT %s, name FROM node WHERE parent = "
@@ -366,11 +367,11 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		return rc;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)dir);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 14);
+		const char *name = (const char *)sqlite3_column_text(st, 17);
 
 		archive_row_to_node(st, &n);
 		if (!strcmp(name, last) ||
-		    archive_decide(who, &n, NULL, ACT_LIST) < 0)
+		    archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
 			continue;
 		snprintf(last, sizeof(last), "%s", name);
 		virt_dir_attr(HIST_DIR_BASE | n.id, &at);
@@ -413,8 +414,8 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1) &&
 	    archive_get_node(a, (uint64_t)sqlite3_column_int64(st, 0), &n) == 0) {
 		snprintf(hex, sizeof(hex), "%s", sqlite3_column_text(st, 1));
-		rc = may_see_history(who, &n);
-		if (rc == 0 && archive_decide(who, &n, NULL, ACT_READ) < 0)
+		rc = may_see_history(a, who, &n);
+		if (rc == 0 && archive_decide(a, who, &n, NULL, ACT_READ) < 0)
 			rc = DOSSIER_EDENIED;
 	}
 	sqlite3_finalize(st);

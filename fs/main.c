@@ -153,6 +153,7 @@ int main(int argc, char **argv)
 			o.archive, dossier_error_last());
 		return 1;
 	}
+	dossier_archive_set_site(fs.archive, o.site);
 	/* allow_other: every user goes through our per-caller decisions.
 	 * fsname/subtype let dossierctl and mount(8) find the archive. */
 	snprintf(optbuf, sizeof(optbuf),

@@ -554,7 +554,58 @@ static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 						  ino, name));
 }
 
+/*
+ * Hard links, symbolic links and device nodes have no place in the
+ * archive: a link would give one record two names (and two sets of
+ * rights), and a symlink could point a caller at what they may not see.
+ */
+static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
+		    const char *newname)
+{
+	(void)ino;
+	(void)newparent;
+	(void)newname;
+	dossier_log(LOG_NOTICE, "refused link by uid %u: the archive has no "
+		    "hard links", (unsigned)fuse_req_ctx(req)->uid);
+	fuse_reply_err(req, EPERM);
+}
+
+static void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
+		       const char *name)
+{
+	(void)link;
+	(void)parent;
+	(void)name;
+	dossier_log(LOG_NOTICE, "refused symlink by uid %u: the archive has "
+		    "no symbolic links", (unsigned)fuse_req_ctx(req)->uid);
+	fuse_reply_err(req, EPERM);
+}
+
+static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
+		     mode_t mode, dev_t rdev)
+{
+	struct dossier_caller who = caller_of(req);
+	struct dossier_file *f = NULL;
+	struct dossier_attr at;
+	int rc;
+
+	(void)rdev;
+	if (!S_ISREG(mode)) {
+		fuse_reply_err(req, EPERM);
+		return;
+	}
+	/* mknod of a regular file (some tools): a create and a close */
+	rc = dossier_archive_create_file(fs_of(req)->archive, &who, parent,
+					 name, mode, O_WRONLY, &at, &f);
+	if (rc == 0)
+		dossier_file_release(fs_of(req)->archive, f);
+	reply_entry(req, rc, &at);
+}
+
 const struct fuse_lowlevel_ops fs_ops = {
+	.link = fs_link,
+	.symlink = fs_symlink,
+	.mknod = fs_mknod,
 	.init = fs_init,
 	.lookup = fs_lookup,
 	.forget = fs_forget,

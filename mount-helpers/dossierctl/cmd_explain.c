@@ -1,13 +1,42 @@
 #include <stdio.h>
+#include <string.h>
 
 #include "ctl.h"
 
-/* NEEDSWORK: not written yet. */
 int cmd_explain(struct ctl *ctl, int argc, char **argv)
 {
-	(void)ctl;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "dossierctl explain: not available in this version\n");
-	return CTL_REFUSED;
+	const char *path = NULL, *user = NULL;
+	struct ctl_reply r;
+	char tmpl[512];
+	int i, ret;
+
+	if (ctl_wants_help(argc, argv)) {
+		printf("usage: dossierctl explain PATH [--user NAME]\n\n"
+		       "Say, for each action (list, read, write, create, "
+		       "delete, history,\nclassify, grant), which rule "
+		       "decides it for you (or NAME: archivists,\ngm and "
+		       "auditors only) and what grant or site would allow "
+		       "it.\n");
+		return CTL_OK;
+	}
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--user") && i + 1 < argc)
+			user = argv[++i];
+		else if (!path)
+			path = argv[i];
+		else
+			path = NULL, i = argc;
+	}
+	if (!path || (user && strpbrk(user, "\t\n"))) {
+		fprintf(stderr, "usage: dossierctl explain PATH [--user NAME]\n");
+		return CTL_USAGE;
+	}
+	snprintf(tmpl, sizeof(tmpl), "explain\t%%s%s%s\n", user ? "\t" : "",
+		 user ? user : "");
+	if (ctl_path_call(ctl, path, tmpl, &r) < 0)
+		return CTL_REFUSED;
+	if ((ret = ctl_reply_exit(&r, "explain")) == CTL_OK)
+		fputs(r.body, stdout);
+	ctl_reply_release(&r);
+	return ret;
 }

@@ -1,13 +1,25 @@
 #include <stdio.h>
+#include <string.h>
 
 #include "ctl.h"
 
-/* NEEDSWORK: not written yet. */
 int cmd_grants(struct ctl *ctl, int argc, char **argv)
 {
-	(void)ctl;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "dossierctl grants: not available in this version\n");
-	return CTL_REFUSED;
+	struct ctl_reply r;
+	int ret;
+
+	if (ctl_wants_help(argc, argv) || argc != 1) {
+		fprintf(argc == 1 ? stdout : stderr,
+			"usage: dossierctl grants\n\nThe grants running now: "
+			"yours (given or received), or all of them\nfor "
+			"archivists, gm and auditors. Columns: id, record, "
+			"user, access,\napproved by, until (UTC).\n");
+		return argc == 1 ? CTL_OK : CTL_USAGE;
+	}
+	if (ctl_call(ctl, "grants\n", &r) < 0)
+		return CTL_REFUSED;
+	if ((ret = ctl_reply_exit(&r, "grants")) == CTL_OK)
+		fputs(r.body, stdout);
+	ctl_reply_release(&r);
+	return ret;
 }

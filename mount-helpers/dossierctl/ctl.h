@@ -65,6 +65,25 @@ void ctl_reply_release(struct ctl_reply *r);
 /* Print a refusal and give the exit code for the reply. */
 int ctl_reply_exit(struct ctl_reply *r, const char *cmd);
 
+/*
+ * The mount point of the archive named by -a or $DOSSIER_ARCHIVE, or of
+ * the only mounted archive: 0 found, -1 not mounted, -2 ambiguous (said).
+ */
+int ctl_mount_of_archive(struct ctl *ctl, char *mnt, size_t mntsz);
+
+/*
+ * Send a request (no path in it) to the archive: through its mount, else
+ * straight to an unmounted archive (root only). -1 after printing why.
+ */
+int ctl_call(struct ctl *ctl, const char *req, struct ctl_reply *out);
+
+/*
+ * Send a request about path: fmt_rest is the request with one "%s" where
+ * the archive-relative path goes.
+ */
+int ctl_path_call(struct ctl *ctl, const char *path, const char *fmt_rest,
+		  struct ctl_reply *out);
+
 /* One line of 'log': a history entry of a record. */
 struct ctl_version {
 	char when[32];

@@ -6,12 +6,17 @@
 ensure_user dossier_t_alice
 ensure_user dossier_t_bob
 new_archive --demo
+"$BUILD/dossierctl" -a "$A" user add dossier_t_alice --role sales --dept sales >/dev/null
+"$BUILD/dossierctl" -a "$A" user add dossier_t_bob --role sales --dept service >/dev/null
 mount_fs
 C="$M/2024/contracts/ACME Ltd"
 
 check "another user lists the demo tree" as dossier_t_alice ls "$M/2024/contracts"
 check "a user creates a client folder and a record" as dossier_t_alice sh -c "
 	mkdir '$M/2024/sales/Alice Client' && echo mine > '$M/2024/sales/Alice Client/a.txt'"
+check "an unmapped account sees no client folder" sh -c "
+	ensure() { :; }; id dossier_t_nobody >/dev/null 2>&1 || useradd -M -N dossier_t_nobody;
+	[ -z \"\$(setpriv --reuid=\$(id -u dossier_t_nobody) --regid=\$(id -g dossier_t_nobody) --clear-groups ls '$M/2024/contracts')\" ]"
 check "the record belongs to its creator" sh -c "
 	[ \$(stat -c %U '$M/2024/sales/Alice Client/a.txt') = dossier_t_alice ]"
 check "... fsop says EACCES" sh -c "[ \"\$(setpriv --reuid=\$(id -u dossier_t_bob) --regid=\$(id -g dossier_t_bob) --clear-groups '$FSOP' write '$M/2024/sales/Alice Client/a.txt')\" = EACCES ]"

@@ -6,6 +6,8 @@
 ensure_user dossier_t_alice
 ensure_user dossier_t_bob
 new_archive
+"$BUILD/dossierctl" -a "$A" user add dossier_t_alice --role sales --dept sales >/dev/null
+"$BUILD/dossierctl" -a "$A" user add dossier_t_bob --role manager --dept sales >/dev/null
 mount_fs
 mkdir -p "$M/2024/contracts/ACME Ltd"
 chmod 777 "$M/2024/contracts/ACME Ltd"

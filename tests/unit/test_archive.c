@@ -34,7 +34,11 @@ static int setup(void **state)
 		return -1;
 	snprintf(s->path, sizeof(s->path), "%s/archive", s->dir);
 	if (dossier_archive_create(s->path, DOSSIER_LANG_EN) < 0 ||
-	    dossier_archive_open(&s->a, s->path, 0) < 0)
+	    dossier_archive_open(&s->a, s->path, 0) < 0 ||
+	    dossier_archive_user_add(s->a, alice.uid, "alice", "sales",
+				     "sales") < 0 ||
+	    dossier_archive_user_add(s->a, bob.uid, "bob", "sales",
+				     "service") < 0)
 		return -1;
 	if (dossier_archive_mkdir(s->a, &root, DOSSIER_ROOT_ID, "2024", 0755,
 				  &s->year) < 0 ||
@@ -441,7 +445,7 @@ static void test_archive__categories(void **state)
 				  "sales,service,reviews,");
 }
 
-static void test_archive__interim_mode_checks(void **state)
+static void test_archive__decided_per_caller(void **state)
 {
 	struct sandbox *s = *state;
 	struct dossier_attr at;
@@ -453,11 +457,13 @@ static void test_archive__interim_mode_checks(void **state)
 						   O_WRONLY, &f, &info),
 			 DOSSIER_EDENIED);
 	assert_null(f);
+	/* another department's salesperson needs a grant to read it */
 	assert_int_equal(dossier_archive_open_file(s->a, &bob, at.id,
-						   O_RDONLY, &f, &info), 0);
-	dossier_file_release(s->a, f);
+						   O_RDONLY, &f, &info),
+			 DOSSIER_EDENIED);
 	assert_int_equal(dossier_archive_access(s->a, &bob, at.id, W_OK),
 			 DOSSIER_EDENIED);
+	assert_int_equal(dossier_archive_access(s->a, &alice, at.id, R_OK), 0);
 	assert_int_equal(dossier_archive_access(s->a, &alice, at.id, W_OK), 0);
 	dossier_error_clear();
 }
@@ -556,7 +562,7 @@ int main(void)
 		T(test_archive__rename_onto_record_keeps_identity),
 		T(test_archive__rename_dir_onto_nonempty),
 		T(test_archive__categories),
-		T(test_archive__interim_mode_checks),
+		T(test_archive__decided_per_caller),
 		T(test_archive__content_swap_gives_new_nodeid),
 		T(test_archive__xattrs),
 	};

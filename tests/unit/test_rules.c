@@ -205,6 +205,9 @@ static int read_scope(const struct q *q)
 	 */
 	if (top(q->role) || is(q->role, "archivist"))
 		return A;
+	/* policy choice (rule 19): owners read their own records */
+	if (q->owner)
+		return A;
 	switch (q->scope) {
 	case DOSSIER_SCOPE_COMPANY:
 		return is(q->role, "director") && is(q->dept, "marketing") ?

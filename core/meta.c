@@ -1,0 +1,332 @@
+/*
+ * Classification as extended attributes (user.dossier.level, .scope,
+ * .owner, .dept) and the effective access as a POSIX ACL
+ * (system.posix_acl_access), both computed from the rule store; setting
+ * them reclassifies (archivists) or asks for a grant (approvers).
+ */
+#include "meta_i.h"
+
+#include <endian.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit_i.h"
+#include "db_i.h"
+#include "error.h"
+#include "log.h"
+#include "rules_i.h"
+
+#define ACL_XATTR "system.posix_acl_access"
+#define PREFIX "user.dossier."
+
+static const char *const meta_names[] = {
+	PREFIX "level", PREFIX "scope", PREFIX "owner", PREFIX "dept",
+};
+
+/*
+ * The kernel's binary form of an ACL (include/uapi/linux/posix_acl_xattr.h):
+ * a little-endian header (version 2) and sorted entries. libacl keeps its
+ * converter private, so the 8-byte records are written here.
+ */
+#define ACL_VERSION 2
+enum { TAG_USER_OBJ = 0x01, TAG_USER = 0x02, TAG_GROUP_OBJ = 0x04,
+       TAG_MASK = 0x10, TAG_OTHER = 0x20 };
+
+struct acl_entry {
+	uint16_t tag;
+	uint16_t perm;
+	uint32_t id;
+};
+
+int meta_handles(const char *name)
+{
+	return !strcmp(name, ACL_XATTR) || !strncmp(name, PREFIX, 13);
+}
+
+static int put_value(const char *v, size_t vlen, void *buf, size_t size,
+		     size_t *len)
+{
+	*len = vlen;
+	if (size && vlen > size)
+		return DOSSIER_ERANGE;
+	if (size)
+		memcpy(buf, v, vlen);
+	return 0;
+}
+
+static void encode_entry(unsigned char *p, uint16_t tag, uint16_t perm,
+			 uint32_t id)
+{
+	uint16_t t = htole16(tag), pe = htole16(perm);
+	uint32_t i = htole32(id);
+
+	memcpy(p, &t, 2);
+	memcpy(p + 2, &pe, 2);
+	memcpy(p + 4, &i, 4);
+}
+
+/* rights of uid on n: 4 read, 2 write */
+static int rights(struct dossier_archive *a, uid_t uid, const struct node *n)
+{
+	struct dossier_caller c = { uid, (gid_t)-1, 0 };
+	int r = 0;
+
+	if (archive_decide(a, &c, n, NULL, ACT_READ) == 0)
+		r |= 4;
+	if (archive_decide(a, &c, n, NULL, ACT_WRITE) == 0)
+		r |= 2;
+	dossier_error_clear();
+	return r;
+}
+
+static int get_acl(struct dossier_archive *a, const struct node *n,
+		   void *buf, size_t size, size_t *len)
+{
+	size_t count = dossier_rules_user_count(a->rules), i, ne = 0;
+	unsigned char *out = malloc(4 + (count + 4) * 8);
+	uint32_t ver = htole32(ACL_VERSION);
+	int owner = rights(a, n->uid, n), mask = 0, rc;
+
+	if (!out)
+		return DOSSIER_ERROR;
+	memcpy(out, &ver, 4);
+	encode_entry(out + 4 + 8 * ne++, TAG_USER_OBJ, (uint16_t)owner,
+		     (uint32_t)-1);
+	/* the users table is sorted by uid, as ACL entries must be */
+	for (i = 0; i < count; i++) {
+		const char *name, *role, *dept;
+		uid_t uid;
+		int r;
+
+		if (dossier_rules_user_at(a->rules, i, &uid, &name, &role,
+					  &dept) < 0 || uid == n->uid)
+			continue;
+		if ((r = rights(a, uid, n)) == 0)
+			continue;
+		mask |= r;
+		encode_entry(out + 4 + 8 * ne++, TAG_USER, (uint16_t)r, uid);
+	}
+	encode_entry(out + 4 + 8 * ne++, TAG_GROUP_OBJ, 0, (uint32_t)-1);
+	if (ne > 2)
+		encode_entry(out + 4 + 8 * ne++, TAG_MASK, (uint16_t)mask,
+			     (uint32_t)-1);
+	encode_entry(out + 4 + 8 * ne++, TAG_OTHER, 0, (uint32_t)-1);
+	rc = put_value((const char *)out, 4 + 8 * ne, buf, size, len);
+	free(out);
+	return rc;
+}
+
+int meta_get(struct dossier_archive *a, const struct dossier_caller *who,
+	     const struct node *n, const char *name, void *buf, size_t size,
+	     size_t *len)
+{
+	char v[256];
+
+	(void)who;
+	if (!strcmp(name, ACL_XATTR))
+		return get_acl(a, n, buf, size, len);
+	if (!strcmp(name, PREFIX "level"))
+		snprintf(v, sizeof(v), "%s", dossier_level_name(n->level));
+	else if (!strcmp(name, PREFIX "scope"))
+		snprintf(v, sizeof(v), "%s",
+			 dossier_scope_name((enum dossier_scope)n->scope));
+	else if (!strcmp(name, PREFIX "owner"))
+		dossier_rules_user_name(a->rules, n->uid, v, sizeof(v));
+	else if (!strcmp(name, PREFIX "dept"))
+		snprintf(v, sizeof(v), "%s", n->dept);
+	else
+		return DOSSIER_ENOTSUP;	/* other user.dossier.*: stored */
+	return put_value(v, strlen(v), buf, size, len);
+}
+
+int meta_list(struct dossier_archive *a, const struct node *n, char *buf,
+	      size_t size, size_t *len)
+{
+	size_t i, l;
+
+	(void)a;
+	(void)n;
+	for (i = 0; i < sizeof(meta_names) / sizeof(meta_names[0]); i++) {
+		l = strlen(meta_names[i]) + 1;
+		if (size && *len + l > size)
+			return DOSSIER_ERANGE;
+		if (size)
+			memcpy(buf + *len, meta_names[i], l);
+		*len += l;
+	}
+	return 0;
+}
+
+/* setfacl: new named-user rights are grant requests by who. */
+static int set_acl(struct dossier_archive *a, const struct dossier_caller *who,
+		   const struct node *n, const void *value, size_t size)
+{
+	const unsigned char *p = value;
+	struct dossier_object o;
+	uint32_t ver;
+	size_t i, count;
+	int rc = 0, asked = 0;
+	char reason[160], uname[128];
+
+	if (size < 4 || (size - 4) % 8) {
+		dossier_error_set("not a POSIX ACL");
+		return DOSSIER_EINVAL;
+	}
+	memcpy(&ver, p, 4);
+	if (le32toh(ver) != ACL_VERSION) {
+		dossier_error_set("unknown ACL version");
+		return DOSSIER_EINVAL;
+	}
+	count = (size - 4) / 8;
+	archive_object(n, &o);
+	dossier_rules_user_name(a->rules, who->uid, uname, sizeof(uname));
+	snprintf(reason, sizeof(reason), "setfacl by %s", uname);
+	for (i = 0; rc == 0 && i < count; i++) {
+		struct acl_entry e;
+		int have, want;
+		int64_t secs, id = 0;
+
+		memcpy(&e.tag, p + 4 + 8 * i, 2);
+		memcpy(&e.perm, p + 6 + 8 * i, 2);
+		memcpy(&e.id, p + 8 + 8 * i, 4);
+		e.tag = le16toh(e.tag);
+		e.perm = le16toh(e.perm);
+		e.id = le32toh(e.id);
+		if (e.tag != TAG_USER)
+			continue;
+		have = rights(a, (uid_t)e.id, n);
+		want = e.perm & 6;
+		/* an ACL that gives nothing new (vim re-applying it) is fine */
+		if ((want & ~have) == 0)
+			continue;
+		asked = 1;
+		secs = dossier_rules_level_max(a->rules, n->level);
+		if (secs <= 0) {
+			dossier_error_set("%s records are never lent",
+					  dossier_level_name(n->level));
+			rc = DOSSIER_EDENIED;
+			break;
+		}
+		rc = dossier_rules_grant(a->rules, who->uid,
+					 a->site[0] ? a->site : NULL, &o,
+					 (uid_t)e.id, (want & 2) != 0, secs,
+					 reason, archive_now_ns() / 1000000000,
+					 &id);
+		audit_record(a->audit, who, "grant", NULL, rc == 0, 0, reason);
+		if (rc == 0)
+			dossier_log(LOG_NOTICE, "grant %" PRId64 " on record %"
+				    PRIu64 " for uid %u by setfacl of uid %u",
+				    id, n->id, (unsigned)e.id,
+				    (unsigned)who->uid);
+	}
+	(void)asked;
+	return rc == DOSSIER_EEXISTS ? 0 : rc;
+}
+
+/* Take (read and delete) user.dossier.reason of n into out; 1 if there. */
+static int take_reason(struct dossier_archive *a, const struct node *n,
+		       char *out, size_t outsz)
+{
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+
+	if (dossier_db_prepare(a->db, "SELECT value FROM xattr WHERE node = ?1"
+			       " AND name = 'user.dossier.reason'", &st) < 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)n->id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(out, outsz, "%.*s", sqlite3_column_bytes(st, 0),
+			 (const char *)sqlite3_column_blob(st, 0));
+		found = out[0] != '\0';
+	}
+	sqlite3_finalize(st);
+	if (found)
+		archive_exec(a, "DELETE FROM xattr WHERE node = ? AND name = "
+			     "'user.dossier.reason'", "i", (int64_t)n->id);
+	return found;
+}
+
+int meta_set(struct dossier_archive *a, const struct dossier_caller *who,
+	     const struct node *n, const char *name, const void *value,
+	     size_t size)
+{
+	char v[256], reason[1024] = "", detail[1400], *path;
+	const char *col = NULL;
+	int rc, newval = 0, lowering = 0;
+	uid_t owner = 0;
+
+	if (!strcmp(name, ACL_XATTR))
+		return set_acl(a, who, n, value, size);
+	if (!strcmp(name, PREFIX "reason"))
+		return DOSSIER_ENOTSUP;	/* stored as a plain xattr */
+	if (size >= sizeof(v)) {
+		dossier_error_set("value too long");
+		return DOSSIER_EINVAL;
+	}
+	memcpy(v, value, size);
+	v[size] = '\0';
+	v[strcspn(v, "\n")] = '\0';
+	if (!strcmp(name, PREFIX "level")) {
+		col = "level";
+		if ((newval = dossier_level_parse(v)) < 0) {
+			dossier_error_set("'%s' is not a level (internal "
+					  "confidential secret topsecret, or "
+					  "非密 秘密 机密 绝密)", v);
+			return DOSSIER_EINVAL;
+		}
+		lowering = dossier_level_is_lowering(n->level, newval);
+	} else if (!strcmp(name, PREFIX "scope")) {
+		col = "scope";
+		if ((newval = dossier_scope_parse(v)) < 0) {
+			dossier_error_set("'%s' is not a scope (company "
+					  "department personal)", v);
+			return DOSSIER_EINVAL;
+		}
+	} else if (!strcmp(name, PREFIX "owner")) {
+		col = "uid";
+		if (dossier_rules_user_lookup(a->rules, v, &owner) < 0)
+			return DOSSIER_EINVAL;
+		newval = (int)owner;
+	} else if (!strcmp(name, PREFIX "dept")) {
+		col = "dept";
+	} else {
+		return DOSSIER_ENOTSUP;
+	}
+	if ((rc = archive_decide(a, who, n, NULL, ACT_CLASSIFY)) < 0)
+		return rc;
+	take_reason(a, n, reason, sizeof(reason));
+	if (lowering && !reason[0]) {
+		dossier_error_set("lowering a level (declassification) needs a "
+				  "reason: set user.dossier.reason first");
+		return DOSSIER_ESTRUCTURE;
+	}
+	if ((rc = archive_begin(a)) < 0)
+		return rc;
+	if (!strcmp(col, "dept"))
+		rc = archive_exec(a, "UPDATE node SET dept = ? WHERE id = ?",
+				  "ti", v[0] ? v : NULL, (int64_t)n->id);
+	else if (!strcmp(col, "level"))
+		rc = archive_exec(a, "UPDATE node SET level = ? WHERE id = ?",
+				  "ii", (int64_t)newval, (int64_t)n->id);
+	else if (!strcmp(col, "scope"))
+		rc = archive_exec(a, "UPDATE node SET scope = ? WHERE id = ?",
+				  "ii", (int64_t)newval, (int64_t)n->id);
+	else
+		rc = archive_exec(a, "UPDATE node SET uid = ? WHERE id = ?",
+				  "ii", (int64_t)newval, (int64_t)n->id);
+	snprintf(detail, sizeof(detail), "%s = %s%s%s", name + 13, v,
+		 reason[0] ? "; reason: " : "", reason);
+	path = archive_node_path(a, n->id);
+	if (rc == 0 && n->kind == DOSSIER_KIND_FILE)
+		rc = archive_journal(a, n->id, "classify", path, NULL, NULL,
+				     NULL, who, detail, archive_now_ns());
+	rc = archive_end(a, rc);
+	audit_record(a->audit, who, "classify", path, rc == 0, 0, detail);
+	if (rc == 0)
+		dossier_log(LOG_NOTICE, "'%s' reclassified by uid %u: %s",
+			    path ? path : "?", (unsigned)who->uid, detail);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,124 @@
+/*
+ * Where a command's request goes: through the control file of the
+ * mounted archive (the daemon learns the caller from the kernel), or,
+ * for an archive that is not mounted, straight into libdossier (only root
+ * can open the root-only catalog, so the caller is root).
+ */
+#include <mntent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "ctl.h"
+#include "error.h"
+
+int ctl_mount_of_archive(struct ctl *ctl, char *mnt, size_t mntsz)
+{
+	const char *want = ctl->archive ? ctl->archive :
+					  getenv("DOSSIER_ARCHIVE");
+	char *real = want && want[0] ? realpath(want, NULL) : NULL;
+	struct mntent *m;
+	int n = 0;
+	FILE *f;
+
+	if (want && want[0] && !real)
+		return -1;
+	mnt[0] = '\0';
+	f = setmntent("/proc/self/mounts", "r");
+	while (f && (m = getmntent(f))) {
+		if (strcmp(m->mnt_type, "fuse.dossierfs"))
+			continue;
+		if (real && strcmp(real, m->mnt_fsname))
+			continue;
+		if (n++ == 0)
+			snprintf(mnt, mntsz, "%s", m->mnt_dir);
+	}
+	if (f)
+		endmntent(f);
+	free(real);
+	if (n > 1 && !want) {
+		fprintf(stderr, "dossierctl: several dossierfs archives are "
+				"mounted: say which with -a ARCHIVE\n");
+		return -2;
+	}
+	return n ? 0 : -1;
+}
+
+static int offline(struct ctl *ctl, const char *req, struct ctl_reply *out)
+{
+	struct dossier_caller me = { getuid(), getgid(), getpid() };
+	struct dossier_buf b = DOSSIER_BUF_INIT;
+	struct dossier_archive *a = NULL;
+	const char *path = ctl_archive_path(ctl);
+	char *nl;
+	int rc;
+
+	if (!path)
+		return -1;
+	if ((rc = dossier_archive_open(&a, path, 0)) < 0) {
+		ctl_fail("cannot open archive", rc);
+		return -1;
+	}
+	dossier_archive_control(a, &me, req, strlen(req), &b);
+	dossier_archive_close(a);
+	memset(out, 0, sizeof(*out));
+	out->raw = dossier_buf_detach(&b, NULL);
+	out->status = atoi(out->raw);
+	out->message = strchr(out->raw, '\t');
+	out->message = out->message ? out->message + 1 : out->raw;
+	nl = strchr(out->raw, '\n');
+	if (nl) {
+		*nl = '\0';
+		out->body = nl + 1;
+	} else {
+		out->body = out->raw + strlen(out->raw);
+	}
+	return 0;
+}
+
+int ctl_call(struct ctl *ctl, const char *req, struct ctl_reply *out)
+{
+	char mnt[4096];
+	int rc = ctl_mount_of_archive(ctl, mnt, sizeof(mnt));
+
+	if (rc == -2)
+		return -1;
+	if (rc == 0)
+		return ctl_request(mnt, req, out);
+	return offline(ctl, req, out);
+}
+
+/* req = tmpl with its first "%s" replaced by path */
+static void fill(char *req, size_t reqsz, const char *tmpl, const char *path)
+{
+	const char *mark = strstr(tmpl, "%s");
+
+	if (!mark)
+		snprintf(req, reqsz, "%s", tmpl);
+	else
+		snprintf(req, reqsz, "%.*s%s%s", (int)(mark - tmpl), tmpl,
+			 path, mark + 2);
+}
+
+int ctl_path_call(struct ctl *ctl, const char *path, const char *fmt_rest,
+		  struct ctl_reply *out)
+{
+	char mnt[4096], rel[4096], req[9000];
+
+	if (ctl_locate(path, mnt, sizeof(mnt), rel, sizeof(rel)) == 0) {
+		fill(req, sizeof(req), fmt_rest, rel);
+		return ctl_request(mnt, req, out);
+	}
+	if (!ctl->archive) {
+		fprintf(stderr, "dossierctl: or give -a ARCHIVE and a path "
+				"inside the archive (YEAR/CATEGORY/...)\n");
+		return -1;
+	}
+	/* an unmounted archive: PATH is relative to its root */
+	while (*path == '/')
+		path++;
+	fill(req, sizeof(req), fmt_rest, path);
+	return offline(ctl, req, out);
+}

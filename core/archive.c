@@ -2917,6 +2917,9 @@ int dossier_archive_removexattr(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = xattr_node(a, who, id, name, &n)) < 0)
 		goto unlock;
+	/* removing a computed ACL or classification: nothing to remove */
+	if (!strncmp(name, "system.posix_acl_", 17))
+		goto unlock;
 	if ((rc = archive_decide(a, who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
 				ACT_WRITE : ACT_CREATE)) < 0)
 		goto unlock;

@@ -40,9 +40,12 @@ struct acl_entry {
 	uint32_t id;
 };
 
+#define ACL_DEFAULT "system.posix_acl_default"
+
 int meta_handles(const char *name)
 {
-	return !strcmp(name, ACL_XATTR) || !strncmp(name, PREFIX, 13);
+	return !strcmp(name, ACL_XATTR) || !strcmp(name, ACL_DEFAULT) ||
+	       !strncmp(name, PREFIX, 13);
 }
 
 static int put_value(const char *v, size_t vlen, void *buf, size_t size,
@@ -127,6 +130,8 @@ int meta_get(struct dossier_archive *a, const struct dossier_caller *who,
 	(void)who;
 	if (!strcmp(name, ACL_XATTR))
 		return get_acl(a, n, buf, size, len);
+	if (!strcmp(name, ACL_DEFAULT))
+		return DOSSIER_ENODATA;	/* new records follow the rules */
 	if (!strcmp(name, PREFIX "level"))
 		snprintf(v, sizeof(v), "%s", dossier_level_name(n->level));
 	else if (!strcmp(name, PREFIX "scope"))
@@ -259,6 +264,12 @@ int meta_set(struct dossier_archive *a, const struct dossier_caller *who,
 
 	if (!strcmp(name, ACL_XATTR))
 		return set_acl(a, who, n, value, size);
+	/*
+	 * Default ACLs mean nothing here (the rules decide for new records);
+	 * copying tools set them: accepted, ignored.
+	 */
+	if (!strcmp(name, ACL_DEFAULT))
+		return 0;
 	if (!strcmp(name, PREFIX "reason"))
 		return DOSSIER_ENOTSUP;	/* stored as a plain xattr */
 	if (size >= sizeof(v)) {

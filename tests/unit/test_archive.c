@@ -500,7 +500,7 @@ static void test_archive__xattrs(void **state)
 {
 	struct sandbox *s = *state;
 	struct dossier_attr at;
-	char buf[64];
+	char buf[64], list[256];
 	size_t len;
 
 	assert_int_equal(put(s, &alice, s->client.id, "a.txt", "x", &at), 0);
@@ -521,10 +521,11 @@ static void test_archive__xattrs(void **state)
 	assert_int_equal(dossier_archive_setxattr(s->a, &alice, at.id,
 						  "user.note", "x", 1, 1),
 			 DOSSIER_EEXISTS);
-	assert_int_equal(dossier_archive_listxattr(s->a, &alice, at.id, buf,
-						   sizeof(buf), &len), 0);
-	assert_int_equal(len, 10);
-	assert_string_equal(buf, "user.note");
+	assert_int_equal(dossier_archive_listxattr(s->a, &alice, at.id, list,
+						   sizeof(list), &len), 0);
+	/* the classification comes first, then the stored names */
+	assert_string_equal(list, "user.dossier.level");
+	assert_memory_equal(list + len - 10, "user.note", 10);
 	assert_int_equal(dossier_archive_setxattr(s->a, &alice, at.id,
 						  "trusted.x", "x", 1, 0),
 			 DOSSIER_ENOTSUP);

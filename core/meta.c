@@ -307,6 +307,12 @@ int meta_set(struct dossier_archive *a, const struct dossier_caller *who,
 	}
 	if ((rc = archive_decide(a, who, n, NULL, ACT_CLASSIFY)) < 0)
 		return rc;
+	/* setting what is already there changes nothing and records nothing */
+	if ((!strcmp(col, "level") && newval == n->level) ||
+	    (!strcmp(col, "scope") && newval == n->scope) ||
+	    (!strcmp(col, "uid") && (uid_t)newval == n->uid) ||
+	    (!strcmp(col, "dept") && !strcmp(v, n->dept)))
+		return 0;
 	take_reason(a, n, reason, sizeof(reason));
 	if (lowering && !reason[0]) {
 		dossier_error_set("lowering a level (declassification) needs a "

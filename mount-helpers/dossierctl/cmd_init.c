@@ -55,7 +55,9 @@ int cmd_init(struct ctl *ctl, int argc, char **argv)
 	if ((rc = dossier_archive_create(path, lang)) < 0)
 		return ctl_fail("cannot create archive", rc);
 	if (demo) {
-		if ((rc = dossier_archive_open(&a, path, 0)) < 0)
+		/* served, so the demo records enter history as created */
+		if ((rc = dossier_archive_open(&a, path,
+					       DOSSIER_ARCHIVE_OPEN_SERVE)) < 0)
 			return ctl_fail("cannot open new archive", rc);
 		rc = dossier_archive_fill_demo(a);
 		dossier_archive_close(a);

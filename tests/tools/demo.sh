@@ -1,5 +1,6 @@
 #!/bin/sh
-# make demo: a fresh demo archive, mounted, and what to try with it.
+# make demo: a fresh demo archive with users of every role in two
+# departments and records of every level and scope, mounted, with a tour.
 # DEMO_DIR (default /var/lib/dossierfs-demo) holds the archive; DEMO_MNT
 # (default /mnt/dossier) is the mount point. FOREGROUND=1 keeps the daemon
 # in the foreground (Ctrl-C unmounts).
@@ -7,6 +8,7 @@ set -e
 BUILD=$(cd "${1:-build}" && pwd)
 DIR=${DEMO_DIR:-/var/lib/dossierfs-demo}
 MNT=${DEMO_MNT:-/mnt/dossier}
+CTL="$BUILD/dossierctl -a $DIR"
 
 if [ "$(id -u)" != 0 ]; then
 	echo "make demo: run as root (the daemon serves every user with allow_other)" >&2
@@ -18,26 +20,76 @@ fi
 rm -rf "$DIR"
 mkdir -p "$(dirname "$DIR")" "$MNT"
 "$BUILD/dossierctl" init "$DIR" --lang en --demo
+
+# Unix accounts of every role, in two departments (sales, service)
+USERS="chen_gm:gm:management liu_deputy:deputy_gm:management
+sun_director:director:marketing zhou_office:office_director:office
+wang_manager:manager:sales zhao_manager:manager:service
+zhang_sales:sales:sales li_sales:sales:sales he_service:sales:service
+wu_archivist:archivist:archives zheng_auditor:auditor:audit
+qian_staff:staff:sales"
+for entry in $USERS; do
+	u=${entry%%:*}
+	rest=${entry#*:}
+	role=${rest%%:*}
+	dept=${rest#*:}
+	id "$u" >/dev/null 2>&1 || useradd -m -s /bin/bash "$u"
+	$CTL user add "$u" --role "$role" --dept "$dept" >/dev/null
+done
+
 if [ "${FOREGROUND:-0}" = 1 ]; then
 	echo "serving $DIR at $MNT in the foreground; Ctrl-C unmounts"
 	exec "$BUILD/dossierfs" "$DIR" "$MNT" -f
 fi
 "$BUILD/dossierfs" "$DIR" "$MNT"
+
+# owners, departments, levels and scopes, set as an archivist would
+classify() {	# FILE LEVEL SCOPE OWNER DEPT
+	setfattr -n user.dossier.owner -v "$4" "$1"
+	setfattr -n user.dossier.dept -v "$5" "$1"
+	setfattr -n user.dossier.scope -v "$3" "$1"
+	setfattr -n user.dossier.level -v "$2" "$1"
+}
+i=0
+for f in "$MNT"/*/*/*/*; do
+	[ -f "$f" ] || continue
+	case $((i % 12)) in
+	0|1|2) classify "$f" internal department zhang_sales sales ;;
+	3) classify "$f" internal company zhang_sales sales ;;
+	4) classify "$f" internal personal li_sales sales ;;
+	5|6) classify "$f" internal department he_service service ;;
+	7) classify "$f" confidential department zhang_sales sales ;;
+	8) classify "$f" confidential company he_service service ;;
+	9) classify "$f" secret department zhang_sales sales ;;
+	10) classify "$f" topsecret company wang_manager sales ;;
+	11) classify "$f" internal personal he_service service ;;
+	esac
+	i=$((i + 1))
+done
+C="$MNT/2024/contracts/北京某某科技有限公司"
 n=$(find "$MNT" -type f | wc -l)
 cat <<MSG
 
 dossierfs demo: archive $DIR is mounted at $MNT ($n records).
+Users (Unix accounts): chen_gm (gm), liu_deputy (deputy_gm),
+sun_director (marketing director), zhou_office (office_director),
+wang_manager / zhao_manager (managers of sales / service),
+zhang_sales, li_sales (sales), he_service (service), wu_archivist,
+zheng_auditor, qian_staff.
 
-Try:
-  ls $MNT                                  # years
-  ls $MNT/2024                             # the categories of a year
-  ls $MNT/2024/contracts                   # one folder per client
-  cat "$MNT/2024/contracts/北京某某科技有限公司/notes.txt"
-  find $MNT -name '*.pdf' | head
-  mkdir "$MNT/2024/sales/New Client" && echo hello > "$MNT/2024/sales/New Client/hello.txt"
-  touch $MNT/2024/a.txt                    # refused: files live in client folders
-  mkdir $MNT/24                            # refused: years have four digits
-  $BUILD/dossierctl category list
+A short tour:
+  ls $MNT/2024/contracts                         # one folder per client
+  runuser -u zhang_sales -- ls -l "$C"                 # what a salesperson sees
+  runuser -u qian_staff -- ls -l "$C"                  # staff: names only, no rights
+  runuser -u chen_gm -- cat "$C/notes.txt"
+  getfattr -d -m - "$C/合同.pdf"                 # level, scope, owner, dept
+  getfacl "$C/合同.pdf"                          # who may read it, per the rules
+  $BUILD/dossierctl explain "$C/合同.pdf" --user zhang_sales
+  runuser -u chen_gm -- $BUILD/dossierctl grant "$C/合同.pdf" --user zhang_sales --read --for 15m --reason "client call"
+  echo "new line" >> "$C/notes.txt"; $BUILD/dossierctl log "$C/notes.txt"
+  ls $MNT/.history/2024/contracts/北京某某科技有限公司/notes.txt/
+  $BUILD/dossierctl diff "$C/notes.txt"
+  touch $MNT/2024/a.txt                          # refused: files live in client folders
   nautilus $MNT  (or any file manager)
 
 Unmount with:  fusermount3 -u $MNT

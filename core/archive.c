@@ -648,14 +648,35 @@ static int is_thumbnailer(struct dossier_archive *a, pid_t pid)
 	return 0;
 }
 
+static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
+		   const struct node *n, enum action act,
+		   struct dossier_verdict *v);
+
 /* A folder is listed to whoever may create there or list anything in it. */
 static int folder_visible(struct dossier_archive *a,
 			  const struct dossier_caller *who,
 			  const struct node *n, int depth);
 
+static _Thread_local int64_t last_rule;
+
+int64_t archive_last_rule(void)
+{
+	return last_rule;
+}
+
 int archive_verdict(struct dossier_archive *a, const struct dossier_caller *who,
 		    const struct node *n, enum action act,
 		    struct dossier_verdict *v)
+{
+	int rc = verdict(a, who, n, act, v);
+
+	last_rule = v->rule;
+	return rc;
+}
+
+static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
+		   const struct node *n, enum action act,
+		   struct dossier_verdict *v)
 {
 	struct dossier_object o;
 
@@ -755,6 +776,30 @@ static int folder_visible(struct dossier_archive *a,
 	}
 	sqlite3_finalize(st);
 	return seen;
+}
+
+int archive_deny(struct dossier_archive *a, const struct dossier_caller *who,
+		 const char *op, uint64_t id, const char *name, int rc)
+{
+	char *path = NULL, *full = NULL;
+
+	archive_refuse(who, op, id, name, rc);
+	/* a name that does not exist is no refusal; every other one is */
+	if (!a->audit || rc == DOSSIER_ENOTFOUND)
+		return rc;
+	pthread_mutex_lock(&a->lock);
+	if (!views_is_virtual(id))
+		path = archive_node_path(a, node_of(id));
+	pthread_mutex_unlock(&a->lock);
+	if (path && name && asprintf(&full, "%s%s%s", path, path[0] ? "/" : "",
+				     name) < 0)
+		full = NULL;
+	audit_record(a->audit, who, op, full ? full : path, 0,
+		     archive_last_rule(), dossier_error_last()[0] ?
+		     dossier_error_last() : dossier_strerror(rc));
+	free(full);
+	free(path);
+	return rc;
 }
 
 int archive_refuse(const struct dossier_caller *who, const char *op,
@@ -910,6 +955,10 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 	    (rc = load_patterns(a)) < 0 ||
 	    (rc = dossier_rules_open(&a->rules, a->db)) < 0)
 		goto fail;
+	/* writable opens are audited, the daemon's and dossierctl's alike */
+	if (!(flags & DOSSIER_ARCHIVE_OPEN_READONLY) &&
+	    (rc = audit_open(&a->audit, a)) < 0)
+		goto fail;
 	if (flags & DOSSIER_ARCHIVE_OPEN_SERVE) {
 		/* one serving daemon per archive: two would race on history */
 		a->lockfd = openat(a->rootfd, "lock", O_RDWR | O_CREAT |
@@ -940,6 +989,8 @@ void dossier_archive_close(struct dossier_archive *a)
 	/* commits everything journaled before the catalog closes */
 	history_close(a->history);
 	a->history = NULL;
+	audit_close(a->audit);
+	a->audit = NULL;
 	if (a->lockfd >= 0)
 		close(a->lockfd);
 	dossier_rules_free(a->rules);
@@ -1073,11 +1124,12 @@ int dossier_archive_create(const char *path, enum dossier_lang lang)
 
 /* ---- lookups ---- */
 
-static int virtual_readonly(const struct dossier_caller *who, const char *op,
+static int virtual_readonly(struct dossier_archive *a,
+			    const struct dossier_caller *who, const char *op,
 			    uint64_t id)
 {
 	dossier_error_set("the .history and .dossier folders are read-only");
-	return archive_refuse(who, op, id, NULL, DOSSIER_EREADONLY);
+	return archive_deny(a, who, op, id, NULL, DOSSIER_EREADONLY);
 }
 
 int dossier_archive_lookup(struct dossier_archive *a,
@@ -1191,9 +1243,9 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 
 	dossier_error_clear();
 	if (views_is_virtual(parent))
-		return virtual_readonly(who, "mkdir", parent);
+		return virtual_readonly(a, who, "mkdir", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return archive_refuse(who, "mkdir", parent, name, rc);
+		return archive_deny(a, who, "mkdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, parent, &p)) < 0 || p.deleted)
 		goto unlock;
@@ -1232,7 +1284,7 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 		rc = archive_node_attr(a, who, &n, out);
 unlock:
 	pthread_mutex_unlock(&a->lock);
-	return rc < 0 ? archive_refuse(who, "mkdir", parent, nfc, rc) : 0;
+	return rc < 0 ? archive_deny(a, who, "mkdir", parent, nfc, rc) : 0;
 }
 
 /* Hard-remove file n: its row and content (scratch files). Lock held. */
@@ -1292,9 +1344,9 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 
 	dossier_error_clear();
 	if (views_is_virtual(parent))
-		return virtual_readonly(who, "rmdir", parent);
+		return virtual_readonly(a, who, "rmdir", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return archive_refuse(who, "rmdir", parent, name, rc);
+		return archive_deny(a, who, "rmdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
 	    (rc = archive_find_child(a, parent, nfc, &n)) < 0)
@@ -1348,7 +1400,7 @@ unlock:
 	pthread_mutex_unlock(&a->lock);
 	if (rc == DOSSIER_ENOTEMPTY)
 		dossier_error_set("folder is not empty");
-	return rc < 0 ? archive_refuse(who, "rmdir", parent, nfc, rc) : 0;
+	return rc < 0 ? archive_deny(a, who, "rmdir", parent, nfc, rc) : 0;
 }
 
 int dossier_archive_unlink(struct dossier_archive *a,
@@ -1364,9 +1416,9 @@ int dossier_archive_unlink(struct dossier_archive *a,
 
 	dossier_error_clear();
 	if (views_is_virtual(parent))
-		return virtual_readonly(who, "unlink", parent);
+		return virtual_readonly(a, who, "unlink", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return archive_refuse(who, "unlink", parent, name, rc);
+		return archive_deny(a, who, "unlink", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
 	    (rc = archive_find_child(a, parent, nfc, &n)) < 0)
@@ -1398,6 +1450,9 @@ int dossier_archive_unlink(struct dossier_archive *a,
 		if (rc == 0)
 			rc = archive_journal(a, n.id, "delete", path, NULL,
 					     NULL, NULL, who, NULL, t);
+		if (rc == 0)
+			audit_record(a->audit, who, "delete", path, 1,
+				     archive_last_rule(), NULL);
 		free(path);
 	}
 	if (rc == 0)
@@ -1405,7 +1460,7 @@ int dossier_archive_unlink(struct dossier_archive *a,
 	rc = archive_end(a, rc);
 unlock:
 	pthread_mutex_unlock(&a->lock);
-	return rc < 0 ? archive_refuse(who, "unlink", parent, nfc, rc) : 0;
+	return rc < 0 ? archive_deny(a, who, "unlink", parent, nfc, rc) : 0;
 }
 
 static int move_node(struct dossier_archive *a, uint64_t id,
@@ -1640,11 +1695,11 @@ int dossier_archive_rename(struct dossier_archive *a,
 		return trash_rename_out(a, who, parent, name, newparent,
 					newname);
 	if (views_is_virtual(parent) || views_is_virtual(newparent))
-		return virtual_readonly(who, "rename", parent);
+		return virtual_readonly(a, who, "rename", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return archive_refuse(who, "rename", parent, name, rc);
+		return archive_deny(a, who, "rename", parent, name, rc);
 	if ((rc = dossier_name_normalize(nnfc, sizeof(nnfc), newname)) < 0)
-		return archive_refuse(who, "rename", newparent, newname, rc);
+		return archive_deny(a, who, "rename", newparent, newname, rc);
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
 	    (rc = archive_get_node(a, newparent, &np)) < 0 ||
@@ -1761,9 +1816,16 @@ int dossier_archive_rename(struct dossier_archive *a,
 	if (rc == 0 && newparent != parent)
 		rc = touch_node(a, newparent, t);
 	rc = archive_end(a, rc);
+	if (rc == 0 && a->audit && !n.scratch) {
+		char *to = archive_node_path(a, have_dst && is_save_source(&n) ?
+						     dst.id : n.id);
+
+		audit_record(a->audit, who, "rename", nfc, 1, 0, to);
+		free(to);
+	}
 unlock:
 	pthread_mutex_unlock(&a->lock);
-	return rc < 0 ? archive_refuse(who, "rename", parent, nfc, rc) : 0;
+	return rc < 0 ? archive_deny(a, who, "rename", parent, nfc, rc) : 0;
 }
 
 int dossier_archive_access(struct dossier_archive *a,
@@ -1883,7 +1945,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	if (id == INO_CTL)	/* "> ctl" truncates: nothing to do */
 		return dossier_archive_getattr(a, who, id, out);
 	if (views_is_virtual(id))
-		return virtual_readonly(who, "setattr", id);
+		return virtual_readonly(a, who, "setattr", id);
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, id, &n)) < 0) {
 		if (rc == DOSSIER_ENOTFOUND && f)
@@ -2009,7 +2071,7 @@ unlock:
 	/* a vanished inode (the kernel flushing times late) is no refusal */
 	if (rc == DOSSIER_ENOTFOUND)
 		return rc;
-	return rc < 0 ? archive_refuse(who, "setattr", id, NULL, rc) : 0;
+	return rc < 0 ? archive_deny(a, who, "setattr", id, NULL, rc) : 0;
 }
 
 /* ---- files ---- */
@@ -2133,10 +2195,10 @@ int dossier_archive_create_file(struct dossier_archive *a,
 
 	dossier_error_clear();
 	if (views_is_virtual(parent))
-		return virtual_readonly(who, "create", parent);
+		return virtual_readonly(a, who, "create", parent);
 	*out = NULL;
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return archive_refuse(who, "create", parent, name, rc);
+		return archive_deny(a, who, "create", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, parent, &p)) < 0 || p.deleted)
 		goto unlock;
@@ -2198,7 +2260,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	}
 unlock:
 	pthread_mutex_unlock(&a->lock);
-	return rc < 0 ? archive_refuse(who, "create", parent, nfc, rc) : 0;
+	return rc < 0 ? archive_deny(a, who, "create", parent, nfc, rc) : 0;
 }
 
 /* Decide an open; *on_grant is set if only a grant allows it. */
@@ -2229,7 +2291,7 @@ static int open_virtual(struct dossier_archive *a,
 	rc = views_open(a, who, id, open_flags, &fd, &is_ctl);
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0)
-		return archive_refuse(who, "open", id, NULL, rc);
+		return archive_deny(a, who, "open", id, NULL, rc);
 	*out = file_new(id, fd, open_flags, who);
 	if (!*out) {
 		if (fd >= 0)
@@ -2291,6 +2353,14 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	 */
 	info->direct_io = on_grant || n.level > DOSSIER_LEVEL_INTERNAL;
 	info->keep_cache = !info->direct_io;
+	if (a->audit && (acc == O_RDONLY || acc == O_RDWR)) {
+		char *path = archive_node_path(a, id);
+
+		audit_record(a->audit, who, "read", path, 1,
+			     archive_last_rule(), on_grant ? "on a grant" :
+							     NULL);
+		free(path);
+	}
 	*out = file_new(id, fd, open_flags, who);
 	if (!*out) {
 		close(fd);
@@ -2303,7 +2373,7 @@ int dossier_archive_open_file(struct dossier_archive *a,
 		(*out)->created = 1;
 unlock:
 	pthread_mutex_unlock(&a->lock);
-	return rc < 0 ? archive_refuse(who, "open", id, NULL, rc) : 0;
+	return rc < 0 ? archive_deny(a, who, "open", id, NULL, rc) : 0;
 }
 
 ssize_t dossier_file_pwrite(struct dossier_archive *a, struct dossier_file *f,
@@ -2453,6 +2523,9 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 			rc = archive_journal(a, f->id, op, path, NULL, spool,
 					     NULL, who, have_reason ? reason :
 							NULL, t);
+		if (rc == 0)
+			audit_record(a->audit, who, op, path, 1, 0,
+				     have_reason ? reason : NULL);
 		spool[0] = rc == 0 ? '\0' : spool[0];
 	}
 	rc = archive_end(a, rc);

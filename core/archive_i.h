@@ -166,7 +166,17 @@ int archive_end(struct dossier_archive *a, int rc);
 /* Give record id a new content generation (lock held). */
 int archive_bump_cgen(struct dossier_archive *a, uint64_t id);
 
-/* Log a refusal (NOTICE) and return rc. */
+/*
+ * A refusal: one NOTICE log line and one audit row (path of id, plus
+ * name when given); returns rc. The archive lock must not be held.
+ */
+int archive_deny(struct dossier_archive *a, const struct dossier_caller *who,
+		 const char *op, uint64_t id, const char *name, int rc);
+
+/* The rule that decided this thread's last verdict (0: none). */
+int64_t archive_last_rule(void);
+
+/* Log a refusal (NOTICE) and return rc; see archive_deny. */
 int archive_refuse(const struct dossier_caller *who, const char *op,
 		   uint64_t id, const char *name, int rc);
 

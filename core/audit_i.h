@@ -50,6 +50,17 @@ void audit_record(struct dossier_audit *au, const struct dossier_caller *who,
 		  int64_t rule, const char *detail);
 
 /*
+ * audit_record() for a caller that already read who's program name (with
+ * history_program(), e.g. for the thumbnailer rule): saves reading /proc
+ * again (a few microseconds). program NULL: look it up.
+ */
+void audit_record_program(struct dossier_audit *au,
+			  const struct dossier_caller *who,
+			  const char *program, const char *action,
+			  const char *path, int allowed, int64_t rule,
+			  const char *detail);
+
+/*
  * Return once every row queued before the call is written (or the write
  * failed, which is logged). Accepts NULL. Never with a->lock held: the
  * writer needs it.

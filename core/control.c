@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "history_i.h"
@@ -293,6 +294,7 @@ static int cmd_restore(struct dossier_archive *a,
 		unlinkat(a->contentfd, tmp, 0);
 		return control_refused(out, rc, f[1]);
 	}
+	audit_record(a->audit, who, "restore", f[1], 1, 0, f[2]);
 	dossier_buf_addf(out, "0\trestored '%s' to version %s\n", f[1], f[2]);
 	return 0;
 }

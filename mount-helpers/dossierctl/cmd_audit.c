@@ -174,8 +174,8 @@ static void print_rows(const char *body)
 		if (n < 10)
 			continue;
 		printf("%-20s  %-14s %6s %7s  %-15s %-9s %-8s %5s  %s%s%s\n",
-		       f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7],
-		       f[8][0] ? f[8] : "/", f[9][0] ? "  -- " : "", f[9]);
+		       f[0], f[1], f[2], f[3], f[4], f[5], f[7], f[8],
+		       f[6][0] ? f[6] : "/", f[9][0] ? "  -- " : "", f[9]);
 	}
 }
 
@@ -211,13 +211,13 @@ int cmd_audit(struct ctl *ctl, int argc, char **argv)
 		return CTL_USAGE;
 	if (since && parse_time(since, &t) < 0) {
 		fprintf(stderr, "dossierctl audit: --since '%s': give a date "
-				"(2024-05-01), a time (2024-05-01T10:00, local "
-				"unless Z or +08:00), unix seconds or 30m, 12h, "
-				"7d\n", since);
+				"(2024-05-01), a time (2024-05-01T10:00, "
+				"local unless Z or +08:00), unix seconds or "
+				"30m, 12h, 7d\n", since);
 		return CTL_USAGE;
 	}
-	if (limit && (!limit[0] || strspn(limit, "0123456789") !=
-					   strlen(limit) || strlen(limit) > 9)) {
+	if (limit && (!limit[0] || strlen(limit) > 9 ||
+		      strspn(limit, "0123456789") != strlen(limit))) {
 		fprintf(stderr, "dossierctl audit: --limit wants a number "
 				"(0: all rows)\n");
 		return CTL_USAGE;

@@ -202,6 +202,21 @@ check "thumbnailers are refused records above internal" sh -c "
 check "explain names the deciding rule and what would allow it" sh -c "
 	$CTL explain '$C/CD.txt' --user dt_s3 | grep '^read' | grep -q 'rule' &&
 	$CTL explain '$C/CD.txt' --user dt_s3 | grep '^read' | grep -q 'grant approved by gm or deputy_gm'"
+# the audit trail: one row per action, refusals included
+as dt_s1 sh -c "printf 'audited\n' > '$C/AU.txt'"
+as dt_s1 cat "$C/AU.txt" >/dev/null
+as dt_s2 cat "$C/AU.txt" >/dev/null 2>&1
+check "a save, a read and a refusal are one audit row each" sh -c "
+	$CTL audit --path '$C/AU.txt' > '$T/audit' &&
+	[ \$(grep -c 'dt_s1.*create' '$T/audit') -eq 1 ] &&
+	[ \$(grep -c 'dt_s1.*read' '$T/audit') -eq 1 ] &&
+	[ \$(grep -c 'dt_s2.*open' '$T/audit') -eq 1 ]"
+check "dossierctl audit --denied shows the refusals" sh -c "
+	$CTL audit --denied > '$T/denied' && grep -q 'dt_s2.*open.*AU.txt' '$T/denied' &&
+	! grep -q 'dt_s1.*create' '$T/denied'"
+check "only auditors read the audit trail" sh -c "
+	setpriv --reuid=\$(id -u dt_aud) --regid=\$(id -g dt_aud) --clear-groups $CTL audit --limit 5 >/dev/null &&
+	! setpriv --reuid=\$(id -u dt_s1) --regid=\$(id -g dt_s1) --clear-groups $CTL audit --limit 5 2>/dev/null"
 check "an owner deletes their record" expect OK unlink "$C/ID.txt"
 umount_fs
 

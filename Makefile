@@ -123,14 +123,16 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 755 $(BUILD)/dossierfs $(BUILD)/dossierctl \
 		$(DESTDIR)$(PREFIX)/bin/
-	install -m 755 mount-helpers/mount.dossierfs $(DESTDIR)/sbin/
+	# mount -t fuse.dossierfs runs /sbin/mount.fuse.dossierfs
+	install -m 755 mount-helpers/mount.dossierfs \
+		$(DESTDIR)/sbin/mount.fuse.dossierfs
 	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
 	install -m 644 docs/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/dossierfs \
 		$(DESTDIR)$(PREFIX)/bin/dossierctl \
-		$(DESTDIR)/sbin/mount.dossierfs
+		$(DESTDIR)/sbin/mount.fuse.dossierfs
 
 clean:
 	rm -rf $(BUILD)

@@ -955,6 +955,20 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 	    (rc = load_patterns(a)) < 0 ||
 	    (rc = dossier_rules_open(&a->rules, a->db)) < 0)
 		goto fail;
+	if (flags & DOSSIER_ARCHIVE_OPEN_PROBE) {
+		int fd = openat(a->rootfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC,
+				0600);
+
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);
+			dossier_error_set("archive '%s' is already mounted by "
+					  "another dossierfs", a->path);
+			rc = DOSSIER_EBUSY;
+			goto fail;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
 	/* writable opens are audited, the daemon's and dossierctl's alike */
 	if (!(flags & DOSSIER_ARCHIVE_OPEN_READONLY) &&
 	    (rc = audit_open(&a->audit, a)) < 0)
@@ -1128,7 +1142,7 @@ static int virtual_readonly(struct dossier_archive *a,
 			    const struct dossier_caller *who, const char *op,
 			    uint64_t id)
 {
-	dossier_error_set("the .history and .dossier folders are read-only");
+	dossier_error_set("the .history, .trash and .dossier folders are read-only");
 	return archive_deny(a, who, op, id, NULL, DOSSIER_EREADONLY);
 }
 
@@ -1254,6 +1268,13 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 		goto unlock;
 	}
 	kind = child_dir_kind(p.kind);
+	if (kind == DOSSIER_KIND_YEAR && nfc[0] == '.') {
+		/* file managers' .Trash-UID: deletes here are soft anyway */
+		dossier_error_set("only year folders live at the top; deleted "
+				  "records are in /.trash");
+		rc = DOSSIER_ESTRUCTURE;
+		goto unlock;
+	}
 	if (kind == DOSSIER_KIND_YEAR && !dossier_name_is_year(nfc)) {
 		dossier_error_set("a year folder is named with four digits");
 		rc = DOSSIER_EINVAL;
@@ -1366,6 +1387,8 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 		goto unlock;
 	}
 	if ((rc = archive_decide(a, who, &n, &p, ACT_DELETE)) < 0)
+		goto unlock;
+	if ((rc = trash_may_delete(a, &n)) < 0)
 		goto unlock;
 	if ((rc = archive_begin(a)) < 0)
 		goto unlock;
@@ -2783,6 +2806,29 @@ int dossier_category_add(struct dossier_archive *a, const char *name)
 				       "AND y.deleted_ns IS NULL AND "
 				       "c.name = ?1", nfc, NULL, archive_now_ns());
 		rc = archive_end(a, rc);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+int dossier_category_set_retention(struct dossier_archive *a,
+				   const char *name, int years)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	int rc;
+
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return rc;
+	pthread_mutex_lock(&a->lock);
+	if (years < 0)
+		rc = archive_exec(a, "UPDATE category SET retention_years = NULL"
+				  " WHERE name = ?", "t", nfc);
+	else
+		rc = archive_exec(a, "UPDATE category SET retention_years = ? "
+				  "WHERE name = ?", "it", (int64_t)years, nfc);
+	if (rc == 0 && sqlite3_changes(a->db) == 0) {
+		dossier_error_set("no category named '%s'", nfc);
+		rc = DOSSIER_ENOTFOUND;
 	}
 	pthread_mutex_unlock(&a->lock);
 	return rc;

@@ -60,6 +60,8 @@ enum dossier_archive_open_flags {
 	DOSSIER_ARCHIVE_OPEN_READONLY = 1 << 0,
 	/* the serving daemon: keeps history (one per archive at a time) */
 	DOSSIER_ARCHIVE_OPEN_SERVE = 1 << 1,
+	/* fail with DOSSIER_EBUSY if a daemon serves the archive now */
+	DOSSIER_ARCHIVE_OPEN_PROBE = 1 << 2,
 };
 
 /*
@@ -259,6 +261,9 @@ ssize_t dossier_file_pwrite(struct dossier_archive *a, struct dossier_file *f,
 int dossier_category_add(struct dossier_archive *a, const char *name);
 int dossier_category_rename(struct dossier_archive *a, const char *from,
 			    const char *to);
+/* A category's retention period in years; years < 0: permanent. */
+int dossier_category_set_retention(struct dossier_archive *a,
+				   const char *name, int years);
 /* Calls fn for each category in display order; stops if fn returns != 0. */
 int dossier_category_list(struct dossier_archive *a,
 			  int (*fn)(void *ctx, const char *name,

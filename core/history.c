@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 #include "db_i.h"
 #include "error.h"
 #include "log.h"
+#include "trash_i.h"
 
 #define REPO_DIR "history.git"
 #define SPOOL_DIR "spool"
@@ -42,6 +45,7 @@ struct dossier_history {
 	int stop;			/* protected by qlock */
 	int kicked;			/* protected by qlock */
 	uint64_t spool_seq;		/* protected by qlock */
+	int64_t next_purge_ns;		/* committer thread only */
 };
 
 /* One journal entry, as read by the committer. */
@@ -708,6 +712,15 @@ static void *committer(void *arg)
 	struct timespec ts;
 	int stop = 0;
 
+	/*
+	 * Commit work (hashing, deflating, tree updates) is done in the
+	 * background: let the requests of the people working on the mount
+	 * have the CPU first. Journaled changes are safe meanwhile.
+	 */
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) < 0)
+		dossier_log(LOG_DEBUG, "history: cannot lower the committer's "
+			    "priority: %s", strerror(errno));
+
 	while (!stop) {
 		pthread_mutex_lock(&h->qlock);
 		if (!h->kicked && !h->stop) {
@@ -727,6 +740,9 @@ static void *committer(void *arg)
 				    dossier_error_last());
 			dossier_error_clear();
 		}
+		/* the daily purge of the trash runs here, between drains */
+		if (!stop)
+			trash_daily(h->a, archive_now_ns(), &h->next_purge_ns);
 	}
 	return NULL;
 }

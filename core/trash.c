@@ -1,29 +1,356 @@
-/* Trash, purge, destruction register, retention and legal holds. */
+/*
+ * Trash, purge, destruction register, retention and legal holds: the
+ * /.trash view of deleted records, restoring them, destroying them when
+ * the trash period ends, and the control requests of dossierctl's trash,
+ * restore-deleted, purge, register, approve-destruction, hold, release
+ * and due. See docs/trash.md.
+ */
 #include "trash_i.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit_i.h"
 #include "control_i.h"
+#include "db_i.h"
 #include "error.h"
+#include "history_i.h"
+#include "log.h"
+#include "name.h"
+#include "rules_i.h"
 
-const char trash_schema[] = "SELECT 1;";
+#define DAY_NS ((int64_t)86400 * 1000000000)
+#define DEFAULT_TRASH_DAYS 30
+/* Policy defaults; the shipped values are rows of setting (below). */
+#define DEFAULT_DISPOSERS "gm,deputy_gm,archivist"
+#define DEFAULT_READERS "gm,deputy_gm,archivist,auditor"
+#define DEFAULT_APPROVAL_LEVEL DOSSIER_LEVEL_CONFIDENTIAL
 
-int trash_may_delete(struct dossier_archive *a, const struct node *n)
+const char trash_schema[] =
+	/* legal holds on a record or a folder (its whole subtree) */
+	"CREATE TABLE hold("
+	"  id INTEGER PRIMARY KEY,"
+	"  node INTEGER NOT NULL,"
+	"  path TEXT NOT NULL,"		/* where it was when held */
+	"  reason TEXT NOT NULL,"
+	"  held_by INTEGER NOT NULL,"	/* uid */
+	"  held_ns INTEGER NOT NULL,"
+	"  released_by INTEGER,"
+	"  released_ns INTEGER,"
+	"  release_reason TEXT"
+	");"
+	"CREATE INDEX hold_active ON hold(node) WHERE released_ns IS NULL;"
+	/* an approver's decision that a classified record may be destroyed */
+	"CREATE TABLE destruction_approval("
+	"  id INTEGER PRIMARY KEY,"
+	"  record INTEGER NOT NULL,"
+	"  approved_by INTEGER NOT NULL,"	/* uid */
+	"  approver TEXT NOT NULL,"		/* user name then */
+	"  reason TEXT NOT NULL,"
+	"  time_ns INTEGER NOT NULL"
+	");"
+	"CREATE INDEX approval_by_record ON destruction_approval(record);"
+	/*
+	 * What was destroyed, when, approved by whom and why: written in the
+	 * transaction that deletes the record's rows, never changed.
+	 */
+	"CREATE TABLE destruction_register("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  record INTEGER NOT NULL,"
+	"  name TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"		/* where it was when deleted */
+	"  level INTEGER NOT NULL,"
+	"  category TEXT,"
+	"  versions INTEGER NOT NULL,"	/* content versions destroyed */
+	"  deleted_ns INTEGER,"
+	"  deleted_by TEXT,"
+	"  destroyed_ns INTEGER NOT NULL,"
+	"  destroyed_by TEXT NOT NULL,"
+	"  approved_by TEXT,"		/* NULL: no approval needed */
+	"  reason TEXT NOT NULL"
+	");"
+	"CREATE TRIGGER destruction_register_no_update BEFORE UPDATE ON "
+	"  destruction_register BEGIN SELECT RAISE(ABORT, "
+	"  'the destruction register is append-only'); END;"
+	"CREATE TRIGGER destruction_register_no_delete BEFORE DELETE ON "
+	"  destruction_register BEGIN SELECT RAISE(ABORT, "
+	"  'the destruction register is append-only'); END;"
+	/* records a purge has started to destroy (see trash_i.h) */
+	"CREATE TABLE trash_purging("
+	"  record INTEGER PRIMARY KEY,"
+	"  since_ns INTEGER NOT NULL"
+	");"
+	"CREATE TABLE trash_state("
+	"  key TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL"
+	");"
+	/* policy as data: who manages disposition, who reads the register */
+	"INSERT OR IGNORE INTO setting(key, value) VALUES"
+	" ('disposition-roles', '" DEFAULT_DISPOSERS "'),"
+	" ('register-roles', '" DEFAULT_READERS "'),"
+	" ('destruction-approval-level', 'confidential');";
+
+static const struct dossier_caller daemon_caller = { 0, 0, 0 };
+
+/* ---- small helpers ---- */
+
+static char *col_dup(sqlite3_stmt *st, int i)
 {
-	(void)a;
-	(void)n;
+	const unsigned char *t = sqlite3_column_text(st, i);
+
+	return strdup(t ? (const char *)t : "");
+}
+
+/* Local time of ns: the day ("2026-11-23"), or with seconds. */
+static void fmt_time(char *out, size_t outsz, int64_t ns, int seconds)
+{
+	time_t t = (time_t)(ns / 1000000000);
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	if (seconds)
+		strftime(out, outsz, "%Y-%m-%d %H.%M.%S", &tm);
+	else
+		strftime(out, outsz, "%Y-%m-%d", &tm);
+}
+
+/* The user name of uid ("uid N" when unknown). */
+static void user_name(struct dossier_archive *a, uid_t uid, char *out,
+		      size_t outsz)
+{
+	if (!a->rules || dossier_rules_user_name(a->rules, uid, out,
+						 outsz) < 0) {
+		dossier_error_clear();
+		snprintf(out, outsz, "uid %lu", (unsigned long)uid);
+	}
+}
+
+/* Setting key as text into out, or def. */
+static void setting(struct dossier_archive *a, const char *key,
+		    const char *def, char *out, size_t outsz)
+{
+	if (!a->rules || dossier_rules_setting_get(a->rules, key, out,
+						   outsz) < 0) {
+		dossier_error_clear();
+		snprintf(out, outsz, "%s", def);
+	}
+}
+
+/* The trash period in days (setting trash-days). */
+static int trash_days(struct dossier_archive *a)
+{
+	char v[32], *end;
+	long d;
+
+	setting(a, "trash-days", "30", v, sizeof(v));
+	d = strtol(v, &end, 10);
+	if (end == v || *end || d < 0 || d > 36500) {
+		dossier_log(LOG_WARNING, "setting trash-days '%s' is not a "
+			    "number of days: using %d", v, DEFAULT_TRASH_DAYS);
+		return DEFAULT_TRASH_DAYS;
+	}
+	return (int)d;
+}
+
+/* The lowest level whose destruction needs an approval. */
+static int approval_level(struct dossier_archive *a)
+{
+	char v[32];
+	int l;
+
+	setting(a, "destruction-approval-level", "confidential", v,
+		sizeof(v));
+	l = dossier_level_parse(v);
+	return l < 0 ? DEFAULT_APPROVAL_LEVEL : l;
+}
+
+/*
+ * When a record deleted at deleted_ns may be destroyed: never inside the
+ * history window, in which an editor's delete-then-rename save may still
+ * revive it (archive.c, recently_deleted).
+ */
+static int64_t expiry_ns(int64_t deleted_ns, int days)
+{
+	int64_t p = (int64_t)days * DAY_NS;
+
+	return deleted_ns + (p < HISTORY_WINDOW_NS ? HISTORY_WINDOW_NS : p);
+}
+
+/* 1 if who's role is in the comma list of setting key (def if unset). */
+static int role_in(struct dossier_archive *a, const struct dossier_caller *who,
+		   const char *key, const char *def)
+{
+	char list[512], *tok, *save = NULL;
+	const char *role = NULL;
+
+	if (!a->rules)
+		return who->uid == 0;
+	if (dossier_rules_user_info(a->rules, who->uid, &role, NULL) < 0 ||
+	    !role) {
+		dossier_error_clear();
+		return 0;
+	}
+	setting(a, key, def, list, sizeof(list));
+	for (tok = strtok_r(list, ", ", &save); tok;
+	     tok = strtok_r(NULL, ", ", &save))
+		if (!strcmp(tok, role))
+			return 1;
 	return 0;
 }
 
-int trash_rename_out(struct dossier_archive *a,
-		     const struct dossier_caller *who, uint64_t parent,
-		     const char *name, uint64_t newparent, const char *newname)
+static int refuse_role(struct dossier_archive *a, const char *what,
+		       const char *key, const char *def)
 {
-	(void)a;
-	(void)who;
-	(void)parent;
-	(void)name;
-	(void)newparent;
-	(void)newname;
-	return DOSSIER_EREADONLY;
+	char list[512];
+
+	setting(a, key, def, list, sizeof(list));
+	dossier_error_set("%s is for the roles %s (setting '%s')", what, list,
+			  key);
+	return DOSSIER_EDENIED;
+}
+
+/* One integer from sql with one id bound; def if no row. */
+static int64_t query_int(struct dossier_archive *a, const char *sql,
+			 int64_t id, int64_t def)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = def;
+
+	if (dossier_db_prepare(a->db, sql, &st) < 0) {
+		dossier_error_clear();
+		return def;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW &&
+	    sqlite3_column_type(st, 0) != SQLITE_NULL)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int is_purging(struct dossier_archive *a, uint64_t id)
+{
+	return query_int(a, "SELECT 1 FROM trash_purging WHERE record = ?1",
+			 (int64_t)id, 0) != 0;
+}
+
+/* Deletion facts of a row: what the trash shows and the register keeps. */
+struct deletion {
+	char *name;
+	char *path;		/* where it was when deleted */
+	int64_t deleted_ns;	/* 0: live */
+	uid_t deleted_by;
+};
+
+static void deletion_release(struct deletion *d)
+{
+	free(d->name);
+	free(d->path);
+	memset(d, 0, sizeof(*d));
+}
+
+static int deletion_get(struct dossier_archive *a, uint64_t id,
+			struct deletion *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = dossier_db_prepare(a->db, "SELECT name, coalesce("
+				     "deleted_path, ''), coalesce(deleted_ns, "
+				     "0), coalesce(deleted_by, -1) FROM node "
+				     "WHERE id = ?1", &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	rc = DOSSIER_ENOTFOUND;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->name = col_dup(st, 0);
+		out->path = col_dup(st, 1);
+		out->deleted_ns = sqlite3_column_int64(st, 2);
+		out->deleted_by = (uid_t)sqlite3_column_int64(st, 3);
+		rc = out->name && out->path ? 0 : DOSSIER_ERROR;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* ---- legal holds ---- */
+
+struct hold_info {
+	int64_t id;
+	uint64_t node;
+	char path[1024];
+	char reason[512];
+	uid_t by;
+	int64_t held_ns;
+};
+
+/* The active hold on id or a folder above it: 1 found, 0 none, < 0 error. */
+static int find_hold(struct dossier_archive *a, uint64_t id,
+		     struct hold_info *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = dossier_db_prepare(a->db, "WITH RECURSIVE up(id, depth) AS "
+				     "(SELECT ?1, 0 UNION ALL SELECT n.parent, "
+				     "depth + 1 FROM node n JOIN up ON n.id = "
+				     "up.id WHERE n.parent IS NOT NULL) SELECT "
+				     "h.id, h.node, h.path, h.reason, "
+				     "h.held_by, h.held_ns FROM hold h JOIN up "
+				     "ON h.node = up.id WHERE h.released_ns IS "
+				     "NULL ORDER BY up.depth, h.id LIMIT 1",
+				     &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	rc = 0;
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		out->id = sqlite3_column_int64(st, 0);
+		out->node = (uint64_t)sqlite3_column_int64(st, 1);
+		snprintf(out->path, sizeof(out->path), "%s",
+			 sqlite3_column_text(st, 2));
+		snprintf(out->reason, sizeof(out->reason), "%s",
+			 sqlite3_column_text(st, 3));
+		out->by = (uid_t)sqlite3_column_int64(st, 4);
+		out->held_ns = sqlite3_column_int64(st, 5);
+		rc = 1;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Say why id is held (dossier_error_set). */
+static void say_held(struct dossier_archive *a, uint64_t id,
+		     const struct hold_info *h)
+{
+	char by[64], when[32], *path = archive_node_path(a, id);
+
+	user_name(a, h->by, by, sizeof(by));
+	fmt_time(when, sizeof(when), h->held_ns, 0);
+	dossier_error_set("'%s' is under legal hold %" PRId64 "%s%s%s (placed"
+			  " by %s on %s: %s); 'dossierctl release' lifts it",
+			  path ? path : "?", h->id, h->node != id ? " on '" :
+			  "", h->node != id ? h->path : "", h->node != id ?
+			  "'" : "", by, when, h->reason);
+	free(path);
+}
+
+int trash_may_delete(struct dossier_archive *a, const struct node *n)
+{
+	struct hold_info h;
+	int rc = find_hold(a, n->id, &h);
+
+	if (rc <= 0)
+		return rc;
+	say_held(a, n->id, &h);
+	return DOSSIER_ESTRUCTURE;
 }
 
 int trash_is_view(uint64_t ino)
@@ -31,6 +358,1594 @@ int trash_is_view(uint64_t ino)
 	return ino == INO_TRASH || VIRT_KIND(ino) == 3;
 }
 
+/* ---- the /.trash view ---- */
+
+/*
+ * Every trashed record (not being purged) with each folder on its way up
+ * to ?1: rows (rec, anc, child) where child is the entry of anc the
+ * record shows under.
+ */
+#define TRASH_UP                                                            \
+	"WITH RECURSIVE up(rec, anc, child) AS ("                           \
+	" SELECT id, parent, id FROM node WHERE deleted_ns IS NOT NULL"     \
+	" AND kind = 5 AND scratch = 0 AND id NOT IN"                       \
+	" (SELECT record FROM trash_purging)"                               \
+	" UNION ALL SELECT up.rec, n.parent, n.id FROM node n"              \
+	" JOIN up ON n.id = up.anc WHERE up.anc <> ?1) "
+
+void trash_entries_free(struct trash_entry *e, size_t n)
+{
+	size_t i;
+
+	for (i = 0; e && i < n; i++)
+		free(e[i].name);
+	free(e);
+}
+
+/*
+ * name with " (deleted STAMP)" (and ", ID" if id) before its extension
+ * (files) or at its end (folders), shortened to fit a name.
+ */
+static char *suffixed(const char *name, int is_file, int64_t deleted_ns,
+		      uint64_t id)
+{
+	char stamp[32], tag[96], *out = NULL;
+	const char *dot = is_file ? strrchr(name, '.') : NULL;
+	size_t stem, ext, taglen;
+
+	fmt_time(stamp, sizeof(stamp), deleted_ns, 1);
+	if (id)
+		snprintf(tag, sizeof(tag), " (deleted %s, %" PRIu64 ")", stamp,
+			 id);
+	else
+		snprintf(tag, sizeof(tag), " (deleted %s)", stamp);
+	/* an extension is short and has no space: "x.pdf", not "v. 2 final" */
+	if (!dot || dot == name || strlen(dot) > 10 || strchr(dot, ' '))
+		dot = name + strlen(name);
+	stem = (size_t)(dot - name);
+	ext = strlen(dot);
+	taglen = strlen(tag);
+	while (stem > 0 && stem + taglen + ext > DOSSIER_NAME_MAX) {
+		stem--;
+		while (stem > 0 && ((unsigned char)name[stem] & 0xc0) == 0x80)
+			stem--;
+	}
+	if (asprintf(&out, "%.*s%s%s", (int)stem, name, tag, dot) < 0)
+		return NULL;
+	return out;
+}
+
+static int cmp_naming(const void *x, const void *y)
+{
+	const struct trash_entry *p = x, *q = y;
+	int c = strcmp(p->name, q->name);
+
+	if (c)
+		return c;
+	if ((p->deleted_ns != 0) != (q->deleted_ns != 0))
+		return p->deleted_ns ? 1 : -1;	/* a live folder first */
+	if (p->deleted_ns != q->deleted_ns)
+		return p->deleted_ns < q->deleted_ns ? -1 : 1;
+	return p->n.id < q->n.id ? -1 : p->n.id > q->n.id;
+}
+
+static int cmp_name(const void *x, const void *y)
+{
+	const struct trash_entry *p = x, *q = y;
+
+	return strcmp(p->name, q->name);
+}
+
+/*
+ * Give entries sharing a name distinct, stable names: the first (a live
+ * folder, else the oldest deletion) keeps it; the others carry their
+ * deletion time, and their id too if that is not enough.
+ */
+static int name_entries(struct trash_entry *e, size_t n)
+{
+	size_t i, first = 0;
+	int pass;
+
+	if (n == 0)
+		return 0;
+	qsort(e, n, sizeof(*e), cmp_naming);
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 1; i < n; i++) {
+			char *s;
+
+			if (pass == 0 && strcmp(e[i].name, e[first].name)) {
+				first = i;
+				continue;
+			}
+			if (pass == 1 && strcmp(e[i].name, e[i - 1].name))
+				continue;
+			s = suffixed(e[i].name, e[i].n.kind ==
+				     DOSSIER_KIND_FILE, e[i].deleted_ns,
+				     pass ? e[i].n.id : 0);
+			if (!s)
+				return DOSSIER_ERROR;
+			free(e[i].name);
+			e[i].name = s;
+		}
+		qsort(e, n, sizeof(*e), cmp_name);
+	}
+	return 0;
+}
+
+static int add_entry(struct trash_entry **e, size_t *n, size_t *cap,
+		     const struct node *node, char *name, int64_t deleted_ns)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct trash_entry *ne = realloc(*e, c * sizeof(*ne));
+
+		if (!ne) {
+			free(name);
+			return DOSSIER_ERROR;
+		}
+		*e = ne;
+		*cap = c;
+	}
+	(*e)[*n].n = *node;
+	(*e)[*n].name = name;
+	(*e)[*n].deleted_ns = deleted_ns;
+	(*n)++;
+	return 0;
+}
+
+int trash_dir_read(struct dossier_archive *a, const struct dossier_caller *who,
+		   uint64_t ino, struct trash_entry **out, size_t *n)
+{
+	struct trash_entry *e = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t ne = 0, cap = 0, i;
+	char sql[1024];
+	uint64_t dir;
+	int rc, src, base;
+
+	*out = NULL;
+	*n = 0;
+	if (ino == INO_TRASH)
+		dir = DOSSIER_ROOT_ID;
+	else if (VIRT_KIND(ino) == 3)
+		dir = TRASH_ID(ino);
+	else
+		return DOSSIER_ENOTFOUND;
+	snprintf(sql, sizeof(sql), TRASH_UP "SELECT %s, up.child, name, "
+		 "deleted_ns FROM up JOIN node ON node.id = up.rec WHERE "
+		 "up.anc = ?1", archive_node_cols);
+	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
+		return rc;
+	base = sqlite3_column_count(st) - 3;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)dir);
+	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		uint64_t child = (uint64_t)sqlite3_column_int64(st, base);
+		struct node r;
+
+		archive_row_to_node(st, &r);
+		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
+			dossier_error_clear();
+			continue;
+		}
+		if (child == r.id) {
+			rc = add_entry(&e, &ne, &cap, &r, col_dup(st, base + 1),
+				       sqlite3_column_int64(st, base + 2));
+			if (rc == 0 && !e[ne - 1].name)
+				rc = DOSSIER_ERROR;
+			continue;
+		}
+		/* a folder on the way: listed once, filled in below */
+		for (i = 0; i < ne; i++)
+			if (!e[i].name && e[i].n.id == child)
+				break;
+		if (i == ne) {
+			r.id = child;
+			rc = add_entry(&e, &ne, &cap, &r, NULL, 0);
+		}
+	}
+	sqlite3_finalize(st);
+	for (i = 0; rc == 0 && i < ne; i++) {
+		struct deletion d;
+
+		if (e[i].name)
+			continue;
+		if ((rc = archive_get_node(a, e[i].n.id, &e[i].n)) < 0 ||
+		    (rc = deletion_get(a, e[i].n.id, &d)) < 0)
+			break;
+		e[i].name = d.name;
+		e[i].deleted_ns = d.deleted_ns;
+		d.name = NULL;
+		deletion_release(&d);
+	}
+	if (rc == 0)
+		rc = name_entries(e, ne);
+	if (rc == 0 && ne == 0 && ino != INO_TRASH)
+		rc = DOSSIER_ENOTFOUND;
+	if (rc < 0) {
+		trash_entries_free(e, ne);
+		return rc;
+	}
+	*out = e;
+	*n = ne;
+	return 0;
+}
+
+int trash_view_node(struct dossier_archive *a, const struct dossier_caller *who,
+		    uint64_t ino, struct trash_entry *out)
+{
+	struct trash_entry *e = NULL;
+	size_t n = 0;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (VIRT_KIND(ino) != 3)
+		return DOSSIER_ENOTFOUND;
+	if ((rc = archive_get_node(a, TRASH_ID(ino), &out->n)) < 0)
+		return rc;
+	if (out->n.kind == DOSSIER_KIND_FILE) {
+		if (!out->n.deleted || out->n.scratch ||
+		    is_purging(a, out->n.id))
+			return DOSSIER_ENOTFOUND;
+		out->deleted_ns = query_int(a, "SELECT deleted_ns FROM node "
+					    "WHERE id = ?1", (int64_t)out->n.id,
+					    0);
+		/* an inode of an earlier deletion of the record */
+		if (TRASH_INO(out->n.id, out->deleted_ns) != ino)
+			return DOSSIER_ENOTFOUND;
+		if (archive_decide(a, who, &out->n, NULL, ACT_LIST) < 0) {
+			dossier_error_clear();
+			return DOSSIER_EHIDDEN;
+		}
+		return 0;
+	}
+	if (ino != (TRASH_BASE | out->n.id))
+		return DOSSIER_ENOTFOUND;
+	/* a folder shows while it holds something who may see */
+	if ((rc = trash_dir_read(a, who, ino, &e, &n)) < 0)
+		return rc;
+	trash_entries_free(e, n);
+	out->deleted_ns = query_int(a, "SELECT deleted_ns FROM node WHERE "
+				    "id = ?1", (int64_t)out->n.id, 0);
+	return 0;
+}
+
+void trash_record_attr(struct dossier_archive *a,
+		       const struct dossier_caller *who, const struct node *n,
+		       int64_t deleted_ns, struct dossier_attr *out)
+{
+	struct stat *st = &out->st;
+	struct stat cst;
+	char rel[64];
+
+	memset(out, 0, sizeof(*out));
+	out->id = TRASH_INO(n->id, deleted_ns);
+	out->kind = DOSSIER_KIND_FILE;
+	st->st_ino = out->id;
+	st->st_mode = S_IFREG;
+	if (archive_decide(a, who, n, NULL, ACT_READ) == 0)
+		st->st_mode |= 0444;
+	dossier_error_clear();
+	st->st_nlink = 1;
+	st->st_uid = n->uid;
+	st->st_gid = n->gid;
+	st->st_blksize = 4096;
+	content_relpath(rel, sizeof(rel), n->id);
+	if (fstatat(a->contentfd, rel, &cst, AT_SYMLINK_NOFOLLOW) == 0) {
+		st->st_size = cst.st_size;
+		st->st_blocks = cst.st_blocks;
+		st->st_atim = cst.st_mtim;
+	}
+	st->st_mtim.tv_sec = deleted_ns / 1000000000;
+	st->st_mtim.tv_nsec = deleted_ns % 1000000000;
+	st->st_ctim = st->st_mtim;
+}
+
+int trash_view_open(struct dossier_archive *a, const struct dossier_caller *who,
+		    uint64_t ino, int flags, int *fd_out)
+{
+	struct trash_entry t;
+	char rel[64], *path = NULL;
+	int rc, fd;
+
+	*fd_out = -1;
+	if ((rc = trash_view_node(a, who, ino, &t)) < 0)
+		return rc;
+	if (t.n.kind != DOSSIER_KIND_FILE)
+		return DOSSIER_EISDIR;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) {
+		dossier_error_set("the trash is read-only: move a record out of"
+				  " it to restore it");
+		return DOSSIER_EREADONLY;
+	}
+	path = archive_node_path(a, t.n.id);
+	if ((rc = archive_decide(a, who, &t.n, NULL, ACT_READ)) < 0) {
+		audit_record(a->audit, who, "read", path, 0, 0,
+			     "from the trash");
+		free(path);
+		return rc;
+	}
+	content_relpath(rel, sizeof(rel), t.n.id);
+	fd = openat(a->contentfd, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		dossier_error_set("cannot open content of %" PRIu64 ": %s",
+				  t.n.id, strerror(errno));
+		free(path);
+		return DOSSIER_EIO;
+	}
+	audit_record(a->audit, who, "read", path, 1, 0, "from the trash");
+	free(path);
+	*fd_out = fd;
+	return 0;
+}
+
+/* ---- restore ---- */
+
+static int may_hold_files(int kind)
+{
+	return kind == DOSSIER_KIND_CLIENT || kind == DOSSIER_KIND_FOLDER;
+}
+
+/* May who bring r back into folder np? (the right to delete it) */
+static int may_restore(struct dossier_archive *a,
+		       const struct dossier_caller *who, const struct node *r,
+		       const struct node *np)
+{
+	int rc;
+
+	if (archive_decide(a, who, r, NULL, ACT_LIST) < 0) {
+		dossier_error_clear();
+		return DOSSIER_EHIDDEN;
+	}
+	if ((rc = archive_decide(a, who, r, NULL, ACT_DELETE)) < 0 ||
+	    (np && (rc = archive_decide(a, who, np, NULL, ACT_CREATE)) < 0))
+		return rc;
+	if (is_purging(a, r->id)) {
+		dossier_error_set("this record is being destroyed by a purge");
+		return DOSSIER_EBUSY;
+	}
+	return 0;
+}
+
+static int touch(struct dossier_archive *a, uint64_t id, int64_t t)
+{
+	return archive_exec(a, "UPDATE node SET mtime_ns = ?, ctime_ns = ? "
+			    "WHERE id = ?", "iii", t, t, (int64_t)id);
+}
+
+/*
+ * Bring deleted record r back as np/nfc: it keeps its id, level, content
+ * and history; its gitlink comes back in one history entry. Lock held,
+ * in the caller's transaction.
+ */
+static int undelete_record(struct dossier_archive *a,
+			   const struct dossier_caller *who,
+			   const struct node *r, uint64_t np, const char *nfc,
+			   int64_t t)
+{
+	struct deletion d;
+	char *path = NULL;
+	int rc;
+
+	if ((rc = deletion_get(a, r->id, &d)) < 0)
+		return rc;
+	rc = archive_exec(a, "UPDATE node SET parent = ?, name = ?, "
+			  "deleted_ns = NULL, deleted_by = NULL, deleted_path "
+			  "= NULL, prev_name = NULL, displaced_ns = NULL, "
+			  "ctime_ns = ? WHERE id = ?", "itii", (int64_t)np, nfc,
+			  t, (int64_t)r->id);
+	if (rc == DOSSIER_EEXISTS)
+		dossier_error_set("a record named '%s' is in the way", nfc);
+	if (rc == 0)
+		rc = touch(a, np, t);
+	if (rc == 0 && !(path = archive_node_path(a, r->id)))
+		rc = DOSSIER_ERROR;
+	/*
+	 * Not a content change: "rename" puts the gitlink back at path,
+	 * to the record's last version, whatever the journal still holds.
+	 */
+	if (rc == 0)
+		rc = archive_journal(a, r->id, "rename", path, d.path, NULL,
+				     NULL, who, "restored from the trash", t);
+	if (rc == 0)
+		audit_record(a->audit, who, "restore", path, 1, 0, d.path);
+	free(path);
+	deletion_release(&d);
+	return rc;
+}
+
+/*
+ * Bring deleted folder f back as np/nfc (kind), with what of it is in
+ * the trash and who may restore, wherever its name is free. Lock held,
+ * in the caller's transaction.
+ */
+static int undelete_folder(struct dossier_archive *a,
+			   const struct dossier_caller *who,
+			   const struct node *f, uint64_t np, const char *nfc,
+			   int kind, int64_t t)
+{
+	sqlite3_stmt *st = NULL;
+	struct node *kids = NULL;
+	char **names = NULL;
+	size_t n = 0, cap = 0, i;
+	char sql[512];
+	int rc, src;
+
+	rc = archive_exec(a, "UPDATE node SET parent = ?, name = ?, kind = ?,"
+			  " deleted_ns = NULL, deleted_by = NULL, deleted_path"
+			  " = NULL, ctime_ns = ? WHERE id = ?", "itiii",
+			  (int64_t)np, nfc, (int64_t)kind, t, (int64_t)f->id);
+	if (rc == 0)
+		rc = touch(a, np, t);
+	if (rc < 0)
+		return rc;
+	/* the latest deletion of a name wins; the rest stay in the trash */
+	snprintf(sql, sizeof(sql), "SELECT %s, name FROM node WHERE parent = "
+		 "?1 AND deleted_ns IS NOT NULL AND scratch = 0 ORDER BY "
+		 "deleted_ns DESC", archive_node_cols);
+	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)f->id);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			struct node *nk = realloc(kids, c * sizeof(*nk));
+			char **nn = nk ? realloc(names, c * sizeof(*nn)) : NULL;
+
+			if (nk)
+				kids = nk;
+			if (!nn) {
+				rc = DOSSIER_ERROR;
+				break;
+			}
+			names = nn;
+			cap = c;
+		}
+		archive_row_to_node(st, &kids[n]);
+		names[n] = col_dup(st, sqlite3_column_count(st) - 1);
+		if (!names[n]) {
+			rc = DOSSIER_ERROR;
+			break;
+		}
+		n++;
+	}
+	sqlite3_finalize(st);
+	for (i = 0; rc == 0 && i < n; i++) {
+		struct node live;
+
+		if (archive_find_child(a, f->id, names[i], &live) == 0)
+			continue;
+		dossier_error_clear();
+		if (kids[i].kind == DOSSIER_KIND_FILE) {
+			if (may_restore(a, who, &kids[i], NULL) < 0) {
+				dossier_error_clear();
+				continue;
+			}
+			rc = undelete_record(a, who, &kids[i], f->id, names[i],
+					     t);
+		} else {
+			rc = undelete_folder(a, who, &kids[i], f->id, names[i],
+					     DOSSIER_KIND_FOLDER, t);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(kids);
+	return rc;
+}
+
+int trash_rename_out(struct dossier_archive *a,
+		     const struct dossier_caller *who, uint64_t parent,
+		     const char *name, uint64_t newparent, const char *newname)
+{
+	char nfc[DOSSIER_NAME_MAX + 1], nnfc[DOSSIER_NAME_MAX + 1];
+	struct trash_entry *e = NULL, *t = NULL;
+	struct node np, live;
+	size_t n = 0, i;
+	int rc, kind;
+	int64_t now = archive_now_ns();
+
+	dossier_error_clear();
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return archive_refuse(who, "restore", parent, name, rc);
+	if ((rc = dossier_name_normalize(nnfc, sizeof(nnfc), newname)) < 0)
+		return archive_refuse(who, "restore", newparent, newname, rc);
+	pthread_mutex_lock(&a->lock);
+	if ((rc = trash_dir_read(a, who, parent, &e, &n)) < 0)
+		goto unlock;
+	for (i = 0; i < n && !t; i++)
+		if (!strcmp(e[i].name, nfc))
+			t = &e[i];
+	rc = DOSSIER_ENOTFOUND;
+	if (!t || (rc = archive_get_node(a, newparent, &np)) < 0)
+		goto unlock;
+	if (np.deleted) {
+		rc = DOSSIER_ENOTFOUND;
+		goto unlock;
+	}
+	if (np.kind == DOSSIER_KIND_FILE) {
+		rc = DOSSIER_ENOTDIR;
+		goto unlock;
+	}
+	if (t->n.kind == DOSSIER_KIND_FILE) {
+		if (!may_hold_files(np.kind)) {
+			dossier_error_set("files live inside a client folder");
+			rc = DOSSIER_ESTRUCTURE;
+			goto unlock;
+		}
+		if ((rc = may_restore(a, who, &t->n, &np)) < 0)
+			goto unlock;
+		kind = DOSSIER_KIND_FILE;
+	} else {
+		if (!t->deleted_ns) {
+			dossier_error_set("'%s' was not deleted: move the "
+					  "records in it out of the trash",
+					  nfc);
+			rc = DOSSIER_ESTRUCTURE;
+			goto unlock;
+		}
+		kind = np.kind == DOSSIER_KIND_CATEGORY ? DOSSIER_KIND_CLIENT :
+		       may_hold_files(np.kind) ? DOSSIER_KIND_FOLDER : -1;
+		if (kind < 0) {
+			dossier_error_set("folders go into a category or a "
+					  "client folder");
+			rc = DOSSIER_ESTRUCTURE;
+			goto unlock;
+		}
+		if ((rc = archive_decide(a, who, &np, NULL, ACT_CREATE)) < 0)
+			goto unlock;
+	}
+	if (archive_find_child(a, newparent, nnfc, &live) == 0) {
+		dossier_error_set("'%s' exists: restore under another name",
+				  nnfc);
+		rc = DOSSIER_EEXISTS;
+		goto unlock;
+	}
+	dossier_error_clear();
+	if ((rc = archive_begin(a)) < 0)
+		goto unlock;
+	if (kind == DOSSIER_KIND_FILE)
+		rc = undelete_record(a, who, &t->n, newparent, nnfc, now);
+	else
+		rc = undelete_folder(a, who, &t->n, newparent, nnfc, kind, now);
+	rc = archive_end(a, rc);
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	trash_entries_free(e, n);
+	if (rc < 0 && rc != DOSSIER_ENOTFOUND)
+		audit_record(a->audit, who, "restore", nfc, 0, 0,
+			     dossier_error_last());
+	return rc < 0 ? archive_refuse(who, "restore", parent, nfc, rc) : 0;
+}
+
+static int prune_folders(struct dossier_archive *a, uint64_t id);
+
+/*
+ * A revived year brings every category with it, as mkdir of a year does
+ * (archive.c): its deleted category rows come back, missing ones are
+ * made. Lock held, in the caller's transaction.
+ */
+static int revive_categories(struct dossier_archive *a, uint64_t year,
+			     int64_t t)
+{
+	int rc;
+
+	rc = archive_exec(a, "UPDATE node SET deleted_ns = NULL, deleted_by = "
+			  "NULL, deleted_path = NULL WHERE parent = ? AND kind "
+			  "= 2 AND deleted_ns IS NOT NULL AND name NOT IN "
+			  "(SELECT name FROM node WHERE parent = ?1 AND "
+			  "deleted_ns IS NULL)", "i", (int64_t)year);
+	if (rc == 0)
+		rc = archive_exec(a, "INSERT INTO node(parent, name, kind, "
+				  "category, mode, uid, gid, mtime_ns, ctime_ns,"
+				  " created_ns) SELECT ?1, c.name, 2, c.id, ?2, "
+				  "0, 0, ?3, ?3, ?3 FROM category c WHERE NOT "
+				  "EXISTS (SELECT 1 FROM node n WHERE n.parent "
+				  "= ?1 AND n.name = c.name AND n.deleted_ns IS "
+				  "NULL)", "iii", (int64_t)year,
+				  (int64_t)(S_IFDIR | 01777), t);
+	return rc;
+}
+
+/*
+ * Bring r (a deleted record or folder) back where it was, reviving
+ * deleted folders on the way (or joining live ones of the same name).
+ * Lock held, in the caller's transaction.
+ */
+static int restore_in_place(struct dossier_archive *a,
+			    const struct dossier_caller *who,
+			    const struct node *r, int64_t t)
+{
+	uint64_t chain[64], at;
+	struct deletion d;
+	struct node f, live;
+	int depth = 0, rc = 0, i;
+
+	/* deleted folders above r, nearest first */
+	for (at = r->parent; depth < 64; at = f.parent) {
+		if ((rc = archive_get_node(a, at, &f)) < 0)
+			return rc;
+		if (!f.deleted)
+			break;
+		chain[depth++] = at;
+	}
+	if (depth == 64)
+		return DOSSIER_ERROR;
+	/* from the top: revive each folder or join the live one */
+	for (i = depth - 1; i >= 0 && rc == 0; i--) {
+		if ((rc = archive_get_node(a, chain[i], &f)) < 0 ||
+		    (rc = deletion_get(a, chain[i], &d)) < 0)
+			break;
+		if (archive_find_child(a, at, d.name, &live) == 0) {
+			/* a live folder of that name took its place: join it */
+			at = live.id;
+		} else {
+			dossier_error_clear();
+			rc = archive_exec(a, "UPDATE node SET parent = ?, "
+					  "deleted_ns = NULL, deleted_by = "
+					  "NULL, deleted_path = NULL, "
+					  "ctime_ns = ? WHERE id = ?", "iii",
+					  (int64_t)at, t, (int64_t)chain[i]);
+			at = chain[i];
+			if (rc == 0 && f.kind == DOSSIER_KIND_YEAR)
+				rc = revive_categories(a, at, t);
+		}
+		deletion_release(&d);
+	}
+	if (rc < 0)
+		return rc;
+	if ((rc = deletion_get(a, r->id, &d)) < 0)
+		return rc;
+	if (archive_find_child(a, at, d.name, &live) == 0) {
+		char *p = archive_node_path(a, live.id);
+
+		dossier_error_set("'%s' exists: restore it under another name "
+				  "with mv from /.trash", p ? p : d.name);
+		free(p);
+		rc = DOSSIER_EEXISTS;
+	} else if (r->kind == DOSSIER_KIND_FILE) {
+		dossier_error_clear();
+		rc = undelete_record(a, who, r, at, d.name, t);
+	} else {
+		dossier_error_clear();
+		rc = undelete_folder(a, who, r, at, d.name, r->kind, t);
+	}
+	deletion_release(&d);
+	/* deleted folders the record left behind, if now empty */
+	if (rc == 0 && depth > 0)
+		rc = prune_folders(a, r->parent);
+	return rc;
+}
+
+/* ---- purge ---- */
+
+/* A record the purge destroys. */
+struct doomed {
+	uint64_t id;
+	uint64_t parent;
+	int level;
+	int pending;		/* a purge had started on it */
+	struct deletion d;
+	char approver[64];
+	char *reason;		/* approval's, or NULL */
+	struct dossier_oid *oids;	/* its commits and blobs, as indexed */
+	size_t noids;
+};
+
+static void doomed_release(struct doomed *x)
+{
+	deletion_release(&x->d);
+	free(x->reason);
+	free(x->oids);
+	memset(x, 0, sizeof(*x));
+}
+
+/* The latest approval of record id: 1 found (approver, reason), 0 none. */
+static int find_approval(struct dossier_archive *a, uint64_t id,
+			 char *approver, size_t approversz, char **reason)
+{
+	sqlite3_stmt *st = NULL;
+	int found = 0;
+
+	if (dossier_db_prepare(a->db, "SELECT approver, reason FROM "
+			       "destruction_approval WHERE record = ?1 ORDER "
+			       "BY id DESC LIMIT 1", &st) < 0) {
+		dossier_error_clear();
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(approver, approversz, "%s",
+			 sqlite3_column_text(st, 0));
+		if (reason)
+			*reason = col_dup(st, 1);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	return found;
+}
+
+/* Its commits and blobs as the version index knows them. Lock held. */
+static int load_oids(struct dossier_archive *a, struct doomed *x)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc, i;
+
+	if ((rc = dossier_db_prepare(a->db, "SELECT rec_commit, blob FROM "
+				     "version WHERE record = ?1", &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)x->id);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		for (i = 0; i < 2 && rc == 0; i++) {
+			const char *hex = (const char *)sqlite3_column_text(st,
+									   i);
+
+			if (!hex)
+				continue;
+			if (x->noids == cap) {
+				size_t c = cap ? cap * 2 : 16;
+				struct dossier_oid *v = realloc(x->oids, c *
+								sizeof(*v));
+
+				if (!v) {
+					rc = DOSSIER_ERROR;
+					break;
+				}
+				x->oids = v;
+				cap = c;
+			}
+			if (dossier_oid_parse(&x->oids[x->noids], hex) == 0)
+				x->noids++;
+			dossier_error_clear();
+		}
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void report_line(struct dossier_buf *report, const char *what,
+			const struct doomed *x, const char *detail)
+{
+	if (report)
+		dossier_buf_addf(report, "%s\t%" PRIu64 "\t%s\t%s\n", what,
+				 x->id, x->d.path, detail ? detail : "");
+}
+
+/*
+ * The records to destroy now (and to finish), decided under the lock:
+ * held ones and unapproved classified ones are reported and left.
+ */
+static int select_doomed(struct dossier_archive *a, int64_t now_ns,
+			 struct dossier_buf *report, struct doomed **out,
+			 size_t *n)
+{
+	struct doomed *v = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0, i, keep = 0;
+	char sql[1024];
+	int rc, days = trash_days(a), need = approval_level(a), base;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(sql, sizeof(sql), "SELECT %s, id IN (SELECT record FROM "
+		 "trash_purging) FROM node WHERE kind = 5 AND deleted_ns IS "
+		 "NOT NULL AND (deleted_ns <= ?1 OR id IN (SELECT record FROM "
+		 "trash_purging)) ORDER BY deleted_ns, id", archive_node_cols);
+	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
+		return rc;
+	base = sqlite3_column_count(st) - 1;
+	sqlite3_bind_int64(st, 1, now_ns - expiry_ns(0, days));
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		struct node r;
+
+		if (*n == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			struct doomed *nv = realloc(v, c * sizeof(*nv));
+
+			if (!nv) {
+				rc = DOSSIER_ERROR;
+				break;
+			}
+			v = nv;
+			cap = c;
+		}
+		archive_row_to_node(st, &r);
+		memset(&v[*n], 0, sizeof(v[*n]));
+		v[*n].id = r.id;
+		v[*n].parent = r.parent;
+		v[*n].level = r.level;
+		v[*n].pending = sqlite3_column_int(st, base);
+		(*n)++;
+	}
+	sqlite3_finalize(st);
+	for (i = 0; rc == 0 && i < *n; i++) {
+		struct doomed *x = &v[i];
+		struct hold_info h;
+
+		if ((rc = deletion_get(a, x->id, &x->d)) < 0)
+			break;
+		if (!x->pending && find_hold(a, x->id, &h) > 0) {
+			char why[2048];
+
+			snprintf(why, sizeof(why), "legal hold %" PRId64
+				 "%s%s: %s", h.id,
+				 h.node != x->id ? " on " : "",
+				 h.node != x->id ? h.path : "", h.reason);
+			report_line(report, "held", x, why);
+			doomed_release(x);
+			continue;
+		}
+		if (find_approval(a, x->id, x->approver, sizeof(x->approver),
+				  &x->reason) == 0) {
+			x->approver[0] = '\0';
+			if (!x->pending && x->level >= need) {
+				char why[128];
+
+				snprintf(why, sizeof(why), "%s: needs "
+					 "'dossierctl approve-destruction %"
+					 PRIu64 "'",
+					 dossier_level_name(x->level), x->id);
+				report_line(report, "unapproved", x, why);
+				doomed_release(x);
+				continue;
+			}
+		}
+		if ((rc = load_oids(a, x)) < 0)
+			break;
+		if (&v[keep] != x) {
+			v[keep] = *x;
+			memset(x, 0, sizeof(*x));
+		}
+		keep++;
+	}
+	if (rc < 0) {
+		for (i = 0; i < *n; i++)
+			doomed_release(&v[i]);
+		free(v);
+		*n = 0;
+		return rc;
+	}
+	*n = keep;
+	*out = v;
+	/* from here a restore is refused and a crash is finished later */
+	if (keep == 0 || (rc = archive_begin(a)) < 0)
+		return rc;
+	for (i = 0; rc == 0 && i < keep; i++)
+		rc = archive_exec(a, "INSERT OR IGNORE INTO trash_purging("
+				  "record, since_ns) VALUES(?, ?)", "ii",
+				  (int64_t)v[i].id, now_ns);
+	return archive_end(a, rc);
+}
+
+/* Delete folders left empty in the trash, from id up. Lock held. */
+static int prune_folders(struct dossier_archive *a, uint64_t id)
+{
+	struct node f;
+	int rc = 0;
+
+	while (rc == 0 && id != DOSSIER_ROOT_ID &&
+	       archive_get_node(a, id, &f) == 0 && f.deleted &&
+	       f.kind != DOSSIER_KIND_FILE &&
+	       !query_int(a, "SELECT 1 FROM node WHERE parent = ?1 LIMIT 1",
+			  (int64_t)id, 0)) {
+		rc = archive_exec(a, "DELETE FROM node WHERE id = ?", "i",
+				  (int64_t)id);
+		id = f.parent;
+	}
+	dossier_error_clear();
+	return rc;
+}
+
+/* The second component of a path ("2024/contracts/ACME/x" -> contracts). */
+static void category_of(const char *path, char *out, size_t outsz)
+{
+	const char *s = strchr(path, '/'), *e;
+
+	out[0] = '\0';
+	if (!s)
+		return;
+	e = strchr(s + 1, '/');
+	snprintf(out, outsz, "%.*s", (int)(e ? (size_t)(e - s - 1) :
+					    strlen(s + 1)), s + 1);
+}
+
+/*
+ * The catalog half of destroying x: the register row and the end of every
+ * row of the record, in one transaction. Lock held.
+ */
+static int forget_record(struct dossier_archive *a,
+			 const struct dossier_caller *who,
+			 const struct doomed *x, int64_t now_ns,
+			 char ***spools, size_t *nspools)
+{
+	char by[64], delby[64], cat[256], reason[600];
+	const char *slash = strrchr(x->d.path, '/');
+	sqlite3_stmt *st = NULL;
+	int64_t versions;
+	int rc;
+
+	*spools = NULL;
+	*nspools = 0;
+	if (who)
+		user_name(a, who->uid, by, sizeof(by));
+	else
+		snprintf(by, sizeof(by), "dossierfs (daily purge)");
+	user_name(a, x->d.deleted_by, delby, sizeof(delby));
+	category_of(x->d.path, cat, sizeof(cat));
+	if (x->reason)
+		snprintf(reason, sizeof(reason), "%s", x->reason);
+	else
+		snprintf(reason, sizeof(reason), "trash period of %d days "
+			 "ended", trash_days(a));
+	versions = query_int(a, "SELECT count(*) FROM version WHERE record = "
+			     "?1 AND blob IS NOT NULL", (int64_t)x->id, 0);
+	if ((rc = archive_begin(a)) < 0)
+		return rc;
+	if (!is_purging(a, x->id)) {
+		dossier_error_set("record %" PRIu64 " is no longer being "
+				  "purged", x->id);
+		rc = DOSSIER_EBUSY;
+	}
+	if (rc == 0)
+		rc = archive_exec(a, "INSERT INTO destruction_register(record, "
+				  "name, path, level, category, versions, "
+				  "deleted_ns, deleted_by, destroyed_ns, "
+				  "destroyed_by, approved_by, reason) "
+				  "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				  "ittitiitittt", (int64_t)x->id,
+				  slash ? slash + 1 : x->d.path, x->d.path,
+				  (int64_t)x->level, cat[0] ? cat : NULL,
+				  versions, x->d.deleted_ns, delby, now_ns, by,
+				  x->approver[0] ? x->approver : NULL, reason);
+	/* snapshots still waiting in the journal go too (after COMMIT) */
+	if (rc == 0)
+		rc = dossier_db_prepare(a->db, "SELECT spool FROM journal "
+					"WHERE record = ?1 AND spool IS NOT "
+					"NULL", &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)x->id);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			char **ns = realloc(*spools, (*nspools + 1) *
+					    sizeof(*ns));
+
+			if (!ns)
+				break;
+			*spools = ns;
+			(*spools)[(*nspools)++] = col_dup(st, 0);
+		}
+		sqlite3_finalize(st);
+	}
+	if (rc == 0)
+		rc = archive_exec(a, "DELETE FROM journal WHERE record = ?",
+				  "i", (int64_t)x->id);
+	if (rc == 0)
+		rc = archive_exec(a, "DELETE FROM version WHERE record = ?",
+				  "i", (int64_t)x->id);
+	if (rc == 0)
+		rc = archive_exec(a, "DELETE FROM xattr WHERE node = ?", "i",
+				  (int64_t)x->id);
+	if (rc == 0)
+		rc = archive_exec(a, "DELETE FROM destruction_approval WHERE "
+				  "record = ?", "i", (int64_t)x->id);
+	if (rc == 0)
+		rc = archive_exec(a, "DELETE FROM node WHERE id = ?", "i",
+				  (int64_t)x->id);
+	if (rc == 0)
+		rc = archive_exec(a, "DELETE FROM trash_purging WHERE record = "
+				  "?", "i", (int64_t)x->id);
+	if (rc == 0)
+		rc = prune_folders(a, x->parent);
+	return archive_end(a, rc);
+}
+
+/*
+ * Destroy x: its git objects (everything of refs/records/<id>, or what a
+ * crash left of them), its content file, then its rows. Each step can be
+ * done again: a failure leaves x in trash_purging for the next purge.
+ */
+static int destroy(struct dossier_archive *a, const struct dossier_caller *who,
+		   const struct doomed *x, int64_t now_ns)
+{
+	struct dossier_history *h = a->history;
+	char rel[64], tmp[96], **spools = NULL;
+	size_t nspools = 0, i;
+	int rc;
+
+	history_git_lock(h);
+	rc = dossier_git_purge_record(history_git(h), x->id);
+	if (rc == DOSSIER_ENOTFOUND) {
+		/* no ref: never committed, or a purge died after deleting it */
+		dossier_error_clear();
+		rc = x->noids ? dossier_git_purge_objects(history_git(h),
+							  x->oids, x->noids) :
+				0;
+	}
+	history_git_unlock(h);
+	if (rc < 0)
+		return rc;
+	content_relpath(rel, sizeof(rel), x->id);
+	snprintf(tmp, sizeof(tmp), "%s.restore", rel);
+	unlinkat(a->contentfd, tmp, 0);
+	if (unlinkat(a->contentfd, rel, 0) < 0 && errno != ENOENT) {
+		dossier_error_set("cannot remove content of %" PRIu64 ": %s",
+				  x->id, strerror(errno));
+		return dossier_err_from_errno(errno);
+	}
+	pthread_mutex_lock(&a->lock);
+	rc = forget_record(a, who, x, now_ns, &spools, &nspools);
+	pthread_mutex_unlock(&a->lock);
+	for (i = 0; i < nspools; i++) {
+		if (rc == 0)
+			history_discard_spool(h, spools[i]);
+		free(spools[i]);
+	}
+	free(spools);
+	return rc;
+}
+
+int trash_purge(struct dossier_archive *a, const struct dossier_caller *who,
+		int64_t now_ns, struct dossier_buf *report, size_t *purged)
+{
+	const struct dossier_caller *actor = who ? who : &daemon_caller;
+	struct doomed *v = NULL;
+	size_t n = 0, i, done = 0;
+	int rc;
+
+	if (purged)
+		*purged = 0;
+	if (!a->history) {
+		dossier_error_set("purging needs the archive's history: run it "
+				  "through the mounted archive");
+		return DOSSIER_EBUSY;
+	}
+	/* nothing of a doomed record may still be on its way to git */
+	if ((rc = history_drain(a->history, 1)) < 0)
+		return rc;
+	pthread_mutex_lock(&a->lock);
+	rc = select_doomed(a, now_ns, report, &v, &n);
+	pthread_mutex_unlock(&a->lock);
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < n; i++) {
+		struct doomed *x = &v[i];
+		char detail[160];
+
+		if (destroy(a, who, x, now_ns) < 0) {
+			dossier_log(LOG_ERR, "purge of record %" PRIu64
+				    " ('%s') failed, retried at the next "
+				    "purge: %s", x->id, x->d.path,
+				    dossier_error_last());
+			report_line(report, "failed", x, dossier_error_last());
+			dossier_error_clear();
+			continue;
+		}
+		done++;
+		snprintf(detail, sizeof(detail), "%s%s%s",
+			 dossier_level_name(x->level),
+			 x->approver[0] ? ", approved by " : "", x->approver);
+		report_line(report, "purged", x, detail);
+		audit_record(a->audit, actor, "purge", x->d.path, 1, 0, detail);
+		dossier_log(LOG_NOTICE, "purged record %" PRIu64 " '%s'", x->id,
+			    x->d.path);
+	}
+	for (i = 0; i < n; i++)
+		doomed_release(&v[i]);
+	free(v);
+	if (purged)
+		*purged = done;
+	return done == n ? 0 : DOSSIER_ERROR;
+}
+
+void trash_daily(struct dossier_archive *a, int64_t now_ns, int64_t *next_ns)
+{
+	int64_t last;
+	size_t n = 0;
+
+	if (*next_ns == 0) {
+		/* not while a mount is starting */
+		*next_ns = now_ns + 60LL * 1000000000;
+		return;
+	}
+	if (now_ns < *next_ns)
+		return;
+	*next_ns = now_ns + 3600LL * 1000000000;
+	pthread_mutex_lock(&a->lock);
+	last = query_int(a, "SELECT value FROM trash_state WHERE key = "
+			 "'last-purge'", 0, 0);
+	/* noted before running: a purge that fails is not retried hourly */
+	if (now_ns - last >= DAY_NS &&
+	    archive_exec(a, "INSERT OR REPLACE INTO trash_state(key, value) "
+			 "VALUES('last-purge', ?)", "i", now_ns) < 0)
+		last = now_ns;
+	pthread_mutex_unlock(&a->lock);
+	if (now_ns - last < DAY_NS)
+		return;
+	if (trash_purge(a, NULL, now_ns, NULL, &n) < 0)
+		dossier_log(LOG_ERR, "daily purge: %s", dossier_error_last());
+	else
+		dossier_log(LOG_INFO, "daily purge: %zu records destroyed", n);
+	dossier_error_clear();
+}
+
+/* ---- control requests ---- */
+
+/*
+ * The node a request names: "#ID", a path in the archive (deleted: the
+ * last component may be a deleted record), or a path in /.trash. Lock
+ * held.
+ */
+static int resolve(struct dossier_archive *a, const struct dossier_caller *who,
+		   const char *target, int deleted, struct node *out)
+{
+	if (target[0] == '#') {
+		char *end;
+		unsigned long long id = strtoull(target + 1, &end, 10);
+
+		if (end == target + 1 || *end || id == 0 ||
+		    id >= (1ULL << ID_BITS)) {
+			dossier_error_set("'%s' is not a record id", target);
+			return DOSSIER_EINVAL;
+		}
+		if (archive_get_node(a, id, out) < 0) {
+			dossier_error_clear();
+			dossier_error_set("no record %llu", id);
+			return DOSSIER_ENOTFOUND;
+		}
+		if (archive_decide(a, who, out, NULL, ACT_LIST) < 0) {
+			dossier_error_clear();
+			dossier_error_set("no record %llu", id);
+			return DOSSIER_EHIDDEN;
+		}
+		return 0;
+	}
+	if (!strcmp(target, ".trash") || !strncmp(target, ".trash/", 7)) {
+		char *copy = strdup(target), *comp, *save = NULL;
+		uint64_t ino = INO_TRASH;
+		int rc = 0;
+
+		if (!copy)
+			return DOSSIER_ERROR;
+		strtok_r(copy, "/", &save);
+		while (rc == 0 && (comp = strtok_r(NULL, "/", &save))) {
+			char nfc[DOSSIER_NAME_MAX + 1];
+			struct trash_entry *e = NULL;
+			size_t n = 0, i;
+
+			if ((rc = dossier_name_normalize(nfc, sizeof(nfc),
+							 comp)) < 0 ||
+			    (rc = trash_dir_read(a, who, ino, &e, &n)) < 0)
+				break;
+			rc = DOSSIER_ENOTFOUND;
+			for (i = 0; i < n; i++)
+				if (!strcmp(e[i].name, nfc)) {
+					*out = e[i].n;
+					ino = TRASH_BASE | e[i].n.id;
+					rc = 0;
+					break;
+				}
+			trash_entries_free(e, n);
+		}
+		free(copy);
+		if (rc == 0 && ino == INO_TRASH) {
+			dossier_error_set("name a record or folder in the "
+					  "trash");
+			rc = DOSSIER_EINVAL;
+		}
+		return rc;
+	}
+	return control_resolve(a, who, target, deleted, out);
+}
+
+static int cmd_trash(struct dossier_archive *a,
+		     const struct dossier_caller *who, char **f, int n,
+		     struct dossier_buf *out)
+{
+	char sql[1024];
+	sqlite3_stmt *st = NULL;
+	uid_t only = 0;
+	int rc, days, need, base;
+	int64_t now = archive_now_ns();
+
+	if (n > 2)
+		return control_status(out, 2, "usage: trash [USER]");
+	pthread_mutex_lock(&a->lock);
+	rc = 0;
+	if (n == 2 && (!a->rules ||
+		       (rc = dossier_rules_user_lookup(a->rules, f[1],
+						       &only)) < 0))
+		rc = rc < 0 ? rc : DOSSIER_ENOTFOUND;
+	days = trash_days(a);
+	need = approval_level(a);
+	snprintf(sql, sizeof(sql), "SELECT %s, deleted_ns, deleted_by, "
+		 "coalesce(deleted_path, '') FROM node WHERE kind = 5 AND "
+		 "scratch = 0 AND deleted_ns IS NOT NULL AND (?1 < 0 OR "
+		 "deleted_by = ?1) ORDER BY deleted_ns", archive_node_cols);
+	if (rc == 0)
+		rc = dossier_db_prepare(a->db, sql, &st);
+	if (rc < 0) {
+		pthread_mutex_unlock(&a->lock);
+		return control_refused(out, rc, "trash");
+	}
+	base = sqlite3_column_count(st) - 3;
+	sqlite3_bind_int64(st, 1, n == 2 ? (int64_t)only : -1);
+	control_status(out, 0, "ok");
+	dossier_buf_addf(out, "days\t%d\n", days);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct node r;
+		struct hold_info h;
+		char by[64], state[64], appr[64];
+		int64_t del = sqlite3_column_int64(st, base), left;
+
+		archive_row_to_node(st, &r);
+		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
+			dossier_error_clear();
+			continue;
+		}
+		user_name(a, (uid_t)sqlite3_column_int64(st, base + 1), by,
+			  sizeof(by));
+		left = expiry_ns(del, days) - now;
+		if (is_purging(a, r.id))
+			snprintf(state, sizeof(state), "purging");
+		else if (find_hold(a, r.id, &h) > 0)
+			snprintf(state, sizeof(state), "held");
+		else if (r.level >= need &&
+			 !find_approval(a, r.id, appr, sizeof(appr), NULL))
+			snprintf(state, sizeof(state), "needs approval");
+		else
+			state[0] = '\0';
+		/* whole days, rounded up, never more than the period */
+		left = left > 0 ? (left + DAY_NS - 1) / DAY_NS : 0;
+		dossier_buf_addf(out, "%" PRIu64 "\t%" PRId64 "\t%" PRId64
+				 "\t%s\t%s\t%s\t%s\n", r.id, del / 1000000000,
+				 left > days ? (int64_t)days : left,
+				 state, by, dossier_level_name(r.level),
+				 sqlite3_column_text(st, base + 2));
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+static int cmd_restore_deleted(struct dossier_archive *a,
+			       const struct dossier_caller *who, char **f,
+			       int n, struct dossier_buf *out)
+{
+	struct node r;
+	char *path = NULL;
+	int rc;
+
+	if (n != 2)
+		return control_status(out, 2, "usage: restore-deleted "
+					    "PATH|#ID");
+	pthread_mutex_lock(&a->lock);
+	rc = resolve(a, who, f[1], 1, &r);
+	if (rc == 0 && !r.deleted) {
+		dossier_error_set("'%s' is not in the trash", f[1]);
+		rc = DOSSIER_EINVAL;
+	}
+	if (rc == 0 && r.kind != DOSSIER_KIND_FILE &&
+	    (r.kind < DOSSIER_KIND_CLIENT)) {
+		dossier_error_set("'%s' cannot be restored", f[1]);
+		rc = DOSSIER_ESTRUCTURE;
+	}
+	if (rc == 0 && r.kind == DOSSIER_KIND_FILE)
+		rc = may_restore(a, who, &r, NULL);
+	else if (rc == 0)
+		rc = archive_decide(a, who, &r, NULL, ACT_CREATE);
+	if (rc == 0 && (rc = archive_begin(a)) == 0) {
+		rc = restore_in_place(a, who, &r, archive_now_ns());
+		rc = archive_end(a, rc);
+	}
+	if (rc == 0)
+		path = archive_node_path(a, r.id);
+	pthread_mutex_unlock(&a->lock);
+	if (rc < 0) {
+		audit_record(a->audit, who, "restore", f[1], 0, 0,
+			     dossier_error_last());
+		return control_refused(out, rc, f[1]);
+	}
+	dossier_buf_addf(out, "0\trestored '%s'\n", path ? path : f[1]);
+	free(path);
+	return 0;
+}
+
+static int cmd_purge(struct dossier_archive *a,
+		     const struct dossier_caller *who, char **f, int n,
+		     struct dossier_buf *out)
+{
+	struct dossier_buf report = DOSSIER_BUF_INIT;
+	size_t done = 0;
+	int rc;
+
+	(void)f;
+	if (n != 1)
+		return control_status(out, 2, "usage: purge");
+	pthread_mutex_lock(&a->lock);
+	rc = role_in(a, who, "disposition-roles", DEFAULT_DISPOSERS) ? 0 :
+		refuse_role(a, "purging", "disposition-roles",
+			    DEFAULT_DISPOSERS);
+	pthread_mutex_unlock(&a->lock);
+	if (rc == 0)
+		rc = trash_purge(a, who, archive_now_ns(), &report, &done);
+	if (rc < 0 && done == 0 && report.len == 0) {
+		audit_record(a->audit, who, "purge", "", 0, 0,
+			     dossier_error_last());
+		dossier_buf_release(&report);
+		return control_refused(out, rc, "purge");
+	}
+	dossier_buf_addf(out, "%d\t%zu destroyed%s\n", rc < 0 ? 1 : 0, done,
+			 rc < 0 ? ", some failed (see the daemon log)" : "");
+	dossier_buf_add(out, report.buf, report.len);
+	dossier_buf_release(&report);
+	dossier_error_clear();
+	return rc < 0 ? 1 : 0;
+}
+
+static int cmd_register(struct dossier_archive *a,
+			const struct dossier_caller *who, char **f, int n,
+			struct dossier_buf *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, i;
+
+	(void)f;
+	if (n != 1)
+		return control_status(out, 2, "usage: register");
+	pthread_mutex_lock(&a->lock);
+	rc = role_in(a, who, "register-roles", DEFAULT_READERS) ? 0 :
+		refuse_role(a, "the destruction register",
+			    "register-roles", DEFAULT_READERS);
+	if (rc == 0)
+		rc = dossier_db_prepare(a->db, "SELECT id, destroyed_ns / "
+					"1000000000, record, name, path, level,"
+					" coalesce(category, ''), versions, "
+					"coalesce(deleted_ns / 1000000000, 0),"
+					" coalesce(deleted_by, ''), "
+					"destroyed_by, coalesce(approved_by, "
+					"''), reason FROM destruction_register"
+					" ORDER BY id", &st);
+	if (rc < 0) {
+		pthread_mutex_unlock(&a->lock);
+		return control_refused(out, rc, "register");
+	}
+	control_status(out, 0, "ok");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (i = 0; i < 13; i++) {
+			const char *v = (const char *)
+				sqlite3_column_text(st, i);
+
+			if (i == 5)
+				v = dossier_level_name(
+					sqlite3_column_int(st, i));
+			dossier_buf_addf(out, "%s%s", i ? "\t" : "",
+					 v ? v : "");
+		}
+		dossier_buf_add(out, "\n", 1);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
+static int cmd_approve_destruction(struct dossier_archive *a,
+				   const struct dossier_caller *who, char **f,
+				   int n, struct dossier_buf *out)
+{
+	char name[64], msg[256], *path = NULL;
+	struct node r;
+	int rc;
+
+	if (n != 3 || !f[2][0])
+		return control_status(out, 2, "usage: approve-destruction "
+					    "PATH|#ID REASON (a reason is "
+					    "required)");
+	pthread_mutex_lock(&a->lock);
+	rc = role_in(a, who, "disposition-roles", DEFAULT_DISPOSERS) ? 0 :
+		refuse_role(a, "approving destruction",
+			    "disposition-roles", DEFAULT_DISPOSERS);
+	if (rc == 0)
+		rc = resolve(a, who, f[1], 1, &r);
+	if (rc == 0 && r.kind != DOSSIER_KIND_FILE)
+		rc = DOSSIER_EISDIR;
+	if (rc == 0) {
+		user_name(a, who->uid, name, sizeof(name));
+		path = archive_node_path(a, r.id);
+		rc = archive_exec(a, "INSERT INTO destruction_approval(record, "
+				  "approved_by, approver, reason, time_ns) "
+				  "VALUES(?, ?, ?, ?, ?)", "iitti",
+				  (int64_t)r.id, (int64_t)who->uid, name, f[2],
+				  archive_now_ns());
+	}
+	if (rc == 0)
+		snprintf(msg, sizeof(msg), "destruction of record %" PRIu64
+			 " (%s) approved%s", r.id, dossier_level_name(r.level),
+			 r.level < approval_level(a) ?
+				 " (not needed at this level)" : "");
+	pthread_mutex_unlock(&a->lock);
+	audit_record(a->audit, who, "approve-destruction", path ? path : f[1],
+		     rc == 0, 0, rc == 0 ? f[2] : dossier_error_last());
+	free(path);
+	if (rc < 0)
+		return control_refused(out, rc, f[1]);
+	return control_status(out, 0, msg);
+}
+
+static int cmd_hold(struct dossier_archive *a, const struct dossier_caller *who,
+		    char **f, int n, struct dossier_buf *out)
+{
+	char msg[1200], *path = NULL;
+	struct node r;
+	int rc;
+
+	if (n != 3 || !f[2][0])
+		return control_status(out, 2, "usage: hold PATH|#ID REASON (a "
+					    "reason is required)");
+	pthread_mutex_lock(&a->lock);
+	rc = role_in(a, who, "disposition-roles", DEFAULT_DISPOSERS) ? 0 :
+		refuse_role(a, "legal holds", "disposition-roles",
+			    DEFAULT_DISPOSERS);
+	if (rc == 0)
+		rc = resolve(a, who, f[1], 1, &r);
+	if (rc == 0 && is_purging(a, r.id)) {
+		dossier_error_set("this record is being destroyed by a purge");
+		rc = DOSSIER_EBUSY;
+	}
+	if (rc == 0 && !(path = archive_node_path(a, r.id)))
+		rc = DOSSIER_ERROR;
+	if (rc == 0)
+		rc = archive_exec(a, "INSERT INTO hold(node, path, reason, "
+				  "held_by, held_ns) VALUES(?, ?, ?, ?, ?)",
+				  "ittii", (int64_t)r.id, path, f[2],
+				  (int64_t)who->uid, archive_now_ns());
+	if (rc == 0)
+		snprintf(msg, sizeof(msg), "'%s' is held%s: it cannot be "
+			 "deleted or destroyed until released", path,
+			 r.kind == DOSSIER_KIND_FILE ? "" :
+				 " with everything in it");
+	pthread_mutex_unlock(&a->lock);
+	audit_record(a->audit, who, "hold", path ? path : f[1], rc == 0, 0,
+		     rc == 0 ? f[2] : dossier_error_last());
+	free(path);
+	if (rc < 0)
+		return control_refused(out, rc, f[1]);
+	return control_status(out, 0, msg);
+}
+
+static int cmd_release(struct dossier_archive *a,
+		       const struct dossier_caller *who, char **f, int n,
+		       struct dossier_buf *out)
+{
+	char msg[1200], *path = NULL;
+	struct hold_info h;
+	struct node r;
+	int rc, changed = 0;
+
+	if (n < 2 || n > 3)
+		return control_status(out, 2, "usage: release PATH|#ID "
+					    "[REASON]");
+	pthread_mutex_lock(&a->lock);
+	rc = role_in(a, who, "disposition-roles", DEFAULT_DISPOSERS) ? 0 :
+		refuse_role(a, "legal holds", "disposition-roles",
+			    DEFAULT_DISPOSERS);
+	if (rc == 0)
+		rc = resolve(a, who, f[1], 1, &r);
+	if (rc == 0) {
+		path = archive_node_path(a, r.id);
+		rc = archive_exec(a, "UPDATE hold SET released_by = ?, "
+				  "released_ns = ?, release_reason = ? WHERE "
+				  "node = ? AND released_ns IS NULL", "iiti",
+				  (int64_t)who->uid, archive_now_ns(),
+				  n == 3 ? f[2] : NULL, (int64_t)r.id);
+		changed = sqlite3_changes(a->db);
+	}
+	if (rc == 0 && !changed) {
+		if (find_hold(a, r.id, &h) > 0)
+			dossier_error_set("'%s' is held through '%s' (hold %"
+					  PRId64 "): release that folder",
+					  path ? path : f[1], h.path, h.id);
+		else
+			dossier_error_set("'%s' is not held",
+					  path ? path : f[1]);
+		rc = DOSSIER_ENOTFOUND;
+	}
+	if (rc == 0)
+		snprintf(msg, sizeof(msg), "released %d hold%s on '%s'",
+			 changed, changed == 1 ? "" : "s", path ? path : f[1]);
+	pthread_mutex_unlock(&a->lock);
+	audit_record(a->audit, who, "release", path ? path : f[1], rc == 0, 0,
+		     rc == 0 ? (n == 3 ? f[2] : NULL) : dossier_error_last());
+	free(path);
+	if (rc < 0)
+		return control_refused(out, rc, f[1]);
+	return control_status(out, 0, msg);
+}
+
+/*
+ * due: live records whose category's retention ended: the year folder
+ * plus retention_years is before this year.
+ */
+static int cmd_due(struct dossier_archive *a, const struct dossier_caller *who,
+		   char **f, int n, struct dossier_buf *out)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[1536];
+	struct tm tm;
+	time_t now = time(NULL);
+	int rc, base, need;
+
+	(void)f;
+	if (n != 1)
+		return control_status(out, 2, "usage: due");
+	localtime_r(&now, &tm);
+	pthread_mutex_lock(&a->lock);
+	rc = role_in(a, who, "register-roles", DEFAULT_READERS) ? 0 :
+		refuse_role(a, "the retention list", "register-roles",
+			    DEFAULT_READERS);
+	need = approval_level(a);
+	snprintf(sql, sizeof(sql),
+		 "WITH RECURSIVE sub(nid, year, cat, keep) AS ("
+		 " SELECT c.id, CAST(y.name AS INTEGER), k.name,"
+		 " k.retention_years FROM node c JOIN node y ON y.id = c.parent"
+		 " JOIN category k ON k.id = c.category WHERE c.kind = 2 AND"
+		 " y.kind = 1 AND c.deleted_ns IS NULL AND y.deleted_ns IS NULL"
+		 " AND k.retention_years IS NOT NULL"
+		 " AND CAST(y.name AS INTEGER) + k.retention_years < ?1"
+		 " UNION ALL SELECT n.id, sub.year, sub.cat, sub.keep"
+		 " FROM node n JOIN sub ON n.parent = sub.nid"
+		 " WHERE n.deleted_ns IS NULL)"
+		 " SELECT %s, sub.year, sub.cat, sub.keep FROM sub JOIN node ON"
+		 " node.id = sub.nid WHERE kind = 5 AND scratch = 0"
+		 " ORDER BY sub.year, sub.cat, node.id", archive_node_cols);
+	if (rc == 0)
+		rc = dossier_db_prepare(a->db, sql, &st);
+	if (rc < 0) {
+		pthread_mutex_unlock(&a->lock);
+		return control_refused(out, rc, "due");
+	}
+	base = sqlite3_column_count(st) - 3;
+	sqlite3_bind_int64(st, 1, tm.tm_year + 1900);
+	control_status(out, 0, "ok");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct node r;
+		struct hold_info h;
+		char appr[64], *path;
+		const char *state;
+		int year = sqlite3_column_int(st, base);
+		int keep = sqlite3_column_int(st, base + 2);
+
+		archive_row_to_node(st, &r);
+		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
+			dossier_error_clear();
+			continue;
+		}
+		path = archive_node_path(a, r.id);
+		if (find_hold(a, r.id, &h) > 0)
+			state = "held";
+		else if (find_approval(a, r.id, appr, sizeof(appr), NULL))
+			state = "approved";
+		else
+			state = r.level >= need ? "needs approval" : "";
+		dossier_buf_addf(out, "%" PRIu64 "\t%d\t%s\t%d\t%d\t%s\t%s\t"
+				 "%s\n", r.id, year,
+				 sqlite3_column_text(st, base + 1), keep,
+				 year + keep + 1, dossier_level_name(r.level),
+				 state, path ? path : "");
+		free(path);
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->lock);
+	return 0;
+}
+
 const struct control_cmd control_trash_cmds[] = {
+	{ "trash", cmd_trash },
+	{ "restore-deleted", cmd_restore_deleted },
+	{ "purge", cmd_purge },
+	{ "register", cmd_register },
+	{ "approve-destruction", cmd_approve_destruction },
+	{ "hold", cmd_hold },
+	{ "release", cmd_release },
+	{ "due", cmd_due },
 	{ NULL, NULL },
 };

@@ -49,6 +49,17 @@ int trash_rename_out(struct dossier_archive *a,
 int trash_is_view(uint64_t ino);
 
 /*
+ * Inode numbers of the view: TRASH_BASE | folder id for folders, and for
+ * a deleted record a new number for each deletion (a generation from the
+ * deletion time in bits 48-59, as NODEID does for content): with the
+ * writeback cache the kernel trusts the size and pages of an inode it
+ * knows, and a record restored, changed and deleted again is new content.
+ */
+#define TRASH_INO(id, deleted_ns)                                          \
+	(TRASH_BASE | NODEID((id), (uint64_t)(deleted_ns) / 1000000))
+#define TRASH_ID(ino) ((ino) & ID_MASK)
+
+/*
  * One entry of a /.trash folder as a caller sees it: a deleted record, or
  * a folder (live or deleted) holding deleted records the caller may list.
  */
@@ -70,9 +81,22 @@ int trash_dir_read(struct dossier_archive *a, const struct dossier_caller *who,
 		   uint64_t ino, struct trash_entry **out, size_t *n);
 void trash_entries_free(struct trash_entry *e, size_t n);
 
-/* Attributes of trash view inode ino (TRASH_BASE | id) for who. */
-int trash_view_attr(struct dossier_archive *a, const struct dossier_caller *who,
-		    uint64_t ino, struct dossier_attr *out);
+/*
+ * What trash view inode ino (TRASH_BASE | id) shows who: a deleted record,
+ * or a folder holding deleted records who may list (out->name is NULL).
+ * DOSSIER_ENOTFOUND if it shows nothing to who (any more).
+ */
+int trash_view_node(struct dossier_archive *a, const struct dossier_caller *who,
+		    uint64_t ino, struct trash_entry *out);
+
+/*
+ * Attributes of deleted record n (deleted at deleted_ns) in the view:
+ * read-only, mtime and ctime are the deletion time, atime the last change
+ * of its content.
+ */
+void trash_record_attr(struct dossier_archive *a,
+		       const struct dossier_caller *who, const struct node *n,
+		       int64_t deleted_ns, struct dossier_attr *out);
 
 /*
  * Open a deleted record of the view read-only: *fd_out is a descriptor on

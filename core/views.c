@@ -1,7 +1,8 @@
 /*
  * The virtual trees: /.history (every record's versions as read-only
- * files) and /.dossier/ctl (the control file dossierctl talks through,
- * authenticated by the kernel's uid of each request).
+ * files), /.trash (deleted records where they were, read-only; the
+ * entries are trash.c's) and /.dossier/ctl (the control file dossierctl
+ * talks through, authenticated by the kernel's uid of each request).
  */
 #include "views_i.h"
 
@@ -19,6 +20,7 @@
 #include "history_i.h"
 #include "log.h"
 #include "name.h"
+#include "trash_i.h"
 
 #define TTL_VIRT 0.0
 
@@ -174,6 +176,63 @@ static int may_see_history(struct dossier_archive *a,
 	return 0;
 }
 
+static int add(struct view_list *l, const char *name,
+	       const struct dossier_attr *at);
+
+/* Attributes of one /.trash entry. */
+static void trash_attr(struct dossier_archive *a,
+		       const struct dossier_caller *who,
+		       const struct trash_entry *t, struct dossier_attr *out)
+{
+	if (t->n.kind == DOSSIER_KIND_FILE) {
+		trash_record_attr(a, who, &t->n, t->deleted_ns, out);
+		return;
+	}
+	virt_dir_attr(TRASH_BASE | t->n.id, out);
+	out->st.st_uid = t->n.uid;
+	out->st.st_gid = t->n.gid;
+}
+
+static int trash_lookup(struct dossier_archive *a,
+			const struct dossier_caller *who, uint64_t parent,
+			const char *nfc, struct dossier_attr *out)
+{
+	struct trash_entry *e = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = trash_dir_read(a, who, parent, &e, &n)) < 0)
+		return rc;
+	rc = DOSSIER_ENOTFOUND;
+	for (i = 0; i < n; i++)
+		if (!strcmp(e[i].name, nfc)) {
+			trash_attr(a, who, &e[i], out);
+			rc = 0;
+			break;
+		}
+	trash_entries_free(e, n);
+	return rc;
+}
+
+static int trash_list(struct dossier_archive *a,
+		      const struct dossier_caller *who, uint64_t ino,
+		      struct view_list *out)
+{
+	struct dossier_attr at;
+	struct trash_entry *e = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = trash_dir_read(a, who, ino, &e, &n)) < 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++) {
+		trash_attr(a, who, &e[i], &at);
+		rc = add(out, e[i].name, &at);
+	}
+	trash_entries_free(e, n);
+	return rc;
+}
+
 int views_is_virtual(uint64_t ino)
 {
 	return ino >= HIST_DIR_BASE;
@@ -195,8 +254,15 @@ int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 			virt_dir_attr(INO_CTLDIR, out);
 			return 0;
 		}
+		if (!strcmp(nfc, ".trash")) {
+			virt_dir_attr(INO_TRASH, out);
+			return 0;
+		}
+		/* .Trash, .Trash-UID (GIO, KIO) and the rest: cheaply absent */
 		return DOSSIER_ENOTFOUND;
 	}
+	if (trash_is_view(parent))
+		return trash_lookup(a, who, parent, nfc, out);
 	if (parent == INO_CTLDIR) {
 		if (strcmp(nfc, "ctl"))
 			return DOSSIER_ENOTFOUND;
@@ -250,8 +316,16 @@ int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (ino == INO_HISTORY || ino == INO_CTLDIR) {
+	if (ino == INO_HISTORY || ino == INO_CTLDIR || ino == INO_TRASH) {
 		virt_dir_attr(ino, out);
+		return 0;
+	}
+	if (VIRT_KIND(ino) == 3) {
+		struct trash_entry t;
+
+		if ((rc = trash_view_node(a, who, ino, &t)) < 0)
+			return rc;
+		trash_attr(a, who, &t, out);
 		return 0;
 	}
 	if (ino == INO_CTL) {
@@ -331,6 +405,8 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		at.st.st_mode = S_IFREG | 0666;
 		return add(out, "ctl", &at);
 	}
+	if (trash_is_view(ino))
+		return trash_list(a, who, ino, out);
 	if (ino == INO_HISTORY)
 		dir = DOSSIER_ROOT_ID;
 	else if (VIRT_KIND(ino) == 1)
@@ -398,8 +474,11 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 		*is_ctl = 1;
 		return 0;
 	}
-	if (VIRT_KIND(ino) == 1 || ino == INO_HISTORY || ino == INO_CTLDIR)
+	if (VIRT_KIND(ino) == 1 || ino == INO_HISTORY || ino == INO_CTLDIR ||
+	    ino == INO_TRASH)
 		return DOSSIER_EISDIR;
+	if (VIRT_KIND(ino) == 3)
+		return trash_view_open(a, who, ino, flags, fd_out);
 	if (VIRT_KIND(ino) != 2)
 		return DOSSIER_ENOTFOUND;
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) {

@@ -2,8 +2,8 @@
 #define DOSSIER_CORE_VIEWS_I_H
 
 /*
- * Virtual trees (core-only): /.history and /.dossier. archive.c sends
- * every request for a virtual inode here; the archive lock is held.
+ * Virtual trees (core-only): /.history, /.trash and /.dossier. archive.c
+ * sends every request for a virtual inode here; the archive lock is held.
  */
 
 #include <stddef.h>
@@ -36,8 +36,9 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 	       uint64_t ino, struct view_list *out);
 
 /*
- * Open a virtual file: a version (*fd_out: a private copy of its bytes)
- * or the control file (*is_ctl).
+ * Open a virtual file: a version (*fd_out: a private copy of its bytes),
+ * a deleted record (*fd_out: its content, read-only) or the control file
+ * (*is_ctl).
  */
 int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 	       uint64_t ino, int flags, int *fd_out, int *is_ctl);

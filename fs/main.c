@@ -132,7 +132,8 @@ int main(int argc, char **argv)
 	struct fs fs;
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_loop_config *cfg = NULL;
-	char optbuf[2600];
+	struct dossier_archive *probe = NULL;
+	char optbuf[5000], path[2048];
 	int rc, ret = 1;
 
 	memset(&o, 0, sizeof(o));
@@ -146,19 +147,28 @@ int main(int argc, char **argv)
 	if (getuid() != 0)
 		dossier_log(LOG_WARNING, "not running as root: allow_other "
 			    "needs user_allow_other in /etc/fuse.conf");
-	rc = dossier_archive_open(&fs.archive, o.archive,
-				  DOSSIER_ARCHIVE_OPEN_SERVE);
+	/*
+	 * Refuse a missing, damaged or already mounted archive with a
+	 * message before anything is mounted. The archive is opened for
+	 * serving only after fuse_daemonize(): its committer and audit
+	 * threads must live in the process that serves, not in the parent
+	 * that exits.
+	 */
+	rc = dossier_archive_open(&probe, o.archive,
+				  DOSSIER_ARCHIVE_OPEN_READONLY |
+					  DOSSIER_ARCHIVE_OPEN_PROBE);
 	if (rc < 0) {
 		fprintf(stderr, "dossierfs: cannot mount '%s': %s\n",
 			o.archive, dossier_error_last());
 		return 1;
 	}
-	dossier_archive_set_site(fs.archive, o.site);
+	snprintf(path, sizeof(path), "%s", dossier_archive_path(probe));
+	dossier_archive_close(probe);
 	/* allow_other: every user goes through our per-caller decisions.
 	 * fsname/subtype let dossierctl and mount(8) find the archive. */
 	snprintf(optbuf, sizeof(optbuf),
-		 "allow_other,fsname=%s,subtype=dossierfs%s",
-		 dossier_archive_path(fs.archive), o.fuse_opts);
+		 "allow_other,fsname=%s,subtype=dossierfs%s", path,
+		 o.fuse_opts);
 	if (fuse_opt_add_arg(&args, argv[0]) || fuse_opt_add_arg(&args, "-o") ||
 	    fuse_opt_add_arg(&args, optbuf) ||
 	    (o.debug && fuse_opt_add_arg(&args, "-d")))
@@ -170,17 +180,24 @@ int main(int argc, char **argv)
 		goto out_session;
 	if (fuse_session_mount(fs.se, o.mountpoint) != 0)
 		goto out_signals;
-	fs.notifier = notifier_start(fs.se);
-	if (fs.notifier)
-		dossier_archive_set_notify(fs.archive, &notifier_ops,
-					   fs.notifier);
 	if (fuse_daemonize(o.foreground) != 0)
 		goto out_unmount;
 	if (!o.foreground)
 		dossier_log_to_syslog("dossierfs");
-	dossier_log(LOG_NOTICE, "serving '%s' at '%s'%s%s",
-		    dossier_archive_path(fs.archive), o.mountpoint,
-		    o.site[0] ? " for site " : "", o.site);
+	rc = dossier_archive_open(&fs.archive, path,
+				  DOSSIER_ARCHIVE_OPEN_SERVE);
+	if (rc < 0) {
+		dossier_log(LOG_ERR, "cannot serve '%s': %s", path,
+			    dossier_error_last());
+		goto out_unmount;
+	}
+	dossier_archive_set_site(fs.archive, o.site);
+	fs.notifier = notifier_start(fs.se);
+	if (fs.notifier)
+		dossier_archive_set_notify(fs.archive, &notifier_ops,
+					   fs.notifier);
+	dossier_log(LOG_NOTICE, "serving '%s' at '%s'%s%s", path,
+		    o.mountpoint, o.site[0] ? " for site " : "", o.site);
 	if (o.single) {
 		ret = fuse_session_loop(fs.se);
 	} else {
@@ -194,7 +211,8 @@ int main(int argc, char **argv)
 		dossier_log(LOG_ERR, "session ended with error %d", ret);
 	dossier_log(LOG_NOTICE, "unmounting '%s'", o.mountpoint);
 out_unmount:
-	dossier_archive_set_notify(fs.archive, NULL, NULL);
+	if (fs.archive)
+		dossier_archive_set_notify(fs.archive, NULL, NULL);
 	notifier_stop(fs.notifier);
 	fuse_session_unmount(fs.se);
 out_signals:

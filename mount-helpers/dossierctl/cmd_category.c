@@ -1,4 +1,5 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ctl.h"
@@ -9,6 +10,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: dossierctl category list\n"
 		     "       dossierctl category add NAME\n"
 		     "       dossierctl category rename OLD NEW\n"
+		     "       dossierctl category retention NAME YEARS|permanent\n"
 		     "\nCategories are the second level of the tree "
 		     "(YEAR/CATEGORY/CLIENT); every year has all of them.\n"
 		     "A mounted archive shows a change within a minute.\n");
@@ -34,10 +36,14 @@ int cmd_category(struct ctl *ctl, int argc, char **argv)
 		return CTL_OK;
 	}
 	if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "add") &&
-			 strcmp(argv[1], "rename")) ||
+			 strcmp(argv[1], "rename") &&
+			 strcmp(argv[1], "retention")) ||
 	    (!strcmp(argv[1], "list") && argc != 2) ||
 	    (!strcmp(argv[1], "add") && argc != 3) ||
-	    (!strcmp(argv[1], "rename") && argc != 4)) {
+	    (!strcmp(argv[1], "rename") && argc != 4) ||
+	    (!strcmp(argv[1], "retention") &&
+	     (argc != 4 || (strcmp(argv[3], "permanent") &&
+			    atoi(argv[3]) <= 0)))) {
 		usage(stderr);
 		return CTL_USAGE;
 	}
@@ -47,6 +53,10 @@ int cmd_category(struct ctl *ctl, int argc, char **argv)
 		rc = dossier_category_list(a, print_one, NULL);
 	else if (!strcmp(argv[1], "add"))
 		rc = dossier_category_add(a, argv[2]);
+	else if (!strcmp(argv[1], "retention"))
+		rc = dossier_category_set_retention(
+			a, argv[2], strcmp(argv[3], "permanent") ?
+					    atoi(argv[3]) : -1);
 	else
 		rc = dossier_category_rename(a, argv[2], argv[3]);
 	ret = rc < 0 ? ctl_fail(argv[1], rc) : CTL_OK;

@@ -1,13 +1,56 @@
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "ctl.h"
 
-/* NEEDSWORK: not written yet. */
 int cmd_due(struct ctl *ctl, int argc, char **argv)
 {
-	(void)ctl;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "dossierctl due: not available in this version\n");
-	return CTL_REFUSED;
+	char *body, *line, *save = NULL;
+	struct ctl_reply r;
+	int ret, rows = 0;
+
+	if (ctl_wants_help(argc, argv) || argc != 1) {
+		fprintf(argc == 1 ? stdout : stderr,
+			"usage: dossierctl due\n\n"
+			"Live records past their category's retention period "
+			"(year folder +\nretention years is before this year), "
+			"for an approver's decision: approve\nwith 'dossierctl "
+			"approve-destruction ID --reason TEXT' and delete, or "
+			"keep\nthem with 'dossierctl hold'. Categories kept "
+			"permanently never show.\n");
+		return argc == 1 ? CTL_OK : CTL_USAGE;
+	}
+	if (ctl_call(ctl, "due\n", &r) < 0)
+		return CTL_REFUSED;
+	if ((ret = ctl_reply_exit(&r, "due")) != CTL_OK) {
+		ctl_reply_release(&r);
+		return ret;
+	}
+	body = strdup(r.body);
+	for (line = body ? strtok_r(body, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[8], *p = line, keep[48];
+		int i;
+
+		for (i = 0; i < 8; i++) {
+			f[i] = p;
+			p = p ? strchr(p, '\t') : NULL;
+			if (p)
+				*p++ = '\0';
+		}
+		if (!f[7])
+			continue;
+		if (rows++ == 0)
+			printf("%-7s %-12s %-16s %-10s %-15s %s\n", "ID",
+			       "LEVEL", "KEPT", "DUE SINCE", "STATE", "PATH");
+		snprintf(keep, sizeof(keep), "%s y (%s)", f[3], f[2]);
+		printf("%-7s %-12s %-16s %-10s %-15s %s\n", f[0], f[5], keep,
+		       f[4], f[6][0] ? f[6] : "-", f[7]);
+	}
+	free(body);
+	if (rows == 0)
+		printf("no record is past its retention period\n");
+	ctl_reply_release(&r);
+	return CTL_OK;
 }

@@ -1,13 +1,40 @@
 #include <stdio.h>
+#include <string.h>
 
 #include "ctl.h"
 
-/* NEEDSWORK: not written yet. */
 int cmd_restore_deleted(struct ctl *ctl, int argc, char **argv)
 {
-	(void)ctl;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "dossierctl restore-deleted: not available in this version\n");
-	return CTL_REFUSED;
+	const char *t;
+	char req[128];
+	struct ctl_reply r;
+	int ret, rc;
+
+	if (ctl_wants_help(argc, argv) || argc != 2) {
+		fprintf(argc == 2 ? stdout : stderr,
+			"usage: dossierctl restore-deleted PATH|ID\n\n"
+			"Bring a deleted record back where it was, with its "
+			"id, level and whole\nhistory. PATH is where it was "
+			"(the latest record deleted there) or its\nplace under "
+			"MOUNT/.trash; ID is its number in 'dossierctl trash'. "
+			"Deleted\nfolders on the way come back too. To restore "
+			"elsewhere or under another\nname, mv it out of "
+			"MOUNT/.trash.\n");
+		return argc == 2 ? CTL_OK : CTL_USAGE;
+	}
+	t = argv[1];
+	if (strpbrk(t, "\t\n"))
+		return CTL_USAGE;
+	if (t[0] && strspn(t, "0123456789") == strlen(t) && strlen(t) < 20) {
+		snprintf(req, sizeof(req), "restore-deleted\t#%s\n", t);
+		rc = ctl_call(ctl, req, &r);
+	} else {
+		rc = ctl_path_call(ctl, t, "restore-deleted\t%s\n", &r);
+	}
+	if (rc < 0)
+		return CTL_REFUSED;
+	if ((ret = ctl_reply_exit(&r, "restore-deleted")) == CTL_OK)
+		printf("%s\n", r.message);
+	ctl_reply_release(&r);
+	return ret;
 }

@@ -1,13 +1,101 @@
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "ctl.h"
 
-/* NEEDSWORK: not written yet. */
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl trash [--user NAME]\n\n"
+		     "The deleted records you may see, oldest deletion first, "
+		     "with the days left\nbefore 'dossierctl purge' destroys "
+		     "them (setting trash-days). --user lists\nonly what NAME "
+		     "deleted. Restore one with mv out of MOUNT/.trash or "
+		     "with\n'dossierctl restore-deleted ID'.\n");
+}
+
+/* "N days", "today" (purged at the next purge), or the state. */
+static void left_words(char *out, size_t outsz, long days, const char *state)
+{
+	if (!strcmp(state, "held") || !strcmp(state, "purging"))
+		snprintf(out, outsz, "%s", state);
+	else if (days > 0)
+		snprintf(out, outsz, "%ld day%s%s", days, days == 1 ? "" : "s",
+			 state[0] ? ", needs approval" : "");
+	else
+		snprintf(out, outsz, "%s", state[0] ? "needs approval" :
+						      "next purge");
+}
+
 int cmd_trash(struct ctl *ctl, int argc, char **argv)
 {
-	(void)ctl;
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "dossierctl trash: not available in this version\n");
-	return CTL_REFUSED;
+	const char *user = NULL;
+	char req[512], *body, *line, *save = NULL;
+	struct ctl_reply r;
+	int ret, rows = 0, period = -1;
+
+	if (ctl_wants_help(argc, argv)) {
+		usage(stdout);
+		return CTL_OK;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--user"))
+		user = argv[2];
+	else if (argc != 1) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	if (user && strpbrk(user, "\t\n")) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	snprintf(req, sizeof(req), user ? "trash\t%s\n" : "trash\n",
+		 user ? user : "");
+	if (ctl_call(ctl, req, &r) < 0)
+		return CTL_REFUSED;
+	if ((ret = ctl_reply_exit(&r, "trash")) != CTL_OK) {
+		ctl_reply_release(&r);
+		return ret;
+	}
+	body = strdup(r.body);
+	for (line = body ? strtok_r(body, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[7], *p = line, when[32], left[64];
+		time_t t;
+		struct tm tm;
+		int i;
+
+		if (!strncmp(line, "days\t", 5)) {
+			period = atoi(line + 5);
+			continue;
+		}
+		for (i = 0; i < 7; i++) {
+			f[i] = p;
+			p = p ? strchr(p, '\t') : NULL;
+			if (p)
+				*p++ = '\0';
+		}
+		if (!f[6])
+			continue;
+		if (rows++ == 0)
+			printf("%-7s %-16s %-12s %-12s %-22s %s\n", "ID",
+			       "DELETED", "BY", "LEVEL", "LEFT",
+			       "WHERE IT WAS");
+		t = (time_t)atoll(f[1]);
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		left_words(left, sizeof(left), atol(f[2]), f[3]);
+		printf("%-7s %-16s %-12s %-12s %-22s %s\n", f[0], when, f[4],
+		       f[5], left, f[6]);
+	}
+	free(body);
+	if (rows == 0)
+		printf("the trash is empty%s\n", user ? " for that user" : "");
+	else if (period >= 0)
+		printf("\nDeleted records stay %d day%s in the trash (setting "
+		       "trash-days); restore with\nmv out of MOUNT/.trash or "
+		       "'dossierctl restore-deleted ID'.\n", period,
+		       period == 1 ? "" : "s");
+	ctl_reply_release(&r);
+	return CTL_OK;
 }

@@ -155,6 +155,7 @@ int dossier_archive_user_add(struct dossier_archive *a, uid_t uid,
 
 	pthread_mutex_lock(&a->lock);
 	rc = dossier_rules_user_add(a->rules, uid, name, role, dept);
+	archive_changed(a);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }
@@ -651,6 +652,9 @@ static int is_thumbnailer(struct dossier_archive *a, pid_t pid)
 static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
 		   const struct node *n, enum action act,
 		   struct dossier_verdict *v);
+static int folder_visible_now(struct dossier_archive *a,
+			      const struct dossier_caller *who,
+			      const struct node *n, int depth);
 
 /* A folder is listed to whoever may create there or list anything in it. */
 static int folder_visible(struct dossier_archive *a,
@@ -735,9 +739,38 @@ int archive_decide(struct dossier_archive *a, const struct dossier_caller *who,
 	return DOSSIER_EDENIED;
 }
 
+/*
+ * Whether a folder shows depends on everything in it, so the answer is
+ * remembered per (folder, caller) until the catalog changes or the clock
+ * moves to the next second (grants end on their own). Lock held.
+ */
 static int folder_visible(struct dossier_archive *a,
 			  const struct dossier_caller *who,
 			  const struct node *n, int depth)
+{
+	int64_t sec = archive_now_ns() / 1000000000;
+	size_t slot = (n->id * 31 + who->uid) % VIS_SLOTS;
+	int vis;
+
+	if (depth == 0 && a->vis[slot].id == n->id &&
+	    a->vis[slot].uid == who->uid &&
+	    a->vis[slot].generation == a->generation &&
+	    a->vis[slot].sec == sec)
+		return a->vis[slot].visible;
+	vis = folder_visible_now(a, who, n, depth);
+	if (depth == 0) {
+		a->vis[slot].id = n->id;
+		a->vis[slot].uid = who->uid;
+		a->vis[slot].generation = a->generation;
+		a->vis[slot].sec = sec;
+		a->vis[slot].visible = vis;
+	}
+	return vis;
+}
+
+static int folder_visible_now(struct dossier_archive *a,
+			      const struct dossier_caller *who,
+			      const struct node *n, int depth)
 {
 	struct dossier_verdict v;
 	struct dossier_object o;
@@ -825,7 +858,13 @@ int archive_end(struct dossier_archive *a, int rc)
 		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
 	}
+	archive_changed(a);
 	return dossier_db_exec(a->db, "COMMIT");
+}
+
+void archive_changed(struct dossier_archive *a)
+{
+	a->generation++;
 }
 
 /* ---- open / create ---- */

@@ -56,6 +56,8 @@ struct node {
  * consumers (they only queue). contentfd and rootfd are read-only after
  * open.
  */
+#define VIS_SLOTS 1024
+
 struct dossier_archive {
 	char *path;
 	int rootfd;
@@ -72,6 +74,14 @@ struct dossier_archive {
 	struct dossier_rules *rules;	/* protected by lock */
 	struct dossier_audit *audit;	/* NULL: not serving */
 	char site[64];			/* -o site=NAME, "" for none */
+	uint64_t generation;		/* protected by lock: bumped per change */
+	struct {
+		uint64_t id;
+		uid_t uid;
+		uint64_t generation;
+		int64_t sec;
+		int visible;
+	} vis[VIS_SLOTS];		/* protected by lock */
 	int lockfd;			/* flock: one serving daemon */
 };
 
@@ -163,6 +173,12 @@ int archive_exec(struct dossier_archive *a, const char *sql,
 		 const char *types, ...);
 int archive_begin(struct dossier_archive *a);
 int archive_end(struct dossier_archive *a, int rc);
+/*
+ * Something that may change who sees what happened (lock held): a
+ * catalog write, a grant, a policy edit. Forgets cached folder answers.
+ */
+void archive_changed(struct dossier_archive *a);
+
 /* Give record id a new content generation (lock held). */
 int archive_bump_cgen(struct dossier_archive *a, uint64_t id);
 

@@ -66,6 +66,7 @@ static int cmd_user_add(struct dossier_archive *a,
 	if (rc == 0)
 		rc = dossier_rules_user_add(a->rules, res->pw_uid, f[1], f[2],
 					    n == 4 ? f[3] : NULL);
+	archive_changed(a);
 	pthread_mutex_unlock(&a->lock);
 	audit_record(a->audit, who, "user-add", f[1], rc == 0, 0, f[2]);
 	if (rc < 0)
@@ -132,8 +133,10 @@ static int cmd_grant(struct dossier_archive *a,
 					 !strcmp(f[3], "rw"), secs, f[5],
 					 now_s(), &id);
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		archive_changed(a);
 		invalidate(a, &rec);
+	}
 	pthread_mutex_unlock(&a->lock);
 	snprintf(line, sizeof(line), "to %s for %" PRId64 " s: %s", f[2], secs,
 		 f[5]);
@@ -209,6 +212,7 @@ static int cmd_revoke(struct dossier_archive *a,
 		return control_status(out, 2, "usage: revoke ID");
 	pthread_mutex_lock(&a->lock);
 	rc = dossier_rules_revoke(a->rules, who->uid, id, now_s());
+	archive_changed(a);
 	pthread_mutex_unlock(&a->lock);
 	audit_record(a->audit, who, "revoke", f[1], rc == 0, 0, NULL);
 	if (rc < 0)
@@ -315,6 +319,7 @@ static int cmd_policy_set(struct dossier_archive *a,
 		return control_status(out, 2, "usage: policy-set KEY VALUE");
 	pthread_mutex_lock(&a->lock);
 	rc = dossier_rules_setting_set(a->rules, who->uid, f[1], f[2]);
+	archive_changed(a);
 	pthread_mutex_unlock(&a->lock);
 	snprintf(line, sizeof(line), "%s = %s", f[1], f[2]);
 	audit_record(a->audit, who, "policy", line, rc == 0, 0, NULL);

@@ -221,6 +221,8 @@ static int set_acl(struct dossier_archive *a, const struct dossier_caller *who,
 					 &id);
 		audit_record(a->audit, who, "grant", NULL, rc == 0, 0, reason);
 		if (rc == 0)
+			archive_changed(a);
+		if (rc == 0)
 			dossier_log(LOG_NOTICE, "grant %" PRId64 " on record %"
 				    PRIu64 " for uid %u by setfacl of uid %u",
 				    id, n->id, (unsigned)e.id,

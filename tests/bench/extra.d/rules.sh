@@ -1,0 +1,68 @@
+# shellcheck shell=bash
+# The cost of per-caller rule checks (issue 5): readdir of a 1,000-record
+# client folder and stat of every record in it, as a restricted user (a
+# mapped 'staff' account: every record is listed but none readable, so
+# every name and mode is decided for them) and as root (unrestricted), on
+# every target. Sourced by tests/bench/bench.sh.
+
+RULES_USER=dossier_bench_staff
+RULES_N=${BENCH_RULES_FILES:-1000}
+RULES_DIR_REL=2024/contracts/rules-client
+
+id "$RULES_USER" >/dev/null 2>&1 || useradd -M -N -s /bin/sh "$RULES_USER"
+
+rules_setup() {
+	local t=$1 dir="${ROOT[$1]}/$RULES_DIR_REL"
+	if [[ ! -d $dir ]]; then
+		mkdir -p "$dir"
+		chmod 755 "$dir"
+		( cd "$dir" && for ((i = 0; i < RULES_N; i++)); do
+			printf "record %d\n" "$i" > "$(printf "r%07d" "$i")"
+		done; chmod 644 r* )
+		printf '%s\n' "$dir" > "$WORK/rules-dirs-$t"
+	fi
+	if [[ $t == dossierfs ]]; then
+		"$BUILD/dossierctl" user add "$RULES_USER" --role staff \
+			--dept sales >/dev/null 2>&1 || true
+	fi
+}
+
+rules_as() {	# USER CMD...: run as USER (root: as is)
+	local u=$1
+	shift
+	if [[ $u == root ]]; then
+		"$@"
+	else
+		setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" \
+			--clear-groups -- "$@"
+	fi
+}
+
+rules_readdir() {	# TARGET USER
+	local out n s e
+	rules_setup "$1"
+	out=$(rules_as "$2" tmo "$BIN/metabench" readdir "$WORK/rules-dirs-$1")
+	read -r n s e <<<"$out"
+	[[ $e -ge $RULES_N ]] || { log "rules readdir as $2 saw $e names"; return 1; }
+	# one folder listed: report names per second
+	ops_rate "$e" "$s"
+}
+
+rules_stat() {	# TARGET USER
+	local out
+	rules_setup "$1"
+	drop_caches
+	out=$(rules_as "$2" tmo "$BIN/metabench" stat "$WORK/rules-dirs-$1" \
+		"$RULES_N" r)
+	ops_rate "$out"
+}
+
+wl_rules_readdir_restricted() { rules_readdir "$1" "$RULES_USER"; }
+wl_rules_readdir_root() { rules_readdir "$1" root; }
+wl_rules_stat_restricted() { rules_stat "$1" "$RULES_USER"; }
+wl_rules_stat_root() { rules_stat "$1" root; }
+
+add_workload rules_readdir_restricted "readdir 1k, restricted user" names/s
+add_workload rules_readdir_root "readdir 1k, root" names/s
+add_workload rules_stat_restricted "stat 1k, restricted user" ops/s
+add_workload rules_stat_root "stat 1k, root" ops/s

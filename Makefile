@@ -10,8 +10,8 @@ PKGS_CORE := sqlite3 libgit2 libutf8proc
 PKGS_FS := fuse3
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wwrite-strings -Wshadow -Wformat=2 -fno-common
-BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -O2 -g \
-	-MMD -MP $(WARN)
+SYNTAX_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN)
+BASE_CFLAGS := $(SYNTAX_CFLAGS) -O2 -g -MMD -MP
 
 ifneq ($(SANITIZE),)
 BASE_CFLAGS += -fsanitize=$(SANITIZE) -fno-sanitize-recover=all \
@@ -85,10 +85,10 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 # Every header compiles on its own.
 check-headers:
 	@set -e; for h in core/*.h; do \
-		echo "#include \"$$h\"" | $(CC) $(BASE_CFLAGS) $(CORE_CFLAGS) \
+		echo "#include \"$$h\"" | $(CC) $(SYNTAX_CFLAGS) $(CORE_CFLAGS) \
 			-Icore -x c -fsyntax-only - ; done; \
 	for h in fs/*.h; do \
-		echo "#include \"$$h\"" | $(CC) $(BASE_CFLAGS) $(FS_CFLAGS) \
+		echo "#include \"$$h\"" | $(CC) $(SYNTAX_CFLAGS) $(FS_CFLAGS) \
 			-Icore -Ifs -x c -fsyntax-only - ; done; \
 	echo "check-headers: all headers compile alone"
 

@@ -1295,6 +1295,8 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	parent = node_of(parent);
 
 	dossier_error_clear();
+	if (trash_xdg_owns(parent, name))	/* /.Trash-UID: trash.c */
+		return trash_xdg_mkdir(a, who, parent, name, out);
 	if (views_is_virtual(parent))
 		return virtual_readonly(a, who, "mkdir", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
@@ -1403,6 +1405,8 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 	parent = node_of(parent);
 
 	dossier_error_clear();
+	if (trash_xdg_owns(parent, name))	/* /.Trash-UID: trash.c */
+		return trash_xdg_unlink(a, who, parent, name, 1);
 	if (views_is_virtual(parent))
 		return virtual_readonly(a, who, "rmdir", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
@@ -1465,22 +1469,20 @@ unlock:
 	return rc < 0 ? archive_deny(a, who, "rmdir", parent, nfc, rc) : 0;
 }
 
-int dossier_archive_unlink(struct dossier_archive *a,
-			   const struct dossier_caller *who, uint64_t parent,
-			   const char *name)
+/*
+ * Delete file parent/nfc for who: a record goes to the trash (soft), a
+ * scratch file is removed. unlink(2) and gio trash (a move into the
+ * caller's /.Trash-UID/files) both come here; detail goes into the audit
+ * row. The caller logs and audits a refusal.
+ */
+static int remove_file(struct dossier_archive *a,
+		       const struct dossier_caller *who, uint64_t parent,
+		       const char *nfc, const char *detail)
 {
-	char nfc[DOSSIER_NAME_MAX + 1];
 	struct node p, n;
 	int rc;
 	int64_t t = archive_now_ns();
 
-	parent = node_of(parent);
-
-	dossier_error_clear();
-	if (views_is_virtual(parent))
-		return virtual_readonly(a, who, "unlink", parent);
-	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return archive_deny(a, who, "unlink", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
 	    (rc = archive_find_child(a, parent, nfc, &n)) < 0)
@@ -1514,7 +1516,7 @@ int dossier_archive_unlink(struct dossier_archive *a,
 					     NULL, NULL, who, NULL, t);
 		if (rc == 0)
 			audit_record(a->audit, who, "delete", path, 1,
-				     archive_last_rule(), NULL);
+				     archive_last_rule(), detail);
 		free(path);
 	}
 	if (rc == 0)
@@ -1522,7 +1524,57 @@ int dossier_archive_unlink(struct dossier_archive *a,
 	rc = archive_end(a, rc);
 unlock:
 	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+int dossier_archive_unlink(struct dossier_archive *a,
+			   const struct dossier_caller *who, uint64_t parent,
+			   const char *name)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	int rc;
+
+	parent = node_of(parent);
+
+	dossier_error_clear();
+	if (trash_xdg_owns(parent, name))	/* /.Trash-UID: trash.c */
+		return trash_xdg_unlink(a, who, parent, name, 0);
+	if (views_is_virtual(parent))
+		return virtual_readonly(a, who, "unlink", parent);
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return archive_deny(a, who, "unlink", parent, name, rc);
+	rc = remove_file(a, who, parent, nfc, NULL);
 	return rc < 0 ? archive_deny(a, who, "unlink", parent, nfc, rc) : 0;
+}
+
+/*
+ * ---- gio trash: the caller's /.Trash-UID (trash.c) ----
+ * GIO trashes a file by renaming it into /.Trash-UID/files: for a record
+ * that is exactly an unlink. Moves out of files/ (restores) and GIO's
+ * .trashinfo files are trash.c's.
+ */
+static int rename_xdg(struct dossier_archive *a,
+		      const struct dossier_caller *who, uint64_t parent,
+		      const char *name, uint64_t newparent,
+		      const char *newname, unsigned flags)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	int rc;
+
+	if (views_is_virtual(parent))
+		return trash_xdg_rename(a, who, parent, name, newparent,
+					newname, flags);
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return archive_deny(a, who, "unlink", parent, name, rc);
+	if ((rc = trash_xdg_may_take(who, newparent, 0)) == 0)
+		rc = remove_file(a, who, parent, nfc,
+				 "moved to .Trash-UID/files");
+	if (rc == DOSSIER_EISDIR)	/* a folder: trash.c says why not */
+		rc = trash_xdg_may_take(who, newparent, 1);
+	if (rc < 0)
+		return archive_deny(a, who, "unlink", parent, nfc, rc);
+	trash_xdg_taken(a, who, newname);
+	return 0;
 }
 
 static int move_node(struct dossier_archive *a, uint64_t id,
@@ -1753,6 +1805,9 @@ int dossier_archive_rename(struct dossier_archive *a,
 	newparent = node_of(newparent);
 
 	dossier_error_clear();
+	if (trash_xdg_is(parent) || trash_xdg_is(newparent))
+		return rename_xdg(a, who, parent, name, newparent, newname,
+				  flags);
 	if (trash_is_view(parent) && !views_is_virtual(newparent))
 		return trash_rename_out(a, who, parent, name, newparent,
 					newname);
@@ -1904,7 +1959,8 @@ int dossier_archive_access(struct dossier_archive *a,
 		struct dossier_attr at;
 
 		rc = dossier_archive_getattr(a, who, id, &at);
-		if (rc == 0 && (mask & W_OK) && id != INO_CTL)
+		if (rc == 0 && (mask & W_OK) && id != INO_CTL &&
+		    !trash_xdg_writable(who, id))
 			rc = DOSSIER_EREADONLY;
 		return rc;
 	}
@@ -2006,6 +2062,8 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	dossier_error_clear();
 	if (id == INO_CTL)	/* "> ctl" truncates: nothing to do */
 		return dossier_archive_getattr(a, who, id, out);
+	if (trash_xdg_is(id))	/* /.Trash-UID: trash.c */
+		return trash_xdg_setattr(a, who, id, st, set, out);
 	if (views_is_virtual(id))
 		return virtual_readonly(a, who, "setattr", id);
 	pthread_mutex_lock(&a->lock);
@@ -2256,9 +2314,21 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	parent = node_of(parent);
 
 	dossier_error_clear();
+	*out = NULL;
+	if (trash_xdg_owns(parent, name)) {
+		/* GIO's .trashinfo files in /.Trash-UID/info: trash.c */
+		if ((rc = trash_xdg_create(a, who, parent, name, open_flags,
+					   attr, &fd)) < 0)
+			return rc;
+		if (!(*out = file_new(attr->id, fd, open_flags, who))) {
+			close(fd);
+			return DOSSIER_ERROR;
+		}
+		(*out)->virt = 1;
+		return 0;
+	}
 	if (views_is_virtual(parent))
 		return virtual_readonly(a, who, "create", parent);
-	*out = NULL;
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "create", parent, name, rc);
 	pthread_mutex_lock(&a->lock);

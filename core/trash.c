@@ -10,9 +10,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,6 +27,7 @@
 #include "log.h"
 #include "name.h"
 #include "rules_i.h"
+#include "views_i.h"
 
 #define DAY_NS ((int64_t)86400 * 1000000000)
 #define DEFAULT_TRASH_DAYS 30
@@ -834,16 +837,85 @@ static int undelete_folder(struct dossier_archive *a,
 	return rc;
 }
 
+/*
+ * Restore trash entry t (of who's view) as newparent/nnfc: the checks and
+ * the work of a move out of /.trash or out of /.Trash-UID/files. Lock
+ * held; the transaction is this function's.
+ */
+static int restore_entry(struct dossier_archive *a,
+			 const struct dossier_caller *who,
+			 const struct trash_entry *t, uint64_t newparent,
+			 const char *nnfc)
+{
+	struct node np, live;
+	int rc, kind;
+	int64_t now = archive_now_ns();
+
+	if ((rc = archive_get_node(a, newparent, &np)) < 0)
+		return rc;
+	if (np.deleted)
+		return DOSSIER_ENOTFOUND;
+	if (np.kind == DOSSIER_KIND_FILE)
+		return DOSSIER_ENOTDIR;
+	if (t->n.kind == DOSSIER_KIND_FILE) {
+		if (!may_hold_files(np.kind)) {
+			dossier_error_set("files live inside a client folder");
+			return DOSSIER_ESTRUCTURE;
+		}
+		if ((rc = may_restore(a, who, &t->n, &np)) < 0)
+			return rc;
+		kind = DOSSIER_KIND_FILE;
+	} else {
+		if (!t->deleted_ns) {
+			dossier_error_set("'%s' was not deleted: move the "
+					  "records in it out of the trash",
+					  t->name);
+			return DOSSIER_ESTRUCTURE;
+		}
+		kind = np.kind == DOSSIER_KIND_CATEGORY ? DOSSIER_KIND_CLIENT :
+		       may_hold_files(np.kind) ? DOSSIER_KIND_FOLDER : -1;
+		if (kind < 0) {
+			dossier_error_set("folders go into a category or a "
+					  "client folder");
+			return DOSSIER_ESTRUCTURE;
+		}
+		if ((rc = archive_decide(a, who, &np, NULL, ACT_CREATE)) < 0)
+			return rc;
+	}
+	if (archive_find_child(a, newparent, nnfc, &live) == 0) {
+		dossier_error_set("'%s' exists: restore under another name",
+				  nnfc);
+		return DOSSIER_EEXISTS;
+	}
+	dossier_error_clear();
+	if ((rc = archive_begin(a)) < 0)
+		return rc;
+	if (kind == DOSSIER_KIND_FILE)
+		rc = undelete_record(a, who, &t->n, newparent, nnfc, now);
+	else
+		rc = undelete_folder(a, who, &t->n, newparent, nnfc, kind, now);
+	return archive_end(a, rc);
+}
+
+/* The end of a restore by a move: a refusal is audited and logged. */
+static int restore_done(struct dossier_archive *a,
+			const struct dossier_caller *who, uint64_t parent,
+			const char *nfc, int rc)
+{
+	if (rc < 0 && rc != DOSSIER_ENOTFOUND)
+		audit_record(a->audit, who, "restore", nfc, 0, 0,
+			     dossier_error_last());
+	return rc < 0 ? archive_refuse(who, "restore", parent, nfc, rc) : 0;
+}
+
 int trash_rename_out(struct dossier_archive *a,
 		     const struct dossier_caller *who, uint64_t parent,
 		     const char *name, uint64_t newparent, const char *newname)
 {
 	char nfc[DOSSIER_NAME_MAX + 1], nnfc[DOSSIER_NAME_MAX + 1];
 	struct trash_entry *e = NULL, *t = NULL;
-	struct node np, live;
 	size_t n = 0, i;
-	int rc, kind;
-	int64_t now = archive_now_ns();
+	int rc;
 
 	dossier_error_clear();
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
@@ -851,71 +923,854 @@ int trash_rename_out(struct dossier_archive *a,
 	if ((rc = dossier_name_normalize(nnfc, sizeof(nnfc), newname)) < 0)
 		return archive_refuse(who, "restore", newparent, newname, rc);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = trash_dir_read(a, who, parent, &e, &n)) < 0)
-		goto unlock;
-	for (i = 0; i < n && !t; i++)
-		if (!strcmp(e[i].name, nfc))
-			t = &e[i];
-	rc = DOSSIER_ENOTFOUND;
-	if (!t || (rc = archive_get_node(a, newparent, &np)) < 0)
-		goto unlock;
-	if (np.deleted) {
-		rc = DOSSIER_ENOTFOUND;
-		goto unlock;
+	if ((rc = trash_dir_read(a, who, parent, &e, &n)) == 0) {
+		for (i = 0; i < n && !t; i++)
+			if (!strcmp(e[i].name, nfc))
+				t = &e[i];
+		rc = t ? restore_entry(a, who, t, newparent, nnfc) :
+			 DOSSIER_ENOTFOUND;
 	}
-	if (np.kind == DOSSIER_KIND_FILE) {
-		rc = DOSSIER_ENOTDIR;
-		goto unlock;
-	}
-	if (t->n.kind == DOSSIER_KIND_FILE) {
-		if (!may_hold_files(np.kind)) {
-			dossier_error_set("files live inside a client folder");
-			rc = DOSSIER_ESTRUCTURE;
-			goto unlock;
-		}
-		if ((rc = may_restore(a, who, &t->n, &np)) < 0)
-			goto unlock;
-		kind = DOSSIER_KIND_FILE;
-	} else {
-		if (!t->deleted_ns) {
-			dossier_error_set("'%s' was not deleted: move the "
-					  "records in it out of the trash",
-					  nfc);
-			rc = DOSSIER_ESTRUCTURE;
-			goto unlock;
-		}
-		kind = np.kind == DOSSIER_KIND_CATEGORY ? DOSSIER_KIND_CLIENT :
-		       may_hold_files(np.kind) ? DOSSIER_KIND_FOLDER : -1;
-		if (kind < 0) {
-			dossier_error_set("folders go into a category or a "
-					  "client folder");
-			rc = DOSSIER_ESTRUCTURE;
-			goto unlock;
-		}
-		if ((rc = archive_decide(a, who, &np, NULL, ACT_CREATE)) < 0)
-			goto unlock;
-	}
-	if (archive_find_child(a, newparent, nnfc, &live) == 0) {
-		dossier_error_set("'%s' exists: restore under another name",
-				  nnfc);
-		rc = DOSSIER_EEXISTS;
-		goto unlock;
-	}
-	dossier_error_clear();
-	if ((rc = archive_begin(a)) < 0)
-		goto unlock;
-	if (kind == DOSSIER_KIND_FILE)
-		rc = undelete_record(a, who, &t->n, newparent, nnfc, now);
-	else
-		rc = undelete_folder(a, who, &t->n, newparent, nnfc, kind, now);
-	rc = archive_end(a, rc);
-unlock:
 	pthread_mutex_unlock(&a->lock);
 	trash_entries_free(e, n);
-	if (rc < 0 && rc != DOSSIER_ENOTFOUND)
-		audit_record(a->audit, who, "restore", nfc, 0, 0,
-			     dossier_error_last());
-	return rc < 0 ? archive_refuse(who, "restore", parent, nfc, rc) : 0;
+	return restore_done(a, who, parent, nfc, rc);
+}
+
+/* ---- the freedesktop.org trash at the top: /.Trash-UID ---- */
+
+/*
+ * What GIO's g_file_trash() (GLib 2.74) does on a mount that is not
+ * $HOME's, traced on this file system (docs/trash.md):
+ *   lstat /.Trash: used only if a sticky folder, so ENOENT here;
+ *   lstat /.Trash-UID: must be a folder owned by the caller (else mkdir,
+ *     and a failed mkdir, EEXIST included, ends the trash);
+ *   mkdir /.Trash-UID/info and /files, 0700 (EEXIST is fine);
+ *   open info/NAME.trashinfo O_CREAT|O_EXCL, a placeholder (on EEXIST
+ *     it tries NAME.2.ext, NAME.3.ext, ...);
+ *   g_file_set_contents(): create info/NAME.trashinfo.XXXXXX, fallocate,
+ *     write "[Trash Info]\nPath=...\nDeletionDate=...\n", rename it onto
+ *     NAME.trashinfo (failures ignored);
+ *   rename the file to files/NAME; if that fails, unlink the .trashinfo.
+ */
+
+#define XDG_TOP_NAME ".Trash"
+#define INFO_SUFFIX ".trashinfo"
+#define INFO_SUFFIX_LEN (sizeof(INFO_SUFFIX) - 1)
+#define PENDING_MAX 256
+#define PENDING_TTL_NS ((int64_t)600 * 1000000000)
+
+static const char xdg_no_early_empty[] =
+	"the trash is emptied by the retention policy ('dossierctl purge' "
+	"after trash-days), never early: move a record out of files/ to "
+	"restore it";
+
+/* A .trashinfo GIO writes into info/ before it moves the record. */
+struct xdg_pending {
+	struct xdg_pending *next;
+	const struct dossier_archive *a;
+	uid_t uid;
+	gid_t gid;
+	uint64_t serial;
+	int fd;			/* memfd: the bytes GIO wrote */
+	int64_t born_ns;
+	char name[DOSSIER_NAME_MAX + 1];
+};
+
+/*
+ * GIO's .trashinfo files live in memory, never in the catalog or in
+ * history, until the record moved into files/ (which then shows a
+ * .trashinfo made up from the catalog), GIO unlinked them, or
+ * PENDING_TTL_NS passed (GIO needs milliseconds).
+ * NEEDSWORK: they are keyed by the archive's address, as struct
+ * dossier_archive has no slot for them: an archive closed and another
+ * opened at the same address within the TTL would see them.
+ * Lock rules: pending_lock protects pending, npending and pending_serial.
+ * It may be taken with an archive's lock held, never the other way round.
+ */
+static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct xdg_pending *pending;	/* protected by pending_lock */
+static size_t npending;			/* protected by pending_lock */
+static uint64_t pending_serial;		/* protected by pending_lock */
+
+/* Unlink *pp from the list and free it. pending_lock held. */
+static void pending_free(struct xdg_pending **pp)
+{
+	struct xdg_pending *p = *pp;
+
+	*pp = p->next;
+	close(p->fd);
+	free(p);
+	npending--;
+}
+
+/* Drop what GIO left behind. pending_lock held. */
+static void pending_expire(void)
+{
+	struct xdg_pending **pp = &pending;
+	int64_t now = archive_now_ns();
+
+	while (*pp)
+		if (now - (*pp)->born_ns > PENDING_TTL_NS)
+			pending_free(pp);
+		else
+			pp = &(*pp)->next;
+}
+
+/*
+ * who's pending file named name, or with serial when name is NULL; NULL
+ * if none. pending_lock held.
+ */
+static struct xdg_pending **pending_find(const struct dossier_archive *a,
+					 uid_t uid, const char *name,
+					 uint64_t serial)
+{
+	struct xdg_pending **pp;
+
+	for (pp = &pending; *pp; pp = &(*pp)->next)
+		if ((*pp)->a == a && (*pp)->uid == uid &&
+		    (name ? !strcmp((*pp)->name, name) :
+			    (*pp)->serial == serial))
+			return pp;
+	return NULL;
+}
+
+static void pending_attr(const struct xdg_pending *p, struct dossier_attr *out)
+{
+	struct stat fst;
+
+	memset(out, 0, sizeof(*out));
+	out->id = XDG_PEND_BASE | p->serial;
+	out->kind = DOSSIER_KIND_FILE;
+	out->st.st_ino = out->id;
+	out->st.st_mode = S_IFREG | 0600;
+	out->st.st_nlink = 1;
+	out->st.st_uid = p->uid;
+	out->st.st_gid = p->gid;
+	out->st.st_blksize = 4096;
+	if (fstat(p->fd, &fst) == 0) {
+		out->st.st_size = fst.st_size;
+		out->st.st_blocks = fst.st_blocks;
+		out->st.st_mtim = fst.st_mtim;
+	}
+	out->st.st_atim = out->st.st_ctim = out->st.st_mtim;
+}
+
+int trash_xdg_is(uint64_t ino)
+{
+	return VIRT_KIND(ino) >= 5 && VIRT_KIND(ino) <= 7;
+}
+
+int trash_xdg_owns(uint64_t parent, const char *name)
+{
+	return trash_xdg_is(parent) ||
+	       (parent == DOSSIER_ROOT_ID &&
+		!strncmp(name, XDG_TOP_NAME, strlen(XDG_TOP_NAME)));
+}
+
+/* Which folder of who's trash ino is (enum xdg_dir), or -1. */
+static int xdg_dir_of(uint64_t ino, const struct dossier_caller *who)
+{
+	if (VIRT_KIND(ino) != 5 || (ino & 3) > XDG_INFO ||
+	    VIRT_ID(ino) >> 2 != (uint64_t)who->uid)
+		return -1;
+	return (int)(ino & 3);
+}
+
+/* 1 if nfc is who's "/.Trash-UID". */
+static int is_own_top(const struct dossier_caller *who, const char *nfc)
+{
+	char top[32];
+
+	snprintf(top, sizeof(top), XDG_TOP_NAME "-%lu",
+		 (unsigned long)who->uid);
+	return !strcmp(nfc, top);
+}
+
+static void xdg_dir_attr(const struct dossier_caller *who, int which,
+			 struct dossier_attr *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = XDG_DIR_INO(who->uid, which);
+	out->kind = DOSSIER_KIND_FOLDER;
+	out->st.st_ino = out->id;
+	/* the trash specification's rule: the user's own, mode 0700 */
+	out->st.st_mode = S_IFDIR | 0700;
+	out->st.st_nlink = which == XDG_TOP ? 4 : 2;
+	out->st.st_uid = who->uid;
+	out->st.st_gid = who->gid;
+	out->st.st_blksize = 4096;
+	clock_gettime(CLOCK_REALTIME, &out->st.st_mtim);
+	out->st.st_atim = out->st.st_ctim = out->st.st_mtim;
+}
+
+/*
+ * files/ of who: the records who deleted that are still in the trash and
+ * who may still list, named as /.trash names them (a collision gets the
+ * deletion time). *out belongs to the caller: trash_entries_free().
+ * Lock held.
+ */
+static int xdg_entries(struct dossier_archive *a,
+		       const struct dossier_caller *who,
+		       struct trash_entry **out, size_t *n)
+{
+	struct trash_entry *e = NULL;
+	sqlite3_stmt *st = NULL;
+	size_t ne = 0, cap = 0;
+	char sql[512];
+	int rc, base;
+
+	*out = NULL;
+	*n = 0;
+	snprintf(sql, sizeof(sql), "SELECT %s, name, deleted_ns FROM node "
+		 "WHERE kind = 5 AND scratch = 0 AND deleted_ns IS NOT NULL "
+		 "AND deleted_by = ?1 AND id NOT IN (SELECT record FROM "
+		 "trash_purging)", archive_node_cols);
+	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
+		return rc;
+	base = sqlite3_column_count(st) - 2;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)who->uid);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		struct node r;
+
+		archive_row_to_node(st, &r);
+		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
+			dossier_error_clear();
+			continue;
+		}
+		rc = add_entry(&e, &ne, &cap, &r, col_dup(st, base),
+			       sqlite3_column_int64(st, base + 1));
+		if (rc == 0 && !e[ne - 1].name)
+			rc = DOSSIER_ERROR;
+	}
+	sqlite3_finalize(st);
+	if (rc == 0)
+		rc = name_entries(e, ne);
+	if (rc < 0) {
+		trash_entries_free(e, ne);
+		return rc;
+	}
+	*out = e;
+	*n = ne;
+	return 0;
+}
+
+/* The entry named nfc in files/ (info: nfc is its .trashinfo), or NULL. */
+static struct trash_entry *xdg_find(struct trash_entry *e, size_t n,
+				    const char *nfc, int info)
+{
+	size_t len = strlen(nfc), i;
+
+	if (info) {
+		if (len <= INFO_SUFFIX_LEN ||
+		    strcmp(nfc + len - INFO_SUFFIX_LEN, INFO_SUFFIX))
+			return NULL;
+		len -= INFO_SUFFIX_LEN;
+	}
+	for (i = 0; i < n; i++)
+		if (strlen(e[i].name) == len && !memcmp(e[i].name, nfc, len))
+			return &e[i];
+	return NULL;
+}
+
+/*
+ * The .trashinfo of entry t, as the specification has it: Path, the path
+ * the record had when it was deleted, relative to the top of the mount
+ * and URI-escaped as GIO escapes it (g_uri_escape_string with "/"
+ * allowed); DeletionDate in local time. Both are fixed for a deletion, so
+ * the text of an inode never changes.
+ */
+static int xdg_info_text(struct dossier_archive *a,
+			 const struct trash_entry *t, struct dossier_buf *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	time_t secs = (time_t)(t->deleted_ns / 1000000000);
+	const unsigned char *s;
+	struct deletion d;
+	char when[32];
+	struct tm tm;
+	int rc;
+
+	if ((rc = deletion_get(a, t->n.id, &d)) < 0)
+		return rc;
+	dossier_buf_addf(out, "[Trash Info]\nPath=");
+	for (s = (const unsigned char *)d.path; *s; s++) {
+		char c[3] = { '%', hex[*s >> 4], hex[*s & 15] };
+
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || strchr("-._~/", *s))
+			dossier_buf_add(out, s, 1);
+		else
+			dossier_buf_add(out, c, 3);
+	}
+	localtime_r(&secs, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+	dossier_buf_addf(out, "\nDeletionDate=%s\n", when);
+	deletion_release(&d);
+	return 0;
+}
+
+static uint64_t xdg_info_ino(const struct trash_entry *t)
+{
+	return XDG_INFO_BASE | NODEID(t->n.id, (uint64_t)t->deleted_ns /
+					       1000000);
+}
+
+/* Attributes of t's .trashinfo: read-only, dated at the deletion. */
+static int xdg_info_attr(struct dossier_archive *a,
+			 const struct dossier_caller *who,
+			 const struct trash_entry *t, struct dossier_attr *out)
+{
+	struct dossier_buf text = DOSSIER_BUF_INIT;
+	int rc = xdg_info_text(a, t, &text);
+
+	memset(out, 0, sizeof(*out));
+	out->id = xdg_info_ino(t);
+	out->kind = DOSSIER_KIND_FILE;
+	out->st.st_ino = out->id;
+	out->st.st_mode = S_IFREG | 0400;
+	out->st.st_nlink = 1;
+	out->st.st_uid = who->uid;
+	out->st.st_gid = who->gid;
+	out->st.st_size = (off_t)text.len;
+	out->st.st_blocks = 1;
+	out->st.st_blksize = 4096;
+	out->st.st_mtim.tv_sec = t->deleted_ns / 1000000000;
+	out->st.st_mtim.tv_nsec = t->deleted_ns % 1000000000;
+	out->st.st_atim = out->st.st_ctim = out->st.st_mtim;
+	dossier_buf_release(&text);
+	return rc;
+}
+
+int trash_xdg_lookup(struct dossier_archive *a,
+		     const struct dossier_caller *who, uint64_t parent,
+		     const char *nfc, struct dossier_attr *out)
+{
+	struct trash_entry *e = NULL, *t;
+	struct xdg_pending **pp;
+	size_t n = 0;
+	int rc, which;
+
+	if (parent == DOSSIER_ROOT_ID) {
+		/* /.Trash (GIO wants it sticky) and others' stay absent */
+		if (!is_own_top(who, nfc))
+			return DOSSIER_ENOTFOUND;
+		xdg_dir_attr(who, XDG_TOP, out);
+		return 0;
+	}
+	if ((which = xdg_dir_of(parent, who)) < 0)
+		return DOSSIER_ENOTFOUND;
+	if (which == XDG_TOP) {
+		if (!strcmp(nfc, "files"))
+			xdg_dir_attr(who, XDG_FILES, out);
+		else if (!strcmp(nfc, "info"))
+			xdg_dir_attr(who, XDG_INFO, out);
+		else
+			return DOSSIER_ENOTFOUND;
+		return 0;
+	}
+	if ((rc = xdg_entries(a, who, &e, &n)) < 0)
+		return rc;
+	rc = DOSSIER_ENOTFOUND;
+	if ((t = xdg_find(e, n, nfc, which == XDG_INFO))) {
+		rc = 0;
+		if (which == XDG_FILES)
+			trash_record_attr(a, who, &t->n, t->deleted_ns, out);
+		else
+			rc = xdg_info_attr(a, who, t, out);
+	} else if (which == XDG_INFO) {
+		pthread_mutex_lock(&pending_lock);
+		if ((pp = pending_find(a, who->uid, nfc, 0))) {
+			pending_attr(*pp, out);
+			rc = 0;
+		}
+		pthread_mutex_unlock(&pending_lock);
+	}
+	trash_entries_free(e, n);
+	return rc;
+}
+
+/* who's entry whose .trashinfo has inode ino, in e (lock held), or NULL. */
+static struct trash_entry *xdg_by_info_ino(struct trash_entry *e, size_t n,
+					   uint64_t ino)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (xdg_info_ino(&e[i]) == ino)
+			return &e[i];
+	return NULL;
+}
+
+int trash_xdg_getattr(struct dossier_archive *a,
+		      const struct dossier_caller *who, uint64_t ino,
+		      struct dossier_attr *out)
+{
+	struct trash_entry *e = NULL, *t;
+	struct xdg_pending **pp;
+	size_t n = 0;
+	int rc, which;
+
+	if (VIRT_KIND(ino) == 5) {
+		if ((which = xdg_dir_of(ino, who)) < 0)
+			return DOSSIER_ENOTFOUND;
+		xdg_dir_attr(who, which, out);
+		return 0;
+	}
+	if (VIRT_KIND(ino) == 7) {
+		rc = DOSSIER_ENOTFOUND;
+		pthread_mutex_lock(&pending_lock);
+		if ((pp = pending_find(a, who->uid, NULL, VIRT_ID(ino)))) {
+			pending_attr(*pp, out);
+			rc = 0;
+		}
+		pthread_mutex_unlock(&pending_lock);
+		return rc;
+	}
+	if ((rc = xdg_entries(a, who, &e, &n)) < 0)
+		return rc;
+	t = xdg_by_info_ino(e, n, ino);
+	rc = t ? xdg_info_attr(a, who, t, out) : DOSSIER_ENOTFOUND;
+	trash_entries_free(e, n);
+	return rc;
+}
+
+int trash_xdg_list(struct dossier_archive *a, const struct dossier_caller *who,
+		   uint64_t ino, struct view_list *out)
+{
+	struct trash_entry *e = NULL;
+	struct dossier_attr at;
+	struct xdg_pending *p;
+	size_t n = 0, i;
+	int rc, which = xdg_dir_of(ino, who);
+
+	if (which < 0)
+		return VIRT_KIND(ino) == 5 ? DOSSIER_ENOTFOUND :
+					     DOSSIER_ENOTDIR;
+	if (which == XDG_TOP) {
+		xdg_dir_attr(who, XDG_FILES, &at);
+		if ((rc = views_list_add(out, "files", &at)) < 0)
+			return rc;
+		xdg_dir_attr(who, XDG_INFO, &at);
+		return views_list_add(out, "info", &at);
+	}
+	if ((rc = xdg_entries(a, who, &e, &n)) < 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++) {
+		char info[DOSSIER_NAME_MAX + 1];
+
+		if (which == XDG_FILES) {
+			trash_record_attr(a, who, &e[i].n, e[i].deleted_ns,
+					  &at);
+			rc = views_list_add(out, e[i].name, &at);
+			continue;
+		}
+		/* a name too long for its .trashinfo shows without one */
+		if (strlen(e[i].name) + INFO_SUFFIX_LEN > DOSSIER_NAME_MAX)
+			continue;
+		snprintf(info, sizeof(info), "%s" INFO_SUFFIX, e[i].name);
+		if ((rc = xdg_info_attr(a, who, &e[i], &at)) == 0)
+			rc = views_list_add(out, info, &at);
+	}
+	if (rc == 0 && which == XDG_INFO) {
+		pthread_mutex_lock(&pending_lock);
+		pending_expire();
+		for (p = pending; p && rc == 0; p = p->next) {
+			if (p->a != a || p->uid != who->uid ||
+			    xdg_find(e, n, p->name, 1))
+				continue;
+			pending_attr(p, &at);
+			rc = views_list_add(out, p->name, &at);
+		}
+		pthread_mutex_unlock(&pending_lock);
+	}
+	trash_entries_free(e, n);
+	return rc;
+}
+
+int trash_xdg_open(struct dossier_archive *a, const struct dossier_caller *who,
+		   uint64_t ino, int flags, int *fd_out)
+{
+	struct dossier_buf text = DOSSIER_BUF_INIT;
+	struct trash_entry *e = NULL, *t;
+	struct xdg_pending **pp;
+	size_t n = 0;
+	int rc, fd = -1;
+
+	*fd_out = -1;
+	if (VIRT_KIND(ino) == 5)
+		return xdg_dir_of(ino, who) < 0 ? DOSSIER_ENOTFOUND :
+						  DOSSIER_EISDIR;
+	if (VIRT_KIND(ino) == 7) {
+		rc = DOSSIER_ENOTFOUND;
+		pthread_mutex_lock(&pending_lock);
+		if ((pp = pending_find(a, who->uid, NULL, VIRT_ID(ino)))) {
+			fd = fcntl((*pp)->fd, F_DUPFD_CLOEXEC, 0);
+			if (fd >= 0 && (flags & O_TRUNC) &&
+			    ftruncate(fd, 0) < 0) {
+				close(fd);
+				fd = -1;
+			}
+			rc = fd < 0 ? dossier_err_from_errno(errno) : 0;
+		}
+		pthread_mutex_unlock(&pending_lock);
+		*fd_out = fd;
+		return rc;
+	}
+	if ((rc = xdg_entries(a, who, &e, &n)) < 0)
+		return rc;
+	rc = DOSSIER_ENOTFOUND;
+	if (!(t = xdg_by_info_ino(e, n, ino)))
+		goto out;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) {
+		dossier_error_set("the .trashinfo of a record in the trash is "
+				  "read-only");
+		rc = DOSSIER_EREADONLY;
+		goto out;
+	}
+	if ((rc = xdg_info_text(a, t, &text)) < 0)
+		goto out;
+	fd = memfd_create("trashinfo", MFD_CLOEXEC);
+	if (fd < 0 || pwrite(fd, text.buf, text.len, 0) != (ssize_t)text.len) {
+		dossier_error_set("cannot make a .trashinfo: %s",
+				  strerror(errno));
+		rc = dossier_err_from_errno(errno);
+		goto out;
+	}
+	*fd_out = fd;
+	fd = -1;
+out:
+	if (fd >= 0)
+		close(fd);
+	dossier_buf_release(&text);
+	trash_entries_free(e, n);
+	return rc;
+}
+
+int trash_xdg_mkdir(struct dossier_archive *a, const struct dossier_caller *who,
+		    uint64_t parent, const char *name, struct dossier_attr *out)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	int rc, which = -1;
+
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return archive_deny(a, who, "mkdir", parent, name, rc);
+	if (parent == DOSSIER_ROOT_ID) {
+		if (is_own_top(who, nfc))
+			which = XDG_TOP;
+	} else if (xdg_dir_of(parent, who) < 0) {
+		rc = DOSSIER_ENOTFOUND;
+	} else if (xdg_dir_of(parent, who) == XDG_TOP) {
+		which = !strcmp(nfc, "files") ? XDG_FILES :
+			!strcmp(nfc, "info") ? XDG_INFO : -1;
+	}
+	/* they always exist: "made" is the answer GIO can go on with */
+	if (rc == 0 && which >= 0) {
+		xdg_dir_attr(who, which, out);
+		return 0;
+	}
+	if (rc == 0) {
+		dossier_error_set(parent == DOSSIER_ROOT_ID ?
+				  "only year folders live at the top; deleted "
+				  "records are in /.trash" :
+				  "the trash at the top has files/ and info/ "
+				  "and nothing else");
+		rc = DOSSIER_ESTRUCTURE;
+	}
+	return archive_deny(a, who, "mkdir", parent, nfc, rc);
+}
+
+int trash_xdg_create(struct dossier_archive *a,
+		     const struct dossier_caller *who, uint64_t parent,
+		     const char *name, int flags, struct dossier_attr *out,
+		     int *fd_out)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	struct trash_entry *e = NULL;
+	struct xdg_pending *p = NULL;
+	size_t n = 0;
+	int rc, which = xdg_dir_of(parent, who), fd = -1;
+
+	(void)flags;	/* a new name: O_EXCL or not, nothing to open */
+	*fd_out = -1;
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return archive_deny(a, who, "create", parent, name, rc);
+	if (parent != DOSSIER_ROOT_ID && which < 0) {
+		rc = DOSSIER_ENOTFOUND;
+	} else if (which != XDG_INFO || !strstr(nfc, INFO_SUFFIX)) {
+		dossier_error_set(parent == DOSSIER_ROOT_ID ?
+				  "files live inside a client folder "
+				  "(YEAR/CATEGORY/CLIENT/...)" :
+				  "the trash at the top takes records by a "
+				  "move into files/, and .trashinfo files in "
+				  "info/");
+		rc = DOSSIER_ESTRUCTURE;
+	}
+	if (rc < 0)
+		return archive_deny(a, who, "create", parent, nfc, rc);
+	pthread_mutex_lock(&a->lock);
+	if ((rc = xdg_entries(a, who, &e, &n)) == 0 && xdg_find(e, n, nfc, 1))
+		rc = DOSSIER_EEXISTS;
+	pthread_mutex_lock(&pending_lock);
+	pending_expire();
+	if (rc == 0 && pending_find(a, who->uid, nfc, 0))
+		rc = DOSSIER_EEXISTS;
+	if (rc == 0 && npending >= PENDING_MAX) {
+		dossier_error_set("too many .trashinfo files being written");
+		rc = DOSSIER_ENOSPC;
+	}
+	if (rc == 0 && (!(p = calloc(1, sizeof(*p))) ||
+			(p->fd = memfd_create("trashinfo", MFD_CLOEXEC)) < 0 ||
+			(fd = fcntl(p->fd, F_DUPFD_CLOEXEC, 0)) < 0)) {
+		dossier_error_set("cannot keep a .trashinfo: %s",
+				  strerror(errno));
+		rc = dossier_err_from_errno(errno);
+		if (p && p->fd >= 0)
+			close(p->fd);
+		free(p);
+	}
+	if (rc == 0) {
+		p->a = a;
+		p->uid = who->uid;
+		p->gid = who->gid;
+		p->serial = ++pending_serial;
+		p->born_ns = archive_now_ns();
+		snprintf(p->name, sizeof(p->name), "%s", nfc);
+		p->next = pending;
+		pending = p;
+		npending++;
+		pending_attr(p, out);
+		*fd_out = fd;
+	}
+	pthread_mutex_unlock(&pending_lock);
+	pthread_mutex_unlock(&a->lock);
+	trash_entries_free(e, n);
+	return rc < 0 ? archive_deny(a, who, "create", parent, nfc, rc) : 0;
+}
+
+int trash_xdg_unlink(struct dossier_archive *a,
+		     const struct dossier_caller *who, uint64_t parent,
+		     const char *name, int dir)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	struct trash_entry *e = NULL;
+	struct xdg_pending **pp;
+	size_t n = 0;
+	int rc, which = xdg_dir_of(parent, who);
+	const char *op = dir ? "rmdir" : "unlink";
+
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return archive_deny(a, who, op, parent, name, rc);
+	rc = DOSSIER_ENOTFOUND;
+	if (parent == DOSSIER_ROOT_ID ? is_own_top(who, nfc) :
+	    which == XDG_TOP ? !strcmp(nfc, "files") || !strcmp(nfc, "info") :
+	    0) {
+		dossier_error_set("the trash at the top is the archive's own "
+				  "view: it cannot be removed");
+		return archive_deny(a, who, op, parent, nfc,
+				    DOSSIER_ESTRUCTURE);
+	}
+	if (which != XDG_FILES && which != XDG_INFO)
+		return archive_deny(a, who, op, parent, nfc, rc);
+	if (which == XDG_INFO && !dir) {
+		/* GIO takes its .trashinfo back when the move failed */
+		pthread_mutex_lock(&pending_lock);
+		if ((pp = pending_find(a, who->uid, nfc, 0))) {
+			pending_free(pp);
+			rc = 0;
+		}
+		pthread_mutex_unlock(&pending_lock);
+		if (rc == 0)
+			return 0;
+	}
+	pthread_mutex_lock(&a->lock);
+	if ((rc = xdg_entries(a, who, &e, &n)) == 0) {
+		rc = DOSSIER_ENOTFOUND;
+		if (xdg_find(e, n, nfc, which == XDG_INFO)) {
+			/* "Empty Trash", rm: the purge alone destroys */
+			dossier_error_set("%s", xdg_no_early_empty);
+			rc = DOSSIER_ESTRUCTURE;
+		}
+	}
+	pthread_mutex_unlock(&a->lock);
+	trash_entries_free(e, n);
+	return archive_deny(a, who, op, parent, nfc, rc);
+}
+
+int trash_xdg_setattr(struct dossier_archive *a,
+		      const struct dossier_caller *who, uint64_t ino,
+		      const struct stat *st, unsigned set,
+		      struct dossier_attr *out)
+{
+	struct xdg_pending **pp;
+	int rc = DOSSIER_ENOTFOUND;
+
+	if (VIRT_KIND(ino) == 7) {
+		/*
+		 * The kernel writes back the times of a file GIO replaced
+		 * or removed after the fact: nothing to keep, no refusal.
+		 */
+		memset(out, 0, sizeof(*out));
+		out->id = out->st.st_ino = ino;
+		out->st.st_mode = S_IFREG | 0600;
+		out->st.st_uid = who->uid;
+		out->st.st_gid = who->gid;
+		rc = 0;
+		pthread_mutex_lock(&pending_lock);
+		if ((pp = pending_find(a, who->uid, NULL, VIRT_ID(ino)))) {
+			if ((set & DOSSIER_SET_SIZE) &&
+			    ftruncate((*pp)->fd, st->st_size) < 0) {
+				dossier_error_set("cannot truncate a "
+						  ".trashinfo: %s",
+						  strerror(errno));
+				rc = dossier_err_from_errno(errno);
+			}
+			/* modes, owners and times: accepted and ignored */
+			pending_attr(*pp, out);
+		}
+		pthread_mutex_unlock(&pending_lock);
+	} else {
+		pthread_mutex_lock(&a->lock);
+		rc = trash_xdg_getattr(a, who, ino, out);
+		pthread_mutex_unlock(&a->lock);
+		if (rc == 0 && (set & DOSSIER_SET_SIZE)) {
+			dossier_error_set("the trash at the top is read-only "
+					  "but for GIO's .trashinfo files");
+			rc = DOSSIER_EREADONLY;
+		}
+	}
+	return rc < 0 ? archive_deny(a, who, "setattr", ino, NULL, rc) : 0;
+}
+
+int trash_xdg_writable(const struct dossier_caller *who, uint64_t ino)
+{
+	return xdg_dir_of(ino, who) >= 0 || VIRT_KIND(ino) == 7;
+}
+
+/* Rename GIO's info/nfc to info/nnfc. Lock held. */
+static int xdg_rename_info(struct dossier_archive *a,
+			   const struct dossier_caller *who, const char *nfc,
+			   const char *nnfc, unsigned flags)
+{
+	struct trash_entry *e = NULL;
+	struct xdg_pending **src, **dst;
+	size_t n = 0;
+	int rc;
+
+	if ((rc = xdg_entries(a, who, &e, &n)) < 0)
+		return rc;
+	if (xdg_find(e, n, nfc, 1) || xdg_find(e, n, nnfc, 1)) {
+		dossier_error_set("the .trashinfo of a record in the trash "
+				  "comes and goes with the record");
+		trash_entries_free(e, n);
+		return DOSSIER_ESTRUCTURE;
+	}
+	trash_entries_free(e, n);
+	pthread_mutex_lock(&pending_lock);
+	rc = DOSSIER_ENOTFOUND;
+	if (!(src = pending_find(a, who->uid, nfc, 0)))
+		goto out;
+	rc = 0;
+	if ((dst = pending_find(a, who->uid, nnfc, 0)) && *dst != *src) {
+		if (flags & DOSSIER_RENAME_NOREPLACE) {
+			rc = DOSSIER_EEXISTS;
+			goto out;
+		}
+		/* replace it: GIO's temporary file onto its placeholder */
+		pending_free(dst);
+		src = pending_find(a, who->uid, nfc, 0);
+	}
+	if (src)
+		snprintf((*src)->name, sizeof((*src)->name), "%s", nnfc);
+out:
+	pthread_mutex_unlock(&pending_lock);
+	return rc;
+}
+
+int trash_xdg_rename(struct dossier_archive *a,
+		     const struct dossier_caller *who, uint64_t parent,
+		     const char *name, uint64_t newparent,
+		     const char *newname, unsigned flags)
+{
+	char nfc[DOSSIER_NAME_MAX + 1], nnfc[DOSSIER_NAME_MAX + 1];
+	struct trash_entry *e = NULL, *t;
+	size_t n = 0;
+	int rc, from = xdg_dir_of(parent, who);
+	int to = trash_xdg_is(newparent) ? xdg_dir_of(newparent, who) : -2;
+
+	dossier_error_clear();
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return archive_deny(a, who, "rename", parent, name, rc);
+	if ((rc = dossier_name_normalize(nnfc, sizeof(nnfc), newname)) < 0)
+		return archive_deny(a, who, "rename", newparent, newname, rc);
+	if (from == XDG_FILES && !views_is_virtual(newparent)) {
+		/* Restore: out of files/ as out of /.trash */
+		pthread_mutex_lock(&a->lock);
+		if ((rc = xdg_entries(a, who, &e, &n)) == 0) {
+			t = xdg_find(e, n, nfc, 0);
+			rc = t ? restore_entry(a, who, t, newparent, nnfc) :
+				 DOSSIER_ENOTFOUND;
+		}
+		pthread_mutex_unlock(&a->lock);
+		trash_entries_free(e, n);
+		return restore_done(a, who, parent, nfc, rc);
+	}
+	if ((trash_xdg_is(parent) && from < 0) || to == -1) {
+		rc = DOSSIER_ENOTFOUND;	/* another user's */
+	} else if (from == XDG_INFO && to == XDG_INFO) {
+		pthread_mutex_lock(&a->lock);
+		rc = xdg_rename_info(a, who, nfc, nnfc, flags);
+		pthread_mutex_unlock(&a->lock);
+	} else {
+		dossier_error_set("records come into the trash at the top by a "
+				  "move into files/ and go back by a move out "
+				  "of it");
+		rc = DOSSIER_ESTRUCTURE;
+	}
+	return rc < 0 ? archive_deny(a, who, "rename", parent, nfc, rc) : 0;
+}
+
+int trash_xdg_may_take(const struct dossier_caller *who, uint64_t newparent,
+		       int dir)
+{
+	int which = xdg_dir_of(newparent, who);
+
+	if (which < 0)
+		return VIRT_KIND(newparent) == 5 ? DOSSIER_ENOTFOUND :
+						   DOSSIER_ENOTDIR;
+	if (which != XDG_FILES) {
+		dossier_error_set("the trash at the top takes records moved "
+				  "into its files/ folder");
+		return DOSSIER_ESTRUCTURE;
+	}
+	if (dir) {
+		/*
+		 * NEEDSWORK: a folder could go record by record, as rm -r
+		 * does; file managers fall back to Delete, which does that.
+		 */
+		dossier_error_set("a folder goes to the trash by Delete "
+				  "(rm -r), which moves its records one by "
+				  "one; Move to Trash takes records");
+		return DOSSIER_ESTRUCTURE;
+	}
+	return 0;
+}
+
+void trash_xdg_taken(struct dossier_archive *a,
+		     const struct dossier_caller *who, const char *newname)
+{
+	char nfc[DOSSIER_NAME_MAX + 1], info[DOSSIER_NAME_MAX + 1];
+	struct xdg_pending **pp;
+
+	if (dossier_name_normalize(nfc, sizeof(nfc), newname) < 0) {
+		dossier_error_clear();
+		return;
+	}
+	if ((size_t)snprintf(info, sizeof(info), "%s" INFO_SUFFIX, nfc) >=
+	    sizeof(info))
+		return;
+	pthread_mutex_lock(&pending_lock);
+	if ((pp = pending_find(a, who->uid, info, 0)))
+		pending_free(pp);
+	pthread_mutex_unlock(&pending_lock);
 }
 
 static int prune_folders(struct dossier_archive *a, uint64_t id);

@@ -106,6 +106,111 @@ int trash_view_open(struct dossier_archive *a, const struct dossier_caller *who,
 		    uint64_t ino, int flags, int *fd_out);
 
 /*
+ * The freedesktop.org trash at the top of the mount (docs/trash.md, "File
+ * managers and gio"): /.Trash-UID, seen only by the caller whose uid is
+ * UID, with files/ (the records UID deleted that are still in the trash,
+ * named as in /.trash, with the /.trash view's inode numbers) and info/
+ * (a .trashinfo for each, made up from the catalog, and those GIO writes
+ * while it trashes, kept in memory until the record moved). A move of a
+ * record into files/ is an unlink (archive.c); a move out of files/ is a
+ * restore; nothing in it is ever removed early.
+ */
+#define XDG_DIR_BASE (5ULL << 60)	/* | uid << 2 | XDG_TOP... */
+#define XDG_INFO_BASE (6ULL << 60)	/* | NODEID: a record's .trashinfo */
+#define XDG_PEND_BASE (7ULL << 60)	/* | serial: a .trashinfo GIO writes */
+enum xdg_dir { XDG_TOP = 0, XDG_FILES = 1, XDG_INFO = 2 };
+#define XDG_DIR_INO(uid, which)                                            \
+	(XDG_DIR_BASE | ((uint64_t)(uid) << 2) | (uint64_t)(which))
+
+struct view_list;
+
+/* 1 if ino is a /.Trash-UID folder or a file of its info/ (any UID). */
+int trash_xdg_is(uint64_t ino);
+
+/*
+ * 1 if name in folder parent is the trash's to answer: a ".Trash*" name
+ * at the root, or any name in a /.Trash-UID folder.
+ */
+int trash_xdg_owns(uint64_t parent, const char *name);
+
+/*
+ * The requests views.c sends for these inodes (lock held): lookup of nfc
+ * in parent (the root or a /.Trash-UID folder), getattr, the listing of a
+ * folder (names belong to out), and open: *fd_out is a descriptor on a
+ * .trashinfo (GIO's bytes, or one made up read-only). DOSSIER_ENOTFOUND
+ * for what is not who's.
+ */
+int trash_xdg_lookup(struct dossier_archive *a,
+		     const struct dossier_caller *who, uint64_t parent,
+		     const char *nfc, struct dossier_attr *out);
+int trash_xdg_getattr(struct dossier_archive *a,
+		      const struct dossier_caller *who, uint64_t ino,
+		      struct dossier_attr *out);
+int trash_xdg_list(struct dossier_archive *a, const struct dossier_caller *who,
+		   uint64_t ino, struct view_list *out);
+int trash_xdg_open(struct dossier_archive *a, const struct dossier_caller *who,
+		   uint64_t ino, int flags, int *fd_out);
+
+/*
+ * The requests archive.c sends when trash_xdg_owns() or trash_xdg_is()
+ * says so. The lock is NOT held: these take it, and log and audit their
+ * refusals themselves. mkdir of who's own /.Trash-UID, files or info
+ * answers as if it made them (they always exist); create makes one of
+ * GIO's .trashinfo files in info/ (*fd_out: a descriptor on its bytes,
+ * the caller's to close); unlink (and rmdir, dir set) removes only
+ * those, and refuses everything else with DOSSIER_ESTRUCTURE: the trash
+ * is emptied by the purge, never early. setattr changes only the size of
+ * GIO's files and ignores the rest.
+ */
+int trash_xdg_mkdir(struct dossier_archive *a, const struct dossier_caller *who,
+		    uint64_t parent, const char *name, struct dossier_attr *out);
+int trash_xdg_create(struct dossier_archive *a,
+		     const struct dossier_caller *who, uint64_t parent,
+		     const char *name, int flags, struct dossier_attr *out,
+		     int *fd_out);
+int trash_xdg_unlink(struct dossier_archive *a,
+		     const struct dossier_caller *who, uint64_t parent,
+		     const char *name, int dir);
+int trash_xdg_setattr(struct dossier_archive *a,
+		      const struct dossier_caller *who, uint64_t ino,
+		      const struct stat *st, unsigned set,
+		      struct dossier_attr *out);
+
+/*
+ * 1 if who may write into ino (access(2) W_OK): its trash folders and
+ * GIO's files, not the made-up .trashinfo files.
+ */
+int trash_xdg_writable(const struct dossier_caller *who, uint64_t ino);
+
+/*
+ * rename(2) from a /.Trash-UID folder: out of files/ into the tree is a
+ * restore (as trash_rename_out), within info/ GIO renames its own files;
+ * anything else is refused (DOSSIER_ESTRUCTURE). The lock is NOT held.
+ */
+int trash_xdg_rename(struct dossier_archive *a,
+		     const struct dossier_caller *who, uint64_t parent,
+		     const char *name, uint64_t newparent,
+		     const char *newname, unsigned flags);
+
+/*
+ * A move of a record from the tree into folder newparent of the trash:
+ * 0 if newparent is who's files/ (the caller then deletes the record as
+ * unlink does), DOSSIER_ENOTFOUND if it is not who's, DOSSIER_ESTRUCTURE
+ * with a message for the other folders, or for a folder moved (dir set:
+ * folders go to the trash by rm -r or a file manager's Delete). Pure: no
+ * lock needed.
+ */
+int trash_xdg_may_take(const struct dossier_caller *who, uint64_t newparent,
+		       int dir);
+
+/*
+ * The record moved into files/ as newname: forget the .trashinfo GIO
+ * wrote for it (files/ shows what the catalog holds). No lock needed.
+ */
+void trash_xdg_taken(struct dossier_archive *a,
+		     const struct dossier_caller *who, const char *newname);
+
+/*
  * Destroy every deleted record whose trash period ended by now_ns (and
  * finish purges a crash interrupted), unless held or, at confidential and
  * above, not approved. One line per record goes to report (may be NULL):

@@ -1,8 +1,10 @@
 /*
  * The virtual trees: /.history (every record's versions as read-only
  * files), /.trash (deleted records where they were, read-only; the
- * entries are trash.c's) and /.dossier/ctl (the control file dossierctl
- * talks through, authenticated by the kernel's uid of each request).
+ * entries are trash.c's), the caller's /.Trash-UID (the freedesktop.org
+ * trash GIO uses; trash.c's too) and /.dossier/ctl (the control file
+ * dossierctl talks through, authenticated by the kernel's uid of each
+ * request).
  */
 #include "views_i.h"
 
@@ -176,9 +178,6 @@ static int may_see_history(struct dossier_archive *a,
 	return 0;
 }
 
-static int add(struct view_list *l, const char *name,
-	       const struct dossier_attr *at);
-
 /* Attributes of one /.trash entry. */
 static void trash_attr(struct dossier_archive *a,
 		       const struct dossier_caller *who,
@@ -227,7 +226,7 @@ static int trash_list(struct dossier_archive *a,
 		return rc;
 	for (i = 0; i < n && rc == 0; i++) {
 		trash_attr(a, who, &e[i], &at);
-		rc = add(out, e[i].name, &at);
+		rc = views_list_add(out, e[i].name, &at);
 	}
 	trash_entries_free(e, n);
 	return rc;
@@ -258,9 +257,14 @@ int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 			virt_dir_attr(INO_TRASH, out);
 			return 0;
 		}
-		/* .Trash, .Trash-UID (GIO, KIO) and the rest: cheaply absent */
+		/* the caller's own .Trash-UID (GIO); .Trash stays absent */
+		if (trash_xdg_owns(parent, nfc))
+			return trash_xdg_lookup(a, who, parent, nfc, out);
+		/* KIO's and the rest: cheaply absent */
 		return DOSSIER_ENOTFOUND;
 	}
+	if (trash_xdg_is(parent))
+		return trash_xdg_lookup(a, who, parent, nfc, out);
 	if (trash_is_view(parent))
 		return trash_lookup(a, who, parent, nfc, out);
 	if (parent == INO_CTLDIR) {
@@ -320,6 +324,8 @@ int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 		virt_dir_attr(ino, out);
 		return 0;
 	}
+	if (trash_xdg_is(ino))
+		return trash_xdg_getattr(a, who, ino, out);
 	if (VIRT_KIND(ino) == 3) {
 		struct trash_entry t;
 
@@ -367,9 +373,8 @@ int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 	return rc;
 }
 
-/* Growable listing handed to archive.c's dossier_dir. */
-static int add(struct view_list *l, const char *name,
-	       const struct dossier_attr *at)
+int views_list_add(struct view_list *l, const char *name,
+		   const struct dossier_attr *at)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 32;
@@ -403,8 +408,10 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		virt_dir_attr(INO_CTL, &at);
 		at.kind = DOSSIER_KIND_FILE;
 		at.st.st_mode = S_IFREG | 0666;
-		return add(out, "ctl", &at);
+		return views_list_add(out, "ctl", &at);
 	}
+	if (trash_xdg_is(ino))
+		return trash_xdg_list(a, who, ino, out);
 	if (trash_is_view(ino))
 		return trash_list(a, who, ino, out);
 	if (ino == INO_HISTORY)
@@ -426,7 +433,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		    (rc = list_versions(a, &p, rname, &v, &nv)) == 0)
 			for (i = 0; i < nv && rc == 0; i++) {
 				version_attr(&p, &v[i], &at);
-				rc = add(out, v[i].name, &at);
+				rc = views_list_add(out, v[i].name, &at);
 			}
 		free(v);
 		free(rname);
@@ -453,7 +460,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		virt_dir_attr(HIST_DIR_BASE | n.id, &at);
 		at.st.st_uid = n.uid;
 		at.st.st_gid = n.gid;
-		rc = add(out, name, &at);
+		rc = views_list_add(out, name, &at);
 	}
 	sqlite3_finalize(st);
 	return rc;
@@ -479,6 +486,8 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 		return DOSSIER_EISDIR;
 	if (VIRT_KIND(ino) == 3)
 		return trash_view_open(a, who, ino, flags, fd_out);
+	if (trash_xdg_is(ino))
+		return trash_xdg_open(a, who, ino, flags, fd_out);
 	if (VIRT_KIND(ino) != 2)
 		return DOSSIER_ENOTFOUND;
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) {

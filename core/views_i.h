@@ -2,8 +2,10 @@
 #define DOSSIER_CORE_VIEWS_I_H
 
 /*
- * Virtual trees (core-only): /.history, /.trash and /.dossier. archive.c
- * sends every request for a virtual inode here; the archive lock is held.
+ * Virtual trees (core-only): /.history, /.trash, the caller's /.Trash-UID
+ * and /.dossier. archive.c sends lookups, attributes, listings and opens
+ * of virtual inodes here, with the archive lock held; what changes
+ * /.Trash-UID goes to trash.c directly (trash_i.h).
  */
 
 #include <stddef.h>
@@ -22,6 +24,10 @@ struct view_list {
 	size_t cap;
 };
 
+/* Add an entry to a listing (name copied). */
+int views_list_add(struct view_list *l, const char *name,
+		   const struct dossier_attr *at);
+
 /* 1 if ino belongs to a virtual tree. */
 int views_is_virtual(uint64_t ino);
 
@@ -37,8 +43,8 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 
 /*
  * Open a virtual file: a version (*fd_out: a private copy of its bytes),
- * a deleted record (*fd_out: its content, read-only) or the control file
- * (*is_ctl).
+ * a deleted record (*fd_out: its content, read-only), a .trashinfo of
+ * /.Trash-UID (*fd_out) or the control file (*is_ctl).
  */
 int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 	       uint64_t ino, int flags, int *fd_out, int *is_ctl);

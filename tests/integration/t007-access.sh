@@ -43,8 +43,14 @@ mk ID.txt internal department
 mk IC.txt internal company
 mk IP.txt internal personal
 mk CD.txt confidential department
+mk CC.txt confidential company
+mk CP.txt confidential personal
 mk SD.txt secret department
+mk SC.txt secret company
+mk SP.txt secret personal
 mk TD.txt topsecret department
+mk TC.txt topsecret company
+mk TP.txt topsecret personal
 
 errno_as() { as "$1" "$FSOP" "$2" "$3" ${4:+"$4"}; }
 # cell USER RECORD OP EXPECTED
@@ -77,8 +83,14 @@ ID.txt OK OK EACCES EACCES EACCES OK EACCES OK EACCES EACCES OK EACCES EACCES EN
 IC.txt OK OK OK EACCES EACCES EACCES EACCES OK EACCES EACCES OK EACCES EACCES ENOENT
 IP.txt OK OK ENOENT ENOENT ENOENT EACCES ENOENT OK EACCES ENOENT OK ENOENT EACCES ENOENT
 CD.txt OK OK EACCES EACCES EACCES EACCES EACCES EACCES EACCES EACCES OK EACCES EACCES ENOENT
+CC.txt OK OK EACCES EACCES EACCES EACCES EACCES EACCES EACCES EACCES OK EACCES EACCES ENOENT
+CP.txt OK OK ENOENT ENOENT ENOENT EACCES ENOENT EACCES EACCES ENOENT OK ENOENT EACCES ENOENT
 SD.txt EACCES EACCES ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT EACCES ENOENT ENOENT ENOENT
+SC.txt EACCES EACCES EACCES ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT EACCES ENOENT ENOENT ENOENT
+SP.txt EACCES EACCES ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT EACCES ENOENT ENOENT ENOENT
 TD.txt EACCES EACCES ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT EACCES ENOENT ENOENT ENOENT
+TC.txt EACCES EACCES ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT EACCES ENOENT ENOENT ENOENT
+TP.txt EACCES EACCES ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT ENOENT EACCES ENOENT ENOENT ENOENT
 TABLE
 # write
 cell dt_s1 ID.txt write OK
@@ -224,6 +236,9 @@ umount_fs
 mount_fs -o site=reading-room
 check "secret records are read at the reading room by gm" sh -c "
 	[ \$(setpriv --reuid=\$(id -u dt_gm) --regid=\$(id -g dt_gm) --clear-groups '$FSOP' read '$C/SD.txt') = OK ]"
+check "the marketing director reads company-level secret records there" sh -c "
+	[ \$(setpriv --reuid=\$(id -u dt_mkt) --regid=\$(id -g dt_mkt) --clear-groups '$FSOP' read '$C/SC.txt') = OK ] &&
+	[ \$(setpriv --reuid=\$(id -u dt_dir) --regid=\$(id -g dt_dir) --clear-groups '$FSOP' read '$C/SC.txt') = ENOENT ]"
 check "... and still not by the owner" sh -c "
 	[ \$(setpriv --reuid=\$(id -u dt_s1) --regid=\$(id -g dt_s1) --clear-groups '$FSOP' read '$C/SD.txt') = ENOENT ]"
 check "topsecret content is never retrieved, even there" sh -c "

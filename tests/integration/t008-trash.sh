@@ -3,8 +3,9 @@
 # back restores content, level and history; editor saves leave nothing;
 # holds block delete and purge; a purge (trash-days 0) leaves no byte of
 # any version in the repository, keeps other records and git fsck clean,
-# and writes the register; gio remove (and gio trash) on a mount(8) mount
-# with x-gvfs-notrash.
+# and writes the register; on mount(8) mounts, gio remove and gio trash
+# (through the caller's virtual /.Trash-UID) both end in /.trash, and with
+# x-gvfs-notrash GLib refuses gio trash.
 . "$(dirname "$0")/lib.sh"
 
 HELPER=/sbin/mount.fuse.dossierfs
@@ -136,63 +137,107 @@ check "the held record stays in the trash" sh -c "ls '$TC' | grep -qx evidence.t
 $CTL release "$C/evidence.txt" >/dev/null
 $CTL purge >/dev/null
 
-# 7. gio on a mount made by mount(8) with x-gvfs-notrash. Every step on
-# that mount has a time limit: a daemonized dossierfs can deadlock (below).
+# 7. gio on mounts made by mount(8), as fstab and the .mount unit do.
+# With the shipped options gio trash moves the record into the caller's
+# virtual /.Trash-UID/files, which is a soft delete into /.trash; with
+# x-gvfs-notrash GLib refuses to trash and leaves the record alone. Every
+# step on those mounts has a time limit: a daemon that hangs must not
+# hang the test.
 check "unmount" umount_fs
+$CTL policy set trash-days 30 >/dev/null 2>&1 ||
+	sqlite3 "$A/catalog.db" "UPDATE setting SET value = '30' WHERE key = 'trash-days'"
+# mount8 [OPTS]: mount -t fuse.dossierfs, wait until it serves
 mount8() {
-	mount -t fuse.dossierfs "$A" "$M" -o x-gvfs-notrash || return 1
+	mount -t fuse.dossierfs "$A" "$M" ${1:+-o "$1"} || return 1
 	i=0
 	while ! timeout 2 mountpoint -q "$M" && [ $i -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	grep -q "TARGET=$M .*x-gvfs-notrash" /run/mount/utab
+	PID=$(ps -eo pid=,args= | awk -v a="$A" '$2 ~ /dossierfs$/ && $3 == a {print $1}')
+	timeout 2 mountpoint -q "$M"
+}
+# umount8: umount, then wait for the daemon mount(8) started to exit (a
+# daemon still there after 5 seconds is killed, and said so below)
+KILLED=
+umount8() {
+	umount "$M" || return 1
+	i=0
+	while [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if [ -n "$PID" ] && kill "$PID" 2>/dev/null; then
+		KILLED=1
+		sleep 1
+		kill -9 "$PID" 2>/dev/null
+	fi
+	PID=
 }
 if [ -e "$HELPER" ] && [ "$(readlink -f "$HELPER")" != "$(readlink -f "$BUILD/mount.dossierfs")" ]; then
 	echo "# skip gio checks: $HELPER is another installation"
 elif ! command -v gio >/dev/null; then
 	echo "# skip gio checks: gio (libglib2.0-bin) is not installed"
 elif [ -e "$HELPER" ] || { ln -s "$(readlink -f "$BUILD/mount.dossierfs")" "$HELPER" && LINKED=1; }; then
-	check "mount -t fuse.dossierfs -o x-gvfs-notrash (utab keeps it)" mount8
-	PID=$(ps -eo pid=,args= | awk -v a="$A" '$2 ~ /dossierfs$/ && $3 == a {print $1}')
 	TO="timeout 20"
+	XT="$M/.Trash-$(id -u)"
+	NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --"
 	mkdir -p "$T/home"
-	# NEEDSWORK: fs/main.c forks (fuse_daemonize) after the history
-	# committer (and SQLite, libgit2) started, so a daemonized dossierfs
-	# commits nothing by itself, never runs the daily purge, and can
-	# deadlock on a lock a lost thread held
+	check "mount -t fuse.dossierfs with the shipped options" mount8
+	# the daemon forks before it opens the archive: its committer
+	# thread must live in the serving process
 	$TO sh -c "printf 'committed\n' > '$C/committer.txt'"
 	sleep 2.5
 	check "the daemon mount(8) started commits history by itself" sh -c "
 		$GIT log --format=%s main | grep -q committer.txt"
 	$TO sh -c "printf 'remove me\n' > '$C/gio-remove.txt'; printf 'trash me\n' > '$C/gio-trash.txt'"
+	$TO sh -c "mkdir '$C/folder' && printf 'in a folder\n' > '$C/folder/f.txt'"
+	sleep 1.2
+	check "GIO sees a trash on the mount (access::can-trash)" $TO sh -c "
+		HOME='$T/home' gio info -a access::can-trash '$C/gio-trash.txt' | grep -q 'can-trash: TRUE'"
 	check "gio remove ends in /.trash" $TO sh -c "
 		HOME='$T/home' gio remove '$C/gio-remove.txt' &&
 		[ ! -e '$C/gio-remove.txt' ] && ls '$TC' | grep -qx gio-remove.txt"
-	HOME="$T/home" $TO gio trash "$C/gio-trash.txt" >"$T/gio.out" 2>&1
-	check "gio trash makes no .Trash folder in the archive" $TO sh -c "
-		! ls -a '$M' | grep -q Trash"
-	if grep -q 'not supported' "$T/gio.out"; then
-		echo "# skip gio trash into /.trash: GLib refuses to trash on an" \
-			"x-gvfs-notrash mount (file managers then offer Delete," \
-			"which is soft); see docs/trash.md"
-		check "gio trash refused cleanly: the record is untouched" $TO sh -c "
-			[ \"\$(cat '$C/gio-trash.txt')\" = 'trash me' ]"
-	else
-		check "gio trash ends in /.trash" $TO sh -c "ls '$TC' | grep -qx gio-trash.txt"
-	fi
-	check "umount" umount "$M"
-	i=0
-	while [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null && [ $i -lt 50 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	# the same fork can leave it waiting on a lock of a lost thread
-	if [ -n "$PID" ] && kill "$PID" 2>/dev/null; then
-		echo "# the daemon did not exit after umount: killed"
-		sleep 1
-		kill -9 "$PID" 2>/dev/null
-	fi
-	PID=
+	check "gio trash ends in /.trash" $TO sh -c "
+		HOME='$T/home' gio trash '$C/gio-trash.txt' &&
+		[ ! -e '$C/gio-trash.txt' ] && ls '$TC' | grep -qx gio-trash.txt &&
+		cat '$TC/gio-trash.txt' | grep -qx 'trash me'"
+	check "gio trash is one delete in history" $TO sh -c "
+		$CTL log '$C/gio-trash.txt' | tail -1 | grep -q ' delete '"
+	check "the caller's /.Trash-UID shows it in files/ with its .trashinfo" $TO sh -c "
+		ls '$XT/files' | grep -qx gio-trash.txt &&
+		grep -qx 'Path=2024/contracts/ACME%20Ltd/gio-trash.txt' '$XT/info/gio-trash.txt.trashinfo' &&
+		grep -Eqx 'DeletionDate=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}' '$XT/info/gio-trash.txt.trashinfo' &&
+		ls '$XT/info' | grep -qx gio-remove.txt.trashinfo"
+	check "/.Trash-UID is hidden from ls / and from other users" $TO sh -c "
+		! ls -a '$M' | grep -q Trash &&
+		[ \"\$($NOBODY $FSOP stat '$XT')\" = ENOENT ] &&
+		[ \"\$($NOBODY $FSOP stat '$M/.Trash')\" = ENOENT ]"
+	check "nothing named .Trash* in the tree, history, trash or catalog" $TO sh -c "
+		! ls -a '$M' | grep -q Trash && ! ls -aR '$M/.trash' | grep -q Trash &&
+		! ls -aR '$M/.history' | grep -q Trash &&
+		! $GIT log --name-only --format= main | grep -q Trash &&
+		[ \"\$(sqlite3 '$A/catalog.db' \"SELECT count(*) FROM node WHERE name GLOB '*.Trash*'\")\" = 0 ]"
+	check "Empty Trash (unlink in files/) is refused (EPERM), nothing is purged" $TO sh -c "
+		[ \"\$($FSOP unlink '$XT/files/gio-remove.txt')\" = EPERM ] &&
+		[ \"\$($FSOP unlink '$XT/info/gio-remove.txt.trashinfo')\" = EPERM ] &&
+		ls '$TC' | grep -qx gio-remove.txt"
+	check "gio trash of a folder is refused (EPERM), the folder stays" $TO sh -c "
+		! HOME='$T/home' gio trash '$C/folder' 2>'$T/gio.folder' &&
+		grep -q 'not permitted' '$T/gio.folder' && [ -e '$C/folder/f.txt' ]"
+	check "mv out of /.Trash-UID/files restores it" $TO sh -c "
+		mv '$XT/files/gio-trash.txt' '$C/' &&
+		[ \"\$(cat '$C/gio-trash.txt')\" = 'trash me' ] &&
+		! ls '$TC' | grep -qx gio-trash.txt && ! ls '$XT/files' | grep -qx gio-trash.txt &&
+		$CTL log '$C/gio-trash.txt' | tail -1 | grep -q 'restored from the trash'"
+	check "umount" umount8
+	check "mount -t fuse.dossierfs -o x-gvfs-notrash (utab keeps it)" mount8 x-gvfs-notrash
+	check "utab keeps x-gvfs-notrash for GIO" grep -q "TARGET=$M .*x-gvfs-notrash" /run/mount/utab
+	check "with x-gvfs-notrash GLib refuses gio trash; the record is untouched" $TO sh -c "
+		! HOME='$T/home' gio trash '$C/gio-trash.txt' 2>'$T/gio.out' &&
+		grep -q 'not supported' '$T/gio.out' &&
+		[ \"\$(cat '$C/gio-trash.txt')\" = 'trash me' ]"
+	check "umount" umount8
+	[ -n "$KILLED" ] && echo "# a daemon did not exit after umount: killed"
 fi
 finish

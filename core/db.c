@@ -137,6 +137,13 @@ static const struct {
 	  "'gdk-pixbuf-thum,tumblerd,evince-thumbnai,totem-video-thu,"
 	  "ffmpegthumbnail,gnome-thumbnail,atril-thumbnai,xreader-thumbn,"
 	  "gsf-office-thum,folks-thumbnai');", NULL },
+	/*
+	 * 7: names of deleted entries too (history and trash views, editor
+	 * revivals, rmdir's "anything left?") are one indexed lookup, not a
+	 * scan of the whole catalog.
+	 */
+	{ "CREATE INDEX IF NOT EXISTS node_by_name_all ON node(parent, name);",
+	  NULL },
 };
 
 int dossier_db_latest_version(void)

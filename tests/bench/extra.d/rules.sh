@@ -12,28 +12,36 @@ RULES_DIR_REL=2024/contracts/rules-client
 id "$RULES_USER" >/dev/null 2>&1 || useradd -M -N -s /bin/sh "$RULES_USER"
 
 rules_setup() {
-	local t=$1 dir="${ROOT[$1]}/$RULES_DIR_REL"
-	if [[ ! -d $dir ]]; then
+	local t=$1 dir="${ROOT[$1]}/$RULES_DIR_REL" p
+	if [[ ! -e $dir/r0000000 ]]; then
 		mkdir -p "$dir"
 		chmod 755 "$dir"
 		( cd "$dir" && for ((i = 0; i < RULES_N; i++)); do
 			printf "record %d\n" "$i" > "$(printf "r%07d" "$i")"
 		done; chmod 644 r* )
-		printf '%s\n' "$dir" > "$WORK/rules-dirs-$t"
 	fi
+	printf '%s\n' "$dir" > "$WORK/rules-dirs-$t"
+	chmod 644 "$WORK/rules-dirs-$t"
+	# the restricted user must be able to walk to the tree
+	p=$dir
+	while [[ $p != / && $p != "$BENCH_DIR" ]]; do
+		chmod o+x "$p" 2>/dev/null || true
+		p=$(dirname "$p")
+	done
 	if [[ $t == dossierfs ]]; then
-		"$BUILD/dossierctl" user add "$RULES_USER" --role staff \
-			--dept sales >/dev/null 2>&1 || true
+		"$BUILD/dossierctl" -a "$(findmnt -no SOURCE --target "${ROOT[$1]}")" \
+			user add "$RULES_USER" --role staff --dept sales \
+			>/dev/null 2>&1 || true
 	fi
 }
 
-rules_as() {	# USER CMD...: run as USER (root: as is)
+rules_as() {	# USER CMD...: run as USER (root: as is), under tmo
 	local u=$1
 	shift
 	if [[ $u == root ]]; then
-		"$@"
+		tmo "$@"
 	else
-		setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" \
+		tmo setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" \
 			--clear-groups -- "$@"
 	fi
 }
@@ -41,7 +49,7 @@ rules_as() {	# USER CMD...: run as USER (root: as is)
 rules_readdir() {	# TARGET USER
 	local out n s e
 	rules_setup "$1"
-	out=$(rules_as "$2" tmo "$BIN/metabench" readdir "$WORK/rules-dirs-$1")
+	out=$(rules_as "$2" "$BIN/metabench" readdir "$WORK/rules-dirs-$1")
 	read -r n s e <<<"$out"
 	[[ $e -ge $RULES_N ]] || { log "rules readdir as $2 saw $e names"; return 1; }
 	# one folder listed: report names per second
@@ -52,7 +60,7 @@ rules_stat() {	# TARGET USER
 	local out
 	rules_setup "$1"
 	drop_caches
-	out=$(rules_as "$2" tmo "$BIN/metabench" stat "$WORK/rules-dirs-$1" \
+	out=$(rules_as "$2" "$BIN/metabench" stat "$WORK/rules-dirs-$1" \
 		"$RULES_N" r)
 	ops_rate "$out"
 }

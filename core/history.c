@@ -312,13 +312,21 @@ static int read_held(struct dossier_archive *a, uint64_t record,
 	pthread_mutex_lock(&a->lock);
 	if (dossier_db_prepare(a->db, "SELECT hist_path, hist_rec, hist_blob "
 			       "FROM node WHERE id = ?1", &st) == 0) {
+		int src;
+
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)record);
-		if (sqlite3_step(st) == SQLITE_ROW) {
+		src = sqlite3_step(st);
+		if (src == SQLITE_ROW) {
 			out->hist_path = dup_col(st, 0);
 			out->hist_rec = dup_col(st, 1);
 			out->hist_blob = dup_col(st, 2);
 			rc = 0;
+		} else if (src != SQLITE_DONE) {
+			/* not "gone": a busy or failing catalog; try later */
+			rc = dossier_db_err(a->db, src, "read record history");
 		}
+	} else {
+		rc = DOSSIER_ERROR;
 	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&a->lock);
@@ -579,6 +587,18 @@ static int is_content_op(const char *op)
 	       !strcmp(op, "restore") || !strcmp(op, "recovered");
 }
 
+/*
+ * Failures that may pass (a busy catalog or repository, a full or failing
+ * disk): the entry stays in the journal and is tried again; anything else
+ * (a name git cannot hold) is logged and dropped, so one bad entry never
+ * stops the history.
+ */
+static int transient(int rc)
+{
+	return rc == DOSSIER_EBUSY || rc == DOSSIER_EIO ||
+	       rc == DOSSIER_ENOSPC;
+}
+
 /* Turn one journal entry into one commit (or nothing, if it changes
  * nothing in the repository). */
 static int commit_entry(struct dossier_history *h, struct entry *e)
@@ -602,6 +622,8 @@ static int commit_entry(struct dossier_history *h, struct entry *e)
 	if (!strcmp(e->op, "move"))
 		return commit_move(h, e, &sig, msg, &commit);
 	if ((rc = read_held(h->a, e->record, &held)) < 0) {
+		if (rc != DOSSIER_ENOTFOUND)
+			return rc;	/* kept in the journal, retried */
 		/* the record is gone (purged): nothing to record */
 		drop_entry(h, e, "record no longer exists");
 		return 0;
@@ -629,6 +651,10 @@ static int commit_entry(struct dossier_history *h, struct entry *e)
 			rc = dossier_git_record_version(h->git, e->record,
 							&blob, &sig, msg, &rec);
 		history_git_unlock(h);
+		if (rc < 0 && transient(rc)) {
+			held_release(&held);
+			return rc;	/* kept in the journal, retried */
+		}
 		if (rc < 0) {
 			drop_entry(h, e, dossier_error_last());
 			dossier_error_clear();
@@ -665,6 +691,10 @@ static int commit_entry(struct dossier_history *h, struct entry *e)
 	history_git_lock(h);
 	rc = dossier_git_commit(h->git, ch, n, &sig, msg, &commit);
 	history_git_unlock(h);
+	if (rc < 0 && transient(rc)) {
+		held_release(&held);
+		return rc;	/* kept in the journal, retried */
+	}
 	if (rc < 0) {
 		drop_entry(h, e, dossier_error_last());
 		dossier_error_clear();

@@ -23,7 +23,7 @@ WRITER=$!
 "$FSOP" hold "$C/open.txt" "written, never closed" > "$T/held" &
 HOLDER=$!
 i=0
-while [ "$(cat "$T/held" 2>/dev/null)" != HELD ] && [ $i -lt 100 ]; do
+while [ "$(cat "$T/held" 2>/dev/null)" != HELD ] && [ $i -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done

@@ -366,7 +366,7 @@ hist_section() {
 				[[ $packs0 == "$packs1" ]] || ! hist_nojournal || settle=65
 			fi
 			if ((settle > 0)); then
-				hlog "waiting $settle s: the populate repacked, and on ext4 without a journal creates are slow until the deleted loose objects are a minute old"
+				hlog "waiting $settle s before timing (BENCH_HISTORY_SETTLE; after a repack on ext4 without a journal, creates are slow until the deleted loose objects are a minute old)"
 				sync
 				sleep "$settle"
 			fi
@@ -420,9 +420,11 @@ hist_section() {
 				"$BIN/savebench" saves "$HW/lists/saves-$lvl-$t" "$HIST_GAP_MS" \
 					>"$HW/lists/res-saves-$lvl-$t" || hfail "saves on $t failed"
 			fi
-			# new files on odd lines, overwrites on even lines
-			NEW_MED[$lvl.$t]=$(awk 'NR % 2 == 1 { print $1 }' "$HW/lists/res-saves-$lvl-$t" | hist_stats 1000 | awk '{ print $1 }')
-			OW_MED[$lvl.$t]=$(awk 'NR % 2 == 0 { print $1 }' "$HW/lists/res-saves-$lvl-$t" | hist_stats 1000 | awk '{ print $1 }')
+			# new files expect 1 version, overwrites 2 (first column of the list)
+			NEW_MED[$lvl.$t]=$(paste -d ' ' "$HW/lists/saves-$lvl-$t" "$HW/lists/res-saves-$lvl-$t" |
+				awk '$1 == 1 { print $3 }' | hist_stats 1000 | awk '{ print $1 }')
+			OW_MED[$lvl.$t]=$(paste -d ' ' "$HW/lists/saves-$lvl-$t" "$HW/lists/res-saves-$lvl-$t" |
+				awk '$1 == 2 { print $3 }' | hist_stats 1000 | awk '{ print $1 }')
 			hist_result "create_$lvl" "$t" "$(awk -v m="${NEW_MED[$lvl.$t]}" 'BEGIN { if (m + 0 > 0) printf "%.2f", 1000 / m }')"
 			hist_result "save_$lvl" "$t" "$(awk -v m="${OW_MED[$lvl.$t]}" 'BEGIN { if (m + 0 > 0) printf "%.2f", 1000 / m }')"
 		done

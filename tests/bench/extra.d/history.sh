@@ -121,6 +121,7 @@ exec {HIST_STDOUT}>&1
 # the section left, then does the rest of bench.sh's teardown.
 eval "$(declare -f teardown | sed '1s/^teardown /hist_orig_teardown /')"
 teardown() {
+	set +e	# as bench.sh's teardown: a failing wait must not end it
 	if [[ -n ${JOB:-} ]]; then
 		log "stopping the running measurement"
 		kill_tree "$JOB"

@@ -14,8 +14,9 @@
  *	Create files FROM .. FROM+COUNT-1 of 4 KiB each (file i is
  *	DIR[i % ndirs]/PREFIX<i as 7 digits>). With CATALOG, keep at most
  *	about BACKLOG saves waiting for their commit, and stop early once
- *	the wall clock passes DEADLINE (Unix seconds; 0: none). Prints
- *	"CREATED SECONDS".
+ *	the wall clock passes DEADLINE (Unix seconds; 0: none). Fails if no
+ *	commit lands for 1800 s (a repack may hold commits for minutes).
+ *	Prints "CREATED SECONDS".
  *
  *   savebench saves LIST GAP_MS [CATALOG MNT]
  *	LIST has one save per line, "EXPECT PATH": open(O_WRONLY|O_CREAT|
@@ -25,7 +26,7 @@
  *	relative to MNT>/ with at least EXPECT versions. Prints one line per
  *	save: "LATENCY VISIBLE" in seconds, VISIBLE measured from the return
  *	of close() (-1: not watched, or not seen within
- *	$SAVEBENCH_VIS_TIMEOUT seconds [120]).
+ *	$SAVEBENCH_VIS_TIMEOUT seconds [600]).
  *
  *   savebench burst LIST MNT
  *	The saves of LIST back to back, then "sync" through MNT/.dossier/ctl
@@ -62,7 +63,8 @@
 #define SMALL 4096
 #define BLK (1024 * 1024)
 
-static double vis_timeout = 120;
+static double vis_timeout = 600;	/* a save not in history by then: -1 */
+static double stall_timeout = 1800;	/* populate: no commit for this long */
 
 static double now(void)
 {
@@ -227,14 +229,19 @@ static int do_populate(int argc, char **argv)
 	t0 = now();
 	for (i = from; i < from + count; i++) {
 		if (catpath && (i - from) % 100 == 0) {
-			double give_up = now() + vis_timeout;
+			long long seen = -1, v;
+			double give_up = 0;
 
 			if (deadline > 0 && time(NULL) >= deadline)
 				break;
-			while (catalog_versions(&c) - base < i - from - backlog) {
+			while ((v = catalog_versions(&c)) - base < i - from - backlog) {
+				if (v != seen) {	/* progress: restart the clock */
+					seen = v;
+					give_up = now() + stall_timeout;
+				}
 				if (now() > give_up) {
 					fprintf(stderr, "savebench: no commit for %.0f s\n",
-						vis_timeout);
+						stall_timeout);
 					return 1;
 				}
 				usleep(5000);

@@ -204,6 +204,10 @@ hist_cleanup() {
 		fi
 	done < <(tac "$hw/mounts")
 	: >"$hw/mounts"
+	if [[ -n ${BENCH_HISTORY_KEEP:-} ]]; then
+		mkdir -p "$BENCH_HISTORY_KEEP" && cp -r "$hw/lists" "$hw/logs" "$BENCH_HISTORY_KEEP/" 2>/dev/null &&
+			log "history: per-save results and daemon logs kept in $BENCH_HISTORY_KEEP"
+	fi
 	if awk -v w="$hw/" 'index($5, w) == 1 { f = 1 } END { exit !f }' /proc/self/mountinfo; then
 		log "history: a mount is still under $hw; leaving it in place"
 	else
@@ -505,10 +509,6 @@ hist_section() {
 	hlog "listing $nver versions: ls ${ls_ms} ms, dossierctl log ${log_ms} ms ($nlog lines); stat of the history folder alone: ${stat_ms} ms"
 
 	hist_report
-	if [[ -n ${BENCH_HISTORY_KEEP:-} ]]; then
-		mkdir -p "$BENCH_HISTORY_KEEP" && cp -r "$HW/lists" "$HW/logs" "$BENCH_HISTORY_KEEP/" &&
-			hlog "raw results kept in $BENCH_HISTORY_KEEP"
-	fi
 }
 
 # The section's table, on the script's stdout. Uses hist_section's locals.
@@ -524,7 +524,8 @@ hist_report() {
 		echo "# peers populated directly. Per level: $HIST_SAVES saves of 4 KiB, one every $HIST_GAP_MS ms, open+write+close timed:"
 		echo "# half overwrite a record with one version ('overwrite', the save), half make a new file ('new file');"
 		echo "# medians of each kind. 'in history' = close() returned -> commit in the version index /.history lists"
-		echo "# (all $HIST_SAVES saves: median/p90/max; includes the committer's ~1 s coalescing window); committer = $HIST_BURST"
+		echo "# (all $HIST_SAVES saves: median/p90/max, and how many were seen within 600 s; includes the committer's ~1 s"
+		echo "# coalescing window); committer = $HIST_BURST"
 		echo "# new files back to back, then 'sync' through /.dossier/ctl; populate = records/s, commits and repack included."
 		echo "# ${HIST_BIG_MB} MiB: median of $HIST_BIG_REPS closes of a freshly written file. Figures are from round 1."
 		echo
@@ -543,15 +544,15 @@ hist_report() {
 		echo
 		printf '%-18s' "new file 4K, ms"
 		for t in "${targets[@]}"; do printf ' %14s' "$t"; done
-		printf ' %9s %26s\n' "added" "in history ms med/p90/max"
+		printf ' %9s %32s\n' "added" "in history ms med/p90/max (seen)"
 		for lvl in "${!REACHED[@]}"; do echo "$lvl"; done | sort -n | while read -r lvl; do
 			lbl="$(hist_label "$lvl")"
 			((REACHED[$lvl] >= lvl)) || lbl="$lbl(${REACHED[$lvl]})"
 			printf '%-18s' "$lbl recs"
 			for t in "${targets[@]}"; do printf ' %14s' "${NEW_MED[$lvl.$t]:--}"; done
 			added=$(awk -v a="${NEW_MED[$lvl.dossierfs]:-0}" -v b="${NEW_MED[$lvl.passthrough_ll]:-0}" 'BEGIN { printf "%.3f", a - b }')
-			read -r vm vp vx _ <<<"${VIS[$lvl]:-- - - 0}"
-			printf ' %9s %26s\n' "$added" "$vm/$vp/$vx"
+			read -r vm vp vx vn <<<"${VIS[$lvl]:-- - - 0}"
+			printf ' %9s %32s\n' "$added" "$vm/$vp/$vx ($vn/$HIST_SAVES)"
 		done
 		echo "populating dossierfs, records/s (commits included) up to N records: ${CHUNKS[*]:-none}"
 		echo

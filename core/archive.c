@@ -356,6 +356,39 @@ static int is_scratch_name(struct dossier_archive *a, const char *name)
 
 /* ---- small statements and the history journal ---- */
 
+int archive_stmt(struct dossier_archive *a, const char *sql,
+		 sqlite3_stmt **out)
+{
+	size_t h = ((uintptr_t)sql >> 3) % STMT_CACHE, i;
+	int rc;
+
+	for (i = 0; i < STMT_CACHE; i++, h = (h + 1) % STMT_CACHE) {
+		if (a->cache[h].sql == sql) {
+			*out = a->cache[h].st;
+			return 0;
+		}
+		if (!a->cache[h].sql)
+			break;
+	}
+	if (i == STMT_CACHE) {
+		dossier_error_set("catalog: statement cache full");
+		return DOSSIER_ERROR;
+	}
+	if ((rc = dossier_db_prepare(a->db, sql, out)) < 0)
+		return rc;
+	a->cache[h].sql = sql;
+	a->cache[h].st = *out;
+	return 0;
+}
+
+void archive_stmt_done(sqlite3_stmt *st)
+{
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+	}
+}
+
 /*
  * Run one statement with bindings described by types: 'i' int64, 't' text
  * (NULL binds NULL), 'n' NULL. Lock held.
@@ -367,7 +400,7 @@ int archive_exec(struct dossier_archive *a, const char *sql,
 	va_list ap;
 	int rc, i;
 
-	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
+	if ((rc = archive_stmt(a, sql, &st)) < 0)
 		return rc;
 	va_start(ap, types);
 	for (i = 0; types[i]; i++) {
@@ -383,7 +416,7 @@ int archive_exec(struct dossier_archive *a, const char *sql,
 	}
 	va_end(ap);
 	rc = dossier_db_step_done(a->db, st, sql);
-	sqlite3_finalize(st);
+	archive_stmt_done(st);
 	return rc;
 }
 
@@ -394,7 +427,7 @@ static int64_t query_id(struct dossier_archive *a, const char *sql,
 	sqlite3_stmt *st = NULL;
 	int64_t v = 0;
 
-	if (dossier_db_prepare(a->db, sql, &st) < 0)
+	if (archive_stmt(a, sql, &st) < 0)
 		return 0;
 	sqlite3_bind_int64(st, 1, i1);
 	sqlite3_bind_text(st, 2, t2, -1, SQLITE_STATIC);
@@ -402,7 +435,7 @@ static int64_t query_id(struct dossier_archive *a, const char *sql,
 	sqlite3_bind_int64(st, 4, i4);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	archive_stmt_done(st);
 	return v;
 }
 
@@ -1049,6 +1082,8 @@ void dossier_archive_close(struct dossier_archive *a)
 	dossier_rules_free(a->rules);
 	for (i = 0; i < ST__COUNT; i++)
 		sqlite3_finalize(a->st[i]);
+	for (i = 0; i < STMT_CACHE; i++)
+		sqlite3_finalize(a->cache[i].st);
 	dossier_db_close(a->db);
 	for (i = 0; i < a->npatterns; i++)
 		free(a->patterns[i]);

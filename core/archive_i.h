@@ -57,6 +57,7 @@ struct node {
  * open.
  */
 #define VIS_SLOTS 1024
+#define STMT_CACHE 128
 
 struct dossier_archive {
 	char *path;
@@ -66,6 +67,10 @@ struct dossier_archive {
 	pthread_mutex_t lock;
 	sqlite3 *db;			/* protected by lock */
 	sqlite3_stmt *st[ST__COUNT];	/* protected by lock */
+	struct {
+		const char *sql;	/* a string literal: its address */
+		sqlite3_stmt *st;
+	} cache[STMT_CACHE];		/* protected by lock */
 	char **patterns;		/* protected by lock */
 	size_t npatterns;
 	const struct dossier_notify_ops *notify;
@@ -171,6 +176,14 @@ int archive_verdict(struct dossier_archive *a, const struct dossier_caller *who,
 void archive_object(const struct node *n, struct dossier_object *o);
 int archive_exec(struct dossier_archive *a, const char *sql,
 		 const char *types, ...);
+/*
+ * A statement prepared once and kept for the archive's life (lock held):
+ * sql must be a string literal, its address is the key. Hand it back with
+ * archive_stmt_done (reset, bindings cleared), never finalize it.
+ */
+int archive_stmt(struct dossier_archive *a, const char *sql,
+		 sqlite3_stmt **out);
+void archive_stmt_done(sqlite3_stmt *st);
 int archive_begin(struct dossier_archive *a);
 int archive_end(struct dossier_archive *a, int rc);
 /*

@@ -236,6 +236,32 @@ static int migrate(sqlite3 *db)
 	return 0;
 }
 
+/*
+ * No planner statistics: every statement of the catalog is written for
+ * one index (a folder's names, a node's id), and statistics gathered on
+ * a young archive (PRAGMA optimize on a catalog of a few rows, as
+ * earlier versions ran at close) made the planner scan the node table
+ * for each step of an ancestor walk. Rows left by those versions are
+ * removed and the planner told to forget them.
+ */
+static int drop_stats(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int have;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_schema WHERE "
+			       "name = 'sqlite_stat1'", -1, &st, NULL) != SQLITE_OK)
+		return dossier_db_err(db, sqlite3_errcode(db), "catalog");
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (have && sqlite3_exec(db, "DELETE FROM sqlite_stat1;"
+				 "ANALYZE sqlite_schema;", NULL, NULL,
+				 NULL) != SQLITE_OK)
+		dossier_log(LOG_WARNING, "catalog: cannot drop planner "
+			    "statistics: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
 int dossier_db_open(sqlite3 **out, const char *path, int create)
 {
 	sqlite3 *db = NULL;
@@ -262,7 +288,7 @@ int dossier_db_open(sqlite3 **out, const char *path, int create)
 				      "PRAGMA synchronous=NORMAL;"
 				      "PRAGMA foreign_keys=ON;")) < 0 ||
 	    (rc = dossier_db_exec(db, "PRAGMA quick_check(1)")) < 0 ||
-	    (rc = migrate(db)) < 0) {
+	    (rc = migrate(db)) < 0 || (rc = drop_stats(db)) < 0) {
 		sqlite3_close(db);
 		return rc;
 	}
@@ -274,6 +300,5 @@ void dossier_db_close(sqlite3 *db)
 {
 	if (!db)
 		return;
-	sqlite3_exec(db, "PRAGMA optimize", NULL, NULL, NULL);
 	sqlite3_close_v2(db);
 }

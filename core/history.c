@@ -260,7 +260,7 @@ static int next_entry(struct dossier_history *h, int64_t now, int all,
 	int found = 0;
 
 	pthread_mutex_lock(&a->lock);
-	if (dossier_db_prepare(a->db, "SELECT seq, record, op, path, old_path,"
+	if (archive_stmt(a, "SELECT seq, record, op, path, old_path,"
 			       " spool, blob, author_uid, program, reason, "
 			       "time_ns FROM journal WHERE ?1 OR due_ns <= ?2 "
 			       "ORDER BY seq LIMIT 1", &st) == 0) {
@@ -282,7 +282,7 @@ static int next_entry(struct dossier_history *h, int64_t now, int all,
 			found = 1;
 		}
 	}
-	sqlite3_finalize(st);
+	archive_stmt_done(st);
 	pthread_mutex_unlock(&a->lock);
 	return found;
 }
@@ -310,7 +310,7 @@ static int read_held(struct dossier_archive *a, uint64_t record,
 
 	memset(out, 0, sizeof(*out));
 	pthread_mutex_lock(&a->lock);
-	if (dossier_db_prepare(a->db, "SELECT hist_path, hist_rec, hist_blob "
+	if (archive_stmt(a, "SELECT hist_path, hist_rec, hist_blob "
 			       "FROM node WHERE id = ?1", &st) == 0) {
 		int src;
 
@@ -328,7 +328,7 @@ static int read_held(struct dossier_archive *a, uint64_t record,
 	} else {
 		rc = DOSSIER_ERROR;
 	}
-	sqlite3_finalize(st);
+	archive_stmt_done(st);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }
@@ -362,12 +362,11 @@ static void drop_entry(struct dossier_history *h, const struct entry *e,
 			    PRIu64 " ('%s'): %s", e->op, e->record,
 			    e->path ? e->path : "", why);
 	pthread_mutex_lock(&a->lock);
-	if (dossier_db_prepare(a->db, "DELETE FROM journal WHERE seq = ?1",
-			       &st) == 0) {
+	if (archive_stmt(a, "DELETE FROM journal WHERE seq = ?1", &st) == 0) {
 		sqlite3_bind_int64(st, 1, e->seq);
 		dossier_db_step_done(a->db, st, "journal");
 	}
-	sqlite3_finalize(st);
+	archive_stmt_done(st);
 	pthread_mutex_unlock(&a->lock);
 	if (e->spool)
 		unlinkat(h->spoolfd, e->spool, 0);
@@ -526,7 +525,7 @@ static int index_commit(struct dossier_history *h, const struct entry *e,
 	pthread_mutex_lock(&a->lock);
 	rc = dossier_db_exec(a->db, "BEGIN IMMEDIATE");
 	if (rc == 0)
-		rc = dossier_db_prepare(a->db, "INSERT INTO version(record, "
+		rc = archive_stmt(a, "INSERT INTO version(record, "
 					"commit_oid, rec_commit, blob, size, "
 					"author_uid, author, op, path, program,"
 					" reason, time_ns) VALUES(?1, ?2, ?3, "
@@ -549,10 +548,10 @@ static int index_commit(struct dossier_history *h, const struct entry *e,
 		sqlite3_bind_text(st, 11, e->reason, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 12, e->time_ns);
 		rc = dossier_db_step_done(a->db, st, "index version");
-		sqlite3_finalize(st);
+		archive_stmt_done(st);
 	}
 	if (rc == 0)
-		rc = dossier_db_prepare(a->db, "UPDATE node SET hist_path = ?2,"
+		rc = archive_stmt(a, "UPDATE node SET hist_path = ?2,"
 					" hist_rec = coalesce(?3, hist_rec), "
 					"hist_blob = coalesce(?4, hist_blob) "
 					"WHERE id = ?1", &st);
@@ -563,15 +562,15 @@ static int index_commit(struct dossier_history *h, const struct entry *e,
 			sqlite3_bind_text(st, 3, rhex, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 4, blob, -1, SQLITE_STATIC);
 		rc = dossier_db_step_done(a->db, st, "record history");
-		sqlite3_finalize(st);
+		archive_stmt_done(st);
 	}
 	if (rc == 0)
-		rc = dossier_db_prepare(a->db, "DELETE FROM journal WHERE "
-					"seq = ?1", &st);
+		rc = archive_stmt(a, "DELETE FROM journal WHERE seq = ?1",
+				      &st);
 	if (rc == 0) {
 		sqlite3_bind_int64(st, 1, e->seq);
 		rc = dossier_db_step_done(a->db, st, "journal");
-		sqlite3_finalize(st);
+		archive_stmt_done(st);
 	}
 	if (rc == 0)
 		rc = dossier_db_exec(a->db, "COMMIT");

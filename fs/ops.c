@@ -85,6 +85,14 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	 * cached directory contents. */
 	conn->want &= ~(unsigned)(FUSE_CAP_POSIX_ACL | FUSE_CAP_CACHE_SYMLINKS);
 	conn->want &= ~(unsigned)FUSE_CAP_READDIRPLUS_AUTO;
+	/*
+	 * Cached pages stay valid until we say otherwise: content that
+	 * changes behind the kernel's back (a restore, a file put back from
+	 * the trash, a rename over a record) gets a new inode generation,
+	 * so the kernel never has pages of it. Without this, every read()
+	 * of a file whose attributes have no timeout costs a GETATTR.
+	 */
+	conn->want &= ~(unsigned)FUSE_CAP_AUTO_INVAL_DATA;
 	conn->max_readahead = 1 << 20;
 }
 

@@ -18,6 +18,7 @@ cleanup() {
 		fusermount3 -u "$M" 2>/dev/null || umount -l "$M" 2>/dev/null
 	fi
 	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null
+	[ -n "${KEEP_TEST:-}" ] && { echo "# kept $T" >&2; return; }
 	rm -rf "$T"
 }
 trap cleanup EXIT INT TERM
@@ -68,7 +69,11 @@ wait_mounted() {
 	i=0
 	while ! mountpoint -q "$M"; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
+		if [ $i -gt 300 ] || ! kill -0 "$DAEMON_PID" 2>/dev/null; then
+			echo "not mounted; the daemon's last words:"
+			tail -5 "$T/daemon.log"
+			return 1
+		fi
 		sleep 0.1
 	done
 }

@@ -439,26 +439,64 @@ static int64_t query_id(struct dossier_archive *a, const char *sql,
 	return v;
 }
 
+static int journal_row(struct dossier_archive *a, uint64_t record,
+		       const char *op, const char *path, const char *old_path,
+		       const char *spool, const struct dossier_buf *data,
+		       const char *blob, const struct dossier_caller *who,
+		       const char *reason, int64_t t)
+{
+	static const char sql[] = "INSERT INTO journal(record, op, path, "
+		"old_path, spool, data, blob, author_uid, program, reason, "
+		"time_ns, due_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+		"?10, ?11, ?12)";
+	sqlite3_stmt *st = NULL;
+	char program[64];
+	int rc;
+
+	history_program(who->pid, program, sizeof(program));
+	if ((rc = archive_stmt(a, sql, &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)record);
+	sqlite3_bind_text(st, 2, op, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, old_path, -1, SQLITE_STATIC);
+	if (spool && spool[0])
+		sqlite3_bind_text(st, 5, spool, -1, SQLITE_STATIC);
+	else if (data)
+		sqlite3_bind_blob64(st, 6, data->buf, data->len,
+				    SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, blob, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, (int32_t)who->uid);
+	if (who->pid > 0)
+		sqlite3_bind_text(st, 9, program, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, reason, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 11, t);
+	sqlite3_bind_int64(st, 12, t + HISTORY_WINDOW_NS);
+	rc = dossier_db_step_done(a->db, st, "journal");
+	archive_stmt_done(st);
+	if (rc == 0)
+		history_kick(a->history);
+	return rc;
+}
+
 int archive_journal(struct dossier_archive *a, uint64_t record,
 		    const char *op, const char *path, const char *old_path,
 		    const char *spool, const char *blob,
 		    const struct dossier_caller *who, const char *reason,
 		    int64_t t)
 {
-	char program[64];
-	int rc;
+	return journal_row(a, record, op, path, old_path, spool, NULL, blob,
+			   who, reason, t);
+}
 
-	history_program(who->pid, program, sizeof(program));
-	rc = archive_exec(a, "INSERT INTO journal(record, op, path, old_path, "
-		       "spool, blob, author_uid, program, reason, time_ns, "
-		       "due_ns) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		       "itttttittii", (int64_t)record, op, path, old_path,
-		       spool, blob, (int64_t)(int32_t)who->uid,
-		       who->pid > 0 ? program : NULL, reason, t,
-		       t + HISTORY_WINDOW_NS);
-	if (rc == 0)
-		history_kick(a->history);
-	return rc;
+int archive_journal_snap(struct dossier_archive *a, uint64_t record,
+			 const char *op, const char *path, const char *spool,
+			 const struct dossier_buf *data,
+			 const struct dossier_caller *who, const char *reason,
+			 int64_t t)
+{
+	return journal_row(a, record, op, path, NULL, spool, data, NULL, who,
+			   reason, t);
 }
 
 /*
@@ -496,6 +534,7 @@ static int journal_content(struct dossier_archive *a, uint64_t id,
 			   const char *reason, int64_t t)
 {
 	char spool[64], rel[64], *path;
+	struct dossier_buf data = DOSSIER_BUF_INIT;
 	struct stat cs;
 	int rc, own = -1;
 
@@ -510,7 +549,7 @@ static int journal_content(struct dossier_archive *a, uint64_t id,
 			return DOSSIER_EIO;
 		}
 	}
-	rc = history_spool(a->history, fd, spool, sizeof(spool));
+	rc = history_spool(a->history, fd, spool, sizeof(spool), &data);
 	if (rc == 0 && fstat(fd, &cs) == 0)
 		rc = archive_exec(a, "UPDATE node SET snap_mtime_ns = ?, "
 			       "snap_size = ? WHERE id = ?", "iii",
@@ -519,12 +558,13 @@ static int journal_content(struct dossier_archive *a, uint64_t id,
 			       (int64_t)cs.st_size, (int64_t)id);
 	if (own >= 0)
 		close(own);
-	if (rc < 0)
-		return rc;
-	path = archive_node_path(a, id);
-	rc = archive_journal(a, id, op, path, NULL, spool, NULL, who, reason,
-			     t);
-	free(path);
+	if (rc == 0) {
+		path = archive_node_path(a, id);
+		rc = archive_journal_snap(a, id, op, path, spool, &data, who,
+					  reason, t);
+		free(path);
+	}
+	dossier_buf_release(&data);
 	return rc;
 }
 
@@ -2634,6 +2674,7 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 		     const struct dossier_caller *who, int last)
 {
 	char spool[64], reason[1024], *path = NULL;
+	struct dossier_buf data = DOSSIER_BUF_INIT;
 	const char *op = "save";
 	sqlite3_stmt *st = NULL;
 	struct node n;
@@ -2651,7 +2692,8 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0 || n.scratch || n.deleted)
 		return 0;
-	if ((rc = history_spool(a->history, f->fd, spool, sizeof(spool))) < 0)
+	if ((rc = history_spool(a->history, f->fd, spool, sizeof(spool),
+				&data)) < 0)
 		return rc;
 	pthread_mutex_lock(&a->lock);
 	if (dossier_db_prepare(a->db, "SELECT value FROM xattr WHERE node = ?1"
@@ -2682,14 +2724,15 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 		/* the first version of a record is its creation */
 		if (!n.has_hist &&
 		    !query_id(a, "SELECT 1 FROM journal WHERE record = ?1 AND "
-			      "(spool IS NOT NULL OR blob IS NOT NULL) AND "
+			      "(spool IS NOT NULL OR blob IS NOT NULL OR "
+			      "data IS NOT NULL) AND "
 			      "0 * ?3 * ?4 = 0 AND ?2 IS NULL", (int64_t)f->id,
 			      NULL, 0, 0))
 			op = "create";
 		if (rc == 0)
-			rc = archive_journal(a, f->id, op, path, NULL, spool,
-					     NULL, who, have_reason ? reason :
-							NULL, t);
+			rc = archive_journal_snap(a, f->id, op, path, spool,
+						  &data, who, have_reason ?
+						  reason : NULL, t);
 		if (rc == 0)
 			audit_record(a->audit, who, op, path, 1, 0,
 				     have_reason ? reason : NULL);
@@ -2698,6 +2741,7 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 	rc = archive_end(a, rc);
 	pthread_mutex_unlock(&a->lock);
 	free(path);
+	dossier_buf_release(&data);
 	if (spool[0])
 		history_discard_spool(a->history, spool);
 	return rc;

@@ -227,5 +227,13 @@ int archive_journal(struct dossier_archive *a, uint64_t record,
 		    const char *spool, const char *blob,
 		    const struct dossier_caller *who, const char *reason,
 		    int64_t t);
+/* The same for a content change whose snapshot is spool (a spool file)
+ * or, when spool is "", data (kept in the journal row). */
+struct dossier_buf;
+int archive_journal_snap(struct dossier_archive *a, uint64_t record,
+			 const char *op, const char *path, const char *spool,
+			 const struct dossier_buf *data,
+			 const struct dossier_caller *who, const char *reason,
+			 int64_t t);
 
 #endif

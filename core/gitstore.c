@@ -759,6 +759,19 @@ int dossier_git_blob_from_fd(struct dossier_git *git, int fd,
 	return 0;
 }
 
+int dossier_git_blob_from_buffer(struct dossier_git *git, const void *data,
+				 size_t len, struct dossier_oid *out)
+{
+	git_oid id;
+	int gerr;
+
+	if ((gerr = git_blob_create_from_buffer(&id, git->repo, data,
+						len)) < 0)
+		return git_fail(gerr, "cannot write blob");
+	from_git(out, &id);
+	return 0;
+}
+
 /*
  * Only the loose backend can stream (libgit2 1.5 has no pack read
  * stream), so a packed blob is read whole, once.

@@ -78,6 +78,10 @@ void dossier_git_free(struct dossier_git *git);
 int dossier_git_blob_from_fd(struct dossier_git *git, int fd,
 			     struct dossier_oid *out, uint64_t *size_out);
 
+/* The same for len bytes in memory (small content). */
+int dossier_git_blob_from_buffer(struct dossier_git *git, const void *data,
+				 size_t len, struct dossier_oid *out);
+
 /*
  * Write the blob's bytes to fd at its current offset. Loose blobs are
  * streamed; packed ones are inflated into memory once. DOSSIER_ENOTFOUND

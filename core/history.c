@@ -57,6 +57,9 @@ struct entry {
 	char *old_path;
 	char *spool;
 	char *blob;
+	void *data;		/* inline snapshot, when has_data */
+	size_t datalen;
+	int has_data;
 	uid_t uid;
 	char *program;
 	char *reason;
@@ -75,6 +78,7 @@ static void entry_release(struct entry *e)
 	free(e->path);
 	free(e->old_path);
 	free(e->spool);
+	free(e->data);
 	free(e->blob);
 	free(e->program);
 	free(e->reason);
@@ -184,21 +188,53 @@ fail:
 	return rc;
 }
 
+/* The whole of fd (at most HISTORY_INLINE_MAX bytes) into data. */
+static int snapshot_inline(int fd, struct dossier_buf *data)
+{
+	char buf[HISTORY_INLINE_MAX + 1];
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < sizeof(buf)) {
+		n = pread(fd, buf + len, sizeof(buf) - len, (off_t)len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			dossier_error_set("cannot snapshot content: %s",
+					  strerror(errno));
+			return dossier_err_from_errno(errno);
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	if (len > HISTORY_INLINE_MAX)
+		return 1;	/* grew meanwhile: spool it */
+	dossier_buf_add(data, buf, len);
+	return 0;
+}
+
 int history_spool(struct dossier_history *h, int fd, char *name,
-		  size_t namesz)
+		  size_t namesz, struct dossier_buf *data)
 {
 	struct stat st;
 	int out = -1, rc = 0;
 	off_t in_off = 0;
 	uint64_t seq;
 
+	name[0] = '\0';
+	dossier_buf_release(data);
+	if (fstat(fd, &st) < 0)
+		goto err;
+	if (st.st_size <= HISTORY_INLINE_MAX &&
+	    (rc = snapshot_inline(fd, data)) <= 0)
+		return rc;
+	rc = 0;
 	pthread_mutex_lock(&h->qlock);
 	seq = ++h->spool_seq;
 	pthread_mutex_unlock(&h->qlock);
 	snprintf(name, namesz, "%" PRId64 "-%" PRIu64 "-%d",
 		 archive_now_ns(), seq, (int)getpid());
-	if (fstat(fd, &st) < 0)
-		goto err;
 	out = openat(h->spoolfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		     0600);
 	if (out < 0)
@@ -231,6 +267,7 @@ err:
 		close(out);
 		unlinkat(h->spoolfd, name, 0);
 	}
+	name[0] = '\0';
 	return rc;
 }
 
@@ -262,7 +299,8 @@ static int next_entry(struct dossier_history *h, int64_t now, int all,
 	pthread_mutex_lock(&a->lock);
 	if (archive_stmt(a, "SELECT seq, record, op, path, old_path,"
 			       " spool, blob, author_uid, program, reason, "
-			       "time_ns FROM journal WHERE ?1 OR due_ns <= ?2 "
+			       "time_ns, data FROM journal WHERE ?1 OR "
+			       "due_ns <= ?2 "
 			       "ORDER BY seq LIMIT 1", &st) == 0) {
 		sqlite3_bind_int(st, 1, all);
 		sqlite3_bind_int64(st, 2, now);
@@ -279,9 +317,28 @@ static int next_entry(struct dossier_history *h, int64_t now, int all,
 			e->program = dup_col(st, 8);
 			e->reason = dup_col(st, 9);
 			e->time_ns = sqlite3_column_int64(st, 10);
+			if (sqlite3_column_type(st, 11) == SQLITE_BLOB) {
+				size_t n = (size_t)sqlite3_column_bytes(st, 11);
+
+				e->data = malloc(n ? n : 1);
+				if (!e->data) {
+					free(e->path);
+					free(e->old_path);
+					free(e->spool);
+					free(e->blob);
+					free(e->program);
+					free(e->reason);
+					memset(e, 0, sizeof(*e));
+					goto out;
+				}
+				memcpy(e->data, sqlite3_column_blob(st, 11), n);
+				e->datalen = n;
+				e->has_data = 1;
+			}
 			found = 1;
 		}
 	}
+out:
 	archive_stmt_done(st);
 	pthread_mutex_unlock(&a->lock);
 	return found;
@@ -629,7 +686,11 @@ static int commit_entry(struct dossier_history *h, struct entry *e)
 	}
 	if (is_content_op(e->op)) {
 		history_git_lock(h);
-		if (e->spool) {
+		if (e->has_data) {
+			rc = dossier_git_blob_from_buffer(h->git, e->data,
+							  e->datalen, &blob);
+			size = e->datalen;
+		} else if (e->spool) {
 			fd = openat(h->spoolfd, e->spool, O_RDONLY | O_CLOEXEC);
 			if (fd < 0) {
 				rc = DOSSIER_ENOTFOUND;

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "archive.h"
+#include "buf.h"
 #include "gitstore.h"
 
 struct dossier_history;
@@ -51,12 +52,15 @@ void history_git_lock(struct dossier_history *h);
 void history_git_unlock(struct dossier_history *h);
 
 /*
- * Copy the whole content of fd into a new spool file; its name goes to
- * name (at least 32 bytes). The snapshot is what the journal entry will
- * commit, whatever happens to the record afterwards.
+ * Snapshot the whole content of fd: what the journal entry will commit,
+ * whatever happens to the record afterwards. Up to HISTORY_INLINE_MAX
+ * bytes go to data (the journal row keeps them) and name is ""; larger
+ * content is copied into a new spool file whose name goes to name (at
+ * least 32 bytes).
  */
+#define HISTORY_INLINE_MAX (64 * 1024)
 int history_spool(struct dossier_history *h, int fd, char *name,
-		  size_t namesz);
+		  size_t namesz, struct dossier_buf *data);
 
 /* Remove a spool file that no journal entry took. */
 void history_discard_spool(struct dossier_history *h, const char *name);

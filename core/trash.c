@@ -2239,6 +2239,20 @@ static int destroy(struct dossier_archive *a, const struct dossier_caller *who,
 	return rc;
 }
 
+static void checkpoint_wal(struct dossier_archive *a)
+{
+	int src, log_frames = 0, done_frames = 0;
+
+	pthread_mutex_lock(&a->lock);
+	src = sqlite3_wal_checkpoint_v2(a->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+					&log_frames, &done_frames);
+	if (src != SQLITE_OK)
+		dossier_log(LOG_WARNING, "purge: the catalog's write-ahead log "
+			    "was not emptied (%s): purged rows may linger in it "
+			    "until the next checkpoint", sqlite3_errmsg(a->db));
+	pthread_mutex_unlock(&a->lock);
+}
+
 int trash_purge(struct dossier_archive *a, const struct dossier_caller *who,
 		int64_t now_ns, struct dossier_buf *report, size_t *purged)
 {
@@ -2287,6 +2301,9 @@ int trash_purge(struct dossier_archive *a, const struct dossier_caller *who,
 	for (i = 0; i < n; i++)
 		doomed_release(&v[i]);
 	free(v);
+	/* older copies of the zeroed rows' pages are still in the WAL */
+	if (done)
+		checkpoint_wal(a);
 	if (purged)
 		*purged = done;
 	return done == n ? 0 : DOSSIER_ERROR;

@@ -322,13 +322,7 @@ static int next_entry(struct dossier_history *h, int64_t now, int all,
 
 				e->data = malloc(n ? n : 1);
 				if (!e->data) {
-					free(e->path);
-					free(e->old_path);
-					free(e->spool);
-					free(e->blob);
-					free(e->program);
-					free(e->reason);
-					memset(e, 0, sizeof(*e));
+					entry_release(e);
 					goto out;
 				}
 				memcpy(e->data, sqlite3_column_blob(st, 11), n);

@@ -32,12 +32,22 @@
 /*
  * How long the kernel may cache names and attributes. The root, years and
  * categories look the same to every caller and change only through
- * dossierctl (which asks for invalidation). Everything below a category
- * may be visible or writable to one caller and not another, so it is never
- * cached by the kernel: the next caller's request always reaches us.
+ * dossierctl (which asks for invalidation). Every name below a category
+ * may be visible to one caller and not another, so the kernel never
+ * caches it: each path walk, by anyone, asks us again (TTL_CALLER).
+ *
+ * Attributes below a category are kept for a moment (TTL_CALLER_ATTR):
+ * the kernel only reaches them through a name we just answered for the
+ * same caller (the lookup's reply refreshes them), so this saves the
+ * GETATTR that stat() would send right after every lookup. What another
+ * caller could see in that second is the permission bits computed for
+ * the caller before (never a name, a size or content that it was not
+ * shown: it had to pass our lookup to get there); access itself is
+ * decided at open and at every read of a guarded file, never from them.
  */
 #define TTL_FIXED 60.0
 #define TTL_CALLER 0.0
+#define TTL_CALLER_ATTR 1.0
 
 const char *const archive_node_cols =
 	"id, parent, kind, scratch, category, mode, uid, gid, mtime_ns, "
@@ -608,7 +618,7 @@ static void fill_attr(struct dossier_archive *a, const struct node *n,
 		out->attr_ttl = TTL_FIXED;
 	} else {
 		out->entry_ttl = TTL_CALLER;
-		out->attr_ttl = TTL_CALLER;
+		out->attr_ttl = TTL_CALLER_ATTR;
 	}
 }
 

@@ -150,6 +150,12 @@ static const struct {
 	 * every freshly deleted inode slows the next file creations).
 	 */
 	{ "ALTER TABLE journal ADD COLUMN data BLOB;", NULL },
+	/*
+	 * 9: refs the committer has indexed commits for but not moved yet
+	 * (record 0: main); moved at the end of each batch and at start.
+	 */
+	{ "CREATE TABLE ref_pending(record INTEGER PRIMARY KEY,"
+	  " oid TEXT NOT NULL);", NULL },
 };
 
 int dossier_db_latest_version(void)

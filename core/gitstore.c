@@ -53,10 +53,19 @@
 #define WRITER_PRIORITY 10	/* above libgit2's loose (1) and pack (2) */
 #define STORED_MAX 65535	/* longest stored deflate block */
 
+/* A ref moved by a batch, not written yet (record 0: main). */
+struct pending_ref {
+	uint64_t record;
+	git_oid id;
+};
+
 struct dossier_git {
 	git_repository *repo;
 	char *gitdir;		/* ends in '/' */
 	char *objdir;		/* gitdir + "objects" */
+	int batch;		/* commits leave refs alone */
+	struct pending_ref *pending;	/* the batch's tips, as parents */
+	size_t npending, cpending;
 };
 
 /* A sorted set of object ids, for purge's objects to drop. */
@@ -537,6 +546,7 @@ void dossier_git_free(struct dossier_git *git)
 	git_repository_free(git->repo);
 	free(git->gitdir);
 	free(git->objdir);
+	free(git->pending);
 	free(git);
 	git_libgit2_shutdown();
 }
@@ -902,6 +912,85 @@ out:
 	return rc;
 }
 
+static struct pending_ref *find_pending(struct dossier_git *git,
+					uint64_t record)
+{
+	size_t i;
+
+	for (i = 0; i < git->npending; i++)
+		if (git->pending[i].record == record)
+			return &git->pending[i];
+	return NULL;
+}
+
+/* The tip of record's ref (0: main), the batch's own first. */
+static int read_tip(struct dossier_git *git, uint64_t record,
+		    const char *refname, git_oid *out)
+{
+	struct pending_ref *p = git->batch ? find_pending(git, record) : NULL;
+
+	if (p) {
+		git_oid_cpy(out, &p->id);
+		return 0;
+	}
+	return git_reference_name_to_id(out, git->repo, refname);
+}
+
+static int note_tip(struct dossier_git *git, uint64_t record,
+		    const git_oid *id)
+{
+	struct pending_ref *p = find_pending(git, record);
+
+	if (!p) {
+		if (git->npending == git->cpending) {
+			size_t c = git->cpending ? git->cpending * 2 : 64;
+			struct pending_ref *v = realloc(git->pending,
+							c * sizeof(*v));
+
+			if (!v)
+				return sys_fail(ENOMEM, "cannot commit");
+			git->pending = v;
+			git->cpending = c;
+		}
+		p = &git->pending[git->npending++];
+		p->record = record;
+	}
+	git_oid_cpy(&p->id, id);
+	return 0;
+}
+
+void dossier_git_batch_begin(struct dossier_git *git)
+{
+	git->batch = 1;
+	git->npending = 0;
+}
+
+void dossier_git_batch_end(struct dossier_git *git)
+{
+	git->batch = 0;
+	git->npending = 0;
+}
+
+int dossier_git_set_ref(struct dossier_git *git, uint64_t record,
+			const struct dossier_oid *id)
+{
+	char refname[64];
+	git_reference *ref = NULL;
+	git_oid oid;
+	int gerr;
+
+	if (record)
+		snprintf(refname, sizeof(refname), RECORD_REF_FMT, record);
+	else
+		snprintf(refname, sizeof(refname), "%s", MAIN_REF);
+	to_git(&oid, id);
+	gerr = git_reference_create(&ref, git->repo, refname, &oid, 1, NULL);
+	git_reference_free(ref);
+	if (gerr < 0)
+		return git_fail(gerr, "cannot move '%s'", refname);
+	return 0;
+}
+
 int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 			       const struct dossier_oid *blob,
 			       const struct dossier_git_sig *author,
@@ -919,7 +1008,7 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 	int has_parent, gerr, rc;
 
 	snprintf(refname, sizeof(refname), RECORD_REF_FMT, record_id);
-	gerr = git_reference_name_to_id(&parent_id, git->repo, refname);
+	gerr = read_tip(git, record_id, refname, &parent_id);
 	if (gerr < 0 && gerr != GIT_ENOTFOUND)
 		return git_fail(gerr, "cannot read '%s'", refname);
 	git_error_clear();
@@ -967,7 +1056,8 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 			      record_id);
 		goto out;
 	}
-	gerr = git_commit_create(&commit_id, git->repo, refname, asig, csig,
+	gerr = git_commit_create(&commit_id, git->repo,
+				 git->batch ? NULL : refname, asig, csig,
 				 NULL, msg, tree, has_parent ? 1 : 0,
 				 (const git_commit **)&parent);
 	if (gerr < 0) {
@@ -975,6 +1065,8 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 			      record_id);
 		goto out;
 	}
+	if (git->batch && (rc = note_tip(git, record_id, &commit_id)) < 0)
+		goto out;
 	from_git(rec_commit_out, &commit_id);
 out:
 	free(msg);
@@ -1204,7 +1296,7 @@ int dossier_git_commit(struct dossier_git *git,
 	if ((rc = make_sigs(&asig, &csig, author)) < 0 ||
 	    (rc = check_changes(changes, n, &sorted)) < 0)
 		goto out;
-	gerr = git_reference_name_to_id(&parent_id, git->repo, MAIN_REF);
+	gerr = read_tip(git, 0, MAIN_REF, &parent_id);
 	if (gerr < 0 && gerr != GIT_ENOTFOUND) {
 		rc = git_fail(gerr, "cannot read '%s'", MAIN_REF);
 		goto out;
@@ -1239,7 +1331,8 @@ int dossier_git_commit(struct dossier_git *git,
 		rc = git_fail(gerr, "cannot write history tree");
 		goto out;
 	}
-	gerr = git_commit_create(&commit_id, git->repo, MAIN_REF, asig, csig,
+	gerr = git_commit_create(&commit_id, git->repo,
+				 git->batch ? NULL : MAIN_REF, asig, csig,
 				 NULL, message ? message : "", tree,
 				 has_parent ? 1 : 0,
 				 (const git_commit **)&parent);
@@ -1247,6 +1340,8 @@ int dossier_git_commit(struct dossier_git *git,
 		rc = git_fail(gerr, "cannot commit history");
 		goto out;
 	}
+	if (git->batch && (rc = note_tip(git, 0, &commit_id)) < 0)
+		goto out;
 	from_git(commit_out, &commit_id);
 out:
 	git_signature_free(asig);
@@ -1264,7 +1359,7 @@ int dossier_git_head(struct dossier_git *git, struct dossier_oid *out)
 	git_oid id;
 	int gerr;
 
-	if ((gerr = git_reference_name_to_id(&id, git->repo, MAIN_REF)) < 0)
+	if ((gerr = read_tip(git, 0, MAIN_REF, &id)) < 0)
 		return git_fail(gerr, "no history yet");
 	from_git(out, &id);
 	return 0;

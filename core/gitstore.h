@@ -130,6 +130,22 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 			       struct dossier_oid *rec_commit_out);
 
 /*
+ * A batch of commits: between begin and end, dossier_git_record_version
+ * and dossier_git_commit write their objects but move no ref; each
+ * commit's parent is the batch's own last commit of that ref, if any
+ * (dossier_git_head too). The caller moves the refs it wants with
+ * dossier_git_set_ref once it has recorded what they point to: a ref
+ * written per commit replaces a file per commit, and on ext4 without a
+ * journal each freed inode slows file creation for minutes.
+ */
+void dossier_git_batch_begin(struct dossier_git *git);
+/* Forget the batch's tips (refs not set stay where they were). */
+void dossier_git_batch_end(struct dossier_git *git);
+/* Point refs/records/<record> (record 0: refs/heads/main) at id. */
+int dossier_git_set_ref(struct dossier_git *git, uint64_t record,
+			const struct dossier_oid *id);
+
+/*
  * One change of a main-history commit: set path to a gitlink to target
  * (a per-record commit), or remove path when target is NULL. Removing a
  * folder's path removes the whole subtree.

@@ -423,6 +423,66 @@ static void drop_entry(struct dossier_history *h, const struct entry *e,
 		unlinkat(h->spoolfd, e->spool, 0);
 }
 
+/*
+ * The refs a commit moves, noted in the transaction that indexes it
+ * (lock held); apply_refs moves them. Refs never point past the index.
+ */
+static int note_refs(struct dossier_archive *a, uint64_t record,
+		     const char *commit, const char *rec)
+{
+	int rc = archive_exec(a, "INSERT OR REPLACE INTO ref_pending(record, "
+			      "oid) VALUES(0, ?)", "t", commit);
+
+	if (rc == 0 && rec)
+		rc = archive_exec(a, "INSERT OR REPLACE INTO ref_pending("
+				  "record, oid) VALUES(?, ?)", "it",
+				  (int64_t)record, rec);
+	return rc;
+}
+
+/* Move the refs noted by note_refs and forget the notes. */
+static int apply_refs(struct dossier_history *h)
+{
+	struct dossier_archive *a = h->a;
+	sqlite3_stmt *st = NULL;
+	struct { uint64_t record; struct dossier_oid id; } *v = NULL;
+	size_t n = 0, cap = 0, i;
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	rc = archive_stmt(a, "SELECT record, oid FROM ref_pending", &st);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			void *nv;
+
+			cap = cap ? cap * 2 : 64;
+			if (!(nv = realloc(v, cap * sizeof(*v)))) {
+				rc = DOSSIER_ERROR;
+				dossier_error_set("out of memory");
+				break;
+			}
+			v = nv;
+		}
+		v[n].record = (uint64_t)sqlite3_column_int64(st, 0);
+		if (dossier_oid_parse(&v[n].id, (const char *)
+				      sqlite3_column_text(st, 1)) == 0)
+			n++;
+	}
+	archive_stmt_done(st);
+	pthread_mutex_unlock(&a->lock);
+	history_git_lock(h);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = dossier_git_set_ref(h->git, v[i].record, &v[i].id);
+	history_git_unlock(h);
+	free(v);
+	if (rc == 0 && n) {
+		pthread_mutex_lock(&a->lock);
+		rc = archive_exec(a, "DELETE FROM ref_pending", "");
+		pthread_mutex_unlock(&a->lock);
+	}
+	return rc;
+}
+
 /* A folder moved: every committed record below it moves in one commit. */
 static int commit_move(struct dossier_history *h, const struct entry *e,
 		       const struct dossier_git_sig *sig, const char *msg,
@@ -544,6 +604,12 @@ static int commit_move(struct dossier_history *h, const struct entry *e,
 			rc = dossier_db_step_done(a->db, st, "journal");
 			sqlite3_finalize(st);
 		}
+		if (rc == 0) {
+			char hex[41];
+
+			dossier_oid_fmt(hex, commit);
+			rc = note_refs(a, e->record, hex, NULL);
+		}
 		if (rc == 0)
 			rc = dossier_db_exec(a->db, "COMMIT");
 		else
@@ -623,6 +689,8 @@ static int index_commit(struct dossier_history *h, const struct entry *e,
 		rc = dossier_db_step_done(a->db, st, "journal");
 		archive_stmt_done(st);
 	}
+	if (rc == 0)
+		rc = note_refs(a, e->record, chex, rec ? rhex : NULL);
 	if (rc == 0)
 		rc = dossier_db_exec(a->db, "COMMIT");
 	else
@@ -763,18 +831,55 @@ static int commit_entry(struct dossier_history *h, struct entry *e)
 	return rc;
 }
 
+/* A batch ends early at a second entry of one record, and at this size. */
+#define BATCH_MAX 512
+
+static void batch_restart(struct dossier_history *h, size_t *n)
+{
+	if (apply_refs(h) < 0) {
+		dossier_log(LOG_ERR, "history: %s", dossier_error_last());
+		dossier_error_clear();
+	}
+	history_git_lock(h);
+	dossier_git_batch_end(h->git);
+	dossier_git_batch_begin(h->git);
+	history_git_unlock(h);
+	*n = 0;
+}
+
+/*
+ * Commit every due journal entry (every entry, with all) in batches: the
+ * refs move once per batch (apply_refs). Within a batch every entry is of
+ * a different record, so what the catalog says a record holds is what
+ * the batch built on; a folder move, which touches many records, ends
+ * the batch before it.
+ */
 int history_drain(struct dossier_history *h, int all)
 {
+	uint64_t batch[BATCH_MAX];
 	struct entry e;
+	size_t n = 0, i;
 	int rc = 0, done = 0;
 
 	memset(&e, 0, sizeof(e));
 	pthread_mutex_lock(&h->drain_lock);
+	history_git_lock(h);
+	dossier_git_batch_begin(h->git);
+	history_git_unlock(h);
 	while (rc == 0 && next_entry(h, archive_now_ns(), all, &e)) {
+		for (i = 0; i < n && batch[i] != e.record; i++)
+			;
+		if (n && (i < n || n == BATCH_MAX || !strcmp(e.op, "move")))
+			batch_restart(h, &n);
 		rc = commit_entry(h, &e);
+		batch[n++] = e.record;
 		entry_release(&e);
 		done++;
 	}
+	batch_restart(h, &n);
+	history_git_lock(h);
+	dossier_git_batch_end(h->git);
+	history_git_unlock(h);
 	if (done) {
 		size_t loose = 0;
 
@@ -1032,6 +1137,9 @@ int history_start(struct dossier_history *h)
 {
 	int rc;
 
+	/* refs a crash kept from moving to commits already indexed */
+	if ((rc = apply_refs(h)) < 0)
+		return rc;
 	heal_head(h);
 	if ((rc = history_drain(h, 1)) < 0)
 		return rc;

@@ -51,6 +51,8 @@
  * through libgit2's loose backend, which writes them at level 1.
  */
 #define WRITER_PRIORITY 10	/* above libgit2's loose (1) and pack (2) */
+#define MEM_PRIORITY 5		/* between: takes writes, the writer streams */
+#define FLUSH_PACK_MIN 2048	/* a batch this big is flushed as a pack */
 #define STORED_MAX 65535	/* longest stored deflate block */
 
 /* A ref moved by a batch, not written yet (record 0: main). */
@@ -64,6 +66,10 @@ struct dossier_git {
 	char *gitdir;		/* ends in '/' */
 	char *objdir;		/* gitdir + "objects" */
 	int batch;		/* commits leave refs alone */
+	git_odb *odb;		/* the repository's own object database */
+	git_odb *bodb;		/* the same plus mem: in use during a batch */
+	struct memstore *mem;	/* the batch's small objects (bodb owns) */
+	git_odb_backend *loose;	/* writes a flushed small batch (ours) */
 	struct pending_ref *pending;	/* the batch's tips, as parents */
 	size_t npending, cpending;
 };
@@ -426,14 +432,146 @@ static void sw_backend_free(git_odb_backend *backend)
  * Add the writer to repo's object database (libgit2's default one, with
  * its loose and pack backends, which do all reading and small writes).
  */
-static int setup_odb(git_repository *repo, const char *objdir)
+/*
+ * The batch's objects in memory, in the order written. libgit2's mempack
+ * would do, but it cannot list its objects (a small batch is flushed as
+ * loose objects) and dumps through a packbuilder, which lists every ref
+ * of the repository each time (one per record here).
+ */
+#define MEM_BUCKETS 4096
+
+struct memobj {
+	struct memobj *next;	/* in its bucket */
+	git_oid id;
+	git_object_t type;
+	size_t len;
+	unsigned char data[];
+};
+
+struct memstore {
+	git_odb_backend parent;
+	struct memobj *bucket[MEM_BUCKETS];
+	struct memobj **all;
+	size_t n, cap;
+};
+
+static struct memobj *mem_find(struct memstore *m, const git_oid *id)
 {
-	git_odb *odb = NULL;
+	struct memobj *o = m->bucket[(id->id[0] << 8 | id->id[1]) %
+				     MEM_BUCKETS];
+
+	while (o && git_oid_cmp(&o->id, id))
+		o = o->next;
+	return o;
+}
+
+static int mem_read(void **buf, size_t *len, git_object_t *type,
+		    git_odb_backend *b, const git_oid *id)
+{
+	struct memobj *o = mem_find((struct memstore *)b, id);
+
+	if (!o)
+		return GIT_ENOTFOUND;
+	if (!(*buf = git_odb_backend_data_alloc(b, o->len ? o->len : 1)))
+		return -1;
+	memcpy(*buf, o->data, o->len);
+	*len = o->len;
+	*type = o->type;
+	return 0;
+}
+
+static int mem_read_header(size_t *len, git_object_t *type,
+			   git_odb_backend *b, const git_oid *id)
+{
+	struct memobj *o = mem_find((struct memstore *)b, id);
+
+	if (!o)
+		return GIT_ENOTFOUND;
+	*len = o->len;
+	*type = o->type;
+	return 0;
+}
+
+static int mem_exists(git_odb_backend *b, const git_oid *id)
+{
+	return mem_find((struct memstore *)b, id) != NULL;
+}
+
+static int mem_write(git_odb_backend *b, const git_oid *id,
+		     const void *data, size_t len, git_object_t type)
+{
+	struct memstore *m = (struct memstore *)b;
+	struct memobj *o;
+	size_t h = (id->id[0] << 8 | id->id[1]) % MEM_BUCKETS;
+
+	if (mem_find(m, id))
+		return 0;
+	if (m->n == m->cap) {
+		size_t c = m->cap ? m->cap * 2 : 1024;
+		struct memobj **v = realloc(m->all, c * sizeof(*v));
+
+		if (!v)
+			return -1;
+		m->all = v;
+		m->cap = c;
+	}
+	if (!(o = malloc(sizeof(*o) + len)))
+		return -1;
+	git_oid_cpy(&o->id, id);
+	o->type = type;
+	o->len = len;
+	memcpy(o->data, data, len);
+	o->next = m->bucket[h];
+	m->bucket[h] = o;
+	m->all[m->n++] = o;
+	return 0;
+}
+
+static void mem_reset(struct memstore *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->n; i++)
+		free(m->all[i]);
+	m->n = 0;
+	memset(m->bucket, 0, sizeof(m->bucket));
+}
+
+static void mem_free(git_odb_backend *b)
+{
+	struct memstore *m = (struct memstore *)b;
+
+	mem_reset(m);
+	free(m->all);
+	free(m);
+}
+
+static int mem_new(struct memstore **out)
+{
+	struct memstore *m = calloc(1, sizeof(*m));
+	int gerr;
+
+	if (!m)
+		return sys_fail(ENOMEM, "cannot open object database");
+	if ((gerr = git_odb_init_backend(&m->parent,
+					 GIT_ODB_BACKEND_VERSION)) < 0) {
+		free(m);
+		return git_fail(gerr, "cannot open object database");
+	}
+	m->parent.read = mem_read;
+	m->parent.read_header = mem_read_header;
+	m->parent.exists = mem_exists;
+	m->parent.write = mem_write;
+	m->parent.free = mem_free;
+	*out = m;
+	return 0;
+}
+
+static int add_writer(git_odb *odb, const char *objdir)
+{
 	struct swriter *w = NULL;
 	int gerr, rc = 0;
 
-	if ((gerr = git_repository_odb(&odb, repo)) < 0)
-		return git_fail(gerr, "cannot open object database");
 	if (!(w = calloc(1, sizeof(*w))) || !(w->objdir = strdup(objdir))) {
 		rc = sys_fail(ENOMEM, "cannot open object database");
 		goto out;
@@ -456,7 +594,56 @@ out:
 		free(w->objdir);
 		free(w);
 	}
+	return rc;
+}
+
+/*
+ * The repository's object database gets the writer; a second one, used
+ * during batches, the writer too and, below it, an in-memory store that
+ * takes every other write: a batch's trees, commits and small blobs
+ * reach the disk as one pack (dossier_git_flush), not as a file each.
+ */
+static int setup_odb(struct dossier_git *git, git_repository *repo)
+{
+	git_odb *odb = NULL, *bodb = NULL;
+	git_odb_backend *loose = NULL;
+	struct memstore *mem = NULL;
+	int gerr, rc;
+
+	if ((gerr = git_repository_odb(&odb, repo)) < 0)
+		return git_fail(gerr, "cannot open object database");
+	if ((rc = add_writer(odb, git->objdir)) < 0)
+		goto fail;
+	if ((gerr = git_odb_open(&bodb, git->objdir)) < 0 ||
+	    (gerr = git_odb_backend_loose(&loose, git->objdir, 1, 0, 0,
+					  0)) < 0) {
+		rc = git_fail(gerr, "cannot open object database");
+		goto fail;
+	}
+	if ((rc = mem_new(&mem)) < 0)
+		goto fail;
+	if ((gerr = git_odb_add_backend(bodb, &mem->parent,
+					MEM_PRIORITY)) < 0) {
+		mem_free(&mem->parent);
+		rc = git_fail(gerr, "cannot open object database");
+		goto fail;
+	}
+	if ((rc = add_writer(bodb, git->objdir)) < 0)
+		goto fail;
+	git_odb_free(git->odb);
+	git_odb_free(git->bodb);
+	if (git->loose)
+		git->loose->free(git->loose);
+	git->odb = odb;
+	git->bodb = bodb;
+	git->mem = mem;
+	git->loose = loose;
+	return 0;
+fail:
+	if (loose)
+		loose->free(loose);
 	git_odb_free(odb);
+	git_odb_free(bodb);
 	return rc;
 }
 
@@ -524,12 +711,16 @@ int dossier_git_open(struct dossier_git **out, const char *path, int create)
 		rc = sys_fail(ENOMEM, "cannot open repository '%s'", path);
 		goto fail;
 	}
-	if ((rc = setup_odb(git->repo, git->objdir)) < 0)
+	if ((rc = setup_odb(git, git->repo)) < 0)
 		goto fail;
 	*out = git;
 	return 0;
 fail:
 	if (git) {
+		git_odb_free(git->odb);
+		git_odb_free(git->bodb);
+		if (git->loose)
+			git->loose->free(git->loose);
 		git_repository_free(git->repo);
 		free(git->gitdir);
 		free(git->objdir);
@@ -544,6 +735,10 @@ void dossier_git_free(struct dossier_git *git)
 	if (!git)
 		return;
 	git_repository_free(git->repo);
+	git_odb_free(git->odb);
+	git_odb_free(git->bodb);
+	if (git->loose)
+		git->loose->free(git->loose);
 	free(git->gitdir);
 	free(git->objdir);
 	free(git->pending);
@@ -563,7 +758,7 @@ static int reopen(struct dossier_git *git)
 
 	if ((rc = open_repo(&repo, git->gitdir)) < 0)
 		return rc;
-	if ((rc = setup_odb(repo, git->objdir)) < 0) {
+	if ((rc = setup_odb(git, repo)) < 0) {
 		git_repository_free(repo);
 		return rc;
 	}
@@ -772,11 +967,16 @@ int dossier_git_blob_from_fd(struct dossier_git *git, int fd,
 int dossier_git_blob_from_buffer(struct dossier_git *git, const void *data,
 				 size_t len, struct dossier_oid *out)
 {
+	git_odb *odb = NULL;
 	git_oid id;
-	int gerr;
+	int gerr, rc;
 
-	if ((gerr = git_blob_create_from_buffer(&id, git->repo, data,
-						len)) < 0)
+	/* git_odb_write, not a blob stream: in a batch, it goes to the pack */
+	if ((rc = get_odb(&odb, git)) < 0)
+		return rc;
+	gerr = git_odb_write(&id, odb, data, len, GIT_OBJECT_BLOB);
+	git_odb_free(odb);
+	if (gerr < 0)
 		return git_fail(gerr, "cannot write blob");
 	from_git(out, &id);
 	return 0;
@@ -963,12 +1163,62 @@ void dossier_git_batch_begin(struct dossier_git *git)
 {
 	git->batch = 1;
 	git->npending = 0;
+	mem_reset(git->mem);
+	git_repository_set_odb(git->repo, git->bodb);
 }
 
 void dossier_git_batch_end(struct dossier_git *git)
 {
 	git->batch = 0;
 	git->npending = 0;
+	mem_reset(git->mem);
+	git_repository_set_odb(git->repo, git->odb);
+}
+
+int dossier_git_flush(struct dossier_git *git)
+{
+	struct memstore *m = git->mem;
+	git_packbuilder *pb = NULL;
+	char *packdir = NULL;
+	size_t i;
+	int gerr, rc = 0;
+
+	if (!git->batch || m->n == 0)
+		return 0;
+	if (m->n < FLUSH_PACK_MIN) {
+		/* a few objects: loose, until the next pack of loose ones */
+		for (i = 0; i < m->n; i++) {
+			struct memobj *o = m->all[i];
+
+			if ((gerr = git->loose->write(git->loose, &o->id,
+						      o->data, o->len,
+						      o->type)) < 0)
+				return git_fail(gerr, "cannot write object");
+		}
+		mem_reset(m);
+		return 0;
+	}
+	if (asprintf(&packdir, "%s/pack", git->objdir) < 0)
+		return sys_fail(ENOMEM, "cannot pack the batch");
+	if ((gerr = git_packbuilder_new(&pb, git->repo)) < 0) {
+		rc = git_fail(gerr, "cannot pack the batch");
+		goto out;
+	}
+	for (i = 0; i < m->n; i++)
+		if ((gerr = git_packbuilder_insert(pb, &m->all[i]->id,
+						   NULL)) < 0) {
+			rc = git_fail(gerr, "cannot pack the batch");
+			goto out;
+		}
+	if ((gerr = git_packbuilder_write(pb, packdir, 0, NULL, NULL)) < 0) {
+		rc = git_fail(gerr, "cannot write the batch's pack");
+		goto out;
+	}
+	mem_reset(m);
+out:
+	git_packbuilder_free(pb);
+	free(packdir);
+	return rc;
 }
 
 int dossier_git_set_ref(struct dossier_git *git, uint64_t record,
@@ -1845,8 +2095,24 @@ drop:
  * step leaves a valid repository: nothing is deleted before the new pack
  * is on disk, and the only things deleted are copies or unreachable.
  */
+static int insert_loose_cb(const git_oid *id, int dirfd, const char *name,
+			   void *payload)
+{
+	int gerr = git_packbuilder_insert(payload, id, NULL);
+
+	(void)dirfd;
+	(void)name;
+	return gerr < 0 ? git_fail(gerr, "cannot pack") : 0;
+}
+
+/*
+ * Pack into one new pack every object reachable from a ref except
+ * skip_ref (all: every loose object alone, and no old pack is dropped),
+ * then delete what the new pack holds, what drop names, and old
+ * unreachable loose objects.
+ */
 static int repack(struct dossier_git *git, const char *skip_ref,
-		  const struct oidset *drop)
+		  const struct oidset *drop, int loose_only)
 {
 	git_packbuilder *pb = NULL;
 	struct prune prune = { 0 };
@@ -1866,7 +2132,9 @@ static int repack(struct dossier_git *git, const char *skip_ref,
 		rc = git_fail(gerr, "cannot pack");
 		goto out;
 	}
-	if ((rc = insert_reachable(git, pb, skip_ref)) < 0)
+	git_packbuilder_set_threads(pb, 0);	/* one per CPU */
+	if ((rc = loose_only ? each_loose(git, insert_loose_cb, pb) :
+			       insert_reachable(git, pb, skip_ref)) < 0)
 		goto out;
 	count = git_packbuilder_object_count(pb);
 	if (count > 0) {
@@ -1903,7 +2171,7 @@ static int repack(struct dossier_git *git, const char *skip_ref,
 	}
 
 	/* from here on, failures leave redundant files behind, no damage */
-	rc = drop_old_packs(git, count > 0 ? keep : NULL);
+	rc = loose_only ? 0 : drop_old_packs(git, count > 0 ? keep : NULL);
 	prune.drop = drop;
 	prune.now = time(NULL);
 	if ((r = each_loose(git, prune_cb, &prune)) < 0 && rc == 0)
@@ -1928,7 +2196,12 @@ out:
 
 int dossier_git_pack(struct dossier_git *git)
 {
-	return repack(git, NULL, NULL);
+	return repack(git, NULL, NULL, 0);
+}
+
+int dossier_git_pack_loose(struct dossier_git *git)
+{
+	return repack(git, NULL, NULL, 1);
 }
 
 int dossier_git_purge_record(struct dossier_git *git, uint64_t record_id)
@@ -1944,7 +2217,7 @@ int dossier_git_purge_record(struct dossier_git *git, uint64_t record_id)
 				record_id);
 	if ((rc = record_objects(git, refname, &set)) < 0)
 		goto out;
-	if ((rc = repack(git, refname, &set)) < 0)
+	if ((rc = repack(git, refname, &set, 0)) < 0)
 		goto out;
 	dossier_log(LOG_INFO, "purged record %" PRIu64 " (%zu objects)",
 		    record_id, set.n);
@@ -1990,8 +2263,253 @@ int dossier_git_purge_objects(struct dossier_git *git,
 	}
 	if (rc == 0) {
 		oidset_sort(&set);
-		rc = repack(git, NULL, &set);
+		rc = repack(git, NULL, &set, 0);
 	}
 	oidset_release(&set);
+	return rc;
+}
+
+/* ---- rolling small packs up ---- */
+
+#define ROLLUP_MAX_OBJECTS 200000
+
+struct packinfo {
+	char *base;		/* ".../pack-<hex>", without extension */
+	uint32_t count;		/* objects, from the index's fan-out */
+};
+
+static int cmp_packinfo(const void *a, const void *b)
+{
+	const struct packinfo *x = a, *y = b;
+
+	return x->count < y->count ? -1 : x->count > y->count;
+}
+
+static uint32_t be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | (uint32_t)p[3];
+}
+
+/*
+ * Read a version 2 pack index (pack-format.txt): magic, version, 256
+ * fan-out counts, then the sorted object ids. *buf is the whole file.
+ */
+static int read_idx(const char *path, unsigned char **buf, uint32_t *count)
+{
+	struct stat st;
+	unsigned char *b = NULL;
+	size_t off = 0;
+	ssize_t r;
+	int fd, rc = 0;
+
+	*buf = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return sys_fail(errno, "cannot open '%s'", path);
+	if (fstat(fd, &st) < 0) {
+		rc = sys_fail(errno, "cannot read '%s'", path);
+		goto out;
+	}
+	if (st.st_size < 8 + 1024 || !(b = malloc((size_t)st.st_size))) {
+		rc = st.st_size < 8 + 1024 ?
+			     (dossier_error_set("'%s' is not a pack index",
+						path), DOSSIER_ECORRUPT) :
+			     sys_fail(ENOMEM, "cannot read '%s'", path);
+		goto out;
+	}
+	while (off < (size_t)st.st_size) {
+		r = read(fd, b + off, (size_t)st.st_size - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			rc = sys_fail(r < 0 ? errno : EIO, "cannot read '%s'",
+				      path);
+			goto out;
+		}
+		off += (size_t)r;
+	}
+	*count = be32(b + 8 + 255 * 4);
+	if (memcmp(b, "\377tOc", 4) != 0 || be32(b + 4) != 2 ||
+	    (size_t)st.st_size < 8 + 1024 + (size_t)*count * 20) {
+		dossier_error_set("'%s' is not a version 2 pack index", path);
+		rc = DOSSIER_ECORRUPT;
+		goto out;
+	}
+	*buf = b;
+	b = NULL;
+out:
+	free(b);
+	close(fd);
+	return rc;
+}
+
+static void packs_release(struct packinfo *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].base);
+	free(v);
+}
+
+/* Every pack of the repository, smallest first. */
+static int list_packs(const char *packdir, struct packinfo **out,
+		      size_t *nout)
+{
+	struct packinfo *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *dir;
+	int rc = 0;
+
+	*out = NULL;
+	*nout = 0;
+	if (!(dir = opendir(packdir)))
+		return errno == ENOENT ? 0 :
+					 sys_fail(errno, "cannot list '%s'",
+						  packdir);
+	while ((de = readdir(dir)) != NULL) {
+		size_t len = strlen(de->d_name);
+		unsigned char *idx = NULL;
+		char *path = NULL;
+
+		if (len < 10 || strncmp(de->d_name, "pack-", 5) != 0 ||
+		    strcmp(de->d_name + len - 4, ".idx") != 0)
+			continue;
+		if (n == cap) {
+			struct packinfo *nv;
+
+			cap = cap ? cap * 2 : 16;
+			if (!(nv = realloc(v, cap * sizeof(*v)))) {
+				rc = sys_fail(ENOMEM, "cannot list packs");
+				break;
+			}
+			v = nv;
+		}
+		if (asprintf(&path, "%s/%s", packdir, de->d_name) < 0) {
+			rc = sys_fail(ENOMEM, "cannot list packs");
+			break;
+		}
+		rc = read_idx(path, &idx, &v[n].count);
+		free(idx);
+		if (rc == 0)
+			v[n].base = strndup(path, strlen(path) - 4);
+		free(path);
+		if (rc < 0)
+			break;
+		if (!v[n].base) {
+			rc = sys_fail(ENOMEM, "cannot list packs");
+			break;
+		}
+		n++;
+	}
+	closedir(dir);
+	if (rc < 0) {
+		packs_release(v, n);
+		return rc;
+	}
+	if (n)
+		qsort(v, n, sizeof(*v), cmp_packinfo);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+int dossier_git_rollup(struct dossier_git *git, size_t limit)
+{
+	static const char *const exts[] = { ".pack", ".idx", ".rev" };
+	struct packinfo *v = NULL;
+	git_packbuilder *pb = NULL;
+	char *packdir = NULL, *path = NULL;
+	uint64_t sum = 0;
+	size_t n = 0, m, i, j;
+	int gerr, rc;
+
+	if (asprintf(&packdir, "%s/pack", git->objdir) < 0)
+		return sys_fail(ENOMEM, "cannot pack");
+	if ((rc = list_packs(packdir, &v, &n)) < 0 || n <= limit)
+		goto out;
+	/*
+	 * Geometric (as git repack --geometric=2): the largest packs that
+	 * each hold at least twice the next smaller one stay; the rest are
+	 * merged, and so is any kept pack smaller than twice the merged sum.
+	 * Each object is repacked about log2(packs) times in all.
+	 */
+	for (m = n - 1; m > 0 && v[m].count >= 2 * (uint64_t)v[m - 1].count;
+	     m--)
+		;
+	for (i = 0; i < m; i++)
+		sum += v[i].count;
+	while (m < n && (uint64_t)v[m].count < 2 * sum)
+		sum += v[m++].count;
+	/* libgit2 recomputes every delta: bound one merge's work */
+	while (m > 2 && sum > ROLLUP_MAX_OBJECTS)
+		sum -= v[--m].count;
+	if (m < 2)
+		goto out;
+	if ((gerr = git_packbuilder_new(&pb, git->repo)) < 0) {
+		rc = git_fail(gerr, "cannot pack");
+		goto out;
+	}
+	git_packbuilder_set_threads(pb, 0);	/* one per CPU */
+	for (i = 0; rc == 0 && i < m; i++) {
+		unsigned char *idx = NULL;
+		uint32_t count = 0;
+
+		if (asprintf(&path, "%s.idx", v[i].base) < 0) {
+			path = NULL;
+			rc = sys_fail(ENOMEM, "cannot pack");
+			break;
+		}
+		rc = read_idx(path, &idx, &count);
+		free(path);
+		path = NULL;
+		for (j = 0; rc == 0 && j < count; j++) {
+			git_oid id;
+
+			git_oid_fromraw(&id, idx + 8 + 1024 + j * 20);
+			if ((gerr = git_packbuilder_insert(pb, &id, NULL)) < 0)
+				rc = git_fail(gerr, "cannot pack");
+		}
+		free(idx);
+	}
+	if (rc < 0)
+		goto out;
+	if ((gerr = git_packbuilder_write(pb, packdir, 0, NULL, NULL)) < 0) {
+		rc = git_fail(gerr, "cannot write pack");
+		goto out;
+	}
+	if (asprintf(&path, "%s/pack-%s.pack", packdir,
+		     git_packbuilder_name(pb)) < 0) {
+		path = NULL;
+		rc = sys_fail(ENOMEM, "cannot pack");
+		goto out;
+	}
+	if ((rc = fsync_path(path)) < 0)
+		goto out;
+	memcpy(path + strlen(path) - 5, ".idx", 5);
+	if ((rc = fsync_path(path)) < 0 || (rc = fsync_path(packdir)) < 0)
+		goto out;
+	/* every object of the merged packs is in the new one: drop them */
+	for (i = 0; i < m; i++) {
+		char *p = NULL;
+
+		if (strstr(v[i].base, git_packbuilder_name(pb)))
+			continue;	/* the same objects, the same name */
+		for (j = 0; j < sizeof(exts) / sizeof(exts[0]); j++) {
+			if (asprintf(&p, "%s%s", v[i].base, exts[j]) < 0)
+				break;
+			unlink_quiet(p);
+			free(p);
+		}
+	}
+	dossier_log(LOG_DEBUG, "rolled %zu packs (%" PRIu64 " objects) into "
+		    "pack-%s", m, sum, git_packbuilder_name(pb));
+	rc = reopen(git);
+out:
+	free(path);
+	git_packbuilder_free(pb);
+	packs_release(v, n);
+	free(packdir);
 	return rc;
 }

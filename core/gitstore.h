@@ -139,8 +139,15 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
  * journal each freed inode slows file creation for minutes.
  */
 void dossier_git_batch_begin(struct dossier_git *git);
-/* Forget the batch's tips (refs not set stay where they were). */
+/* Forget the batch's tips (refs not set stay where they were) and any
+ * object not flushed. */
 void dossier_git_batch_end(struct dossier_git *git);
+/*
+ * Write the objects the batch made so far to the disk, as one pack
+ * (large blobs are already there, written loose as they streamed in).
+ * Only then may anything outside the repository name them.
+ */
+int dossier_git_flush(struct dossier_git *git);
 /* Point refs/records/<record> (record 0: refs/heads/main) at id. */
 int dossier_git_set_ref(struct dossier_git *git, uint64_t record,
 			const struct dossier_oid *id);
@@ -235,6 +242,20 @@ int dossier_git_purge_objects(struct dossier_git *git,
  * to reference). The repository stays valid at every step.
  */
 int dossier_git_pack(struct dossier_git *git);
+
+/*
+ * Pack every loose object (and nothing else) into one new pack, then
+ * delete them: the work is the loose objects', not the repository's.
+ */
+int dossier_git_pack_loose(struct dossier_git *git);
+
+/*
+ * With more than limit packs, merge the smallest ones (geometrically: up
+ * to the first pack holding twice what they hold together) into one new
+ * pack, fsynced before the merged ones are deleted. Batches write a pack
+ * each; this keeps their number logarithmic without repacking it all.
+ */
+int dossier_git_rollup(struct dossier_git *git, size_t limit);
 
 /* The number of loose objects into *out (to decide when to pack). */
 int dossier_git_loose_count(struct dossier_git *git, size_t *out);

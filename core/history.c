@@ -25,6 +25,8 @@
 #define SPOOL_DIR "spool"
 /* Pack when this many loose objects piled up (and at shutdown). */
 #define PACK_LOOSE_LIMIT 20000
+/* Each batch writes a pack: merge the small ones beyond this many. */
+#define PACK_COUNT_LIMIT 12
 
 /*
  * Lock rules: git_lock protects git. The committer takes the archive's
@@ -46,6 +48,7 @@ struct dossier_history {
 	int kicked;			/* protected by qlock */
 	uint64_t spool_seq;		/* protected by qlock */
 	int64_t next_purge_ns;		/* committer thread only */
+	struct built *built;		/* BATCH_MAX; under drain_lock */
 };
 
 /* One journal entry, as read by the committer. */
@@ -65,6 +68,20 @@ struct entry {
 	char *reason;
 	int64_t time_ns;
 };
+
+/* An entry whose commit is made, waiting for its batch to be indexed. */
+struct built {
+	struct entry e;
+	char author[128];
+	struct dossier_oid commit, rec;
+	int has_rec;
+	char bhex[41];
+	int64_t size;
+	char *new_path;
+};
+
+/* A batch ends early at a second entry of one record, and at this size. */
+#define BATCH_MAX 512
 
 static char *dup_col(sqlite3_stmt *st, int i)
 {
@@ -148,8 +165,11 @@ int history_open(struct dossier_history **out, struct dossier_archive *a,
 	int rc;
 
 	*out = NULL;
-	if (!h)
+	if (!h || !(h->built = calloc(BATCH_MAX, sizeof(*h->built)))) {
+		free(h);
+		dossier_error_set("out of memory");
 		return DOSSIER_ERROR;
+	}
 	h->a = a;
 	h->spoolfd = -1;
 	pthread_mutex_init(&h->git_lock, NULL);
@@ -184,6 +204,7 @@ fail:
 	dossier_git_free(h->git);
 	if (h->spoolfd >= 0)
 		close(h->spoolfd);
+	free(h->built);
 	free(h);
 	return rc;
 }
@@ -290,7 +311,7 @@ void history_kick(struct dossier_history *h)
 
 /* Read the oldest journal entry due at now (all: any). 1 if found. */
 static int next_entry(struct dossier_history *h, int64_t now, int all,
-		      struct entry *e)
+		      int64_t after, struct entry *e)
 {
 	struct dossier_archive *a = h->a;
 	sqlite3_stmt *st = NULL;
@@ -299,11 +320,12 @@ static int next_entry(struct dossier_history *h, int64_t now, int all,
 	pthread_mutex_lock(&a->lock);
 	if (archive_stmt(a, "SELECT seq, record, op, path, old_path,"
 			       " spool, blob, author_uid, program, reason, "
-			       "time_ns, data FROM journal WHERE ?1 OR "
-			       "due_ns <= ?2 "
+			       "time_ns, data FROM journal WHERE seq > ?3 AND "
+			       "(?1 OR due_ns <= ?2) "
 			       "ORDER BY seq LIMIT 1", &st) == 0) {
 		sqlite3_bind_int(st, 1, all);
 		sqlite3_bind_int64(st, 2, now);
+		sqlite3_bind_int64(st, 3, after);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			e->seq = sqlite3_column_int64(st, 0);
 			e->record = (uint64_t)sqlite3_column_int64(st, 1);
@@ -556,6 +578,12 @@ static int commit_move(struct dossier_history *h, const struct entry *e,
 		}
 	}
 	if (rc == 0) {
+		/* the commit is indexed at once: its objects go to disk first */
+		history_git_lock(h);
+		rc = dossier_git_flush(h->git);
+		history_git_unlock(h);
+	}
+	if (rc == 0) {
 		pthread_mutex_lock(&a->lock);
 		rc = dossier_db_exec(a->db, "BEGIN IMMEDIATE");
 		for (i = 0; rc == 0 && i < n; i++) {
@@ -717,9 +745,15 @@ static int transient(int rc)
 	       rc == DOSSIER_ENOSPC;
 }
 
-/* Turn one journal entry into one commit (or nothing, if it changes
- * nothing in the repository). */
-static int commit_entry(struct dossier_history *h, struct entry *e)
+/*
+ * Turn one journal entry into one commit (or nothing, if it changes
+ * nothing in the repository). 1: the commit is made and out holds it and
+ * the entry (e is left empty) for batch_finish to index; 0: nothing left
+ * to do (dropped, or a folder move, indexed at once); < 0: kept in the
+ * journal, to be tried again.
+ */
+static int commit_entry(struct dossier_history *h, struct entry *e,
+			struct built *out)
 {
 	struct dossier_git_change ch[2];
 	struct dossier_git_sig sig;
@@ -823,60 +857,108 @@ static int commit_entry(struct dossier_history *h, struct entry *e)
 		held_release(&held);
 		return 0;
 	}
-	rc = index_commit(h, e, author, &commit, recp ? &rec : NULL,
-			  recp ? bhex : NULL, (int64_t)size, new_path);
-	if (rc == 0 && e->spool)
-		unlinkat(h->spoolfd, e->spool, 0);
+	memset(out, 0, sizeof(*out));
+	if (new_path && !(out->new_path = strdup(new_path))) {
+		held_release(&held);
+		dossier_error_set("out of memory");
+		return DOSSIER_ERROR;
+	}
+	snprintf(out->author, sizeof(out->author), "%s", author);
+	out->commit = commit;
+	if (recp) {
+		out->rec = rec;
+		out->has_rec = 1;
+		snprintf(out->bhex, sizeof(out->bhex), "%s", bhex);
+	}
+	out->size = (int64_t)size;
+	out->e = *e;
+	memset(e, 0, sizeof(*e));
 	held_release(&held);
-	return rc;
+	return 1;
 }
 
-/* A batch ends early at a second entry of one record, and at this size. */
-#define BATCH_MAX 512
-
-static void batch_restart(struct dossier_history *h, size_t *n)
+static void built_release(struct built *b)
 {
-	if (apply_refs(h) < 0) {
-		dossier_log(LOG_ERR, "history: %s", dossier_error_last());
-		dossier_error_clear();
+	entry_release(&b->e);
+	free(b->new_path);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Put the batch's objects on disk, index its commits (each in its own
+ * catalog transaction, with the refs it moves), then move the refs. A
+ * commit that cannot be indexed stays in the journal with those after
+ * it, for the next drain; refs never point past the index.
+ */
+static int batch_finish(struct dossier_history *h, size_t *n)
+{
+	struct built *v = h->built;
+	size_t i;
+	int rc, r;
+
+	history_git_lock(h);
+	rc = dossier_git_flush(h->git);
+	history_git_unlock(h);
+	for (i = 0; rc == 0 && i < *n; i++) {
+		struct built *b = &v[i];
+
+		rc = index_commit(h, &b->e, b->author, &b->commit,
+				  b->has_rec ? &b->rec : NULL,
+				  b->has_rec ? b->bhex : NULL, b->size,
+				  b->new_path);
+		if (rc == 0 && b->e.spool)
+			unlinkat(h->spoolfd, b->e.spool, 0);
 	}
+	for (i = 0; i < *n; i++)
+		built_release(&v[i]);
+	*n = 0;
+	if ((r = apply_refs(h)) < 0 && rc == 0)
+		rc = r;
 	history_git_lock(h);
 	dossier_git_batch_end(h->git);
 	dossier_git_batch_begin(h->git);
 	history_git_unlock(h);
-	*n = 0;
+	return rc;
 }
 
 /*
- * Commit every due journal entry (every entry, with all) in batches: the
- * refs move once per batch (apply_refs). Within a batch every entry is of
- * a different record, so what the catalog says a record holds is what
- * the batch built on; a folder move, which touches many records, ends
- * the batch before it.
+ * Commit every due journal entry (every entry, with all) in batches: one
+ * pack and one move of the refs per batch. Within a batch every entry is
+ * of a different record, so what the catalog says a record holds is what
+ * the batch built on; a folder move, which touches many records, ends the
+ * batch before it.
  */
 int history_drain(struct dossier_history *h, int all)
 {
-	uint64_t batch[BATCH_MAX];
 	struct entry e;
 	size_t n = 0, i;
-	int rc = 0, done = 0;
+	int64_t after = 0;
+	int rc = 0, r, done = 0;
 
 	memset(&e, 0, sizeof(e));
 	pthread_mutex_lock(&h->drain_lock);
 	history_git_lock(h);
 	dossier_git_batch_begin(h->git);
 	history_git_unlock(h);
-	while (rc == 0 && next_entry(h, archive_now_ns(), all, &e)) {
-		for (i = 0; i < n && batch[i] != e.record; i++)
+	while (rc == 0 && next_entry(h, archive_now_ns(), all, after, &e)) {
+		for (i = 0; i < n && h->built[i].e.record != e.record; i++)
 			;
-		if (n && (i < n || n == BATCH_MAX || !strcmp(e.op, "move")))
-			batch_restart(h, &n);
-		rc = commit_entry(h, &e);
-		batch[n++] = e.record;
+		if (n && (i < n || n == BATCH_MAX || !strcmp(e.op, "move")) &&
+		    (rc = batch_finish(h, &n)) < 0) {
+			entry_release(&e);
+			break;
+		}
+		after = e.seq;
+		r = commit_entry(h, &e, &h->built[n]);
+		if (r > 0)
+			n++;
+		else if (r < 0)
+			rc = r;
 		entry_release(&e);
 		done++;
 	}
-	batch_restart(h, &n);
+	if ((r = batch_finish(h, &n)) < 0 && rc == 0)
+		rc = r;
 	history_git_lock(h);
 	dossier_git_batch_end(h->git);
 	history_git_unlock(h);
@@ -885,9 +967,13 @@ int history_drain(struct dossier_history *h, int all)
 
 		history_git_lock(h);
 		if (dossier_git_loose_count(h->git, &loose) == 0 &&
-		    loose > PACK_LOOSE_LIMIT && dossier_git_pack(h->git) < 0)
+		    loose > PACK_LOOSE_LIMIT &&
+		    dossier_git_pack_loose(h->git) < 0)
 			dossier_log(LOG_WARNING, "history: packing failed: %s",
 				    dossier_error_last());
+		else if (dossier_git_rollup(h->git, PACK_COUNT_LIMIT) < 0)
+			dossier_log(LOG_WARNING, "history: merging packs "
+				    "failed: %s", dossier_error_last());
 		history_git_unlock(h);
 		dossier_error_clear();
 	}
@@ -967,7 +1053,7 @@ static int heal_head(struct dossier_history *h)
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&a->lock);
 	memset(&e, 0, sizeof(e));
-	if (known || !next_entry(h, 0, 1, &e))
+	if (known || !next_entry(h, 0, 1, 0, &e))
 		return 0;
 	dossier_log(LOG_NOTICE, "history: indexing commit %s made before a "
 		    "crash", hex);
@@ -1173,5 +1259,6 @@ void history_close(struct dossier_history *h)
 	pthread_mutex_destroy(&h->drain_lock);
 	pthread_mutex_destroy(&h->qlock);
 	pthread_cond_destroy(&h->cond);
+	free(h->built);
 	free(h);
 }

@@ -1045,6 +1045,131 @@ static void test_gitstore__purge_shared_content(void **state)
 	assert_fsck(f);
 }
 
+/* A ref as the repository has it on disk (0: absent). */
+static int raw_ref(struct fixture *f, const char *name,
+		   struct dossier_oid *out)
+{
+	git_repository *repo = raw_open(f);
+	git_oid id;
+	int found = git_reference_name_to_id(&id, repo, name) == 0;
+
+	if (found)
+		dossier_oid_parse(out, git_oid_tostr_s(&id));
+	raw_close(repo);
+	return found;
+}
+
+static void test_gitstore__batch(void **state)
+{
+	struct fixture *f = *state;
+	struct dossier_oid r1, r2, c1, c2, head, got;
+
+	/* before: one commit on main, written the usual way */
+	version(f, 7, "first", 5, &r1);
+	set1(f, "2024/a/x.pdf", &r1, &c1);
+
+	dossier_git_batch_begin(f->git);
+	version(f, 7, "second", 6, &r2);
+	set1(f, "2024/a/y.pdf", &r2, &c2);
+	/* the batch chains on its own tips; the disk's refs have not moved */
+	assert_int_equal(dossier_git_head(f->git, &head), 0);
+	assert_true(dossier_oid_equal(&head, &c2));
+	assert_true(raw_ref(f, "refs/heads/main", &got));
+	assert_true(dossier_oid_equal(&got, &c1));
+	assert_true(raw_ref(f, "refs/records/7", &got));
+	assert_true(dossier_oid_equal(&got, &r1));
+	/* and its objects are only in memory until flushed */
+	assert_false(raw_exists(f, &c2));
+	assert_int_equal(dossier_git_flush(f->git), 0);
+	assert_true(raw_exists(f, &c2));
+	assert_true(raw_exists(f, &r2));
+	assert_int_equal(dossier_git_set_ref(f->git, 0, &c2), 0);
+	assert_int_equal(dossier_git_set_ref(f->git, 7, &r2), 0);
+	dossier_git_batch_end(f->git);
+	assert_true(raw_ref(f, "refs/heads/main", &got));
+	assert_true(dossier_oid_equal(&got, &c2));
+	assert_lookup(f, NULL, "2024/a/x.pdf", &r1);
+	assert_lookup(f, NULL, "2024/a/y.pdf", &r2);
+	assert_fsck(f);
+
+	/* a batch ended without a flush leaves nothing behind */
+	dossier_git_batch_begin(f->git);
+	version(f, 8, "lost", 4, &r1);
+	set1(f, "2024/a/z.pdf", &r1, &c1);
+	dossier_git_batch_end(f->git);
+	assert_false(raw_exists(f, &c1));
+	assert_int_equal(dossier_git_head(f->git, &head), 0);
+	assert_true(dossier_oid_equal(&head, &c2));
+	assert_fsck(f);
+
+	/* a big batch reaches the disk as one pack, not as loose objects */
+	{
+		size_t loose = 0, packs = count_packs(f);
+		char data[32], path[64];
+		int i;
+
+		assert_int_equal(dossier_git_pack_loose(f->git), 0);
+		packs = count_packs(f);
+		dossier_git_batch_begin(f->git);
+		for (i = 0; i < 400; i++) {
+			snprintf(data, sizeof(data), "big batch %d", i);
+			snprintf(path, sizeof(path), "2025/c%d/f%d.pdf",
+				 i % 20, i);
+			version(f, 100 + (uint64_t)i, data, strlen(data), &r1);
+			set1(f, path, &r1, &c1);
+		}
+		assert_int_equal(dossier_git_flush(f->git), 0);
+		assert_int_equal(dossier_git_set_ref(f->git, 0, &c1), 0);
+		dossier_git_batch_end(f->git);
+		/* only the blobs, streamed from files, are loose */
+		assert_int_equal(dossier_git_loose_count(f->git, &loose), 0);
+		assert_int_equal(loose, 400);
+		assert_int_equal(count_packs(f), packs + 1);
+		assert_lookup(f, NULL, "2025/c19/f399.pdf", &r1);
+	}
+}
+
+/* Loose objects packed alone, pack after pack; then merged. */
+static void test_gitstore__pack_loose_rollup(void **state)
+{
+	struct fixture *f = *state;
+	struct dossier_oid rec[16], c;
+	char data[32], path[64];
+	size_t loose = 0, packs;
+	int i;
+
+	for (i = 0; i < 16; i++) {
+		snprintf(data, sizeof(data), "content %d", i);
+		version(f, (uint64_t)i + 1, data, strlen(data), &rec[i]);
+		snprintf(path, sizeof(path), "2024/c%d/f%d.pdf", i % 3, i);
+		set1(f, path, &rec[i], &c);
+		assert_int_equal(dossier_git_pack_loose(f->git), 0);
+		assert_int_equal(dossier_git_loose_count(f->git, &loose), 0);
+		assert_int_equal(loose, 0);
+	}
+	packs = count_packs(f);
+	assert_int_equal(packs, 16);
+	assert_fsck(f);
+	/* at most 20 packs: nothing to do */
+	assert_int_equal(dossier_git_rollup(f->git, 20), 0);
+	assert_int_equal(count_packs(f), 16);
+	assert_int_equal(dossier_git_rollup(f->git, 4), 0);
+	assert_true(count_packs(f) <= 4);
+	for (i = 0; i < 16; i++) {
+		snprintf(path, sizeof(path), "2024/c%d/f%d.pdf", i % 3, i);
+		assert_lookup(f, NULL, path, &rec[i]);
+		snprintf(data, sizeof(data), "content %d", i);
+		{
+			struct dossier_oid blob;
+
+			assert_int_equal(dossier_git_record_blob(
+						 f->git, &rec[i], &blob), 0);
+			assert_blob(f, &blob, data, strlen(data));
+		}
+	}
+	assert_fsck(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1066,6 +1191,8 @@ int main(void)
 		T(test_gitstore__pack_keeps_young_unreachable),
 		T(test_gitstore__purge),
 		T(test_gitstore__purge_shared_content),
+		T(test_gitstore__batch),
+		T(test_gitstore__pack_loose_rollup),
 #undef T
 	};
 

@@ -20,6 +20,17 @@ LDFLAGS_SAN := -fsanitize=$(SANITIZE)
 endif
 
 pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
+
+# A plain `make` on a machine without the libraries says so (check, demo
+# and bench install them first, then build in a sub-make).
+MISSING := $(shell for p in $(PKGS_CORE) $(PKGS_FS); do \
+	pkg-config --exists $$p 2>/dev/null || echo $$p; done)
+ifneq ($(MISSING),)
+ifeq ($(filter deps check demo bench clean uninstall,$(MAKECMDGOALS)),)
+$(error missing development files for: $(MISSING). Run `make deps` as \
+root to install them (make check and make demo do it themselves))
+endif
+endif
 CORE_CFLAGS = $(call pc,--cflags,$(PKGS_CORE))
 CORE_LIBS = $(call pc,--libs,$(PKGS_CORE)) -lpthread
 FS_CFLAGS = $(call pc,--cflags,$(PKGS_FS)) -DFUSE_USE_VERSION=314

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "archive.h"
 #include "error.h"
 
@@ -148,6 +150,50 @@ static void test_archive__open_refuses_damaged_catalog(void **state)
 	assert_int_equal(dossier_archive_open(&a, p, 0), DOSSIER_ECORRUPT);
 	assert_non_null(strstr(dossier_error_last(), "missing"));
 	dossier_error_clear();
+}
+
+static int stat_rows(const char *catalog)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	assert_int_equal(sqlite3_open(catalog, &db), SQLITE_OK);
+	if (sqlite3_prepare_v2(db, "SELECT count(*) FROM sqlite_stat1", -1,
+			       &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	else
+		n = 0;	/* no statistics table at all */
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * Planner statistics never outlive an open: taken on a young archive they
+ * made every ancestor walk scan the node table.
+ */
+static void test_archive__no_planner_statistics(void **state)
+{
+	struct sandbox *s = *state;
+	char p[160];
+	sqlite3 *db = NULL;
+
+	dossier_archive_close(s->a);
+	s->a = NULL;
+	snprintf(p, sizeof(p), "%s/catalog.db", s->path);
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "ANALYZE", NULL, NULL, NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+	assert_true(stat_rows(p) > 0);
+	assert_int_equal(dossier_archive_open(&s->a, s->path, 0), 0);
+	assert_int_equal(stat_rows(p), 0);
+	dossier_archive_close(s->a);
+	s->a = NULL;
+	assert_int_equal(stat_rows(p), 0);	/* and none taken at close */
+	assert_int_equal(dossier_archive_open(&s->a, s->path, 0), 0);
 }
 
 static void test_archive__year_brings_categories(void **state)
@@ -549,6 +595,7 @@ int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 	const struct CMUnitTest tests[] = {
+		T(test_archive__no_planner_statistics),
 		T(test_archive__open_refuses_missing),
 		T(test_archive__open_refuses_damaged_catalog),
 		T(test_archive__year_brings_categories),

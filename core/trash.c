@@ -2207,6 +2207,13 @@ static int destroy(struct dossier_archive *a, const struct dossier_caller *who,
 	size_t nspools = 0, i;
 	int rc;
 
+	/* a ref move still noted would bring the purged ref back */
+	pthread_mutex_lock(&a->lock);
+	rc = archive_exec(a, "DELETE FROM ref_pending WHERE record = ?", "i",
+			  (int64_t)x->id);
+	pthread_mutex_unlock(&a->lock);
+	if (rc < 0)
+		return rc;
 	history_git_lock(h);
 	rc = dossier_git_purge_record(history_git(h), x->id);
 	if (rc == DOSSIER_ENOTFOUND) {

@@ -2343,6 +2343,34 @@ out:
 	return rc;
 }
 
+/* The object count of a pack index: its header and fan-out only. */
+static int idx_count(const char *path, uint32_t *count)
+{
+	unsigned char b[8 + 1024];
+	size_t off = 0;
+	ssize_t r;
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return sys_fail(errno, "cannot open '%s'", path);
+	while (off < sizeof(b)) {
+		r = read(fd, b + off, sizeof(b) - off);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	close(fd);
+	if (off < sizeof(b) || memcmp(b, "\377tOc", 4) != 0 ||
+	    be32(b + 4) != 2) {
+		dossier_error_set("'%s' is not a version 2 pack index", path);
+		rc = DOSSIER_ECORRUPT;
+	}
+	*count = be32(b + 8 + 255 * 4);
+	return rc;
+}
+
 static void packs_release(struct packinfo *v, size_t n)
 {
 	size_t i;
@@ -2370,7 +2398,6 @@ static int list_packs(const char *packdir, struct packinfo **out,
 						  packdir);
 	while ((de = readdir(dir)) != NULL) {
 		size_t len = strlen(de->d_name);
-		unsigned char *idx = NULL;
 		char *path = NULL;
 
 		if (len < 10 || strncmp(de->d_name, "pack-", 5) != 0 ||
@@ -2390,8 +2417,7 @@ static int list_packs(const char *packdir, struct packinfo **out,
 			rc = sys_fail(ENOMEM, "cannot list packs");
 			break;
 		}
-		rc = read_idx(path, &idx, &v[n].count);
-		free(idx);
+		rc = idx_count(path, &v[n].count);
 		if (rc == 0)
 			v[n].base = strndup(path, strlen(path) - 4);
 		free(path);
@@ -2415,6 +2441,28 @@ static int list_packs(const char *packdir, struct packinfo **out,
 	return 0;
 }
 
+/* How many pack indexes packdir holds (names only). */
+static int count_packs_quick(const char *packdir, size_t *n)
+{
+	struct dirent *de;
+	DIR *dir;
+
+	*n = 0;
+	if (!(dir = opendir(packdir)))
+		return errno == ENOENT ? 0 :
+					 sys_fail(errno, "cannot list '%s'",
+						  packdir);
+	while ((de = readdir(dir)) != NULL) {
+		size_t len = strlen(de->d_name);
+
+		if (len >= 10 && strncmp(de->d_name, "pack-", 5) == 0 &&
+		    strcmp(de->d_name + len - 4, ".idx") == 0)
+			++*n;
+	}
+	closedir(dir);
+	return 0;
+}
+
 int dossier_git_rollup(struct dossier_git *git, size_t limit)
 {
 	static const char *const exts[] = { ".pack", ".idx", ".rev" };
@@ -2422,12 +2470,13 @@ int dossier_git_rollup(struct dossier_git *git, size_t limit)
 	git_packbuilder *pb = NULL;
 	char *packdir = NULL, *path = NULL;
 	uint64_t sum = 0;
-	size_t n = 0, m, i, j;
+	size_t n = 0, names = 0, m, i, j;
 	int gerr, rc;
 
 	if (asprintf(&packdir, "%s/pack", git->objdir) < 0)
 		return sys_fail(ENOMEM, "cannot pack");
-	if ((rc = list_packs(packdir, &v, &n)) < 0 || n <= limit)
+	if ((rc = count_packs_quick(packdir, &names)) < 0 || names <= limit ||
+	    (rc = list_packs(packdir, &v, &n)) < 0 || n <= limit)
 		goto out;
 	/*
 	 * Geometric (as git repack --geometric=2): the largest packs that

@@ -2132,7 +2132,8 @@ static int repack(struct dossier_git *git, const char *skip_ref,
 		rc = git_fail(gerr, "cannot pack");
 		goto out;
 	}
-	git_packbuilder_set_threads(pb, 0);	/* one per CPU */
+	/* the committer packs loose objects: leave a CPU to the users */
+	git_packbuilder_set_threads(pb, loose_only ? 1 : 0);
 	if ((rc = loose_only ? each_loose(git, insert_loose_cb, pb) :
 			       insert_reachable(git, pb, skip_ref)) < 0)
 		goto out;
@@ -2271,7 +2272,7 @@ int dossier_git_purge_objects(struct dossier_git *git,
 
 /* ---- rolling small packs up ---- */
 
-#define ROLLUP_MAX_OBJECTS 200000
+#define ROLLUP_MAX_OBJECTS 50000
 
 struct packinfo {
 	char *base;		/* ".../pack-<hex>", without extension */
@@ -2343,6 +2344,14 @@ out:
 	return rc;
 }
 
+static int is_pack_idx(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len >= 10 && strncmp(name, "pack-", 5) == 0 &&
+	       strcmp(name + len - 4, ".idx") == 0;
+}
+
 /* The object count of a pack index: its header and fan-out only. */
 static int idx_count(const char *path, uint32_t *count)
 {
@@ -2397,11 +2406,9 @@ static int list_packs(const char *packdir, struct packinfo **out,
 					 sys_fail(errno, "cannot list '%s'",
 						  packdir);
 	while ((de = readdir(dir)) != NULL) {
-		size_t len = strlen(de->d_name);
 		char *path = NULL;
 
-		if (len < 10 || strncmp(de->d_name, "pack-", 5) != 0 ||
-		    strcmp(de->d_name + len - 4, ".idx") != 0)
+		if (!is_pack_idx(de->d_name))
 			continue;
 		if (n == cap) {
 			struct packinfo *nv;
@@ -2452,13 +2459,9 @@ static int count_packs_quick(const char *packdir, size_t *n)
 		return errno == ENOENT ? 0 :
 					 sys_fail(errno, "cannot list '%s'",
 						  packdir);
-	while ((de = readdir(dir)) != NULL) {
-		size_t len = strlen(de->d_name);
-
-		if (len >= 10 && strncmp(de->d_name, "pack-", 5) == 0 &&
-		    strcmp(de->d_name + len - 4, ".idx") == 0)
+	while ((de = readdir(dir)) != NULL)
+		if (is_pack_idx(de->d_name))
 			++*n;
-	}
 	closedir(dir);
 	return 0;
 }
@@ -2491,8 +2494,11 @@ int dossier_git_rollup(struct dossier_git *git, size_t limit)
 		sum += v[i].count;
 	while (m < n && (uint64_t)v[m].count < 2 * sum)
 		sum += v[m++].count;
-	/* libgit2 recomputes every delta: bound one merge's work */
-	while (m > 2 && sum > ROLLUP_MAX_OBJECTS)
+	/*
+	 * libgit2 recomputes every delta, and the committer waits for the
+	 * merge: bound one merge's work (packs that big stay apart).
+	 */
+	while (m > 0 && sum > ROLLUP_MAX_OBJECTS)
 		sum -= v[--m].count;
 	if (m < 2)
 		goto out;
@@ -2500,7 +2506,7 @@ int dossier_git_rollup(struct dossier_git *git, size_t limit)
 		rc = git_fail(gerr, "cannot pack");
 		goto out;
 	}
-	git_packbuilder_set_threads(pb, 0);	/* one per CPU */
+	git_packbuilder_set_threads(pb, 1);	/* leave a CPU to the users */
 	for (i = 0; rc == 0 && i < m; i++) {
 		unsigned char *idx = NULL;
 		uint32_t count = 0;

@@ -26,7 +26,7 @@
 /* Pack when this many loose objects piled up (and at shutdown). */
 #define PACK_LOOSE_LIMIT 20000
 /* Each batch writes a pack: merge the small ones beyond this many. */
-#define PACK_COUNT_LIMIT 12
+#define PACK_COUNT_LIMIT 16
 
 /*
  * Lock rules: git_lock protects git. The committer takes the archive's

@@ -27,6 +27,8 @@
 #define PACK_LOOSE_LIMIT 20000
 /* Each batch writes a pack: merge the small ones beyond this many. */
 #define PACK_COUNT_LIMIT 16
+/* Upkeep after this many batches of one drain, and when a drain ends. */
+#define UPKEEP_BATCHES 8
 
 /*
  * Lock rules: git_lock protects git. The committer takes the archive's
@@ -49,6 +51,7 @@ struct dossier_history {
 	uint64_t spool_seq;		/* protected by qlock */
 	int64_t next_purge_ns;		/* committer thread only */
 	struct built *built;		/* BATCH_MAX; under drain_lock */
+	unsigned batches;		/* since the last upkeep; drain_lock */
 };
 
 /* One journal entry, as read by the committer. */
@@ -877,6 +880,30 @@ static int commit_entry(struct dossier_history *h, struct entry *e,
 	return 1;
 }
 
+/*
+ * Keep the repository compact (git lock taken here): pack loose objects
+ * once too many piled up, merge packs beyond PACK_COUNT_LIMIT. Run every
+ * few batches, not only when a drain ends: a bulk load keeps one drain
+ * going for minutes, and a few hundred packs make every new object's
+ * existence check rescan the pack folder.
+ */
+static void upkeep(struct dossier_history *h)
+{
+	size_t loose = 0;
+
+	h->batches = 0;
+	history_git_lock(h);
+	if (dossier_git_loose_count(h->git, &loose) == 0 &&
+	    loose > PACK_LOOSE_LIMIT && dossier_git_pack_loose(h->git) < 0)
+		dossier_log(LOG_WARNING, "history: packing failed: %s",
+			    dossier_error_last());
+	else if (dossier_git_rollup(h->git, PACK_COUNT_LIMIT) < 0)
+		dossier_log(LOG_WARNING, "history: merging packs failed: %s",
+			    dossier_error_last());
+	history_git_unlock(h);
+	dossier_error_clear();
+}
+
 static void built_release(struct built *b)
 {
 	entry_release(&b->e);
@@ -911,9 +938,18 @@ static int batch_finish(struct dossier_history *h, size_t *n)
 	}
 	for (i = 0; i < *n; i++)
 		built_release(&v[i]);
-	*n = 0;
-	if ((r = apply_refs(h)) < 0 && rc == 0)
+	if (*n && ++h->batches >= UPKEEP_BATCHES) {
+		/* between batches: upkeep may reopen the repository */
+		history_git_lock(h);
+		dossier_git_batch_end(h->git);
+		history_git_unlock(h);
+		if ((r = apply_refs(h)) < 0 && rc == 0)
+			rc = r;
+		upkeep(h);
+	} else if ((r = apply_refs(h)) < 0 && rc == 0) {
 		rc = r;
+	}
+	*n = 0;
 	history_git_lock(h);
 	dossier_git_batch_end(h->git);
 	dossier_git_batch_begin(h->git);
@@ -962,21 +998,8 @@ int history_drain(struct dossier_history *h, int all)
 	history_git_lock(h);
 	dossier_git_batch_end(h->git);
 	history_git_unlock(h);
-	if (done) {
-		size_t loose = 0;
-
-		history_git_lock(h);
-		if (dossier_git_loose_count(h->git, &loose) == 0 &&
-		    loose > PACK_LOOSE_LIMIT &&
-		    dossier_git_pack_loose(h->git) < 0)
-			dossier_log(LOG_WARNING, "history: packing failed: %s",
-				    dossier_error_last());
-		else if (dossier_git_rollup(h->git, PACK_COUNT_LIMIT) < 0)
-			dossier_log(LOG_WARNING, "history: merging packs "
-				    "failed: %s", dossier_error_last());
-		history_git_unlock(h);
-		dossier_error_clear();
-	}
+	if (done)
+		upkeep(h);
 	pthread_mutex_unlock(&h->drain_lock);
 	return rc;
 }

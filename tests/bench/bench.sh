@@ -602,7 +602,8 @@ median() {
 		END {
 			if (bad || n == 0) { print "err"; exit }
 			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x }
-			print (n % 2) ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2
+			# %f: print would use %.6g, and 1.24801e+06 is no number to fmt_*
+			printf "%.2f\n", (n % 2) ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2
 		}' <<<"$RESULTS"
 }
 fmt_num() {

@@ -70,6 +70,8 @@ struct dossier_git {
 	git_odb *bodb;		/* the same plus mem: in use during a batch */
 	struct memstore *mem;	/* the batch's small objects (bodb owns) */
 	git_odb_backend *loose;	/* writes a flushed small batch (ours) */
+	size_t loose_est;	/* loose objects, counted once, then tallied */
+	int loose_known;
 	struct pending_ref *pending;	/* the batch's tips, as parents */
 	size_t npending, cpending;
 };
@@ -958,6 +960,7 @@ int dossier_git_blob_from_fd(struct dossier_git *git, int fd,
 	free(buf);
 	if (rc < 0)
 		return rc;
+	git->loose_est++;	/* at most: it may have been there already */
 	from_git(out, &id);
 	if (size_out)
 		*size_out = size;
@@ -1195,6 +1198,7 @@ int dossier_git_flush(struct dossier_git *git)
 						      o->type)) < 0)
 				return git_fail(gerr, "cannot write object");
 		}
+		git->loose_est += m->n;
 		mem_reset(m);
 		return 0;
 	}
@@ -2058,6 +2062,16 @@ int dossier_git_loose_count(struct dossier_git *git, size_t *out)
 	if ((rc = each_loose(git, count_cb, &n)) < 0)
 		return rc;
 	*out = n;
+	git->loose_est = n;
+	git->loose_known = 1;
+	return 0;
+}
+
+int dossier_git_loose_estimate(struct dossier_git *git, size_t *out)
+{
+	if (!git->loose_known)
+		return dossier_git_loose_count(git, out);
+	*out = git->loose_est;
 	return 0;
 }
 
@@ -2178,6 +2192,7 @@ static int repack(struct dossier_git *git, const char *skip_ref,
 	if ((r = each_loose(git, prune_cb, &prune)) < 0 && rc == 0)
 		rc = r;
 	drop_stale_tmp(git, prune.now);
+	git->loose_known = 0;
 	if ((r = reopen(git)) < 0 && rc == 0)
 		rc = r;
 	dossier_log(LOG_INFO,

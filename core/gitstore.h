@@ -260,4 +260,11 @@ int dossier_git_rollup(struct dossier_git *git, size_t limit);
 /* The number of loose objects into *out (to decide when to pack). */
 int dossier_git_loose_count(struct dossier_git *git, size_t *out);
 
+/*
+ * The same, counted once (or after a pack) and then tallied as objects
+ * are written loose: counting lists 256 folders, too slow to do after
+ * every batch.
+ */
+int dossier_git_loose_estimate(struct dossier_git *git, size_t *out);
+
 #endif

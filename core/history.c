@@ -893,7 +893,7 @@ static void upkeep(struct dossier_history *h)
 
 	h->batches = 0;
 	history_git_lock(h);
-	if (dossier_git_loose_count(h->git, &loose) == 0 &&
+	if (dossier_git_loose_estimate(h->git, &loose) == 0 &&
 	    loose > PACK_LOOSE_LIMIT && dossier_git_pack_loose(h->git) < 0)
 		dossier_log(LOG_WARNING, "history: packing failed: %s",
 			    dossier_error_last());

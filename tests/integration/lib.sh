@@ -18,6 +18,13 @@ cleanup() {
 		fusermount3 -u "$M" 2>/dev/null || umount -l "$M" 2>/dev/null
 	fi
 	[ -n "$DAEMON_PID" ] && kill "$DAEMON_PID" 2>/dev/null
+	# a daemonized mount's daemon is no child of ours: let it finish its
+	# shutdown (last commits) before its archive is removed
+	i=0
+	while pgrep -f "dossierfs $A " >/dev/null 2>&1 && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
 	[ -n "${KEEP_TEST:-}" ] && { echo "# kept $T" >&2; return; }
 	rm -rf "$T"
 }

@@ -2308,6 +2308,23 @@ static uint32_t be32(const unsigned char *p)
 }
 
 /*
+ * Check the start of a version 2 pack index (pack-format.txt): magic,
+ * version, 256 fan-out counts (the last is the object count), then, when
+ * len is the whole file, room for the sorted object ids.
+ */
+static int idx_header(const char *path, const unsigned char *b, size_t len,
+		      uint32_t *count)
+{
+	if (len < 8 + 1024 || memcmp(b, "\377tOc", 4) != 0 ||
+	    be32(b + 4) != 2) {
+		dossier_error_set("'%s' is not a version 2 pack index", path);
+		return DOSSIER_ECORRUPT;
+	}
+	*count = be32(b + 8 + 255 * 4);
+	return 0;
+}
+
+/*
  * Read a version 2 pack index (pack-format.txt): magic, version, 256
  * fan-out counts, then the sorted object ids. *buf is the whole file.
  */
@@ -2326,11 +2343,9 @@ static int read_idx(const char *path, unsigned char **buf, uint32_t *count)
 		rc = sys_fail(errno, "cannot read '%s'", path);
 		goto out;
 	}
-	if (st.st_size < 8 + 1024 || !(b = malloc((size_t)st.st_size))) {
-		rc = st.st_size < 8 + 1024 ?
-			     (dossier_error_set("'%s' is not a pack index",
-						path), DOSSIER_ECORRUPT) :
-			     sys_fail(ENOMEM, "cannot read '%s'", path);
+	/* a short file is refused by idx_header */
+	if (!(b = malloc(st.st_size > 0 ? (size_t)st.st_size : 1))) {
+		rc = sys_fail(ENOMEM, "cannot read '%s'", path);
 		goto out;
 	}
 	while (off < (size_t)st.st_size) {
@@ -2344,10 +2359,10 @@ static int read_idx(const char *path, unsigned char **buf, uint32_t *count)
 		}
 		off += (size_t)r;
 	}
-	*count = be32(b + 8 + 255 * 4);
-	if (memcmp(b, "\377tOc", 4) != 0 || be32(b + 4) != 2 ||
-	    (size_t)st.st_size < 8 + 1024 + (size_t)*count * 20) {
-		dossier_error_set("'%s' is not a version 2 pack index", path);
+	if ((rc = idx_header(path, b, (size_t)st.st_size, count)) < 0)
+		goto out;
+	if ((size_t)st.st_size < 8 + 1024 + (size_t)*count * 20) {
+		dossier_error_set("'%s' is truncated", path);
 		rc = DOSSIER_ECORRUPT;
 		goto out;
 	}
@@ -2373,7 +2388,7 @@ static int idx_count(const char *path, uint32_t *count)
 	unsigned char b[8 + 1024];
 	size_t off = 0;
 	ssize_t r;
-	int fd, rc = 0;
+	int fd;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return sys_fail(errno, "cannot open '%s'", path);
@@ -2386,13 +2401,7 @@ static int idx_count(const char *path, uint32_t *count)
 		off += (size_t)r;
 	}
 	close(fd);
-	if (off < sizeof(b) || memcmp(b, "\377tOc", 4) != 0 ||
-	    be32(b + 4) != 2) {
-		dossier_error_set("'%s' is not a version 2 pack index", path);
-		rc = DOSSIER_ECORRUPT;
-	}
-	*count = be32(b + 8 + 255 * 4);
-	return rc;
+	return idx_header(path, b, off, count);
 }
 
 static void packs_release(struct packinfo *v, size_t n)

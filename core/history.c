@@ -938,20 +938,16 @@ static int batch_finish(struct dossier_history *h, size_t *n)
 	}
 	for (i = 0; i < *n; i++)
 		built_release(&v[i]);
-	if (*n && ++h->batches >= UPKEEP_BATCHES) {
-		/* between batches: upkeep may reopen the repository */
-		history_git_lock(h);
-		dossier_git_batch_end(h->git);
-		history_git_unlock(h);
-		if ((r = apply_refs(h)) < 0 && rc == 0)
-			rc = r;
-		upkeep(h);
-	} else if ((r = apply_refs(h)) < 0 && rc == 0) {
+	if ((r = apply_refs(h)) < 0 && rc == 0)
 		rc = r;
-	}
-	*n = 0;
 	history_git_lock(h);
 	dossier_git_batch_end(h->git);
+	history_git_unlock(h);
+	/* between batches: upkeep may reopen the repository */
+	if (*n && ++h->batches >= UPKEEP_BATCHES)
+		upkeep(h);
+	*n = 0;
+	history_git_lock(h);
 	dossier_git_batch_begin(h->git);
 	history_git_unlock(h);
 	return rc;

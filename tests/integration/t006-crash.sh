@@ -27,7 +27,13 @@ while [ "$(cat "$T/held" 2>/dev/null)" != HELD ] && [ $i -lt 300 ]; do
 	sleep 0.1
 	i=$((i + 1))
 done
-sleep 2
+# let a few saves return while the file is held, then kill
+n=$(wc -l < "$T/done" 2>/dev/null || echo 0)
+i=0
+while [ "$(wc -l < "$T/done" 2>/dev/null || echo 0)" -lt $((n + 20)) ] && [ $i -lt 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 kill -9 "$DAEMON_PID"
 wait "$DAEMON_PID" 2>/dev/null
 DAEMON_PID=

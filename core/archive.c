@@ -453,12 +453,12 @@ static int journal_row(struct dossier_archive *a, uint64_t record,
 		       const char *op, const char *path, const char *old_path,
 		       const char *spool, const struct dossier_buf *data,
 		       const char *blob, const struct dossier_caller *who,
-		       const char *reason, int64_t t)
+		       const char *reason, int64_t t, int64_t live)
 {
 	static const char sql[] = "INSERT INTO journal(record, op, path, "
 		"old_path, spool, data, blob, author_uid, program, reason, "
-		"time_ns, due_ns) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-		"?10, ?11, ?12)";
+		"time_ns, due_ns, live) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
+		"?9, ?10, ?11, ?12, ?13)";
 	sqlite3_stmt *st = NULL;
 	char program[64];
 	int rc;
@@ -482,6 +482,8 @@ static int journal_row(struct dossier_archive *a, uint64_t record,
 	sqlite3_bind_text(st, 10, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 11, t);
 	sqlite3_bind_int64(st, 12, t + HISTORY_WINDOW_NS);
+	if (live)
+		sqlite3_bind_int64(st, 13, live);
 	rc = dossier_db_step_done(a->db, st, "journal");
 	archive_stmt_done(st);
 	if (rc == 0)
@@ -496,7 +498,7 @@ int archive_journal(struct dossier_archive *a, uint64_t record,
 		    int64_t t)
 {
 	return journal_row(a, record, op, path, old_path, spool, NULL, blob,
-			   who, reason, t);
+			   who, reason, t, 0);
 }
 
 int archive_journal_snap(struct dossier_archive *a, uint64_t record,
@@ -506,7 +508,42 @@ int archive_journal_snap(struct dossier_archive *a, uint64_t record,
 			 int64_t t)
 {
 	return journal_row(a, record, op, path, NULL, spool, data, NULL, who,
-			   reason, t);
+			   reason, t, 0);
+}
+
+/*
+ * Journal a content change of record id whose content is open as fd (cs:
+ * its stat now): large content as a deferred snapshot (the row names the
+ * inode; history_i.h), else copied now. Lock held.
+ */
+static int journal_deferred(struct dossier_archive *a, uint64_t id,
+			    const char *op, const char *path, int fd,
+			    const struct stat *cs,
+			    const struct dossier_caller *who,
+			    const char *reason, int64_t t)
+{
+	struct dossier_buf data = DOSSIER_BUF_INIT;
+	char spool[64];
+	int rc;
+
+	if (cs->st_size > HISTORY_INLINE_MAX &&
+	    history_live_room(a->history)) {
+		rc = journal_row(a, id, op, path, NULL, NULL, NULL, NULL, who,
+				 reason, t, (int64_t)cs->st_ino);
+		if (rc == 0)
+			rc = history_live_add(a->history,
+					      sqlite3_last_insert_rowid(a->db),
+					      id, fd, cs);
+		return rc;
+	}
+	rc = history_spool(a->history, fd, spool, sizeof(spool), &data);
+	if (rc == 0)
+		rc = archive_journal_snap(a, id, op, path, spool, &data, who,
+					  reason, t);
+	if (rc < 0 && spool[0])
+		history_discard_spool(a->history, spool);
+	dossier_buf_release(&data);
+	return rc;
 }
 
 /*
@@ -517,6 +554,7 @@ static int journal_forget(struct dossier_archive *a, uint64_t record,
 			  const char *op)
 {
 	sqlite3_stmt *st = NULL;
+	int rc;
 
 	if (a->history &&
 	    dossier_db_prepare(a->db, "SELECT spool FROM journal WHERE record "
@@ -529,8 +567,10 @@ static int journal_forget(struct dossier_archive *a, uint64_t record,
 					      sqlite3_column_text(st, 0));
 		sqlite3_finalize(st);
 	}
-	return archive_exec(a, "DELETE FROM journal WHERE record = ? AND "
+	rc = archive_exec(a, "DELETE FROM journal WHERE record = ? AND "
 			 "(?2 IS NULL OR op = ?2)", "it", (int64_t)record, op);
+	history_live_prune(a->history, record);
+	return rc;
 }
 
 /*
@@ -543,8 +583,7 @@ static int journal_content(struct dossier_archive *a, uint64_t id,
 			   const struct dossier_caller *who,
 			   const char *reason, int64_t t)
 {
-	char spool[64], rel[64], *path;
-	struct dossier_buf data = DOSSIER_BUF_INIT;
+	char rel[64], *path;
 	struct stat cs;
 	int rc, own = -1;
 
@@ -559,22 +598,25 @@ static int journal_content(struct dossier_archive *a, uint64_t id,
 			return DOSSIER_EIO;
 		}
 	}
-	rc = history_spool(a->history, fd, spool, sizeof(spool), &data);
-	if (rc == 0 && fstat(fd, &cs) == 0)
+	if (fstat(fd, &cs) < 0) {
+		dossier_error_set("cannot snapshot content: %s",
+				  strerror(errno));
+		rc = DOSSIER_EIO;
+	} else {
 		rc = archive_exec(a, "UPDATE node SET snap_mtime_ns = ?, "
-			       "snap_size = ? WHERE id = ?", "iii",
-			       (int64_t)cs.st_mtim.tv_sec * 1000000000 +
-				       cs.st_mtim.tv_nsec,
-			       (int64_t)cs.st_size, (int64_t)id);
-	if (own >= 0)
-		close(own);
+				  "snap_size = ? WHERE id = ?", "iii",
+				  (int64_t)cs.st_mtim.tv_sec * 1000000000 +
+					  cs.st_mtim.tv_nsec,
+				  (int64_t)cs.st_size, (int64_t)id);
+	}
 	if (rc == 0) {
 		path = archive_node_path(a, id);
-		rc = archive_journal_snap(a, id, op, path, spool, &data, who,
-					  reason, t);
+		rc = journal_deferred(a, id, op, path, fd, &cs, who, reason,
+				      t);
 		free(path);
 	}
-	dossier_buf_release(&data);
+	if (own >= 0)
+		close(own);
 	return rc;
 }
 
@@ -1690,7 +1732,9 @@ static int replace_content(struct dossier_archive *a, const struct node *src,
 
 	content_relpath(from, sizeof(from), src->id);
 	content_relpath(to, sizeof(to), dst->id);
-	if ((rc = journal_forget(a, src->id, NULL)) < 0 ||
+	/* a save of dst still waiting on its old content keeps a copy */
+	if ((rc = history_live_settle_record(a->history, dst->id)) < 0 ||
+	    (rc = journal_forget(a, src->id, NULL)) < 0 ||
 	    (rc = delete_node(a, src->id)) < 0)
 		return rc;
 	if (renameat(a->contentfd, from, a->contentfd, to) < 0) {
@@ -1774,6 +1818,8 @@ static int swap_back(struct dossier_archive *a, const struct node *src,
 		return DOSSIER_ERROR;
 	content_relpath(from, sizeof(from), src->id);
 	content_relpath(to, sizeof(to), rid);
+	if ((rc = history_live_settle_record(a->history, rid)) < 0)
+		goto out;
 	if (renameat2(a->contentfd, from, a->contentfd, to,
 		      RENAME_EXCHANGE) < 0) {
 		dossier_error_set("cannot exchange content: %s",
@@ -2075,20 +2121,50 @@ int dossier_archive_statfs(struct dossier_archive *a, struct statvfs *out)
 	return 0;
 }
 
+/*
+ * A content inode is about to change (lock held, not in a transaction):
+ * a save still waiting on it gets its own copy first.
+ */
+static int content_changing(struct dossier_archive *a, int fd,
+			    const char *rel, off_t size)
+{
+	struct stat cs;
+	int rc;
+
+	if (!history_live_any(a->history))
+		return 0;
+	if ((fd >= 0 ? fstat(fd, &cs) : fstatat(a->contentfd, rel, &cs, 0)) < 0)
+		return errno == ENOENT ? 0 : dossier_err_from_errno(errno);
+	if (size >= 0 && cs.st_size == size)
+		return 0;	/* a truncate to its size changes nothing */
+	rc = history_live_settle(a->history, &cs, 1);
+	if (rc < 0)
+		dossier_log(LOG_ERR, "cannot keep the last saved version "
+			    "before a change: %s", dossier_error_last());
+	return rc;
+}
+
+/* Truncate a record's content (through fd, else by rel). Lock held. */
 static int truncate_content(struct dossier_archive *a, int fd,
 			    const char *rel, off_t size)
 {
-	int rc, saverr;
+	int rc, own = -1;
 
-	if (fd >= 0)
-		return ftruncate(fd, size);
-	fd = openat(a->contentfd, rel, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -1;
-	rc = ftruncate(fd, size);
-	saverr = errno;
-	close(fd);
-	errno = saverr;
+	if ((rc = content_changing(a, fd, rel, size)) < 0)
+		return rc;
+	if (fd < 0 && (fd = own = openat(a->contentfd, rel,
+					 O_WRONLY | O_CLOEXEC)) < 0)
+		goto err;
+	if (ftruncate(fd, size) < 0)
+		goto err;
+	if (own >= 0)
+		close(own);
+	return 0;
+err:
+	rc = dossier_err_from_errno(errno);
+	dossier_error_set("truncate: %s", strerror(errno));
+	if (own >= 0)
+		close(own);
 	return rc;
 }
 
@@ -2099,14 +2175,17 @@ static int truncate_content(struct dossier_archive *a, int fd,
  * the content, now the record's. Modes and owners are the record's own
  * business and are left alone.
  */
-static int setattr_orphan(struct dossier_file *f, const struct stat *st,
-			  unsigned set, struct dossier_attr *out)
+static int setattr_orphan(struct dossier_archive *a, struct dossier_file *f,
+			  const struct stat *st, unsigned set,
+			  struct dossier_attr *out)
 {
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
 	struct stat cs;
+	int rc;
 
-	if ((set & DOSSIER_SET_SIZE) && ftruncate(f->fd, st->st_size) < 0)
-		return dossier_err_from_errno(errno);
+	if ((set & DOSSIER_SET_SIZE) &&
+	    (rc = truncate_content(a, f->fd, NULL, st->st_size)) < 0)
+		return rc;
 	if (set & DOSSIER_SET_ATIME)
 		ts[0] = st->st_atim;
 	if (set & DOSSIER_SET_ATIME_NOW)
@@ -2154,7 +2233,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, id, &n)) < 0) {
 		if (rc == DOSSIER_ENOTFOUND && f)
-			rc = setattr_orphan(f, st, set, out);
+			rc = setattr_orphan(a, f, st, set, out);
 		goto unlock;
 	}
 	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
@@ -2252,12 +2331,9 @@ int dossier_archive_setattr(struct dossier_archive *a,
 			fd = f ? f->fd : -1;
 			content_relpath(rel, sizeof(rel), id);
 			if ((set & DOSSIER_SET_SIZE) &&
-			    truncate_content(a, fd, rel, st->st_size) < 0) {
-				rc = dossier_err_from_errno(errno);
-				dossier_error_set("truncate: %s",
-						  strerror(errno));
+			    (rc = truncate_content(a, fd, rel,
+						   st->st_size)) < 0)
 				goto unlock;
-			}
 			if (set & DOSSIER_SET_SIZE)
 				dossier_file_mark_written(f);
 			if ((ts[0].tv_nsec != UTIME_OMIT ||
@@ -2555,6 +2631,9 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	    (rc = open_verdict(a, who, &n, ACT_WRITE, &on_grant)) < 0)
 		goto unlock;
 	content_relpath(rel, sizeof(rel), id);
+	if ((open_flags & O_TRUNC) &&
+	    (rc = content_changing(a, -1, rel, 0)) < 0)
+		goto unlock;
 	fd = openat(a->contentfd, rel, content_flags(open_flags));
 	if (fd < 0) {
 		dossier_error_set("cannot open content of %" PRIu64 ": %s",
@@ -2648,6 +2727,14 @@ int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 	struct node n;
 	int rc;
 
+	/* a save still waiting on this content gets its copy first */
+	if (writing && f->fd >= 0 && history_live_any(a->history)) {
+		pthread_mutex_lock(&a->lock);
+		rc = content_changing(a, f->fd, NULL, -1);
+		pthread_mutex_unlock(&a->lock);
+		if (rc < 0)
+			return rc;
+	}
 	/* only access lent by a grant ends while the file is open */
 	if (!f->on_grant)
 		return 0;
@@ -2689,7 +2776,7 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 	sqlite3_stmt *st = NULL;
 	struct node n;
 	struct stat cs;
-	int rc, have_reason = 0;
+	int rc, have_reason = 0, deferred;
 	int64_t t = archive_now_ns();
 
 	if (f->virt || !(f->written || (f->created && last)))
@@ -2702,8 +2789,17 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0 || n.scratch || n.deleted)
 		return 0;
-	if ((rc = history_spool(a->history, f->fd, spool, sizeof(spool),
-				&data)) < 0)
+	/* large content is not copied now: the row names its inode */
+	spool[0] = '\0';
+	if (fstat(f->fd, &cs) < 0) {
+		dossier_error_set("cannot snapshot content: %s",
+				  strerror(errno));
+		return DOSSIER_EIO;
+	}
+	deferred = cs.st_size > HISTORY_INLINE_MAX &&
+		   history_live_room(a->history);
+	if (!deferred && (rc = history_spool(a->history, f->fd, spool,
+					     sizeof(spool), &data)) < 0)
 		return rc;
 	pthread_mutex_lock(&a->lock);
 	if (dossier_db_prepare(a->db, "SELECT value FROM xattr WHERE node = ?1"
@@ -2735,11 +2831,15 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 		if (!n.has_hist &&
 		    !query_id(a, "SELECT 1 FROM journal WHERE record = ?1 AND "
 			      "(spool IS NOT NULL OR blob IS NOT NULL OR "
-			      "data IS NOT NULL) AND "
+			      "data IS NOT NULL OR live IS NOT NULL) AND "
 			      "0 * ?3 * ?4 = 0 AND ?2 IS NULL", (int64_t)f->id,
 			      NULL, 0, 0))
 			op = "create";
-		if (rc == 0)
+		if (rc == 0 && deferred)
+			rc = journal_deferred(a, f->id, op, path, f->fd, &cs,
+					      who, have_reason ? reason : NULL,
+					      t);
+		else if (rc == 0)
 			rc = archive_journal_snap(a, f->id, op, path, spool,
 						  &data, who, have_reason ?
 						  reason : NULL, t);

@@ -156,6 +156,12 @@ static const struct {
 	 */
 	{ "CREATE TABLE ref_pending(record INTEGER PRIMARY KEY,"
 	  " oid TEXT NOT NULL);", NULL },
+	/*
+	 * 10: deferred snapshots: a large save's row names the content inode
+	 * it left (live) instead of a copy; the committer hashes the inode,
+	 * or a change copies it into the row first (history_i.h).
+	 */
+	{ "ALTER TABLE journal ADD COLUMN live INTEGER;", NULL },
 };
 
 int dossier_db_latest_version(void)

@@ -52,6 +52,25 @@ struct dossier_history {
 	int64_t next_purge_ns;		/* committer thread only */
 	struct built *built;		/* BATCH_MAX; under drain_lock */
 	unsigned batches;		/* since the last upkeep; drain_lock */
+	struct live *live;		/* deferred snapshots; archive lock */
+	unsigned nlive;			/* written under the archive lock */
+	pthread_cond_t live_cond;	/* a deferred snapshot was settled */
+};
+
+/*
+ * A save whose snapshot is the content inode itself, until the committer
+ * has hashed it or something is about to change it (see "Deferred
+ * snapshots" in docs/design.md). Protected by the archive's lock.
+ */
+struct live {
+	struct live *next;
+	int64_t seq;		/* its journal row */
+	uint64_t record;
+	dev_t dev;		/* the content inode the save left */
+	ino_t ino;
+	int fd;			/* read-only, on that inode */
+	int reading;		/* the committer is hashing it */
+	int dead;		/* its row went while it was read */
 };
 
 /* One journal entry, as read by the committer. */
@@ -70,6 +89,8 @@ struct entry {
 	char *program;
 	char *reason;
 	int64_t time_ns;
+	int64_t live;		/* the snapshot is content inode live (0: no) */
+	int live_fd;		/* committer: that inode, while hashed */
 };
 
 /* An entry whose commit is made, waiting for its batch to be indexed. */
@@ -179,6 +200,7 @@ int history_open(struct dossier_history **out, struct dossier_archive *a,
 	pthread_mutex_init(&h->drain_lock, NULL);
 	pthread_mutex_init(&h->qlock, NULL);
 	pthread_cond_init(&h->cond, NULL);
+	pthread_cond_init(&h->live_cond, NULL);
 	snprintf(p, sizeof(p), "%s/%s", dossier_archive_path(a), REPO_DIR);
 	if ((rc = dossier_git_open(&h->git, p, create)) < 0) {
 		if (rc == DOSSIER_ENOTFOUND) {
@@ -300,6 +322,294 @@ void history_discard_spool(struct dossier_history *h, const char *name)
 	unlinkat(h->spoolfd, name, 0);
 }
 
+/* ---- deferred snapshots ---- */
+
+int history_live_any(struct dossier_history *h)
+{
+	return h && __atomic_load_n(&h->nlive, __ATOMIC_ACQUIRE) != 0;
+}
+
+int history_live_room(struct dossier_history *h)
+{
+	return h && __atomic_load_n(&h->nlive, __ATOMIC_ACQUIRE) <
+			    HISTORY_LIVE_MAX;
+}
+
+static void live_unlink(struct dossier_history *h, struct live *l)
+{
+	struct live **pp;
+
+	for (pp = &h->live; *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			break;
+		}
+	}
+	close(l->fd);
+	free(l);
+	__atomic_store_n(&h->nlive, h->nlive - 1, __ATOMIC_RELEASE);
+	pthread_cond_broadcast(&h->live_cond);
+}
+
+int history_live_add(struct dossier_history *h, int64_t seq,
+		     uint64_t record, int fd, const struct stat *st)
+{
+	struct live *l = calloc(1, sizeof(*l));
+	char self[64];
+
+	/* a description of our own: the writer's may be O_DIRECT */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", fd);
+	if (l && (l->fd = open(self, O_RDONLY | O_CLOEXEC)) >= 0) {
+		struct stat cs;
+
+		if (fstat(l->fd, &cs) < 0 || cs.st_ino != st->st_ino ||
+		    cs.st_dev != st->st_dev) {
+			close(l->fd);
+			l->fd = -1;
+		}
+	}
+	if (l && l->fd < 0)
+		l->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (!l || l->fd < 0) {
+		free(l);
+		dossier_error_set("cannot keep a snapshot: %s",
+				  strerror(errno ? errno : ENOMEM));
+		return DOSSIER_ERROR;
+	}
+	l->seq = seq;
+	l->record = record;
+	l->dev = st->st_dev;
+	l->ino = st->st_ino;
+	l->next = h->live;
+	h->live = l;
+	__atomic_store_n(&h->nlive, h->nlive + 1, __ATOMIC_RELEASE);
+	return 0;
+}
+
+/* Is journal row seq still waiting on its content inode? */
+static int live_row(struct dossier_archive *a, int64_t seq)
+{
+	sqlite3_stmt *st = NULL;
+	int live = 0;
+
+	if (archive_stmt(a, "SELECT live IS NOT NULL FROM journal WHERE "
+			 "seq = ?1", &st) == 0) {
+		sqlite3_bind_int64(st, 1, seq);
+		live = sqlite3_step(st) == SQLITE_ROW &&
+		       sqlite3_column_int(st, 0);
+	}
+	archive_stmt_done(st);
+	return live;
+}
+
+/*
+ * Copy l's content into its journal row (inline or spool) before the
+ * inode changes; the row then no longer depends on it. Lock held.
+ */
+static int live_materialise(struct dossier_history *h, struct live *l)
+{
+	struct dossier_archive *a = h->a;
+	struct dossier_buf data = DOSSIER_BUF_INIT;
+	sqlite3_stmt *st = NULL;
+	char spool[64];
+	int rc;
+
+	if (!live_row(a, l->seq)) {
+		live_unlink(h, l);
+		return 0;
+	}
+	if ((rc = history_spool(h, l->fd, spool, sizeof(spool), &data)) < 0)
+		return rc;
+	rc = archive_stmt(a, "UPDATE journal SET live = NULL, spool = ?2, "
+			  "data = ?3 WHERE seq = ?1", &st);
+	if (rc == 0) {
+		sqlite3_bind_int64(st, 1, l->seq);
+		if (spool[0])
+			sqlite3_bind_text(st, 2, spool, -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_blob64(st, 3, data.buf ? data.buf : "",
+					    data.len, SQLITE_STATIC);
+		rc = dossier_db_step_done(a->db, st, "journal snapshot");
+	}
+	archive_stmt_done(st);
+	dossier_buf_release(&data);
+	if (rc < 0) {
+		if (spool[0])
+			history_discard_spool(h, spool);
+		return rc;
+	}
+	live_unlink(h, l);
+	return 0;
+}
+
+int history_live_settle(struct dossier_history *h, const struct stat *st,
+			int wait)
+{
+	struct live *l;
+	int rc;
+
+again:
+	for (l = h ? h->live : NULL; l; l = l->next) {
+		if (l->dev != st->st_dev || l->ino != st->st_ino || l->dead)
+			continue;
+		if (l->reading) {
+			if (!wait)
+				continue;
+			/* the committer is hashing it: its row is done soon */
+			pthread_cond_wait(&h->live_cond, &h->a->lock);
+			goto again;
+		}
+		if ((rc = live_materialise(h, l)) < 0)
+			return rc;
+		goto again;
+	}
+	return 0;
+}
+
+int history_live_settle_record(struct dossier_history *h, uint64_t record)
+{
+	struct live *l;
+	int rc;
+
+again:
+	for (l = h ? h->live : NULL; l; l = l->next) {
+		if (l->record != record || l->reading || l->dead)
+			continue;
+		if ((rc = live_materialise(h, l)) < 0)
+			return rc;
+		goto again;
+	}
+	return 0;
+}
+
+void history_live_prune(struct dossier_history *h, uint64_t record)
+{
+	struct live *l, *next;
+
+	for (l = h ? h->live : NULL; l; l = next) {
+		next = l->next;
+		if (l->record != record || l->dead || live_row(h->a, l->seq))
+			continue;
+		if (l->reading)
+			l->dead = 1;	/* the committer lets it go */
+		else
+			live_unlink(h, l);
+	}
+}
+
+/*
+ * The committer takes e's content inode: from its deferred snapshot, or
+ * after a restart from the record's content file if that is still the
+ * inode the save left. 1: e->live_fd is it; 0: the row changed meanwhile
+ * (e now names its snapshot, or is gone: e->seq 0); < 0 failed.
+ */
+static int live_begin(struct dossier_history *h, struct entry *e)
+{
+	struct dossier_archive *a = h->a;
+	sqlite3_stmt *st = NULL;
+	struct live *l;
+	struct stat cs;
+	char rel[64];
+	int rc = 0, fd;
+
+	pthread_mutex_lock(&a->lock);
+	if ((rc = archive_stmt(a, "SELECT live, spool, data FROM journal "
+			       "WHERE seq = ?1", &st)) < 0)
+		goto out;
+	sqlite3_bind_int64(st, 1, e->seq);
+	if (sqlite3_step(st) != SQLITE_ROW) {
+		e->seq = 0;			/* gone (purged) */
+		goto out;
+	}
+	e->live = sqlite3_column_int64(st, 0);
+	if (!e->live) {
+		/* settled meanwhile: the row holds the snapshot now */
+		free(e->spool);
+		e->spool = dup_col(st, 1);
+		if (sqlite3_column_type(st, 2) == SQLITE_BLOB) {
+			size_t n = (size_t)sqlite3_column_bytes(st, 2);
+
+			if ((e->data = malloc(n ? n : 1)) == NULL) {
+				rc = DOSSIER_EBUSY;
+				goto out;
+			}
+			memcpy(e->data, sqlite3_column_blob(st, 2), n);
+			e->datalen = n;
+			e->has_data = 1;
+		}
+		goto out;
+	}
+	for (l = h->live; l && l->seq != e->seq; l = l->next)
+		;
+	if (!l) {
+		/* journaled before a restart: the content file, if unchanged */
+		content_relpath(rel, sizeof(rel), e->record);
+		fd = openat(a->contentfd, rel, O_RDONLY | O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &cs) < 0 ||
+		    (int64_t)cs.st_ino != e->live) {
+			if (fd >= 0)
+				close(fd);
+			dossier_error_set("the content it saved was replaced "
+					  "before the snapshot was taken");
+			rc = DOSSIER_ECORRUPT;
+			goto out;
+		}
+		rc = history_live_add(h, e->seq, e->record, fd, &cs);
+		close(fd);
+		if (rc < 0)
+			goto out;
+		l = h->live;
+	}
+	l->reading = 1;
+	e->live_fd = l->fd;
+	rc = 1;
+out:
+	archive_stmt_done(st);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+/*
+ * The committer is done with e's inode: with its blob on disk, the row
+ * names the blob (a restart no longer needs the inode) and writers may
+ * go on. On failure the snapshot stays deferred, for the retry. 1: the
+ * row went meanwhile (a purge): nothing to commit.
+ */
+static int live_end(struct dossier_history *h, struct entry *e,
+		    const struct dossier_oid *blob)
+{
+	struct dossier_archive *a = h->a;
+	sqlite3_stmt *st = NULL;
+	struct live *l;
+	char hex[41];
+	int gone;
+
+	pthread_mutex_lock(&a->lock);
+	for (l = h->live; l && l->seq != e->seq; l = l->next)
+		;
+	gone = l && l->dead;
+	if (blob && (!l || !l->dead) &&
+	    archive_stmt(a, "UPDATE journal SET live = NULL, blob = ?2 "
+			 "WHERE seq = ?1", &st) == 0) {
+		dossier_oid_fmt(hex, blob);
+		sqlite3_bind_int64(st, 1, e->seq);
+		sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+		if (dossier_db_step_done(a->db, st, "journal blob") < 0)
+			blob = NULL;
+	}
+	archive_stmt_done(st);
+	if (l) {
+		l->reading = 0;
+		if (blob || l->dead)
+			live_unlink(h, l);
+		else
+			pthread_cond_broadcast(&h->live_cond);
+	}
+	e->live_fd = -1;
+	pthread_mutex_unlock(&a->lock);
+	return gone;
+}
+
 void history_kick(struct dossier_history *h)
 {
 	if (!h)
@@ -323,7 +633,7 @@ static int next_entry(struct dossier_history *h, int64_t now, int all,
 	pthread_mutex_lock(&a->lock);
 	if (archive_stmt(a, "SELECT seq, record, op, path, old_path,"
 			       " spool, blob, author_uid, program, reason, "
-			       "time_ns, data FROM journal WHERE seq > ?3 AND "
+			       "time_ns, data, live FROM journal WHERE seq > ?3 AND "
 			       "(?1 OR due_ns <= ?2) "
 			       "ORDER BY seq LIMIT 1", &st) == 0) {
 		sqlite3_bind_int(st, 1, all);
@@ -354,6 +664,8 @@ static int next_entry(struct dossier_history *h, int64_t now, int all,
 				e->datalen = n;
 				e->has_data = 1;
 			}
+			e->live = sqlite3_column_int64(st, 12);
+			e->live_fd = -1;
 			found = 1;
 		}
 	}
@@ -443,6 +755,7 @@ static void drop_entry(struct dossier_history *h, const struct entry *e,
 		dossier_db_step_done(a->db, st, "journal");
 	}
 	archive_stmt_done(st);
+	history_live_prune(h, e->record);
 	pthread_mutex_unlock(&a->lock);
 	if (e->spool)
 		unlinkat(h->spoolfd, e->spool, 0);
@@ -784,8 +1097,30 @@ static int commit_entry(struct dossier_history *h, struct entry *e,
 		return 0;
 	}
 	if (is_content_op(e->op)) {
+		int lv = e->live ? live_begin(h, e) : 0;
+
+		if (lv < 0 && transient(lv)) {
+			held_release(&held);
+			return lv;	/* kept in the journal, retried */
+		}
+		if (lv < 0 || (lv == 0 && e->seq == 0)) {
+			if (lv < 0)
+				drop_entry(h, e, dossier_error_last());
+			dossier_error_clear();
+			held_release(&held);
+			return 0;
+		}
 		history_git_lock(h);
-		if (e->has_data) {
+		if (lv == 1) {
+			rc = dossier_git_blob_from_fd(h->git, e->live_fd,
+						      &blob, &size);
+			history_git_unlock(h);
+			if (live_end(h, e, rc == 0 ? &blob : NULL)) {
+				held_release(&held);
+				return 0;	/* purged meanwhile */
+			}
+			history_git_lock(h);
+		} else if (e->has_data) {
 			rc = dossier_git_blob_from_buffer(h->git, e->data,
 							  e->datalen, &blob);
 			size = e->datalen;
@@ -1278,6 +1613,14 @@ void history_close(struct dossier_history *h)
 	pthread_mutex_destroy(&h->drain_lock);
 	pthread_mutex_destroy(&h->qlock);
 	pthread_cond_destroy(&h->cond);
+	while (h->live) {
+		struct live *l = h->live;
+
+		h->live = l->next;
+		close(l->fd);
+		free(l);
+	}
+	pthread_cond_destroy(&h->live_cond);
 	free(h->built);
 	free(h);
 }

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include "archive.h"
 #include "buf.h"
@@ -61,6 +62,30 @@ void history_git_unlock(struct dossier_history *h);
 #define HISTORY_INLINE_MAX (64 * 1024)
 int history_spool(struct dossier_history *h, int fd, char *name,
 		  size_t namesz, struct dossier_buf *data);
+
+/*
+ * Deferred snapshots. A save of more than HISTORY_INLINE_MAX bytes is not
+ * copied at close: its journal row names the content inode (column live)
+ * and history_live_add() keeps a read-only descriptor of it until the
+ * committer has hashed it. Whatever changes a content inode first calls
+ * history_live_settle() (writes, truncation, fallocate; wait: may sleep on
+ * the archive's lock while the committer reads it, so never inside a
+ * transaction), which copies a still deferred snapshot into its row;
+ * whatever replaces a record's content file calls
+ * history_live_settle_record(), so a restart finds each row's inode.
+ * All but history_live_any()/history_live_room() with the archive's lock
+ * held. At most HISTORY_LIVE_MAX at once; beyond, saves copy at close.
+ */
+#define HISTORY_LIVE_MAX 256
+int history_live_any(struct dossier_history *h);
+int history_live_room(struct dossier_history *h);
+int history_live_add(struct dossier_history *h, int64_t seq,
+		     uint64_t record, int fd, const struct stat *st);
+int history_live_settle(struct dossier_history *h, const struct stat *st,
+			int wait);
+int history_live_settle_record(struct dossier_history *h, uint64_t record);
+/* Forget deferred snapshots of record whose journal rows are gone. */
+void history_live_prune(struct dossier_history *h, uint64_t record);
 
 /* Remove a spool file that no journal entry took. */
 void history_discard_spool(struct dossier_history *h, const char *name);

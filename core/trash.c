@@ -2175,6 +2175,8 @@ static int forget_record(struct dossier_archive *a,
 		rc = archive_exec(a, "DELETE FROM journal WHERE record = ?",
 				  "i", (int64_t)x->id);
 	if (rc == 0)
+		history_live_prune(a->history, x->id);
+	if (rc == 0)
 		rc = archive_exec(a, "DELETE FROM version WHERE record = ?",
 				  "i", (int64_t)x->id);
 	if (rc == 0)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "archive.h"
@@ -126,6 +127,21 @@ static int parse_args(struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+/*
+ * Every open file of every user is a descriptor here, and so is each
+ * large save waiting for the committer: take the hard limit, not the
+ * 1,024 a shell gives.
+ */
+static void raise_nofile(void)
+{
+	struct rlimit r;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur < r.rlim_max) {
+		r.rlim_cur = r.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &r);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -144,6 +160,7 @@ int main(int argc, char **argv)
 	}
 	if (o.debug)
 		dossier_log_set_level(LOG_DEBUG);
+	raise_nofile();
 	if (getuid() != 0)
 		dossier_log(LOG_WARNING, "not running as root: allow_other "
 			    "needs user_allow_other in /etc/fuse.conf");

@@ -1,0 +1,352 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "archive.h"
+#include "archive_i.h"
+#include "buf.h"
+#include "error.h"
+#include "gitstore.h"
+#include "history_i.h"
+
+/*
+ * Deferred snapshots: a large save is not copied at close; the committer
+ * hashes the content inode, and whatever changes that inode first copies
+ * it into the journal row. Every saved version must keep its exact bytes.
+ */
+
+#define BIG (HISTORY_INLINE_MAX * 3 + 17)
+
+struct sandbox {
+	char dir[64];
+	char path[128];
+	struct dossier_archive *a;
+	uint64_t client;
+};
+
+static const struct dossier_caller root = { 0, 0, 1 };
+
+static int setup(void **state)
+{
+	struct sandbox *s = calloc(1, sizeof(*s));
+	struct dossier_attr y, c, cl;
+
+	snprintf(s->dir, sizeof(s->dir), "/tmp/dossier-unit.XXXXXX");
+	if (!mkdtemp(s->dir))
+		return -1;
+	snprintf(s->path, sizeof(s->path), "%s/archive", s->dir);
+	if (dossier_archive_create(s->path, DOSSIER_LANG_EN) < 0 ||
+	    dossier_archive_open(&s->a, s->path,
+				 DOSSIER_ARCHIVE_OPEN_SERVE) < 0 ||
+	    dossier_archive_mkdir(s->a, &root, DOSSIER_ROOT_ID, "2024", 0755,
+				  &y) < 0 ||
+	    dossier_archive_lookup(s->a, &root, y.id, "contracts", &c) < 0 ||
+	    dossier_archive_mkdir(s->a, &root, c.id, "ACME Ltd", 0755,
+				  &cl) < 0)
+		return -1;
+	s->client = cl.id;
+	*state = s;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct sandbox *s = *state;
+	char cmd[128];
+
+	dossier_archive_close(s->a);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(s);
+	dossier_error_clear();
+	return 0;
+}
+
+/* len bytes of pattern seed (each differs from the others everywhere). */
+static char *pattern(size_t len, unsigned seed)
+{
+	char *p = malloc(len);
+	size_t i;
+
+	assert_non_null(p);
+	for (i = 0; i < len; i++)
+		p[i] = (char)((i * 31 + seed * 7 + i / 4096) & 0xff);
+	return p;
+}
+
+/* Write text at off through f as the driver does (check first). */
+static void put_at(struct sandbox *s, struct dossier_file *f, const char *buf,
+		   size_t len, off_t off)
+{
+	assert_int_equal(dossier_file_check(s->a, f, 1), 0);
+	assert_int_equal(pwrite(dossier_file_fd(f), buf, len, off),
+			 (ssize_t)len);
+	dossier_file_mark_written(f);
+}
+
+static struct dossier_file *create(struct sandbox *s, const char *name,
+				   uint64_t *id)
+{
+	struct dossier_file *f = NULL;
+	struct dossier_attr at;
+
+	assert_int_equal(dossier_archive_create_file(s->a, &root, s->client,
+						     name, 0644, O_RDWR, &at,
+						     &f), 0);
+	*id = at.id & ID_MASK;
+	return f;
+}
+
+static struct dossier_file *open_rec(struct sandbox *s, uint64_t id,
+				     int flags)
+{
+	struct dossier_file *f = NULL;
+	struct dossier_open_info info;
+
+	assert_int_equal(dossier_archive_open_file(s->a, &root, id, flags, &f,
+						   &info), 0);
+	return f;
+}
+
+static int64_t count(struct sandbox *s, const char *sql, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	pthread_mutex_lock(&s->a->lock);
+	assert_int_equal(sqlite3_prepare_v2(s->a->db, sql, -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->a->lock);
+	return v;
+}
+
+/* Files in the archive's spool. */
+static int spooled(struct sandbox *s)
+{
+	char cmd[256];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s/spool' | wc -l", s->path);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	assert_int_equal(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
+/* Version k (0: oldest) of record id has exactly buf's len bytes. */
+static void assert_version(struct sandbox *s, uint64_t id, int k,
+			   const char *buf, size_t len)
+{
+	struct dossier_history *h = s->a->history;
+	struct dossier_oid blob;
+	sqlite3_stmt *st = NULL;
+	char tmp[] = "/tmp/dossier-unit-blob.XXXXXX", *got;
+	int fd, found = 0;
+
+	pthread_mutex_lock(&s->a->lock);
+	assert_int_equal(sqlite3_prepare_v2(s->a->db, "SELECT blob FROM "
+					    "version WHERE record = ?1 AND "
+					    "blob IS NOT NULL ORDER BY id "
+					    "LIMIT 1 OFFSET ?2", -1, &st,
+					    NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int(st, 2, k);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		assert_int_equal(dossier_oid_parse(&blob, (const char *)
+						   sqlite3_column_text(st, 0)),
+				 0);
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->a->lock);
+	assert_true(found);
+	fd = mkstemp(tmp);
+	assert_true(fd >= 0);
+	unlink(tmp);
+	history_git_lock(h);
+	assert_int_equal(dossier_git_blob_to_fd(history_git(h), &blob, fd), 0);
+	history_git_unlock(h);
+	assert_int_equal(lseek(fd, 0, SEEK_END), (off_t)len);
+	got = malloc(len ? len : 1);
+	assert_non_null(got);
+	assert_int_equal(pread(fd, got, len, 0), (ssize_t)len);
+	assert_memory_equal(got, buf, len);
+	free(got);
+	close(fd);
+}
+
+static void drain(struct sandbox *s)
+{
+	assert_int_equal(history_drain(s->a->history, 1), 0);
+}
+
+/* A large save copies nothing at close; its version has its bytes. */
+static void test_history__large_save_is_deferred(void **state)
+{
+	struct sandbox *s = *state;
+	char *a = pattern(BIG, 1);
+	struct dossier_file *f;
+	uint64_t id;
+
+	f = create(s, "scan.pdf", &id);
+	put_at(s, f, a, BIG, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	assert_int_equal(spooled(s), 0);
+	assert_int_equal(count(s, "SELECT count(*) FROM journal WHERE record "
+			       "= ?1 AND live IS NOT NULL", (int64_t)id), 1);
+	assert_true(history_live_any(s->a->history));
+	drain(s);
+	assert_false(history_live_any(s->a->history));
+	assert_int_equal(count(s, "SELECT count(*) FROM journal", 0), 0);
+	assert_version(s, id, 0, a, BIG);
+	free(a);
+}
+
+/* A write in place right after a save: the save keeps its bytes. */
+static void test_history__write_after_save_keeps_version(void **state)
+{
+	struct sandbox *s = *state;
+	char *a = pattern(BIG, 1), *b = pattern(4096, 2), *ab;
+	struct dossier_file *f;
+	uint64_t id;
+
+	f = create(s, "scan.pdf", &id);
+	put_at(s, f, a, BIG, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	f = open_rec(s, id, O_RDWR);
+	put_at(s, f, b, 4096, 8192);
+	/* the first write copied the saved version into its row */
+	assert_false(history_live_any(s->a->history));
+	assert_int_equal(count(s, "SELECT count(*) FROM journal WHERE record "
+			       "= ?1 AND spool IS NOT NULL", (int64_t)id), 1);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	drain(s);
+	ab = pattern(BIG, 1);
+	memcpy(ab + 8192, b, 4096);
+	assert_version(s, id, 0, a, BIG);
+	assert_version(s, id, 1, ab, BIG);
+	assert_int_equal(spooled(s), 0);
+	free(a);
+	free(b);
+	free(ab);
+}
+
+/* Opening with O_TRUNC and truncating by setattr copy it first too. */
+static void test_history__truncate_after_save_keeps_version(void **state)
+{
+	struct sandbox *s = *state;
+	char *a = pattern(BIG, 1), *c = pattern(BIG - 5, 3);
+	struct dossier_file *f;
+	struct dossier_attr at;
+	struct stat st;
+	uint64_t id;
+
+	f = create(s, "scan.pdf", &id);
+	put_at(s, f, a, BIG, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	f = open_rec(s, id, O_WRONLY | O_TRUNC);
+	put_at(s, f, c, BIG - 5, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	memset(&st, 0, sizeof(st));
+	st.st_size = 100;
+	assert_int_equal(dossier_archive_setattr(s->a, &root, id, NULL, &st,
+						 DOSSIER_SET_SIZE, &at), 0);
+	drain(s);
+	assert_version(s, id, 0, a, BIG);
+	assert_version(s, id, 1, c, BIG - 5);
+	free(a);
+	free(c);
+}
+
+/* A save by rename onto the record right after a save of it. */
+static void test_history__rename_onto_after_save(void **state)
+{
+	struct sandbox *s = *state;
+	char *a = pattern(BIG, 1), *d = pattern(BIG + 99, 4);
+	struct dossier_file *f;
+	uint64_t id, tmp;
+
+	f = create(s, "scan.pdf", &id);
+	put_at(s, f, a, BIG, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	drain(s);
+	f = open_rec(s, id, O_RDWR);
+	put_at(s, f, d, 4096, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	f = create(s, "lu1234.tmp", &tmp);
+	put_at(s, f, d, BIG + 99, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	assert_int_equal(dossier_archive_rename(s->a, &root, s->client,
+						"lu1234.tmp", s->client,
+						"scan.pdf", 0), 0);
+	drain(s);
+	memcpy(a, d, 4096);
+	assert_version(s, id, 1, a, BIG);
+	assert_version(s, id, 2, d, BIG + 99);
+	assert_int_equal(spooled(s), 0);
+	free(a);
+	free(d);
+}
+
+/* More large saves than may wait at once: the rest are copied. */
+static void test_history__beyond_the_limit_saves_copy(void **state)
+{
+	struct sandbox *s = *state;
+	enum { N = HISTORY_LIVE_MAX + 8 };
+	static uint64_t ids[N];
+	char name[32], *p;
+	struct dossier_file *f;
+	int i;
+
+	for (i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "scan-%03d.pdf", i);
+		p = pattern(HISTORY_INLINE_MAX + 1 + i, (unsigned)i);
+		f = create(s, name, &ids[i]);
+		put_at(s, f, p, HISTORY_INLINE_MAX + 1 + (size_t)i, 0);
+		assert_int_equal(dossier_file_release(s->a, f), 0);
+		free(p);
+	}
+	assert_int_equal(count(s, "SELECT count(*) FROM journal WHERE live "
+			       "IS NOT NULL", 0), HISTORY_LIVE_MAX);
+	assert_int_equal(spooled(s), N - HISTORY_LIVE_MAX);
+	drain(s);
+	for (i = 0; i < N; i += 37) {
+		p = pattern(HISTORY_INLINE_MAX + 1 + i, (unsigned)i);
+		assert_version(s, ids[i], 0, p, HISTORY_INLINE_MAX + 1 +
+			       (size_t)i);
+		free(p);
+	}
+	assert_false(history_live_any(s->a->history));
+	assert_int_equal(spooled(s), 0);
+}
+
+int main(void)
+{
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(test_history__large_save_is_deferred),
+		T(test_history__write_after_save_keeps_version),
+		T(test_history__truncate_after_save_keeps_version),
+		T(test_history__rename_onto_after_save),
+		T(test_history__beyond_the_limit_saves_copy),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -35,6 +35,7 @@ int cmd_approve_destruction(struct ctl *ctl, int argc, char **argv);
 int cmd_hold(struct ctl *ctl, int argc, char **argv);
 int cmd_release(struct ctl *ctl, int argc, char **argv);
 int cmd_due(struct ctl *ctl, int argc, char **argv);
+int cmd_sync(struct ctl *ctl, int argc, char **argv);
 int cmd_audit(struct ctl *ctl, int argc, char **argv);
 int cmd_user(struct ctl *ctl, int argc, char **argv);
 int cmd_grant(struct ctl *ctl, int argc, char **argv);

@@ -17,6 +17,7 @@ static const struct ctl_cmd commands[] = {
 	{ "show", cmd_show, "one version of a record, to standard output" },
 	{ "diff", cmd_diff, "compare two versions of a record" },
 	{ "restore", cmd_restore, "make an old version current again" },
+	{ "sync", cmd_sync, "commit every journaled change to history now" },
 	{ "trash", cmd_trash, "list deleted records with the days they have left" },
 	{ "restore-deleted", cmd_restore_deleted, "bring a deleted record back" },
 	{ "purge", cmd_purge, "destroy deleted records whose trash period ended" },

@@ -39,6 +39,29 @@ check "the record holds the last version" cmp "$R" "$T/e6"
 check "nothing is left in the spool once committed" \
 	sh -c "[ -z \"\$(ls '$A/spool')\" ]"
 
+# saves around the commit window (a change may come while the committer
+# reads the saved content: it waits), a write through mmap, two writers
+R3="$C/ledger.xlsx"
+H3="$M/.history/2024/contracts/ACME Ltd/ledger.xlsx"
+n=0
+for d in 0 0.9 1.0 1.1 0 1.2; do
+	n=$((n + 1))
+	head -c $((1048576 + n * 1000)) /dev/urandom > "$T/w$n"
+	cp "$T/w$n" "$R3"
+	sleep $d
+done
+n=$((n + 1))
+"$FSOP" mmapwrite "$R3" MAPPED >/dev/null && cp "$R3" "$T/w$n"
+n=$((n + 1))
+"$FSOP" twowriters "$R3" "$T/v1" SECOND >/dev/null && cp "$T/v1" "$T/w$n"
+n=$((n + 1))
+cp "$T/v1" "$T/w$n" && printf SECOND | dd of="$T/w$n" bs=1 seek=8192 conv=notrunc status=none
+check "dossierctl sync commits what is journaled" "$CTL" -a "$A" sync
+check "saves around the commit window, mmap and two writers: every version exact" sh -c "
+	i=1; for f in \$(ls -U '$H3'); do
+		cmp '$H3/'\$f '$T/w'\$i || exit 1; i=\$((i + 1)); done; [ \$i -eq $((n + 1)) ]"
+check "the mmap write changed the record" sh -c "head -c 6 '$T/w7' | grep -qx MAPPED"
+
 # kill -9 right after a large save, and right after a save by rename
 # that replaced a large save not committed yet
 R2="$C/contract.pdf"

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -65,6 +66,44 @@ static int run(int argc, char **argv)
 		fflush(stdout);
 		sleep(600);
 		return 0;
+	}
+	if (!strcmp(op, "mmapwrite") && argc > 3) {
+		/* overwrite the start of a file through a shared mapping */
+		size_t len = strlen(argv[3]);
+		char *m;
+
+		fd = open(p, O_RDWR);
+		if (fd < 0 || fstat(fd, &st) < 0 || (size_t)st.st_size < len)
+			return -1;
+		m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			return -1;
+		memcpy(m, argv[3], len);
+		if (msync(m, len, MS_SYNC) < 0 || munmap(m, len) < 0)
+			return -1;
+		return close(fd);
+	}
+	if (!strcmp(op, "twowriters") && argc > 4) {
+		/*
+		 * B opens the file; A saves SRC's bytes over it and closes;
+		 * then B writes TEXT at offset 8192 and closes: two saves.
+		 */
+		size_t len = strlen(argv[4]);
+		int a, src = open(argv[3], O_RDONLY);
+		ssize_t n;
+
+		fd = open(p, O_RDWR);
+		a = open(p, O_WRONLY | O_TRUNC);
+		if (src < 0 || fd < 0 || a < 0)
+			return -1;
+		while ((n = read(src, buf, sizeof(buf))) > 0)
+			if (write(a, buf, (size_t)n) != n)
+				return -1;
+		if (n < 0 || close(a) < 0 ||
+		    pwrite(fd, argv[4], len, 8192) != (ssize_t)len)
+			return -1;
+		close(src);
+		return close(fd);
 	}
 	if (!strcmp(op, "truncate") && argc > 3)
 		return truncate(p, atoll(argv[3]));

@@ -1257,8 +1257,13 @@ static int noref_write(git_refdb_backend *backend, const git_reference *ref,
 		       int force, const git_signature *who, const char *msg,
 		       const git_oid *old, const char *old_target)
 {
-	(void)backend, (void)ref, (void)force, (void)who, (void)msg;
-	(void)old, (void)old_target;
+	(void)backend;
+	(void)ref;
+	(void)force;
+	(void)who;
+	(void)msg;
+	(void)old;
+	(void)old_target;
 	return noref_refuse();
 }
 
@@ -1266,53 +1271,69 @@ static int noref_rename(git_reference **out, git_refdb_backend *backend,
 			const char *old_name, const char *new_name, int force,
 			const git_signature *who, const char *msg)
 {
-	(void)out, (void)backend, (void)old_name, (void)new_name;
-	(void)force, (void)who, (void)msg;
+	(void)out;
+	(void)backend;
+	(void)old_name;
+	(void)new_name;
+	(void)force;
+	(void)who;
+	(void)msg;
 	return noref_refuse();
 }
 
 static int noref_del(git_refdb_backend *backend, const char *name,
 		     const git_oid *old_id, const char *old_target)
 {
-	(void)backend, (void)name, (void)old_id, (void)old_target;
+	(void)backend;
+	(void)name;
+	(void)old_id;
+	(void)old_target;
 	return noref_refuse();
 }
 
 static int noref_has_log(git_refdb_backend *backend, const char *name)
 {
-	(void)backend, (void)name;
+	(void)backend;
+	(void)name;
 	return 0;
 }
 
 static int noref_ensure_log(git_refdb_backend *backend, const char *name)
 {
-	(void)backend, (void)name;
+	(void)backend;
+	(void)name;
 	return noref_refuse();
 }
 
 static int noref_reflog_read(git_reflog **out, git_refdb_backend *backend,
 			     const char *name)
 {
-	(void)out, (void)backend, (void)name;
+	(void)out;
+	(void)backend;
+	(void)name;
 	return noref_refuse();
 }
 
 static int noref_reflog_write(git_refdb_backend *backend, git_reflog *log)
 {
-	(void)backend, (void)log;
+	(void)backend;
+	(void)log;
 	return noref_refuse();
 }
 
 static int noref_reflog_rename(git_refdb_backend *backend,
 			       const char *old_name, const char *new_name)
 {
-	(void)backend, (void)old_name, (void)new_name;
+	(void)backend;
+	(void)old_name;
+	(void)new_name;
 	return noref_refuse();
 }
 
 static int noref_reflog_delete(git_refdb_backend *backend, const char *name)
 {
-	(void)backend, (void)name;
+	(void)backend;
+	(void)name;
 	return noref_refuse();
 }
 

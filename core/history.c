@@ -23,7 +23,7 @@
 
 #define REPO_DIR "history.git"
 #define SPOOL_DIR "spool"
-/* Pack when this many loose objects piled up (and at shutdown). */
+/* Pack when this many loose objects piled up. */
 #define PACK_LOOSE_LIMIT 20000
 /* Each batch writes a pack: merge the small ones beyond this many. */
 #define PACK_COUNT_LIMIT 16
@@ -1295,7 +1295,13 @@ static int batch_finish(struct dossier_history *h, size_t *n)
  * the batch built on; a folder move, which touches many records, ends the
  * batch before it.
  */
-int history_drain(struct dossier_history *h, int all)
+/*
+ * Commit what is due (everything, with all); tidy: then keep the
+ * repository compact (upkeep). The last drain before the daemon exits
+ * does not: merging packs can take many seconds at 100k records, and an
+ * unmount should not wait for it (the next daemon's upkeep does it).
+ */
+static int drain(struct dossier_history *h, int all, int tidy)
 {
 	struct entry e;
 	size_t n = 0, i;
@@ -1329,10 +1335,15 @@ int history_drain(struct dossier_history *h, int all)
 	history_git_lock(h);
 	dossier_git_batch_end(h->git);
 	history_git_unlock(h);
-	if (done)
+	if (done && tidy)
 		upkeep(h);
 	pthread_mutex_unlock(&h->drain_lock);
 	return rc;
+}
+
+int history_drain(struct dossier_history *h, int all)
+{
+	return drain(h, all, 1);
 }
 
 static void *committer(void *arg)
@@ -1364,7 +1375,7 @@ static void *committer(void *arg)
 		h->kicked = 0;
 		stop = h->stop;
 		pthread_mutex_unlock(&h->qlock);
-		if (history_drain(h, stop) < 0) {
+		if (drain(h, stop, !stop) < 0) {
 			dossier_log(LOG_ERR, "history: %s",
 				    dossier_error_last());
 			dossier_error_clear();

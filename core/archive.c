@@ -453,12 +453,12 @@ static int journal_row(struct dossier_archive *a, uint64_t record,
 		       const char *op, const char *path, const char *old_path,
 		       const char *spool, const struct dossier_buf *data,
 		       const char *blob, const struct dossier_caller *who,
-		       const char *reason, int64_t t, int64_t live)
+		       const char *reason, int64_t t, const struct stat *live)
 {
 	static const char sql[] = "INSERT INTO journal(record, op, path, "
 		"old_path, spool, data, blob, author_uid, program, reason, "
-		"time_ns, due_ns, live) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, "
-		"?9, ?10, ?11, ?12, ?13)";
+		"time_ns, due_ns, live, live_size) VALUES(?1, ?2, ?3, ?4, ?5, "
+		"?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
 	sqlite3_stmt *st = NULL;
 	char program[64];
 	int rc;
@@ -482,8 +482,10 @@ static int journal_row(struct dossier_archive *a, uint64_t record,
 	sqlite3_bind_text(st, 10, reason, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 11, t);
 	sqlite3_bind_int64(st, 12, t + HISTORY_WINDOW_NS);
-	if (live)
-		sqlite3_bind_int64(st, 13, live);
+	if (live) {
+		sqlite3_bind_int64(st, 13, (sqlite3_int64)live->st_ino);
+		sqlite3_bind_int64(st, 14, (sqlite3_int64)live->st_size);
+	}
 	rc = dossier_db_step_done(a->db, st, "journal");
 	archive_stmt_done(st);
 	if (rc == 0)
@@ -498,7 +500,7 @@ int archive_journal(struct dossier_archive *a, uint64_t record,
 		    int64_t t)
 {
 	return journal_row(a, record, op, path, old_path, spool, NULL, blob,
-			   who, reason, t, 0);
+			   who, reason, t, NULL);
 }
 
 int archive_journal_snap(struct dossier_archive *a, uint64_t record,
@@ -508,7 +510,7 @@ int archive_journal_snap(struct dossier_archive *a, uint64_t record,
 			 int64_t t)
 {
 	return journal_row(a, record, op, path, NULL, spool, data, NULL, who,
-			   reason, t, 0);
+			   reason, t, NULL);
 }
 
 /*
@@ -529,7 +531,7 @@ static int journal_deferred(struct dossier_archive *a, uint64_t id,
 	if (cs->st_size > HISTORY_INLINE_MAX &&
 	    history_live_room(a->history)) {
 		rc = journal_row(a, id, op, path, NULL, NULL, NULL, NULL, who,
-				 reason, t, (int64_t)cs->st_ino);
+				 reason, t, cs);
 		if (rc == 0)
 			rc = history_live_add(a->history,
 					      sqlite3_last_insert_rowid(a->db),
@@ -2122,19 +2124,21 @@ int dossier_archive_statfs(struct dossier_archive *a, struct statvfs *out)
 }
 
 /*
- * A content inode is about to change (lock held, not in a transaction):
- * a save still waiting on it gets its own copy first.
+ * The content inode open as fd is about to change (to size, if >= 0; lock
+ * held, not in a transaction): a save still waiting on it gets its own
+ * copy first. May release the lock while it waits or copies.
  */
-static int content_changing(struct dossier_archive *a, int fd,
-			    const char *rel, off_t size)
+static int content_changing(struct dossier_archive *a, int fd, off_t size)
 {
 	struct stat cs;
 	int rc;
 
 	if (!history_live_any(a->history))
 		return 0;
-	if ((fd >= 0 ? fstat(fd, &cs) : fstatat(a->contentfd, rel, &cs, 0)) < 0)
-		return errno == ENOENT ? 0 : dossier_err_from_errno(errno);
+	if (fstat(fd, &cs) < 0) {
+		dossier_error_set("cannot stat content: %s", strerror(errno));
+		return dossier_err_from_errno(errno);
+	}
 	if (size >= 0 && cs.st_size == size)
 		return 0;	/* a truncate to its size changes nothing */
 	rc = history_live_settle(a->history, &cs, 1);
@@ -2150,11 +2154,15 @@ static int truncate_content(struct dossier_archive *a, int fd,
 {
 	int rc, own = -1;
 
-	if ((rc = content_changing(a, fd, rel, size)) < 0)
-		return rc;
+	/* the inode first: the settle may wait, and rel may change meanwhile */
 	if (fd < 0 && (fd = own = openat(a->contentfd, rel,
 					 O_WRONLY | O_CLOEXEC)) < 0)
 		goto err;
+	if ((rc = content_changing(a, fd, size)) < 0) {
+		if (own >= 0)
+			close(own);
+		return rc;
+	}
 	if (ftruncate(fd, size) < 0)
 		goto err;
 	if (own >= 0)
@@ -2436,6 +2444,9 @@ static int revive_for_create(struct dossier_archive *a,
 	if (rc == 0)
 		rc = insert_node(a, r.parent, rname, DOSSIER_KIND_FILE, 0, 1,
 				 r.mode, r.uid, r.gid, t, &xid);
+	/* a save of rid still waiting on the content moved away keeps a copy */
+	if (rc == 0)
+		rc = history_live_settle_record(a->history, rid);
 	if (rc == 0) {
 		content_relpath(from, sizeof(from), rid);
 		content_relpath(to, sizeof(to), xid);
@@ -2521,6 +2532,21 @@ int dossier_archive_create_file(struct dossier_archive *a,
 				 is_scratch_name(a, nfc),
 				 S_IFREG | (mode & 07777), who->uid, who->gid,
 				 t, &id);
+	if (rc == 0 && revived) {
+		/*
+		 * A revived record's last content may still be a save waiting
+		 * for the committer (which reads that inode): the new content
+		 * is a new inode, never the old one truncated.
+		 */
+		content_relpath(rel, sizeof(rel), id);
+		rc = history_live_settle_record(a->history, id);
+		if (rc == 0 && unlinkat(a->contentfd, rel, 0) < 0 &&
+		    errno != ENOENT) {
+			dossier_error_set("cannot replace content: %s",
+					  strerror(errno));
+			rc = dossier_err_from_errno(errno);
+		}
+	}
 	if (rc == 0) {
 		/*
 		 * O_TRUNC, not O_EXCL: a crash between this and COMMIT leaves
@@ -2631,14 +2657,22 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	    (rc = open_verdict(a, who, &n, ACT_WRITE, &on_grant)) < 0)
 		goto unlock;
 	content_relpath(rel, sizeof(rel), id);
-	if ((open_flags & O_TRUNC) &&
-	    (rc = content_changing(a, -1, rel, 0)) < 0)
-		goto unlock;
-	fd = openat(a->contentfd, rel, content_flags(open_flags));
+	/* O_TRUNC after the settle, on the inode opened (the settle may wait) */
+	fd = openat(a->contentfd, rel, content_flags(open_flags) & ~O_TRUNC);
 	if (fd < 0) {
 		dossier_error_set("cannot open content of %" PRIu64 ": %s",
 				  id, strerror(errno));
 		rc = DOSSIER_EIO;
+		goto unlock;
+	}
+	if ((open_flags & O_TRUNC) && (rc = content_changing(a, fd, 0)) == 0 &&
+	    ftruncate(fd, 0) < 0) {
+		dossier_error_set("cannot truncate content of %" PRIu64 ": %s",
+				  id, strerror(errno));
+		rc = DOSSIER_EIO;
+	}
+	if (rc < 0) {
+		close(fd);
 		goto unlock;
 	}
 	/*
@@ -2730,7 +2764,7 @@ int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 	/* a save still waiting on this content gets its copy first */
 	if (writing && f->fd >= 0 && history_live_any(a->history)) {
 		pthread_mutex_lock(&a->lock);
-		rc = content_changing(a, f->fd, NULL, -1);
+		rc = content_changing(a, f->fd, -1);
 		pthread_mutex_unlock(&a->lock);
 		if (rc < 0)
 			return rc;

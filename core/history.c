@@ -70,7 +70,8 @@ struct live {
 	ino_t ino;
 	int fd;			/* read-only, on that inode */
 	int reading;		/* the committer is hashing it */
-	int dead;		/* its row went while it was read */
+	int copying;		/* a writer copies it into its row */
+	int dead;		/* its row went while it was read or copied */
 };
 
 /* One journal entry, as read by the committer. */
@@ -371,10 +372,11 @@ int history_live_add(struct dossier_history *h, int64_t seq,
 	if (l && l->fd < 0)
 		l->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
 	if (!l || l->fd < 0) {
+		int e = l ? errno : ENOMEM;
+
 		free(l);
-		dossier_error_set("cannot keep a snapshot: %s",
-				  strerror(errno ? errno : ENOMEM));
-		return DOSSIER_ERROR;
+		dossier_error_set("cannot keep a snapshot: %s", strerror(e));
+		return dossier_err_from_errno(e);
 	}
 	l->seq = seq;
 	l->record = record;
@@ -386,27 +388,35 @@ int history_live_add(struct dossier_history *h, int64_t seq,
 	return 0;
 }
 
-/* Is journal row seq still waiting on its content inode? */
-static int live_row(struct dossier_archive *a, int64_t seq)
+/*
+ * Is l's journal row still waiting on l's inode? 1 yes, 0 no (gone or
+ * settled), < 0 the catalog failed. Row, record and inode must all match:
+ * a rolled-back save may leave an entry whose seq a later row reuses.
+ */
+static int live_row(struct dossier_archive *a, const struct live *l)
 {
 	sqlite3_stmt *st = NULL;
-	int live = 0;
+	int rc, src;
 
-	if (archive_stmt(a, "SELECT live IS NOT NULL FROM journal WHERE "
-			 "seq = ?1", &st) == 0) {
-		sqlite3_bind_int64(st, 1, seq);
-		live = sqlite3_step(st) == SQLITE_ROW &&
-		       sqlite3_column_int(st, 0);
-	}
+	if ((rc = archive_stmt(a, "SELECT 1 FROM journal WHERE seq = ?1 AND "
+			       "record = ?2 AND live = ?3", &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, l->seq);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)l->record);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)l->ino);
+	src = sqlite3_step(st);
+	rc = src == SQLITE_ROW ? 1 : src == SQLITE_DONE ? 0 :
+		dossier_db_err(a->db, src, "journal");
 	archive_stmt_done(st);
-	return live;
+	return rc;
 }
 
 /*
  * Copy l's content into its journal row (inline or spool) before the
  * inode changes; the row then no longer depends on it. Lock held.
  */
-static int live_materialise(struct dossier_history *h, struct live *l)
+static int live_materialise(struct dossier_history *h, struct live *l,
+			    int unlocked)
 {
 	struct dossier_archive *a = h->a;
 	struct dossier_buf data = DOSSIER_BUF_INIT;
@@ -414,31 +424,49 @@ static int live_materialise(struct dossier_history *h, struct live *l)
 	char spool[64];
 	int rc;
 
-	if (!live_row(a, l->seq)) {
-		live_unlink(h, l);
-		return 0;
-	}
-	if ((rc = history_spool(h, l->fd, spool, sizeof(spool), &data)) < 0)
+	if ((rc = live_row(a, l)) <= 0) {
+		if (rc == 0)
+			live_unlink(h, l);
 		return rc;
-	rc = archive_stmt(a, "UPDATE journal SET live = NULL, spool = ?2, "
-			  "data = ?3 WHERE seq = ?1", &st);
-	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, l->seq);
-		if (spool[0])
-			sqlite3_bind_text(st, 2, spool, -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_blob64(st, 3, data.buf ? data.buf : "",
-					    data.len, SQLITE_STATIC);
-		rc = dossier_db_step_done(a->db, st, "journal snapshot");
 	}
-	archive_stmt_done(st);
+	/*
+	 * A large file takes a moment to copy: where the caller allows it,
+	 * without the archive's lock (others wait for this entry only).
+	 */
+	l->copying = 1;
+	if (unlocked)
+		pthread_mutex_unlock(&a->lock);
+	rc = history_spool(h, l->fd, spool, sizeof(spool), &data);
+	if (unlocked)
+		pthread_mutex_lock(&a->lock);
+	l->copying = 0;
+	if (rc == 0 && !l->dead && (rc = live_row(a, l)) > 0) {
+		rc = archive_stmt(a, "UPDATE journal SET live = NULL, spool = "
+				  "?2, data = ?3 WHERE seq = ?1", &st);
+		if (rc == 0) {
+			sqlite3_bind_int64(st, 1, l->seq);
+			if (spool[0])
+				sqlite3_bind_text(st, 2, spool, -1,
+						  SQLITE_STATIC);
+			else
+				sqlite3_bind_blob64(st, 3, data.buf ?
+						    data.buf : "", data.len,
+						    SQLITE_STATIC);
+			rc = dossier_db_step_done(a->db, st,
+						  "journal snapshot");
+		}
+		archive_stmt_done(st);
+		if (rc == 0)
+			spool[0] = '\0';	/* the row has it now */
+	}
 	dossier_buf_release(&data);
+	if (spool[0])
+		history_discard_spool(h, spool);
 	if (rc < 0) {
-		if (spool[0])
-			history_discard_spool(h, spool);
+		pthread_cond_broadcast(&h->live_cond);
 		return rc;
 	}
-	live_unlink(h, l);
+	live_unlink(h, l);		/* broadcasts */
 	return 0;
 }
 
@@ -452,14 +480,14 @@ again:
 	for (l = h ? h->live : NULL; l; l = l->next) {
 		if (l->dev != st->st_dev || l->ino != st->st_ino || l->dead)
 			continue;
-		if (l->reading) {
+		if (l->reading || l->copying) {
 			if (!wait)
 				continue;
-			/* the committer is hashing it: its row is done soon */
+			/* being hashed or copied: its row is done soon */
 			pthread_cond_wait(&h->live_cond, &h->a->lock);
 			goto again;
 		}
-		if ((rc = live_materialise(h, l)) < 0)
+		if ((rc = live_materialise(h, l, wait)) < 0)
 			return rc;
 		goto again;
 	}
@@ -473,9 +501,10 @@ int history_live_settle_record(struct dossier_history *h, uint64_t record)
 
 again:
 	for (l = h ? h->live : NULL; l; l = l->next) {
-		if (l->record != record || l->reading || l->dead)
+		if (l->record != record || l->reading || l->copying ||
+		    l->dead)
 			continue;
-		if ((rc = live_materialise(h, l)) < 0)
+		if ((rc = live_materialise(h, l, 0)) < 0)
 			return rc;
 		goto again;
 	}
@@ -488,10 +517,11 @@ void history_live_prune(struct dossier_history *h, uint64_t record)
 
 	for (l = h ? h->live : NULL; l; l = next) {
 		next = l->next;
-		if (l->record != record || l->dead || live_row(h->a, l->seq))
+		/* kept when its row is there, or the catalog cannot say */
+		if (l->record != record || l->dead || live_row(h->a, l) != 0)
 			continue;
-		if (l->reading)
-			l->dead = 1;	/* the committer lets it go */
+		if (l->reading || l->copying)
+			l->dead = 1;	/* whoever holds it lets it go */
 		else
 			live_unlink(h, l);
 	}
@@ -509,12 +539,14 @@ static int live_begin(struct dossier_history *h, struct entry *e)
 	sqlite3_stmt *st = NULL;
 	struct live *l;
 	struct stat cs;
+	int64_t size = -1;
 	char rel[64];
 	int rc = 0, fd;
 
 	pthread_mutex_lock(&a->lock);
-	if ((rc = archive_stmt(a, "SELECT live, spool, data FROM journal "
-			       "WHERE seq = ?1", &st)) < 0)
+again:
+	if ((rc = archive_stmt(a, "SELECT live, spool, data, live_size FROM "
+			       "journal WHERE seq = ?1", &st)) < 0)
 		goto out;
 	sqlite3_bind_int64(st, 1, e->seq);
 	if (sqlite3_step(st) != SQLITE_ROW) {
@@ -522,6 +554,8 @@ static int live_begin(struct dossier_history *h, struct entry *e)
 		goto out;
 	}
 	e->live = sqlite3_column_int64(st, 0);
+	if (sqlite3_column_type(st, 3) == SQLITE_INTEGER)
+		size = sqlite3_column_int64(st, 3);
 	if (!e->live) {
 		/* settled meanwhile: the row holds the snapshot now */
 		free(e->spool);
@@ -539,25 +573,40 @@ static int live_begin(struct dossier_history *h, struct entry *e)
 		}
 		goto out;
 	}
-	for (l = h->live; l && l->seq != e->seq; l = l->next)
+	for (l = h->live; l && (l->seq != e->seq || l->record != e->record ||
+				(int64_t)l->ino != e->live || l->dead);
+	     l = l->next)
 		;
+	if (l && l->copying) {
+		/* a writer is copying it into the row: take that copy */
+		archive_stmt_done(st);
+		st = NULL;
+		pthread_cond_wait(&h->live_cond, &a->lock);
+		goto again;
+	}
 	if (!l) {
-		/* journaled before a restart: the content file, if unchanged */
+		/*
+		 * Journaled before a restart: the record's content file, if
+		 * it is still the inode and size the save left.
+		 */
 		content_relpath(rel, sizeof(rel), e->record);
 		fd = openat(a->contentfd, rel, O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &cs) < 0 ||
-		    (int64_t)cs.st_ino != e->live) {
+		    (int64_t)cs.st_ino != e->live ||
+		    (size >= 0 && cs.st_size != size)) {
 			if (fd >= 0)
 				close(fd);
-			dossier_error_set("the content it saved was replaced "
-					  "before the snapshot was taken");
+			dossier_error_set("the content it saved changed or was "
+					  "replaced before it was committed");
 			rc = DOSSIER_ECORRUPT;
 			goto out;
 		}
 		rc = history_live_add(h, e->seq, e->record, fd, &cs);
 		close(fd);
-		if (rc < 0)
+		if (rc < 0) {
+			rc = DOSSIER_EBUSY;	/* no descriptor: retried */
 			goto out;
+		}
 		l = h->live;
 	}
 	l->reading = 1;
@@ -585,7 +634,7 @@ static int live_end(struct dossier_history *h, struct entry *e,
 	int gone;
 
 	pthread_mutex_lock(&a->lock);
-	for (l = h->live; l && l->seq != e->seq; l = l->next)
+	for (l = h->live; l && !(l->seq == e->seq && l->reading); l = l->next)
 		;
 	gone = l && l->dead;
 	if (blob && (!l || !l->dead) &&

@@ -305,6 +305,35 @@ static void test_history__rename_onto_after_save(void **state)
 	free(d);
 }
 
+/*
+ * Delete a record right after a large save and create it again (an
+ * editor's delete-and-write): the record comes back with new content in
+ * a new inode; the save waiting on the old one keeps its bytes.
+ */
+static void test_history__recreate_after_save_keeps_version(void **state)
+{
+	struct sandbox *s = *state;
+	char *a = pattern(BIG, 1), *b = pattern(BIG + 3, 5);
+	struct dossier_file *f;
+	uint64_t id, again;
+
+	f = create(s, "scan.pdf", &id);
+	put_at(s, f, a, BIG, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client,
+						"scan.pdf"), 0);
+	f = create(s, "scan.pdf", &again);
+	assert_int_equal(again, id);	/* revived, not a new record */
+	put_at(s, f, b, BIG + 3, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	drain(s);
+	assert_version(s, id, 0, a, BIG);
+	assert_version(s, id, 1, b, BIG + 3);
+	assert_int_equal(spooled(s), 0);
+	free(a);
+	free(b);
+}
+
 /* More large saves than may wait at once: the rest are copied. */
 static void test_history__beyond_the_limit_saves_copy(void **state)
 {
@@ -345,6 +374,7 @@ int main(void)
 		T(test_history__write_after_save_keeps_version),
 		T(test_history__truncate_after_save_keeps_version),
 		T(test_history__rename_onto_after_save),
+		T(test_history__recreate_after_save_keeps_version),
 		T(test_history__beyond_the_limit_saves_copy),
 	};
 

@@ -1735,7 +1735,7 @@ static int replace_content(struct dossier_archive *a, const struct node *src,
 	content_relpath(from, sizeof(from), src->id);
 	content_relpath(to, sizeof(to), dst->id);
 	/* a save of dst still waiting on its old content keeps a copy */
-	if ((rc = history_live_settle_record(a->history, dst->id)) < 0 ||
+	if ((rc = history_live_settle_record(a->history, dst->id, 0)) < 0 ||
 	    (rc = journal_forget(a, src->id, NULL)) < 0 ||
 	    (rc = delete_node(a, src->id)) < 0)
 		return rc;
@@ -1820,7 +1820,7 @@ static int swap_back(struct dossier_archive *a, const struct node *src,
 		return DOSSIER_ERROR;
 	content_relpath(from, sizeof(from), src->id);
 	content_relpath(to, sizeof(to), rid);
-	if ((rc = history_live_settle_record(a->history, rid)) < 0)
+	if ((rc = history_live_settle_record(a->history, rid, 0)) < 0)
 		goto out;
 	if (renameat2(a->contentfd, from, a->contentfd, to,
 		      RENAME_EXCHANGE) < 0) {
@@ -2376,7 +2376,8 @@ static int content_flags(int open_flags)
 {
 	int acc = open_flags & O_ACCMODE;
 
-	if (acc == O_WRONLY)
+	/* O_RDONLY|O_TRUNC truncates too (after the settle, by ftruncate) */
+	if (acc == O_WRONLY || (open_flags & O_TRUNC))
 		acc = O_RDWR;
 	return acc | (open_flags & (O_TRUNC | O_DIRECT | O_SYNC | O_DSYNC |
 				    O_NOATIME)) | O_CLOEXEC;
@@ -2446,7 +2447,7 @@ static int revive_for_create(struct dossier_archive *a,
 				 r.mode, r.uid, r.gid, t, &xid);
 	/* a save of rid still waiting on the content moved away keeps a copy */
 	if (rc == 0)
-		rc = history_live_settle_record(a->history, rid);
+		rc = history_live_settle_record(a->history, rid, 0);
 	if (rc == 0) {
 		content_relpath(from, sizeof(from), rid);
 		content_relpath(to, sizeof(to), xid);
@@ -2522,6 +2523,17 @@ int dossier_archive_create_file(struct dossier_archive *a,
 		rc = DOSSIER_EEXISTS;
 		goto unlock;
 	}
+	/*
+	 * A create may revive a record deleted a moment ago, truncating its
+	 * content: a save of it still waiting for the committer gets its
+	 * copy first, here, where waiting is allowed (a deleted record
+	 * gets no new save meanwhile).
+	 */
+	if (!is_scratch_name(a, nfc) &&
+	    (id = recently_deleted(a, parent, nfc, who->uid, t)) &&
+	    (rc = history_live_settle_record(a->history, id, 1)) < 0)
+		goto unlock;
+	id = 0;
 	if ((rc = archive_begin(a)) < 0)
 		goto unlock;
 	if (!is_scratch_name(a, nfc))
@@ -2532,21 +2544,9 @@ int dossier_archive_create_file(struct dossier_archive *a,
 				 is_scratch_name(a, nfc),
 				 S_IFREG | (mode & 07777), who->uid, who->gid,
 				 t, &id);
-	if (rc == 0 && revived) {
-		/*
-		 * A revived record's last content may still be a save waiting
-		 * for the committer (which reads that inode): the new content
-		 * is a new inode, never the old one truncated.
-		 */
-		content_relpath(rel, sizeof(rel), id);
-		rc = history_live_settle_record(a->history, id);
-		if (rc == 0 && unlinkat(a->contentfd, rel, 0) < 0 &&
-		    errno != ENOENT) {
-			dossier_error_set("cannot replace content: %s",
-					  strerror(errno));
-			rc = dossier_err_from_errno(errno);
-		}
-	}
+	/* a guard: settled above, and a deleted record defers no new save */
+	if (rc == 0 && revived)
+		rc = history_live_settle_record(a->history, id, 0);
 	if (rc == 0) {
 		/*
 		 * O_TRUNC, not O_EXCL: a crash between this and COMMIT leaves
@@ -2671,6 +2671,9 @@ int dossier_archive_open_file(struct dossier_archive *a,
 				  id, strerror(errno));
 		rc = DOSSIER_EIO;
 	}
+	/* the settle may have let others change the record meanwhile */
+	if (rc == 0 && (open_flags & O_TRUNC))
+		rc = archive_get_node(a, id, &n);
 	if (rc < 0) {
 		close(fd);
 		goto unlock;

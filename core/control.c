@@ -280,7 +280,7 @@ static int cmd_restore(struct dossier_archive *a,
 	rc = archive_begin(a);
 	/* a save still waiting on the content replaced keeps a copy */
 	if (rc == 0)
-		rc = history_live_settle_record(a->history, rec.id);
+		rc = history_live_settle_record(a->history, rec.id, 0);
 	if (rc == 0 && renameat(a->contentfd, tmp, a->contentfd, rel) < 0)
 		rc = dossier_err_from_errno(errno);
 	if (rc == 0)

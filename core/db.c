@@ -158,11 +158,12 @@ static const struct {
 	  " oid TEXT NOT NULL);", NULL },
 	/*
 	 * 10: deferred snapshots: a large save's row names the content inode
-	 * it left (live) and its size instead of a copy; the committer hashes
-	 * the inode, or a change copies it into the row first (history_i.h).
+	 * it left (live) instead of a copy; the committer hashes the inode,
+	 * or a change copies it into the row first (history_i.h).
 	 */
-	{ "ALTER TABLE journal ADD COLUMN live INTEGER;"
-	  "ALTER TABLE journal ADD COLUMN live_size INTEGER;", NULL },
+	{ "ALTER TABLE journal ADD COLUMN live INTEGER;", NULL },
+	/* 11: and its size, checked when a restart hashes it */
+	{ "ALTER TABLE journal ADD COLUMN live_size INTEGER;", NULL },
 };
 
 int dossier_db_latest_version(void)

@@ -494,17 +494,23 @@ again:
 	return 0;
 }
 
-int history_live_settle_record(struct dossier_history *h, uint64_t record)
+int history_live_settle_record(struct dossier_history *h, uint64_t record,
+			       int wait)
 {
 	struct live *l;
 	int rc;
 
 again:
 	for (l = h ? h->live : NULL; l; l = l->next) {
-		if (l->record != record || l->reading || l->copying ||
-		    l->dead)
+		if (l->record != record || l->dead)
 			continue;
-		if ((rc = live_materialise(h, l, 0)) < 0)
+		if (l->reading || l->copying) {
+			if (!wait)
+				continue;
+			pthread_cond_wait(&h->live_cond, &h->a->lock);
+			goto again;
+		}
+		if ((rc = live_materialise(h, l, wait)) < 0)
 			return rc;
 		goto again;
 	}
@@ -567,7 +573,8 @@ again:
 				rc = DOSSIER_EBUSY;
 				goto out;
 			}
-			memcpy(e->data, sqlite3_column_blob(st, 2), n);
+			if (n)	/* an empty blob reads as NULL */
+				memcpy(e->data, sqlite3_column_blob(st, 2), n);
 			e->datalen = n;
 			e->has_data = 1;
 		}
@@ -639,10 +646,13 @@ static int live_end(struct dossier_history *h, struct entry *e,
 	gone = l && l->dead;
 	if (blob && (!l || !l->dead) &&
 	    archive_stmt(a, "UPDATE journal SET live = NULL, blob = ?2 "
-			 "WHERE seq = ?1", &st) == 0) {
+			 "WHERE seq = ?1 AND record = ?3 AND live = ?4",
+			 &st) == 0) {
 		dossier_oid_fmt(hex, blob);
 		sqlite3_bind_int64(st, 1, e->seq);
 		sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, (sqlite3_int64)e->record);
+		sqlite3_bind_int64(st, 4, e->live);
 		if (dossier_db_step_done(a->db, st, "journal blob") < 0)
 			blob = NULL;
 	}
@@ -709,7 +719,9 @@ static int next_entry(struct dossier_history *h, int64_t now, int all,
 					entry_release(e);
 					goto out;
 				}
-				memcpy(e->data, sqlite3_column_blob(st, 11), n);
+				if (n)	/* an empty blob reads as NULL */
+					memcpy(e->data,
+					       sqlite3_column_blob(st, 11), n);
 				e->datalen = n;
 				e->has_data = 1;
 			}
@@ -1345,6 +1357,26 @@ static int batch_finish(struct dossier_history *h, size_t *n)
  * batch before it.
  */
 /*
+ * Let go of entries whose rows are gone without a prune (a save whose
+ * catalog transaction rolled back): each holds a descriptor and a slot.
+ */
+static void live_sweep(struct dossier_history *h)
+{
+	struct live *l, *next;
+
+	if (!history_live_any(h))
+		return;
+	pthread_mutex_lock(&h->a->lock);
+	for (l = h->live; l; l = next) {
+		next = l->next;
+		if (!l->reading && !l->copying && !l->dead &&
+		    live_row(h->a, l) == 0)
+			live_unlink(h, l);
+	}
+	pthread_mutex_unlock(&h->a->lock);
+}
+
+/*
  * Commit what is due (everything, with all); tidy: then keep the
  * repository compact (upkeep). The last drain before the daemon exits
  * does not: merging packs can take many seconds at 100k records, and an
@@ -1386,6 +1418,7 @@ static int drain(struct dossier_history *h, int all, int tidy)
 	history_git_unlock(h);
 	if (done && tidy)
 		upkeep(h);
+	live_sweep(h);
 	pthread_mutex_unlock(&h->drain_lock);
 	return rc;
 }

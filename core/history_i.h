@@ -72,7 +72,9 @@ int history_spool(struct dossier_history *h, int fd, char *name,
  * the archive's lock while the committer reads it, so never inside a
  * transaction), which copies a still deferred snapshot into its row;
  * whatever replaces a record's content file calls
- * history_live_settle_record(), so a restart finds each row's inode.
+ * history_live_settle_record() (wait: as above; without, snapshots being
+ * hashed or copied are left to that), so a restart finds each row's
+ * inode.
  * All but history_live_any()/history_live_room() with the archive's lock
  * held. At most HISTORY_LIVE_MAX at once; beyond, saves copy at close.
  */
@@ -83,7 +85,8 @@ int history_live_add(struct dossier_history *h, int64_t seq,
 		     uint64_t record, int fd, const struct stat *st);
 int history_live_settle(struct dossier_history *h, const struct stat *st,
 			int wait);
-int history_live_settle_record(struct dossier_history *h, uint64_t record);
+int history_live_settle_record(struct dossier_history *h, uint64_t record,
+			       int wait);
 /* Forget deferred snapshots of record whose journal rows are gone. */
 void history_live_prune(struct dossier_history *h, uint64_t record);
 

@@ -264,6 +264,13 @@ static void test_history__truncate_after_save_keeps_version(void **state)
 	f = open_rec(s, id, O_WRONLY | O_TRUNC);
 	put_at(s, f, c, BIG - 5, 0);
 	assert_int_equal(dossier_file_release(s->a, f), 0);
+	/* O_RDONLY|O_TRUNC truncates as well (Linux allows it) */
+	f = open_rec(s, id, O_RDONLY | O_TRUNC);
+	assert_int_equal(lseek(dossier_file_fd(f), 0, SEEK_END), 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	f = open_rec(s, id, O_WRONLY);
+	put_at(s, f, c, BIG - 5, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
 	memset(&st, 0, sizeof(st));
 	st.st_size = 100;
 	assert_int_equal(dossier_archive_setattr(s->a, &root, id, NULL, &st,

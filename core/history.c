@@ -470,15 +470,21 @@ static int live_materialise(struct dossier_history *h, struct live *l,
 	return 0;
 }
 
-int history_live_settle(struct dossier_history *h, const struct stat *st,
-			int wait)
+/*
+ * Copy the waiting snapshots of inode st (or, st NULL, of record) into
+ * their rows; wait: also wait for those being hashed or copied.
+ */
+static int settle(struct dossier_history *h, const struct stat *st,
+		  uint64_t record, int wait)
 {
 	struct live *l;
 	int rc;
 
 again:
 	for (l = h ? h->live : NULL; l; l = l->next) {
-		if (l->dev != st->st_dev || l->ino != st->st_ino || l->dead)
+		if (l->dead || (st ? l->dev != st->st_dev ||
+					     l->ino != st->st_ino :
+				      l->record != record))
 			continue;
 		if (l->reading || l->copying) {
 			if (!wait)
@@ -494,27 +500,16 @@ again:
 	return 0;
 }
 
+int history_live_settle(struct dossier_history *h, const struct stat *st,
+			int wait)
+{
+	return settle(h, st, 0, wait);
+}
+
 int history_live_settle_record(struct dossier_history *h, uint64_t record,
 			       int wait)
 {
-	struct live *l;
-	int rc;
-
-again:
-	for (l = h ? h->live : NULL; l; l = l->next) {
-		if (l->record != record || l->dead)
-			continue;
-		if (l->reading || l->copying) {
-			if (!wait)
-				continue;
-			pthread_cond_wait(&h->live_cond, &h->a->lock);
-			goto again;
-		}
-		if ((rc = live_materialise(h, l, wait)) < 0)
-			return rc;
-		goto again;
-	}
-	return 0;
+	return settle(h, NULL, record, wait);
 }
 
 void history_live_prune(struct dossier_history *h, uint64_t record)

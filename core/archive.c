@@ -513,6 +513,13 @@ int archive_journal_snap(struct dossier_archive *a, uint64_t record,
 			   reason, t, NULL);
 }
 
+/* Is content of this stat journaled as a deferred snapshot? */
+static int deferrable(struct dossier_archive *a, const struct stat *cs)
+{
+	return cs->st_size > HISTORY_INLINE_MAX &&
+	       history_live_room(a->history);
+}
+
 /*
  * Journal a content change of record id whose content is open as fd (cs:
  * its stat now): large content as a deferred snapshot (the row names the
@@ -528,8 +535,7 @@ static int journal_deferred(struct dossier_archive *a, uint64_t id,
 	char spool[64];
 	int rc;
 
-	if (cs->st_size > HISTORY_INLINE_MAX &&
-	    history_live_room(a->history)) {
+	if (deferrable(a, cs)) {
 		rc = journal_row(a, id, op, path, NULL, NULL, NULL, NULL, who,
 				 reason, t, cs);
 		if (rc == 0)
@@ -2155,22 +2161,13 @@ static int truncate_content(struct dossier_archive *a, int fd,
 	int rc, own = -1;
 
 	/* the inode first: the settle may wait, and rel may change meanwhile */
-	if (fd < 0 && (fd = own = openat(a->contentfd, rel,
-					 O_WRONLY | O_CLOEXEC)) < 0)
-		goto err;
-	if ((rc = content_changing(a, fd, size)) < 0) {
-		if (own >= 0)
-			close(own);
-		return rc;
+	if ((fd < 0 && (fd = own = openat(a->contentfd, rel,
+					  O_WRONLY | O_CLOEXEC)) < 0) ||
+	    ((rc = content_changing(a, fd, size)) == 0 &&
+	     ftruncate(fd, size) < 0)) {
+		rc = dossier_err_from_errno(errno);
+		dossier_error_set("truncate: %s", strerror(errno));
 	}
-	if (ftruncate(fd, size) < 0)
-		goto err;
-	if (own >= 0)
-		close(own);
-	return 0;
-err:
-	rc = dossier_err_from_errno(errno);
-	dossier_error_set("truncate: %s", strerror(errno));
 	if (own >= 0)
 		close(own);
 	return rc;
@@ -2480,7 +2477,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 {
 	char nfc[DOSSIER_NAME_MAX + 1], rel[64];
 	struct node p, n;
-	uint64_t id = 0;
+	uint64_t id = 0, rid;
 	int rc, fd = -1, revived = 0;
 	int64_t t = archive_now_ns();
 
@@ -2530,10 +2527,9 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	 * gets no new save meanwhile).
 	 */
 	if (!is_scratch_name(a, nfc) &&
-	    (id = recently_deleted(a, parent, nfc, who->uid, t)) &&
-	    (rc = history_live_settle_record(a->history, id, 1)) < 0)
+	    (rid = recently_deleted(a, parent, nfc, who->uid, t)) &&
+	    (rc = history_live_settle_record(a->history, rid, 1)) < 0)
 		goto unlock;
-	id = 0;
 	if ((rc = archive_begin(a)) < 0)
 		goto unlock;
 	if (!is_scratch_name(a, nfc))
@@ -2544,9 +2540,6 @@ int dossier_archive_create_file(struct dossier_archive *a,
 				 is_scratch_name(a, nfc),
 				 S_IFREG | (mode & 07777), who->uid, who->gid,
 				 t, &id);
-	/* a guard: settled above, and a deleted record defers no new save */
-	if (rc == 0 && revived)
-		rc = history_live_settle_record(a->history, id, 0);
 	if (rc == 0) {
 		/*
 		 * O_TRUNC, not O_EXCL: a crash between this and COMMIT leaves
@@ -2833,8 +2826,7 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 				  strerror(errno));
 		return DOSSIER_EIO;
 	}
-	deferred = cs.st_size > HISTORY_INLINE_MAX &&
-		   history_live_room(a->history);
+	deferred = deferrable(a, &cs);
 	if (!deferred && (rc = history_spool(a->history, f->fd, spool,
 					     sizeof(spool), &data)) < 0)
 		return rc;

@@ -323,6 +323,23 @@ void history_discard_spool(struct dossier_history *h, const char *name)
 	unlinkat(h->spoolfd, name, 0);
 }
 
+/* Take column col of st, an inline snapshot, into e (if it is one). */
+static int take_data(struct entry *e, sqlite3_stmt *st, int col)
+{
+	size_t n;
+
+	if (sqlite3_column_type(st, col) != SQLITE_BLOB)
+		return 0;
+	n = (size_t)sqlite3_column_bytes(st, col);
+	if ((e->data = malloc(n ? n : 1)) == NULL)
+		return DOSSIER_EBUSY;	/* retried */
+	if (n)	/* an empty blob reads as NULL */
+		memcpy(e->data, sqlite3_column_blob(st, col), n);
+	e->datalen = n;
+	e->has_data = 1;
+	return 0;
+}
+
 /* ---- deferred snapshots ---- */
 
 int history_live_any(struct dossier_history *h)
@@ -512,20 +529,30 @@ int history_live_settle_record(struct dossier_history *h, uint64_t record,
 	return settle(h, NULL, record, wait);
 }
 
-void history_live_prune(struct dossier_history *h, uint64_t record)
+/*
+ * Let go of entries whose rows are gone (of record, or of any record with
+ * every): busy ones are marked for whoever holds them. Lock held.
+ */
+static void prune(struct dossier_history *h, uint64_t record, int every)
 {
 	struct live *l, *next;
 
 	for (l = h ? h->live : NULL; l; l = next) {
 		next = l->next;
 		/* kept when its row is there, or the catalog cannot say */
-		if (l->record != record || l->dead || live_row(h->a, l) != 0)
+		if ((!every && l->record != record) || l->dead ||
+		    live_row(h->a, l) != 0)
 			continue;
 		if (l->reading || l->copying)
 			l->dead = 1;	/* whoever holds it lets it go */
 		else
 			live_unlink(h, l);
 	}
+}
+
+void history_live_prune(struct dossier_history *h, uint64_t record)
+{
+	prune(h, record, 0);
 }
 
 /*
@@ -561,18 +588,7 @@ again:
 		/* settled meanwhile: the row holds the snapshot now */
 		free(e->spool);
 		e->spool = dup_col(st, 1);
-		if (sqlite3_column_type(st, 2) == SQLITE_BLOB) {
-			size_t n = (size_t)sqlite3_column_bytes(st, 2);
-
-			if ((e->data = malloc(n ? n : 1)) == NULL) {
-				rc = DOSSIER_EBUSY;
-				goto out;
-			}
-			if (n)	/* an empty blob reads as NULL */
-				memcpy(e->data, sqlite3_column_blob(st, 2), n);
-			e->datalen = n;
-			e->has_data = 1;
-		}
+		rc = take_data(e, st, 2);
 		goto out;
 	}
 	for (l = h->live; l && (l->seq != e->seq || l->record != e->record ||
@@ -706,19 +722,9 @@ static int next_entry(struct dossier_history *h, int64_t now, int all,
 			e->program = dup_col(st, 8);
 			e->reason = dup_col(st, 9);
 			e->time_ns = sqlite3_column_int64(st, 10);
-			if (sqlite3_column_type(st, 11) == SQLITE_BLOB) {
-				size_t n = (size_t)sqlite3_column_bytes(st, 11);
-
-				e->data = malloc(n ? n : 1);
-				if (!e->data) {
-					entry_release(e);
-					goto out;
-				}
-				if (n)	/* an empty blob reads as NULL */
-					memcpy(e->data,
-					       sqlite3_column_blob(st, 11), n);
-				e->datalen = n;
-				e->has_data = 1;
+			if (take_data(e, st, 11) < 0) {
+				entry_release(e);
+				goto out;
 			}
 			e->live = sqlite3_column_int64(st, 12);
 			e->live_fd = -1;
@@ -1349,33 +1355,11 @@ static int batch_finish(struct dossier_history *h, size_t *n)
  * pack and one move of the refs per batch. Within a batch every entry is
  * of a different record, so what the catalog says a record holds is what
  * the batch built on; a folder move, which touches many records, ends the
- * batch before it.
- */
-/*
- * Let go of entries whose rows are gone without a prune (a save whose
- * catalog transaction rolled back): each holds a descriptor and a slot.
- */
-static void live_sweep(struct dossier_history *h)
-{
-	struct live *l, *next;
-
-	if (!history_live_any(h))
-		return;
-	pthread_mutex_lock(&h->a->lock);
-	for (l = h->live; l; l = next) {
-		next = l->next;
-		if (!l->reading && !l->copying && !l->dead &&
-		    live_row(h->a, l) == 0)
-			live_unlink(h, l);
-	}
-	pthread_mutex_unlock(&h->a->lock);
-}
-
-/*
- * Commit what is due (everything, with all); tidy: then keep the
- * repository compact (upkeep). The last drain before the daemon exits
- * does not: merging packs can take many seconds at 100k records, and an
- * unmount should not wait for it (the next daemon's upkeep does it).
+ * batch before it. tidy: then keep the repository compact (upkeep); the
+ * last drain before the daemon exits does not: merging packs can take
+ * many seconds at 100k records, and an unmount should not wait for it
+ * (the next daemon's upkeep does it). Then entries a rolled-back save
+ * left behind (each holds a descriptor and a slot) are let go.
  */
 static int drain(struct dossier_history *h, int all, int tidy)
 {
@@ -1413,7 +1397,11 @@ static int drain(struct dossier_history *h, int all, int tidy)
 	history_git_unlock(h);
 	if (done && tidy)
 		upkeep(h);
-	live_sweep(h);
+	if (history_live_any(h)) {
+		pthread_mutex_lock(&h->a->lock);
+		prune(h, 0, 1);
+		pthread_mutex_unlock(&h->a->lock);
+	}
 	pthread_mutex_unlock(&h->drain_lock);
 	return rc;
 }
@@ -1701,13 +1689,8 @@ void history_close(struct dossier_history *h)
 	pthread_mutex_destroy(&h->drain_lock);
 	pthread_mutex_destroy(&h->qlock);
 	pthread_cond_destroy(&h->cond);
-	while (h->live) {
-		struct live *l = h->live;
-
-		h->live = l->next;
-		close(l->fd);
-		free(l);
-	}
+	while (h->live)
+		live_unlink(h, h->live);
 	pthread_cond_destroy(&h->live_cond);
 	free(h->built);
 	free(h);

@@ -64,8 +64,16 @@ as() {
 }
 
 # ensure_user NAME: create a test account if missing
+# (several test runs may add accounts at once: useradd then fails on the
+# passwd lock, so it is tried again)
 ensure_user() {
-	id "$1" >/dev/null 2>&1 || useradd -M -N -s /bin/sh "$1"
+	i=0
+	while ! id "$1" >/dev/null 2>&1; do
+		useradd -M -N -s /bin/sh "$1" 2>/dev/null && break
+		i=$((i + 1))
+		[ $i -lt 50 ] || { echo "cannot add test account $1" >&2; return 1; }
+		sleep 0.2
+	done
 }
 
 new_archive() {

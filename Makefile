@@ -113,10 +113,15 @@ $(BUILD)/tests/fsop: tests/tools/fsop.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ $(LDFLAGS_SAN)
 
-check-integration: all $(BUILD)/tests/fsop
+$(BUILD)/tests/hostile: tests/tools/hostile.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ $(LDFLAGS_SAN)
+
+check-integration: all $(BUILD)/tests/fsop $(BUILD)/tests/hostile
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/fsop
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/fsop \
+		$(BUILD)/tests/hostile
 	@$(MAKE) --no-print-directory check-headers check-layering
 	@tests/run.sh $(BUILD)
 

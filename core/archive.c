@@ -53,7 +53,7 @@ const char *const archive_node_cols =
 	"id, parent, kind, scratch, category, mode, uid, gid, mtime_ns, "
 	"ctime_ns, deleted_ns IS NOT NULL, hist_rec IS NOT NULL, "
 	"coalesce(displaced_ns, 0), cgen, coalesce(level, 0), "
-	"coalesce(scope, 1), dept";
+	"coalesce(scope, 1), dept, coalesce(derived, 0)";
 
 static const char *const default_categories[][2] = {
 	{ "basic", "基础资料" },	{ "contracts", "合同协议" },
@@ -91,10 +91,11 @@ static const char *const default_patterns[][2] = {
 
 static const char *const stmt_sql[ST__COUNT] = {
 	[ST_LOOKUP] = "SELECT %s FROM node WHERE parent = ?1 AND name = ?2 "
-		      "AND deleted_ns IS NULL",
+		      "AND deleted_ns IS NULL ORDER BY id",
 	[ST_GET] = "SELECT %s FROM node WHERE id = ?1",
+	/* names in order (node_by_name): entries sharing one are adjacent */
 	[ST_LIST] = "SELECT %s, name FROM node WHERE parent = ?1 "
-		    "AND deleted_ns IS NULL",
+		    "AND deleted_ns IS NULL ORDER BY name, id",
 	/* a new entry takes its folder's level, scope and department */
 	[ST_INSERT] = "INSERT INTO node(parent, name, kind, category, scratch,"
 		      " mode, uid, gid, mtime_ns, ctime_ns, created_ns, level,"
@@ -110,8 +111,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_DELETE] = "DELETE FROM node WHERE id = ?1",
 	[ST_SOFTDEL] = "UPDATE node SET deleted_ns = ?2, deleted_by = ?3, "
 		       "deleted_path = ?4 WHERE id = ?1",
+	/* a scratch file renamed to a record's name becomes a record */
 	[ST_MOVE] = "UPDATE node SET parent = ?2, name = ?3, kind = ?4, "
-		    "scratch = ?5, ctime_ns = ?6 WHERE id = ?1",
+		    "scratch = ?5, ctime_ns = ?6, derived = CASE WHEN ?5 "
+		    "THEN derived END WHERE id = ?1",
 	[ST_SETOWNER] = "UPDATE node SET mode = ?2, uid = ?3, gid = ?4, "
 			"ctime_ns = ?5 WHERE id = ?1",
 	[ST_SETDIRTIME] = "UPDATE node SET mtime_ns = ?2, ctime_ns = ?3 "
@@ -123,10 +126,13 @@ static const char *const stmt_sql[ST__COUNT] = {
 			 " UNION ALL SELECT n.id, n.parent, n.name, depth + 1"
 			 " FROM node n JOIN up ON n.id = up.parent"
 			 " WHERE up.parent IS NOT NULL)"
-			 " SELECT id, name FROM up ORDER BY depth DESC",
+			 " SELECT id, name, EXISTS(SELECT 1 FROM node o WHERE"
+			 " o.parent = up.parent AND o.name = up.name AND"
+			 " o.deleted_ns IS NULL AND o.id < up.id)"
+			 " FROM up ORDER BY depth DESC",
 };
 
-#define LIST_NAME_COL 17
+#define LIST_NAME_COL ARCHIVE_NODE_NCOLS
 
 int64_t archive_now_ns(void)
 {
@@ -201,6 +207,7 @@ void archive_row_to_node(sqlite3_stmt *st, struct node *n)
 	snprintf(n->dept, sizeof(n->dept), "%s",
 		 sqlite3_column_type(st, 16) == SQLITE_NULL ? "" :
 		 (const char *)sqlite3_column_text(st, 16));
+	n->derived = sqlite3_column_int64(st, 17);
 }
 
 /* Fetch one row from a prepared lookup; resets st. Lock held. */
@@ -236,6 +243,72 @@ int archive_find_child(struct dossier_archive *a, uint64_t parent,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
 	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
 	return fetch_node(a, st, out);
+}
+
+void archive_shown_name(char *out, size_t outsz, const char *nfc,
+			uint64_t id, int is_file)
+{
+	const char *dot = is_file ? strrchr(nfc, '.') : NULL;
+
+	if (!dot || dot == nfc)
+		dot = nfc + strlen(nfc);
+	snprintf(out, outsz, "%.*s (#%" PRIu64 ")%s", (int)(dot - nfc), nfc,
+		 id, dot);
+}
+
+/*
+ * "STEM (#ID).EXT" names entry ID when its own name is STEM.EXT: the name
+ * a caller who sees two entries of one name is shown for the younger.
+ */
+static int find_shown(struct dossier_archive *a,
+		      const struct dossier_caller *who, uint64_t parent,
+		      const char *nfc, struct node *out)
+{
+	const char *open = strstr(nfc, " (#"), *close;
+	char real[DOSSIER_NAME_MAX + 1], shown[DOSSIER_NAME_MAX + 32];
+	sqlite3_stmt *st = NULL;
+	uint64_t id;
+	int rc = DOSSIER_ENOTFOUND;
+
+	if (!open || !(close = strchr(open, ')')))
+		return DOSSIER_ENOTFOUND;
+	id = strtoull(open + 3, NULL, 10);
+	if (!id || archive_get_node(a, id, out) < 0 || out->deleted ||
+	    out->parent != parent)
+		return DOSSIER_ENOTFOUND;
+	if (archive_stmt(a, "SELECT name FROM node WHERE id = ?1", &st) < 0)
+		return DOSSIER_ENOTFOUND;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(real, sizeof(real), "%s", sqlite3_column_text(st, 0));
+		archive_shown_name(shown, sizeof(shown), real, id,
+				   out->kind == DOSSIER_KIND_FILE);
+		if (!strcmp(shown, nfc) &&
+		    archive_decide(a, who, out, NULL, ACT_LIST) == 0)
+			rc = 0;
+	}
+	archive_stmt_done(st);
+	return rc;
+}
+
+int archive_find_visible(struct dossier_archive *a,
+			 const struct dossier_caller *who, uint64_t parent,
+			 const char *nfc, struct node *out)
+{
+	sqlite3_stmt *st = a->st[ST_LOOKUP];
+	int src, found = 0;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
+	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
+	while (!found && (src = sqlite3_step(st)) == SQLITE_ROW) {
+		archive_row_to_node(st, out);
+		found = archive_decide(a, who, out, NULL, ACT_LIST) == 0;
+	}
+	sqlite3_reset(st);
+	dossier_error_clear();
+	if (found)
+		return 0;
+	return find_shown(a, who, parent, nfc, out);
 }
 
 static int has_child(struct dossier_archive *a, uint64_t id, int any)
@@ -318,10 +391,24 @@ char *archive_node_path(struct dossier_archive *a, uint64_t id)
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 1);
-		size_t n = strlen(name);
+		char poly[DOSSIER_NAME_MAX + 32];
+		size_t n;
 
 		if (sqlite3_column_int64(st, 0) == DOSSIER_ROOT_ID)
 			continue;
+		/*
+		 * Two live entries share this name (one was hidden from whoever
+		 * made the other): the younger one's canonical path, kept by
+		 * history and the trash, says which it is with a byte no real
+		 * name may hold; what callers are shown never carries it
+		 * (archive_path_shown).
+		 */
+		if (sqlite3_column_int(st, 2)) {
+			snprintf(poly, sizeof(poly), "%s\001%" PRId64, name,
+				 (int64_t)sqlite3_column_int64(st, 0));
+			name = poly;
+		}
+		n = strlen(name);
 		if (len + n + 2 > cap) {
 			char *nb;
 
@@ -338,6 +425,25 @@ char *archive_node_path(struct dossier_archive *a, uint64_t id)
 	}
 	sqlite3_reset(st);
 	return buf;
+}
+
+char *archive_path_shown(char *s)
+{
+	char *r = s, *w = s;
+
+	if (!strchr(s, '\001'))
+		return s;
+	while (*r) {
+		if (*r == '\001') {
+			r++;
+			while (*r >= '0' && *r <= '9')
+				r++;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	return s;
 }
 
 /* 1 if anc is id or one of its ancestors. */
@@ -785,6 +891,10 @@ static int is_thumbnailer(struct dossier_archive *a, pid_t pid)
 static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
 		   const struct node *n, enum action act,
 		   struct dossier_verdict *v);
+static int verdict_scratch(struct dossier_archive *a,
+			   const struct dossier_caller *who,
+			   const struct node *n, enum action act,
+			   struct dossier_verdict *v);
 static int folder_visible_now(struct dossier_archive *a,
 			      const struct dossier_caller *who,
 			      const struct node *n, int depth);
@@ -811,6 +921,43 @@ int archive_verdict(struct dossier_archive *a, const struct dossier_caller *who,
 	return rc;
 }
 
+/*
+ * A scratch file is decided as what it came from (docs/design.md, "What
+ * editors derive"): a swap, backup or lock file as its record, so that
+ * exactly those who may list the record list it, and those who may read
+ * it read it (grants included); removing it takes the right to write the
+ * record (an editor cleans up after itself). A private one (a save's
+ * temp, derived from nothing the creator could see) is its creator's
+ * alone. Lock held.
+ */
+static int verdict_scratch(struct dossier_archive *a,
+			   const struct dossier_caller *who,
+			   const struct node *n, enum action act,
+			   struct dossier_verdict *v)
+{
+	struct node r;
+
+	if (n->derived == SCRATCH_PRIVATE) {
+		v->allow = who->uid == n->uid && act != ACT_GRANT &&
+			   act != ACT_HISTORY;
+		snprintf(v->why, sizeof(v->why), "%s", v->allow ?
+			 "a temporary file of yours" :
+			 "another user's temporary file");
+		return 0;
+	}
+	if (archive_get_node(a, (uint64_t)n->derived, &r) < 0 || r.derived) {
+		/* its record is gone for good: its own classification */
+		struct node own = *n;
+
+		dossier_error_clear();
+		own.derived = 0;
+		return verdict(a, who, &own, act, v);
+	}
+	if (act == ACT_DELETE)
+		act = ACT_WRITE;
+	return verdict(a, who, &r, act, v);
+}
+
 static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
 		   const struct node *n, enum action act,
 		   struct dossier_verdict *v)
@@ -828,6 +975,8 @@ static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
 		v->allow = who->uid == 0;
 		return 0;
 	}
+	if (n->kind == DOSSIER_KIND_FILE && n->derived)
+		return verdict_scratch(a, who, n, act, v);
 	if (n->kind != DOSSIER_KIND_FILE && act == ACT_LIST) {
 		v->allow = folder_visible(a, who, n, 0);
 		snprintf(v->why, sizeof(v->why), "%s",
@@ -931,10 +1080,7 @@ static int folder_visible_now(struct dossier_archive *a,
 
 		archive_row_to_node(st, &c);
 		if (c.kind == DOSSIER_KIND_FILE) {
-			archive_object(&c, &o);
-			dossier_rules_decide(a->rules, who->uid,
-					     a->site[0] ? a->site : NULL,
-					     DOSSIER_ACT_LIST, &o, now, &v);
+			verdict(a, who, &c, ACT_LIST, &v);
 			seen = v.allow;
 		} else {
 			seen = folder_visible(a, who, &c, depth + 1);
@@ -991,12 +1137,52 @@ int archive_end(struct dossier_archive *a, int rc)
 		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
 		return rc;
 	}
-	archive_changed(a);
+	a->generation++;	/* cached answers and open files: ask again */
 	return dossier_db_exec(a->db, "COMMIT");
+}
+
+/* May f's opener still do what f was opened for? Lock held. */
+static int file_allowed(struct dossier_archive *a, struct dossier_file *f,
+			int writing)
+{
+	int acc = f->flags & O_ACCMODE, rc;
+	struct node n;
+
+	if ((rc = archive_get_node(a, f->id, &n)) < 0)
+		return rc;
+	if (writing < 0)	/* what it was opened for */
+		rc = (acc != O_WRONLY &&
+		      (rc = archive_decide(a, &f->who, &n, NULL,
+					   ACT_READ)) < 0) ? rc :
+		     (acc != O_RDONLY || (f->flags & O_TRUNC)) ?
+		     archive_decide(a, &f->who, &n, NULL, ACT_WRITE) : 0;
+	else
+		rc = archive_decide(a, &f->who, &n, NULL,
+				    writing ? ACT_WRITE : ACT_READ);
+	dossier_error_clear();
+	return rc;
+}
+
+void archive_notify_wait(struct dossier_archive *a)
+{
+	if (a->notify && a->notify->wait)
+		a->notify->wait(a->notify_ctx);
 }
 
 void archive_changed(struct dossier_archive *a)
 {
+	struct dossier_file *f;
+
+	for (f = a->files; f; f = f->next) {
+		if (f->revoked || file_allowed(a, f, -1) == 0)
+			continue;
+		/* refused from now on; no page of it stays cached */
+		f->revoked = 1;
+		dossier_log(LOG_NOTICE, "access of uid %u to open record %"
+			    PRIu64 " taken away", (unsigned)f->who.uid, f->id);
+		if (a->notify)
+			a->notify->inval_inode(a->notify_ctx, f->nodeid);
+	}
 	a->generation++;
 }
 
@@ -1343,9 +1529,8 @@ int dossier_archive_lookup(struct dossier_archive *a,
 		pthread_mutex_unlock(&a->lock);
 		return rc;
 	}
-	rc = archive_find_child(a, parent, nfc, &n);
-	if (rc == 0 && archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
-		rc = DOSSIER_EHIDDEN;
+	/* a name held only by what who may not see is no name at all */
+	rc = archive_find_visible(a, who, parent, nfc, &n);
 	if (rc == 0)
 		rc = archive_node_attr(a, who, &n, out);
 	pthread_mutex_unlock(&a->lock);
@@ -1465,7 +1650,7 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	}
 	if ((rc = archive_decide(a, who, &p, NULL, ACT_CREATE)) < 0)
 		goto unlock;
-	if (archive_find_child(a, parent, nfc, &n) == 0) {
+	if (archive_find_visible(a, who, parent, nfc, &n) == 0) {
 		rc = DOSSIER_EEXISTS;
 		goto unlock;
 	}
@@ -1548,12 +1733,8 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 		return archive_deny(a, who, "rmdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
-	    (rc = archive_find_child(a, parent, nfc, &n)) < 0)
+	    (rc = archive_find_visible(a, who, parent, nfc, &n)) < 0)
 		goto unlock;
-	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
-		rc = DOSSIER_EHIDDEN;
-		goto unlock;
-	}
 	if (n.kind == DOSSIER_KIND_FILE) {
 		rc = DOSSIER_ENOTDIR;
 		goto unlock;
@@ -1620,12 +1801,8 @@ static int remove_file(struct dossier_archive *a,
 
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
-	    (rc = archive_find_child(a, parent, nfc, &n)) < 0)
+	    (rc = archive_find_visible(a, who, parent, nfc, &n)) < 0)
 		goto unlock;
-	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
-		rc = DOSSIER_EHIDDEN;
-		goto unlock;
-	}
 	if (n.kind != DOSSIER_KIND_FILE) {
 		rc = DOSSIER_EISDIR;
 		goto unlock;
@@ -1761,28 +1938,135 @@ static int is_save_source(const struct node *src)
 						  !src->has_hist);
 }
 
-/* A record deleted by who from parent/name within the window, or 0. */
-static uint64_t recently_deleted(struct dossier_archive *a, uint64_t parent,
-				 const char *name, uid_t uid, int64_t t)
+/*
+ * An editor's save dance may be finished only by the user who began it
+ * and who may write the record: anyone else's create or rename onto the
+ * freed name is a record of its own (never a save of the hidden one,
+ * never a way to its old content). Lock held.
+ */
+static uint64_t dance_of(struct dossier_archive *a,
+			 const struct dossier_caller *who, uint64_t id)
 {
-	return (uint64_t)query_id(a, "SELECT id FROM node WHERE parent = ?1 "
-				  "AND name = ?2 AND kind = 5 AND scratch = 0 "
-				  "AND deleted_ns > ?3 AND deleted_by = ?4 "
-				  "ORDER BY deleted_ns DESC LIMIT 1",
-				  (int64_t)parent, name,
-				  t - HISTORY_WINDOW_NS, (int64_t)uid);
+	struct node r;
+
+	if (!id || archive_get_node(a, id, &r) < 0 ||
+	    archive_decide(a, who, &r, NULL, ACT_WRITE) < 0) {
+		dossier_error_clear();
+		return 0;
+	}
+	return id;
 }
 
-/* A live record renamed away from parent/name within the window, or 0. */
+/* A record who deleted from parent/name within the window, or 0. */
+static uint64_t recently_deleted(struct dossier_archive *a,
+				 const struct dossier_caller *who,
+				 uint64_t parent, const char *name, int64_t t)
+{
+	return dance_of(a, who, (uint64_t)query_id(a, "SELECT id FROM node "
+				"WHERE parent = ?1 AND name = ?2 AND kind = 5 "
+				"AND scratch = 0 AND deleted_ns > ?3 AND "
+				"deleted_by = ?4 ORDER BY deleted_ns DESC "
+				"LIMIT 1", (int64_t)parent, name,
+				t - HISTORY_WINDOW_NS, (int64_t)who->uid));
+}
+
+/* A live record who renamed away from parent/name within the window, or 0. */
 static uint64_t recently_displaced(struct dossier_archive *a,
+				   const struct dossier_caller *who,
 				   uint64_t parent, const char *name,
 				   int64_t t)
 {
-	return (uint64_t)query_id(a, "SELECT id FROM node WHERE parent = ?1 "
-				  "AND prev_name = ?2 AND displaced_ns > ?3 "
-				  "AND deleted_ns IS NULL AND kind = 5 AND "
-				  "0 * ?4 = 0 LIMIT 1", (int64_t)parent, name,
-				  t - HISTORY_WINDOW_NS, 0);
+	return dance_of(a, who, (uint64_t)query_id(a, "SELECT id FROM node "
+				"WHERE parent = ?1 AND prev_name = ?2 AND "
+				"displaced_ns > ?3 AND displaced_by = ?4 AND "
+				"deleted_ns IS NULL AND kind = 5 LIMIT 1",
+				(int64_t)parent, name, t - HISTORY_WINDOW_NS,
+				(int64_t)who->uid));
+}
+
+/*
+ * Scratch file id takes record rid's classification and is decided as
+ * rid from now on (it holds, or will hold, what rid holds). Lock held.
+ */
+static int derive_from(struct dossier_archive *a, uint64_t id, uint64_t rid)
+{
+	return archive_exec(a, "UPDATE node SET derived = ?1, level = (SELECT "
+			    "level FROM node WHERE id = ?1), scope = (SELECT "
+			    "scope FROM node WHERE id = ?1), dept = (SELECT "
+			    "dept FROM node WHERE id = ?1) WHERE id = ?2", "ii",
+			    (int64_t)rid, (int64_t)id);
+}
+
+/*
+ * The record a scratch name is derived from, by the editors' naming
+ * (ecosystem.md): vim's .NAME.swp and NAME~, LibreOffice's .~lock.NAME#,
+ * rsync's .NAME.XXXXXX, KIO's NAME.part, AppleDouble's ._NAME, Office's
+ * ~$NAME (which drops the name's first one or two characters). Only a
+ * record who may list counts. 0 if none.
+ */
+static uint64_t scratch_origin(struct dossier_archive *a,
+			       const struct dossier_caller *who,
+			       uint64_t parent, const char *nfc)
+{
+	char base[DOSSIER_NAME_MAX + 1];
+	size_t len = strlen(nfc);
+	struct node r;
+	sqlite3_stmt *st = NULL;
+	uint64_t id = 0;
+
+	base[0] = '\0';
+	if (len > 5 && nfc[0] == '.' && !strncmp(nfc + len - 4, ".sw", 3))
+		snprintf(base, sizeof(base), "%.*s", (int)(len - 5), nfc + 1);
+	else if (len > 1 && nfc[len - 1] == '~')
+		snprintf(base, sizeof(base), "%.*s", (int)(len - 1), nfc);
+	else if (len > 8 && !strncmp(nfc, ".~lock.", 7) && nfc[len - 1] == '#')
+		snprintf(base, sizeof(base), "%.*s", (int)(len - 8), nfc + 7);
+	else if (len > 5 && !strcmp(nfc + len - 5, ".part"))
+		snprintf(base, sizeof(base), "%.*s", (int)(len - 5), nfc);
+	else if (len > 2 && !strncmp(nfc, "._", 2))
+		snprintf(base, sizeof(base), "%s", nfc + 2);
+	else if (len > 8 && nfc[0] == '.' && nfc[len - 7] == '.')
+		snprintf(base, sizeof(base), "%.*s", (int)(len - 8), nfc + 1);
+	if (base[0] && archive_find_visible(a, who, parent, base, &r) == 0 &&
+	    r.kind == DOSSIER_KIND_FILE && !r.scratch)
+		return r.id;
+	if (len < 3 || strncmp(nfc, "~$", 2))
+		return 0;
+	/* Office: ~$ replaces the first characters of a long name */
+	if (archive_stmt(a, "SELECT id FROM node WHERE parent = ?1 AND "
+			 "deleted_ns IS NULL AND kind = 5 AND scratch = 0 AND "
+			 "(name = ?2 OR substr(name, 2) = ?2 OR "
+			 "substr(name, 3) = ?2) ORDER BY id", &st) < 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
+	sqlite3_bind_text(st, 2, nfc + 2, -1, SQLITE_STATIC);
+	while (!id && sqlite3_step(st) == SQLITE_ROW) {
+		uint64_t c = (uint64_t)sqlite3_column_int64(st, 0);
+
+		if (archive_get_node(a, c, &r) == 0 &&
+		    archive_decide(a, who, &r, NULL, ACT_LIST) == 0)
+			id = c;
+	}
+	archive_stmt_done(st);
+	dossier_error_clear();
+	return id;
+}
+
+/*
+ * A new scratch file: decided as the record its name derives from, or
+ * its creator's alone (a save's temp holds what its creator writes, of
+ * any classification). Lock held, in a transaction.
+ */
+static int classify_scratch(struct dossier_archive *a,
+			    const struct dossier_caller *who, uint64_t id,
+			    uint64_t parent, const char *nfc)
+{
+	uint64_t rid = scratch_origin(a, who, parent, nfc);
+
+	if (rid)
+		return derive_from(a, id, rid);
+	return archive_exec(a, "UPDATE node SET derived = -1 WHERE id = ?",
+			    "i", (int64_t)id);
 }
 
 /* Bring a recently deleted record back under its name. */
@@ -1846,6 +2130,9 @@ static int swap_back(struct dossier_archive *a, const struct node *src,
 	if (rc == 0)
 		rc = archive_exec(a, "UPDATE node SET name = ? WHERE id = ?", "ti",
 			       newname, (int64_t)rid);
+	/* src now holds R's old content: it is classified as R */
+	if (rc == 0)
+		rc = derive_from(a, src->id, rid);
 	if (rc == 0)
 		rc = journal_forget(a, src->id, NULL);
 	if (rc == 0)
@@ -1886,7 +2173,7 @@ static int rename_file(struct dossier_archive *a,
 		if (rc < 0)
 			return rc;
 	} else if (is_save_source(n) &&
-		   (rid = recently_deleted(a, newparent, nnfc, who->uid, t))) {
+		   (rid = recently_deleted(a, who, newparent, nnfc, t))) {
 		/* Excel: the original was deleted, the temp takes its name */
 		struct node r;
 
@@ -1896,7 +2183,7 @@ static int rename_file(struct dossier_archive *a,
 			rc = journal_content(a, rid, "save", -1, who, NULL, t);
 		return rc;
 	} else if (is_save_source(n) &&
-		   (rid = recently_displaced(a, newparent, nnfc, t)) &&
+		   (rid = recently_displaced(a, who, newparent, nnfc, t)) &&
 		   rid != n->id) {
 		/* Word: the original was renamed away, the temp takes its name */
 		if ((rc = swap_back(a, n, rid, newparent, nnfc, t)) == 0)
@@ -1918,11 +2205,12 @@ static int rename_file(struct dossier_archive *a,
 			       t);
 		if (rc == 0)
 			rc = archive_exec(a, "UPDATE node SET prev_name = ?, "
-				       "displaced_ns = ? WHERE id = ?", "tii",
+				       "displaced_ns = ?, displaced_by = ? "
+				       "WHERE id = ?", "tiii",
 				       to_scratch ? strrchr(old_path, '/') + 1 :
 						    NULL,
 				       to_scratch ? t : (int64_t)0,
-				       (int64_t)n->id);
+				       (int64_t)who->uid, (int64_t)n->id);
 		if (rc == 0)
 			rc = journal_plain(a, n->id, "rename", old_path, who, t);
 	}
@@ -1959,12 +2247,8 @@ int dossier_archive_rename(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
 	    (rc = archive_get_node(a, newparent, &np)) < 0 ||
-	    (rc = archive_find_child(a, parent, nfc, &n)) < 0)
+	    (rc = archive_find_visible(a, who, parent, nfc, &n)) < 0)
 		goto unlock;
-	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
-		rc = DOSSIER_EHIDDEN;
-		goto unlock;
-	}
 	if (np.deleted) {
 		rc = DOSSIER_ENOTFOUND;
 		goto unlock;
@@ -2003,7 +2287,8 @@ int dossier_archive_rename(struct dossier_archive *a,
 	if ((rc = archive_decide(a, who, &n, &p, ACT_DELETE)) < 0 ||
 	    (rc = archive_decide(a, who, &np, NULL, ACT_CREATE)) < 0)
 		goto unlock;
-	have_dst = archive_find_child(a, newparent, nnfc, &dst) == 0;
+	/* a name taken only by what who may not see is free for who */
+	have_dst = archive_find_visible(a, who, newparent, nnfc, &dst) == 0;
 	if (have_dst && dst.id == n.id) {
 		rc = 0;		/* same entry (or another spelling of it) */
 		if (strcmp(nfc, nnfc) == 0 || parent != newparent)
@@ -2013,12 +2298,6 @@ int dossier_archive_rename(struct dossier_archive *a,
 	if (have_dst) {
 		if (flags & DOSSIER_RENAME_NOREPLACE) {
 			rc = DOSSIER_EEXISTS;
-			goto unlock;
-		}
-		if (archive_decide(a, who, &dst, NULL, ACT_LIST) < 0) {
-			/* a name the caller cannot see: cannot be replaced */
-			dossier_error_set("name is taken");
-			rc = DOSSIER_EDENIED;
 			goto unlock;
 		}
 		if (dst.kind == DOSSIER_KIND_FILE && n.kind != DOSSIER_KIND_FILE) {
@@ -2386,6 +2665,19 @@ int archive_bump_cgen(struct dossier_archive *a, uint64_t id)
 			    "i", (int64_t)id);
 }
 
+/* f is an open record of a, on kernel inode nodeid. Lock held. */
+static void file_link(struct dossier_archive *a, struct dossier_file *f,
+		      uint64_t nodeid)
+{
+	f->nodeid = nodeid;
+	f->checked = a->generation;
+	f->prev = NULL;
+	f->next = a->files;
+	if (a->files)
+		a->files->prev = f;
+	a->files = f;
+}
+
 static struct dossier_file *file_new(uint64_t id, int fd, int flags,
 				     const struct dossier_caller *who)
 {
@@ -2420,12 +2712,12 @@ static int revive_for_create(struct dossier_archive *a,
 	int rc;
 
 	*id = 0;
-	if ((rid = recently_deleted(a, parent, nfc, who->uid, t))) {
+	if ((rid = recently_deleted(a, who, parent, nfc, t))) {
 		if ((rc = undelete(a, rid)) == 0)
 			*id = rid;
 		return rc;
 	}
-	if (!(rid = recently_displaced(a, parent, nfc, t)))
+	if (!(rid = recently_displaced(a, who, parent, nfc, t)))
 		return 0;
 	if ((rc = archive_get_node(a, rid, &r)) < 0 ||
 	    (rc = dossier_db_prepare(a->db, "SELECT name FROM node WHERE "
@@ -2442,6 +2734,9 @@ static int revive_for_create(struct dossier_archive *a,
 	if (rc == 0)
 		rc = insert_node(a, r.parent, rname, DOSSIER_KIND_FILE, 0, 1,
 				 r.mode, r.uid, r.gid, t, &xid);
+	/* NAME~ keeps the record's old content: it is classified as it */
+	if (rc == 0)
+		rc = derive_from(a, xid, rid);
 	/* a save of rid still waiting on the content moved away keeps a copy */
 	if (rc == 0)
 		rc = history_live_settle_record(a->history, rid, 0);
@@ -2516,7 +2811,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	}
 	if ((rc = archive_decide(a, who, &p, NULL, ACT_CREATE)) < 0)
 		goto unlock;
-	if (archive_find_child(a, parent, nfc, &n) == 0) {
+	if (archive_find_visible(a, who, parent, nfc, &n) == 0) {
 		rc = DOSSIER_EEXISTS;
 		goto unlock;
 	}
@@ -2527,7 +2822,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	 * gets no new save meanwhile).
 	 */
 	if (!is_scratch_name(a, nfc) &&
-	    (rid = recently_deleted(a, parent, nfc, who->uid, t)) &&
+	    (rid = recently_deleted(a, who, parent, nfc, t)) &&
 	    (rc = history_live_settle_record(a->history, rid, 1)) < 0)
 		goto unlock;
 	if ((rc = archive_begin(a)) < 0)
@@ -2540,6 +2835,8 @@ int dossier_archive_create_file(struct dossier_archive *a,
 				 is_scratch_name(a, nfc),
 				 S_IFREG | (mode & 07777), who->uid, who->gid,
 				 t, &id);
+	if (rc == 0 && !revived && is_scratch_name(a, nfc))
+		rc = classify_scratch(a, who, id, parent, nfc);
 	if (rc == 0) {
 		/*
 		 * O_TRUNC, not O_EXCL: a crash between this and COMMIT leaves
@@ -2565,6 +2862,8 @@ int dossier_archive_create_file(struct dossier_archive *a,
 		else
 			(*out)->created = 1;
 	}
+	if (rc == 0)
+		file_link(a, *out, attr->id);
 	if (rc < 0 && fd >= 0) {
 		close(fd);
 		if (!revived)
@@ -2697,6 +2996,7 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	/* truncated: a change, saved at the last close at the latest */
 	if (open_flags & O_TRUNC)
 		(*out)->created = 1;
+	file_link(a, *out, NODEID(n.id, n.cgen));
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	return rc < 0 ? archive_deny(a, who, "open", id, NULL, rc) : 0;
@@ -2722,14 +3022,20 @@ ssize_t dossier_file_pwrite(struct dossier_archive *a, struct dossier_file *f,
 }
 
 ssize_t dossier_file_pread(struct dossier_archive *a, struct dossier_file *f,
-			   const struct dossier_caller *who, char *buf,
-			   size_t size, off_t off)
+			   char *buf, size_t size, off_t off)
 {
 	if (f->fd >= 0)
 		return pread(f->fd, buf, size, off);
 	if (!f->answered) {
-		/* the request runs for whoever reads its answer */
-		dossier_archive_control(a, who, f->req.buf, f->req.len,
+		/*
+		 * The request runs for the process that opened the control
+		 * file, never for whoever reads or writes the descriptor
+		 * later: a descriptor handed to a setuid program (su, passwd
+		 * read their standard input) must not run as that program.
+		 * The kernel's rule for /proc and sysfs files: decided at
+		 * open, acted on with the opener's credentials.
+		 */
+		dossier_archive_control(a, &f->who, f->req.buf, f->req.len,
 					&f->reply);
 		f->answered = 1;
 	}
@@ -2754,7 +3060,6 @@ uint64_t dossier_file_id(const struct dossier_file *f)
 int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 		       int writing)
 {
-	struct node n;
 	int rc;
 
 	/* a save still waiting on this content gets its copy first */
@@ -2765,22 +3070,35 @@ int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 		if (rc < 0)
 			return rc;
 	}
-	/* only access lent by a grant ends while the file is open */
-	if (!f->on_grant)
+	/*
+	 * The right an open file was opened with is asked again whenever
+	 * the catalog changed since it was last confirmed (a reclassification,
+	 * a revoke, a user's role: access taken away reaches descriptors
+	 * already open), and at every use of a file opened on a grant (grants
+	 * end by the clock). Otherwise nothing is asked: the data path takes
+	 * no lock.
+	 */
+	if (f->virt || (!f->on_grant && !__atomic_load_n(&f->revoked,
+							  __ATOMIC_RELAXED) &&
+			__atomic_load_n(&f->checked, __ATOMIC_RELAXED) ==
+			__atomic_load_n(&a->generation, __ATOMIC_RELAXED)))
 		return 0;
 	pthread_mutex_lock(&a->lock);
-	rc = archive_get_node(a, f->id, &n);
-	if (rc == 0)
-		rc = archive_decide(a, &f->who, &n, NULL,
-				    writing ? ACT_WRITE : ACT_READ);
+	rc = file_allowed(a, f, writing);
+	if (rc == 0) {
+		f->revoked = 0;
+		__atomic_store_n(&f->checked, a->generation, __ATOMIC_RELAXED);
+	}
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0) {
 		dossier_log(LOG_NOTICE, "refused %s by uid %u on record %"
-			    PRIu64 ": the grant it was opened on has ended",
-			    writing ? "write" : "read", (unsigned)f->who.uid,
-			    f->id);
+			    PRIu64 ": %s", writing ? "write" : "read",
+			    (unsigned)f->who.uid, f->id, f->on_grant ?
+			    "the grant it was opened on has ended" :
+			    "access was taken away while it was open");
 		audit_record(a->audit, &f->who, writing ? "write" : "read",
-			     NULL, 0, 0, "grant ended while open");
+			     NULL, 0, 0, f->on_grant ? "grant ended while open"
+			     : "access taken away while open");
 		return DOSSIER_EDENIED;
 	}
 	return 0;
@@ -2916,6 +3234,14 @@ int dossier_file_release(struct dossier_archive *a, struct dossier_file *f)
 		free(f);
 		return 0;
 	}
+	pthread_mutex_lock(&a->lock);
+	if (f->prev)
+		f->prev->next = f->next;
+	else if (a->files == f)
+		a->files = f->next;
+	if (f->next)
+		f->next->prev = f->prev;
+	pthread_mutex_unlock(&a->lock);
 	/* writes after the last flush (mmap) are a save too */
 	if ((f->written || f->created) && save_file(a, f, &f->who, 1) < 0)
 		dossier_log(LOG_ERR, "cannot record a save of record %" PRIu64
@@ -2932,6 +3258,7 @@ int dossier_file_release(struct dossier_archive *a, struct dossier_file *f)
 
 struct dir_entry {
 	char *name;
+	char *own;	/* its real name, when listed under another */
 	struct dossier_attr attr;
 };
 
@@ -2963,12 +3290,37 @@ static int dir_open_virtual(struct dossier_archive *a,
 	d->e = calloc(l.n ? l.n : 1, sizeof(*d->e));
 	for (i = 0; d->e && i < l.n; i++) {
 		d->e[i].name = l.e[i].name;
+		d->e[i].own = NULL;
 		d->e[i].attr = l.e[i].attr;
 	}
 	d->n = d->e ? l.n : 0;
 	free(l.e);
 	*out = d;
 	return 0;
+}
+
+/*
+ * The name entry n is listed under: its own, or, when the caller sees an
+ * older entry of the same name (the previous one listed), the
+ * disambiguated one archive_find_visible also answers to. Caller frees.
+ */
+static void dir_name(struct dossier_dir *d, const struct node *n,
+		     const char *name)
+{
+	char shown[DOSSIER_NAME_MAX + 32];
+	const struct dir_entry *prev = d->n ? &d->e[d->n - 1] : NULL;
+	struct dir_entry *e = &d->e[d->n];
+
+	e->own = NULL;
+	if (!prev || !prev->name ||
+	    strcmp(prev->own ? prev->own : prev->name, name)) {
+		e->name = strdup(name);
+		return;
+	}
+	archive_shown_name(shown, sizeof(shown), name, n->id,
+			   n->kind == DOSSIER_KIND_FILE);
+	e->name = strdup(shown);
+	e->own = strdup(name);
 }
 
 int dossier_dir_open(struct dossier_archive *a,
@@ -3020,8 +3372,8 @@ int dossier_dir_open(struct dossier_archive *a,
 			}
 			d->e = ne;
 		}
-		d->e[d->n].name = strdup((const char *)
-					 sqlite3_column_text(st, LIST_NAME_COL));
+		dir_name(d, &n, (const char *)sqlite3_column_text(st,
+							LIST_NAME_COL));
 		if (archive_node_attr(a, who, &n, &d->e[d->n].attr) < 0)
 			fill_attr(a, &n, &d->e[d->n].attr);
 		dossier_error_clear();
@@ -3061,8 +3413,10 @@ void dossier_dir_free(struct dossier_dir *d)
 
 	if (!d)
 		return;
-	for (i = 0; i < d->n; i++)
+	for (i = 0; i < d->n; i++) {
 		free(d->e[i].name);
+		free(d->e[i].own);
+	}
 	free(d->e);
 	free(d);
 }
@@ -3310,6 +3664,8 @@ int dossier_archive_setxattr(struct dossier_archive *a,
 	sqlite3_finalize(st);
 unlock:
 	pthread_mutex_unlock(&a->lock);
+	/* a reclassification: open files refused before this returns */
+	archive_notify_wait(a);
 	return rc;
 }
 

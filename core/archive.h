@@ -98,6 +98,8 @@ const char *dossier_archive_path(const struct dossier_archive *a);
 struct dossier_notify_ops {
 	void (*inval_entry)(void *ctx, uint64_t parent, const char *name);
 	void (*inval_inode)(void *ctx, uint64_t id);
+	/* wait until everything queued so far is done (no lock held) */
+	void (*wait)(void *ctx);
 };
 void dossier_archive_set_notify(struct dossier_archive *a,
 				const struct dossier_notify_ops *ops,
@@ -249,11 +251,12 @@ int dossier_archive_control(struct dossier_archive *a,
 
 /*
  * Files without a descriptor (the control file) are read and written
- * through these; dossier_file_fd() returns -1 for them.
+ * through these; dossier_file_fd() returns -1 for them. A control request
+ * runs, at the first read after it was written, for the process that
+ * opened the file (never for whoever holds the descriptor then).
  */
 ssize_t dossier_file_pread(struct dossier_archive *a, struct dossier_file *f,
-			   const struct dossier_caller *who, char *buf,
-			   size_t size, off_t off);
+			   char *buf, size_t size, off_t off);
 ssize_t dossier_file_pwrite(struct dossier_archive *a, struct dossier_file *f,
 			    const char *buf, size_t size, off_t off);
 

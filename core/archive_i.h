@@ -47,7 +47,19 @@ struct node {
 	int level;		/* 0 internal .. 3 topsecret */
 	int scope;		/* enum dossier_scope */
 	char dept[64];		/* owning department, "" none */
+	/*
+	 * A scratch file's origin: the record it was derived from (vim's
+	 * swap and backup, a lock file, the old content a save left behind),
+	 * decided as that record is; SCRATCH_PRIVATE: derived from nothing
+	 * the creator could see (a save's temp), its creator's alone; 0: a
+	 * record, decided on its own classification.
+	 */
+	int64_t derived;
 };
+
+#define SCRATCH_PRIVATE (-1)
+/* columns of archive_node_cols; a SELECT of them may add its own after */
+#define ARCHIVE_NODE_NCOLS 18
 
 
 /*
@@ -88,6 +100,7 @@ struct dossier_archive {
 		int visible;
 	} vis[VIS_SLOTS];		/* protected by lock */
 	int lockfd;			/* flock: one serving daemon */
+	struct dossier_file *files;	/* protected by lock: open records */
 };
 
 struct dossier_file {
@@ -102,6 +115,18 @@ struct dossier_file {
 	int on_grant;		/* opened thanks to a grant: re-checked */
 	int flags;
 	struct dossier_caller who;
+	/*
+	 * Access taken away reaches open files (archive_changed): the
+	 * generation the caller's right was last confirmed at, whether a
+	 * change refused it since, the kernel inode it was opened on (whose
+	 * pages are dropped then), and the archive's list of open records.
+	 * All protected by the archive's lock, except checked, which the
+	 * data path compares unlocked (atomically) to skip the lock.
+	 */
+	uint64_t checked;
+	int revoked;
+	uint64_t nodeid;
+	struct dossier_file *next, *prev;
 };
 
 /* Content file of record id, relative to contentfd ("ab/123"). */
@@ -155,8 +180,31 @@ extern const char *const archive_node_cols;
 
 /* Lock held for all of these. */
 int archive_get_node(struct dossier_archive *a, uint64_t id, struct node *out);
+/*
+ * The live entry named nfc in parent, whoever may see it: the oldest,
+ * when records hidden from each other share the name (see
+ * archive_find_visible). DOSSIER_ENOTFOUND if none.
+ */
 int archive_find_child(struct dossier_archive *a, uint64_t parent,
 		       const char *nfc, struct node *out);
+/*
+ * The live entry named nfc in parent as who sees it: the oldest of that
+ * name who may list, or the one a disambiguated name "STEM (#ID).EXT"
+ * names (see archive_shown_name). A name held only by entries hidden
+ * from who answers DOSSIER_ENOTFOUND, exactly as a name nobody has: a
+ * create, mkdir or rename onto it makes a second entry of that name
+ * (polyinstantiation, docs/design.md).
+ */
+int archive_find_visible(struct dossier_archive *a,
+			 const struct dossier_caller *who, uint64_t parent,
+			 const char *nfc, struct node *out);
+/*
+ * The name who is shown for entry id named nfc when an older entry of the
+ * same name is visible to who as well: "STEM (#ID).EXT" (folders:
+ * "NAME (#ID)"), written into out.
+ */
+void archive_shown_name(char *out, size_t outsz, const char *nfc,
+			uint64_t id, int is_file);
 /* Attributes of n as who sees them (who NULL: as stored). */
 int archive_node_attr(struct dossier_archive *a,
 		      const struct dossier_caller *who, const struct node *n,
@@ -187,10 +235,21 @@ void archive_stmt_done(sqlite3_stmt *st);
 int archive_begin(struct dossier_archive *a);
 int archive_end(struct dossier_archive *a, int rc);
 /*
- * Something that may change who sees what happened (lock held): a
- * catalog write, a grant, a policy edit. Forgets cached folder answers.
+ * Something that may change who may do what happened (lock held): a
+ * grant, a revoke, a policy or user edit, a reclassification. Forgets
+ * cached folder answers, and every open record whose opener lost the
+ * right it was opened with is refused from now on, its pages dropped
+ * from the kernel's cache (queued; archive_notify_wait waits for it).
+ * Every catalog write also forgets cached answers (archive_end).
  */
 void archive_changed(struct dossier_archive *a);
+
+/*
+ * Wait until the kernel has dropped what archive_changed asked it to
+ * (the lock must not be held: the kernel may wait on a request that
+ * needs it). Before a command that took access away returns.
+ */
+void archive_notify_wait(struct dossier_archive *a);
 
 /* Give record id a new content generation (lock held). */
 int archive_bump_cgen(struct dossier_archive *a, uint64_t id);
@@ -213,10 +272,20 @@ int archive_refuse(const struct dossier_caller *who, const char *op,
 int64_t archive_now_ns(void);
 
 /*
- * The '/'-joined path of node id below the root, live or deleted
- * ("2024/contracts/ACME/x.pdf"). Lock held. Caller frees.
+ * The '/'-joined canonical path of node id below the root, live or
+ * deleted ("2024/contracts/ACME/x.pdf"), as history and the trash keep
+ * it: a component that shares its name with an older live entry carries
+ * "\001ID" after the name. Lock held. Caller frees.
  */
 char *archive_node_path(struct dossier_archive *a, uint64_t id);
+
+/*
+ * Drop the "\001ID" marks of canonical paths from text shown to a caller
+ * (s is changed in place; every control reply passes through this): a
+ * caller must not learn that a name it holds is held by a record hidden
+ * from it. Returns s.
+ */
+char *archive_path_shown(char *s);
 
 /*
  * Journal a change of record in the catalog (lock held; inside the

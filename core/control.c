@@ -57,13 +57,14 @@ int control_resolve(struct dossier_archive *a,
 			dossier_error_clear();
 			return DOSSIER_ENOTFOUND;
 		}
-		rc = archive_find_child(a, cur, nfc, out);
+		rc = archive_find_visible(a, who, cur, nfc, out);
 		if (rc == DOSSIER_ENOTFOUND && deleted && !slash) {
 			sqlite3_stmt *st = NULL;
 			char sql[512];
 
 			snprintf(sql, sizeof(sql), "SELECT %s FROM node WHERE "
 				 "parent = ?1 AND name = ?2 AND kind = 5 "
+				 "AND deleted_ns IS NOT NULL "
 				 "ORDER BY deleted_ns DESC LIMIT 1",
 				 archive_node_cols);
 			if (dossier_db_prepare(a->db, sql, &st) == 0) {
@@ -79,8 +80,11 @@ int control_resolve(struct dossier_archive *a,
 		}
 		if (rc < 0)
 			return rc;
-		if (archive_decide(a, who, out, NULL, ACT_LIST) < 0)
-			return DOSSIER_EHIDDEN;
+		/* hidden answers exactly as absent (no existence oracle) */
+		if (archive_decide(a, who, out, NULL, ACT_LIST) < 0) {
+			dossier_error_clear();
+			return DOSSIER_ENOTFOUND;
+		}
 		cur = out->id;
 		p += len;
 		while (*p == '/')
@@ -384,5 +388,13 @@ int dossier_archive_control(struct dossier_archive *a,
 			    const struct dossier_caller *who, const char *req,
 			    size_t len, struct dossier_buf *out)
 {
-	return control_run(a, who, req, len, out);
+	size_t from = out->len;
+	int status = control_run(a, who, req, len, out);
+
+	/* access a request took away is in force before it is answered */
+	archive_notify_wait(a);
+	/* replies are text: no canonical path's mark reaches a caller */
+	archive_path_shown(out->buf + from);
+	out->len = from + strlen(out->buf + from);
+	return status;
 }

@@ -164,6 +164,23 @@ static const struct {
 	{ "ALTER TABLE journal ADD COLUMN live INTEGER;", NULL },
 	/* 11: and its size, checked when a restart hashes it */
 	{ "ALTER TABLE journal ADD COLUMN live_size INTEGER;", NULL },
+	/*
+	 * 12: classification that holds against a hostile local user
+	 * (docs/design.md, Threat model). A scratch file is decided as the
+	 * record it derives from (derived = its id) or is its creator's
+	 * alone (-1; every scratch file older than this). A rename away
+	 * remembers who made it (displaced_by): only they may finish the
+	 * save dance. A name is no longer unique among live entries: one
+	 * hidden from a caller does not stop the caller from using the name
+	 * (polyinstantiation); the code keeps names unique among what each
+	 * caller sees.
+	 */
+	{ "ALTER TABLE node ADD COLUMN derived INTEGER;"
+	  "UPDATE node SET derived = -1 WHERE scratch = 1 AND kind = 5;"
+	  "ALTER TABLE node ADD COLUMN displaced_by INTEGER;"
+	  "DROP INDEX node_by_name;"
+	  "CREATE INDEX node_by_name ON node(parent, name, id)"
+	  "  WHERE deleted_ns IS NULL;", NULL },
 };
 
 int dossier_db_latest_version(void)

@@ -342,6 +342,9 @@ int meta_set(struct dossier_archive *a, const struct dossier_caller *who,
 		rc = archive_journal(a, n->id, "classify", path, NULL, NULL,
 				     NULL, who, detail, archive_now_ns());
 	rc = archive_end(a, rc);
+	/* access it takes away reaches descriptors already open */
+	if (rc == 0)
+		archive_changed(a);
 	audit_record(a->audit, who, "classify", path, rc == 0, 0, detail);
 	if (rc == 0)
 		dossier_log(LOG_NOTICE, "'%s' reclassified by uid %u: %s",

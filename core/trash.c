@@ -882,7 +882,8 @@ static int restore_entry(struct dossier_archive *a,
 		if ((rc = archive_decide(a, who, &np, NULL, ACT_CREATE)) < 0)
 			return rc;
 	}
-	if (archive_find_child(a, newparent, nnfc, &live) == 0) {
+	/* a name held only by what who may not see is free for who */
+	if (archive_find_visible(a, who, newparent, nnfc, &live) == 0) {
 		dossier_error_set("'%s' exists: restore under another name",
 				  nnfc);
 		return DOSSIER_EEXISTS;
@@ -1831,7 +1832,7 @@ static int restore_in_place(struct dossier_archive *a,
 		if ((rc = archive_get_node(a, chain[i], &f)) < 0 ||
 		    (rc = deletion_get(a, chain[i], &d)) < 0)
 			break;
-		if (archive_find_child(a, at, d.name, &live) == 0) {
+		if (archive_find_visible(a, who, at, d.name, &live) == 0) {
 			/* a live folder of that name took its place: join it */
 			at = live.id;
 		} else {
@@ -1851,7 +1852,7 @@ static int restore_in_place(struct dossier_archive *a,
 		return rc;
 	if ((rc = deletion_get(a, r->id, &d)) < 0)
 		return rc;
-	if (archive_find_child(a, at, d.name, &live) == 0) {
+	if (archive_find_visible(a, who, at, d.name, &live) == 0) {
 		char *p = archive_node_path(a, live.id);
 
 		dossier_error_set("'%s' exists: restore it under another name "

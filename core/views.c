@@ -450,7 +450,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		return rc;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)dir);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 17);
+		const char *name = (const char *)sqlite3_column_text(st, ARCHIVE_NODE_NCOLS);
 
 		archive_row_to_node(st, &n);
 		if (!strcmp(name, last) ||

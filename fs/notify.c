@@ -13,14 +13,16 @@ struct note {
 	char name[];
 };
 
-/* Lock rules: lock protects head, tail and stop. */
+/* Lock rules: lock protects head, tail, stop, queued and done. */
 struct notifier {
 	struct fuse_session *se;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
+	pthread_cond_t drained;		/* done caught up with queued */
 	struct note *head, *tail;	/* protected by lock */
 	int stop;			/* protected by lock */
+	uint64_t queued, done;		/* protected by lock: notes counted */
 };
 
 static void *run(void *arg)
@@ -47,7 +49,11 @@ static void *run(void *arg)
 			fuse_lowlevel_notify_inval_inode(n->se, e->id, 0, 0);
 		free(e);
 		pthread_mutex_lock(&n->lock);
+		n->done++;
+		pthread_cond_broadcast(&n->drained);
 	}
+	n->done = n->queued;
+	pthread_cond_broadcast(&n->drained);
 	pthread_mutex_unlock(&n->lock);
 	return NULL;
 }
@@ -70,6 +76,7 @@ static void push(struct notifier *n, uint64_t parent, uint64_t id,
 	else
 		n->head = e;
 	n->tail = e;
+	n->queued++;
 	pthread_cond_signal(&n->cond);
 	pthread_mutex_unlock(&n->lock);
 }
@@ -84,9 +91,23 @@ static void inval_inode(void *ctx, uint64_t id)
 	push(ctx, 0, id, NULL);
 }
 
+/* Wait until the kernel has acted on every note queued before the call. */
+static void wait_done(void *ctx)
+{
+	struct notifier *n = ctx;
+	uint64_t upto;
+
+	pthread_mutex_lock(&n->lock);
+	upto = n->queued;
+	while (n->done < upto && !n->stop)
+		pthread_cond_wait(&n->drained, &n->lock);
+	pthread_mutex_unlock(&n->lock);
+}
+
 const struct dossier_notify_ops notifier_ops = {
 	.inval_entry = inval_entry,
 	.inval_inode = inval_inode,
+	.wait = wait_done,
 };
 
 struct notifier *notifier_start(struct fuse_session *se)
@@ -98,6 +119,7 @@ struct notifier *notifier_start(struct fuse_session *se)
 	n->se = se;
 	pthread_mutex_init(&n->lock, NULL);
 	pthread_cond_init(&n->cond, NULL);
+	pthread_cond_init(&n->drained, NULL);
 	if (pthread_create(&n->thread, NULL, run, n) != 0) {
 		free(n);
 		return NULL;
@@ -116,5 +138,6 @@ void notifier_stop(struct notifier *n)
 	pthread_join(n->thread, NULL);
 	pthread_mutex_destroy(&n->lock);
 	pthread_cond_destroy(&n->cond);
+	pthread_cond_destroy(&n->drained);
 	free(n);
 }

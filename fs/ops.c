@@ -266,7 +266,6 @@ static struct dossier_file *file_of(struct fuse_file_info *fi)
 static void read_memory(fuse_req_t req, struct dossier_file *f, size_t size,
 			off_t off)
 {
-	struct dossier_caller who = caller_of(req);
 	char *buf = malloc(size ? size : 1);
 	ssize_t n;
 
@@ -274,7 +273,7 @@ static void read_memory(fuse_req_t req, struct dossier_file *f, size_t size,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	n = dossier_file_pread(fs_of(req)->archive, f, &who, buf, size, off);
+	n = dossier_file_pread(fs_of(req)->archive, f, buf, size, off);
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else

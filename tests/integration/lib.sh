@@ -76,6 +76,16 @@ ensure_user() {
 	done
 }
 
+# map_users CTL...: map each "NAME ROLE [DEPT]" line of standard input
+# with CTL user add, making the test account first
+map_users() {
+	while read -r u role dept; do
+		ensure_user "$u"
+		"$@" user add "$u" --role "$role" ${dept:+--dept "$dept"} \
+			>/dev/null || echo "cannot map $u" >&2
+	done
+}
+
 new_archive() {
 	"$BUILD/dossierctl" init "$A" "$@" >/dev/null
 }

@@ -8,11 +8,7 @@ CTL0="$BUILD/dossierctl"
 new_archive
 CTL="$CTL0 -a $A"
 # name role dept
-while read -r u role dept; do
-	ensure_user "$u"
-	$CTL user add "$u" --role "$role" ${dept:+--dept "$dept"} >/dev/null ||
-		echo "cannot map $u" >&2
-done <<'USERS'
+map_users $CTL <<'USERS'
 dt_gm gm management
 dt_dgm deputy_gm management
 dt_mkt director marketing

@@ -138,11 +138,13 @@ static char *node_name(struct dossier_archive *a, uint64_t id)
 }
 
 /*
- * The history view of a child of folder parent: the live entry of that
- * name, else the most recently deleted record of that name. Scratch files
- * and records never committed have no history.
+ * The history view of a child of folder parent as who sees it: the live
+ * entry of that name, else the most recently deleted record of that name,
+ * the first of them who may list (names are shared by records hidden from
+ * each other). Scratch files and records never committed have no history.
  */
-static int history_child(struct dossier_archive *a, uint64_t parent,
+static int history_child(struct dossier_archive *a,
+			 const struct dossier_caller *who, uint64_t parent,
 			 const char *nfc, struct node *out)
 {
 	sqlite3_stmt *st = NULL;
@@ -151,16 +153,18 @@ static int history_child(struct dossier_archive *a, uint64_t parent,
 
 	snprintf(sql, sizeof(sql), "SELECT %s FROM node WHERE parent = ?1 AND "
 		 "name = ?2 AND scratch = 0 AND (kind < 5 OR hist_rec IS NOT "
-		 "NULL) ORDER BY deleted_ns IS NOT NULL, deleted_ns DESC "
-		 "LIMIT 1", archive_node_cols);
+		 "NULL) ORDER BY deleted_ns IS NOT NULL, deleted_ns DESC, id",
+		 archive_node_cols);
 	if (dossier_db_prepare(a->db, sql, &st) < 0)
 		return DOSSIER_ERROR;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
 	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
+	while (rc < 0 && sqlite3_step(st) == SQLITE_ROW) {
 		archive_row_to_node(st, out);
-		rc = 0;
+		if (archive_decide(a, who, out, NULL, ACT_LIST) == 0)
+			rc = 0;
 	}
+	dossier_error_clear();
 	sqlite3_finalize(st);
 	return rc;
 }
@@ -303,7 +307,7 @@ int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 		free(rname);
 		return rc;
 	}
-	if ((rc = history_child(a, dir, nfc, &n)) < 0)
+	if ((rc = history_child(a, who, dir, nfc, &n)) < 0)
 		return rc;
 	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
@@ -450,7 +454,8 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		return rc;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)dir);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, ARCHIVE_NODE_NCOLS);
+		const char *name = (const char *)sqlite3_column_text(
+			st, ARCHIVE_NODE_NCOLS);
 
 		archive_row_to_node(st, &n);
 		if (!strcmp(name, last) ||

@@ -180,8 +180,11 @@ void dossier_archive_set_notify(struct dossier_archive *a,
 				const struct dossier_notify_ops *ops,
 				void *ctx)
 {
+	/* the grant sweeper may be using the old ones */
+	pthread_mutex_lock(&a->lock);
 	a->notify = ops;
 	a->notify_ctx = ctx;
+	pthread_mutex_unlock(&a->lock);
 }
 
 /* ---- catalog rows ---- */
@@ -1169,12 +1172,19 @@ void archive_notify_wait(struct dossier_archive *a)
 		a->notify->wait(a->notify_ctx);
 }
 
-void archive_changed(struct dossier_archive *a)
+/*
+ * Refuse from now on every open record (only those opened on a grant,
+ * with grants_only) whose opener lost the right it was opened with, and
+ * have the kernel drop its pages: a mapping faults, a read asks us. Lock
+ * held.
+ */
+static void refuse_lost(struct dossier_archive *a, int grants_only)
 {
 	struct dossier_file *f;
 
 	for (f = a->files; f; f = f->next) {
-		if (f->revoked || file_allowed(a, f, -1) == 0)
+		if (f->revoked || (grants_only && !f->on_grant) ||
+		    file_allowed(a, f, -1) == 0)
 			continue;
 		/* refused from now on; no page of it stays cached */
 		f->revoked = 1;
@@ -1183,6 +1193,63 @@ void archive_changed(struct dossier_archive *a)
 		if (a->notify)
 			a->notify->inval_inode(a->notify_ctx, f->nodeid);
 	}
+}
+
+/*
+ * A grant ends by the clock, with no event: the pages of a record opened
+ * on it (a private mapping of a direct-I/O file still uses the page
+ * cache) must go within a second of its end.
+ */
+static void *sweep(void *arg)
+{
+	struct dossier_archive *a = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&a->lock);
+	while (!a->sweep_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += 1;
+		pthread_cond_timedwait(&a->sweep_cond, &a->lock, &ts);
+		if (!a->sweep_stop)
+			refuse_lost(a, 1);
+	}
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+static int sweeper_start(struct dossier_archive *a)
+{
+	pthread_condattr_t ca;
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&a->sweep_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pthread_create(&a->sweeper, NULL, sweep, a) != 0) {
+		pthread_cond_destroy(&a->sweep_cond);
+		dossier_error_set("cannot start the grant sweeper");
+		return DOSSIER_ERROR;
+	}
+	a->sweeping = 1;
+	return 0;
+}
+
+static void sweeper_stop(struct dossier_archive *a)
+{
+	if (!a->sweeping)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->sweep_stop = 1;
+	pthread_cond_signal(&a->sweep_cond);
+	pthread_mutex_unlock(&a->lock);
+	pthread_join(a->sweeper, NULL);
+	pthread_cond_destroy(&a->sweep_cond);
+	a->sweeping = 0;
+}
+
+void archive_changed(struct dossier_archive *a)
+{
+	refuse_lost(a, 0);
 	a->generation++;
 }
 
@@ -1342,7 +1409,8 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 			goto fail;
 		}
 		if ((rc = history_open(&a->history, a, 0)) < 0 ||
-		    (rc = history_start(a->history)) < 0)
+		    (rc = history_start(a->history)) < 0 ||
+		    (rc = sweeper_start(a)) < 0)
 			goto fail;
 	}
 	*out = a;
@@ -1358,6 +1426,7 @@ void dossier_archive_close(struct dossier_archive *a)
 
 	if (!a)
 		return;
+	sweeper_stop(a);
 	/* commits everything journaled before the catalog closes */
 	history_close(a->history);
 	a->history = NULL;
@@ -3085,7 +3154,8 @@ int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 		return 0;
 	pthread_mutex_lock(&a->lock);
 	rc = file_allowed(a, f, writing);
-	if (rc == 0) {
+	/* the fast path again only once all it was opened for holds */
+	if (rc == 0 && file_allowed(a, f, -1) == 0) {
 		f->revoked = 0;
 		__atomic_store_n(&f->checked, a->generation, __ATOMIC_RELAXED);
 	}

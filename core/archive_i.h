@@ -101,6 +101,11 @@ struct dossier_archive {
 	} vis[VIS_SLOTS];		/* protected by lock */
 	int lockfd;			/* flock: one serving daemon */
 	struct dossier_file *files;	/* protected by lock: open records */
+	/* grants end by the clock: their open files are swept each second */
+	pthread_t sweeper;
+	pthread_cond_t sweep_cond;	/* with lock */
+	int sweeping;			/* the sweeper runs */
+	int sweep_stop;			/* protected by lock */
 };
 
 struct dossier_file {

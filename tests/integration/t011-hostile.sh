@@ -202,4 +202,27 @@ exec 7>&-
 wait $P6
 check "a grant revoked while a descriptor is open: reads are refused" sh -c "
 	head -1 '$T/out6' | grep -q 'OK lent v1' && tail -1 '$T/out6' | grep -qx EACCES"
+# a grant that ends by the clock while a private mapping of it is held:
+# its pages go within a second of the end (polled up to 40 s)
+record lent7.txt internal department "lent7 v1"
+as hz_mgr $CTL0 grant "$C/lent7.txt" --user hz_s2 --read --for 10s \
+	--reason test >/dev/null
+mkfifo "$T/go7"
+as hz_s2 "$HOSTILE" hold private "$C/lent7.txt" < "$T/go7" > "$T/out7" &
+P7=$!
+exec 7<>"$T/go7"
+i=0
+while ! grep -q READY "$T/out7" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+check "a private mapping of a lent record reads while the grant lasts" \
+	sh -c "head -1 '$T/out7' | grep -qx 'OK l'"
+i=0
+while [ "$(tail -1 "$T/out7")" != SIGBUS ] && [ $i -lt 80 ]; do
+	echo go >&7
+	sleep 0.5
+	i=$((i + 1))
+done
+exec 7>&-
+wait $P7
+check "... and faults once the grant has ended by the clock" \
+	sh -c "tail -1 '$T/out7' | grep -qx SIGBUS"
 finish

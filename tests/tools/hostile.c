@@ -13,10 +13,13 @@
  *                              rename (ARG source), noreplace (ARG source,
  *                              renameat2 RENAME_NOREPLACE), mknod, mkfifo,
  *                              setxattr (user.x), stat
- *   hold read|mmap|write PATH  open PATH, use it once, print "READY", wait
- *                              for a line on standard input, use it again:
- *                              prints OK and the bytes, the errno's name,
- *                              or SIGBUS for a mapping that faults
+ *   hold read|mmap|private|write PATH
+ *                              open PATH (mmap: a shared mapping, private:
+ *                              a private one), use it once, print "READY",
+ *                              then use it again for each line read on
+ *                              standard input: prints OK and the bytes, the
+ *                              errno's name, or SIGBUS for a mapping that
+ *                              faults
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -116,7 +119,7 @@ static void use(const char *how, int fd, volatile const char *m)
 	char buf[256];
 	ssize_t n;
 
-	if (!strcmp(how, "mmap")) {
+	if (m) {
 		if (sigsetjmp(fault, 1)) {
 			printf("SIGBUS\n");
 			return;
@@ -148,9 +151,10 @@ static int hold(const char *how, const char *p)
 		printf("%s\n", strerrorname_np(errno));
 		return 1;
 	}
-	if (!strcmp(how, "mmap")) {
+	if (!strcmp(how, "mmap") || !strcmp(how, "private")) {
 		signal(SIGBUS, on_bus);
-		m = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+		m = mmap(NULL, 4096, PROT_READ, !strcmp(how, "mmap") ?
+			 MAP_SHARED : MAP_PRIVATE, fd, 0);
 		if (m == MAP_FAILED) {
 			printf("%s\n", strerrorname_np(errno));
 			return 1;
@@ -158,11 +162,8 @@ static int hold(const char *how, const char *p)
 	}
 	use(how, fd, m);
 	printf("READY\n");
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return 1;
-	use(how, fd, m);
-	fflush(stdout);
+	while (fgets(line, sizeof(line), stdin))
+		use(how, fd, m);
 	return 0;
 }
 

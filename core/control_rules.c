@@ -209,9 +209,10 @@ static int cmd_grants(struct dossier_archive *a,
 }
 
 /*
- * Whether grant id is in force on a record who may not list: such a
- * grant answers as one that does not exist (its refusal would say it
- * does). Lock held.
+ * Whether grant id is in force on a record who may not list and is none
+ * of its two parties: such a grant answers as one that does not exist
+ * (the refusal would say it does). Its parties may still end it: that
+ * only takes access away. Lock held.
  */
 static int grant_hidden(struct dossier_archive *a,
 			const struct dossier_caller *who, int64_t id)
@@ -220,11 +221,13 @@ static int grant_hidden(struct dossier_archive *a,
 	int hidden = 0;
 
 	if (dossier_db_prepare(a->db, "SELECT record FROM grant WHERE id = ?1 "
-			       "AND revoked_s IS NULL", &st) < 0) {
+			       "AND revoked_s IS NULL AND uid != ?2 AND "
+			       "approved_by != ?2", &st) < 0) {
 		dossier_error_clear();
 		return 0;
 	}
 	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)who->uid);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		hidden = !control_may_list(a, who, (uint64_t)
 					   sqlite3_column_int64(st, 0));

@@ -27,9 +27,40 @@
 #define MAX_FIELDS 8
 
 /*
+ * The newest deleted record named nfc in folder parent that who may list
+ * (a hidden one does not stand in front of it). Lock held.
+ */
+static int find_deleted(struct dossier_archive *a,
+			const struct dossier_caller *who, uint64_t parent,
+			const char *nfc, struct node *out)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[512];
+	int rc = DOSSIER_ENOTFOUND;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM node WHERE parent = ?1 AND "
+		 "name = ?2 AND kind = 5 AND deleted_ns IS NOT NULL ORDER BY "
+		 "deleted_ns DESC", archive_node_cols);
+	if (dossier_db_prepare(a->db, sql, &st) < 0) {
+		dossier_error_clear();
+		return DOSSIER_ENOTFOUND;
+	}
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
+	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
+	while (rc < 0 && sqlite3_step(st) == SQLITE_ROW) {
+		archive_row_to_node(st, out);
+		if (archive_decide(a, who, out, NULL, ACT_LIST) == 0)
+			rc = 0;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
  * Resolve a path inside the archive ("2024/contracts/ACME/x.pdf") to its
  * node, as who may see it. With deleted, the last component may be a
- * deleted record (its history lives on). Lock held.
+ * deleted record (its history lives on). A component hidden from who
+ * answers as one nobody has: the same code, no message. Lock held.
  */
 int control_resolve(struct dossier_archive *a,
 		    const struct dossier_caller *who, const char *path,
@@ -58,32 +89,11 @@ int control_resolve(struct dossier_archive *a,
 			return DOSSIER_ENOTFOUND;
 		}
 		rc = archive_find_visible(a, who, cur, nfc, out);
-		if (rc == DOSSIER_ENOTFOUND && deleted && !slash) {
-			sqlite3_stmt *st = NULL;
-			char sql[512];
-
-			snprintf(sql, sizeof(sql), "SELECT %s FROM node WHERE "
-				 "parent = ?1 AND name = ?2 AND kind = 5 "
-				 "AND deleted_ns IS NOT NULL "
-				 "ORDER BY deleted_ns DESC LIMIT 1",
-				 archive_node_cols);
-			if (dossier_db_prepare(a->db, sql, &st) == 0) {
-				sqlite3_bind_int64(st, 1, (sqlite3_int64)cur);
-				sqlite3_bind_text(st, 2, nfc, -1,
-						  SQLITE_STATIC);
-				if (sqlite3_step(st) == SQLITE_ROW) {
-					archive_row_to_node(st, out);
-					rc = 0;
-				}
-			}
-			sqlite3_finalize(st);
-		}
-		if (rc < 0)
-			return rc;
-		/* hidden answers exactly as absent (no existence oracle) */
-		if (archive_decide(a, who, out, NULL, ACT_LIST) < 0) {
+		if (rc == DOSSIER_ENOTFOUND && deleted && !slash)
+			rc = find_deleted(a, who, cur, nfc, out);
+		if (rc < 0) {
 			dossier_error_clear();
-			return DOSSIER_ENOTFOUND;
+			return rc;
 		}
 		cur = out->id;
 		p += len;
@@ -372,7 +382,9 @@ int control_run(struct dossier_archive *a, const struct dossier_caller *who,
 	for (i = 0; !found && i < sizeof(tables) / sizeof(tables[0]); i++)
 		for (c = tables[i]; c->name; c++)
 			if (!strcmp(f[0], c->name)) {
-				status = c->fn(a, who, f, n, out);
+				status = control_unmapped(a, who, c->name,
+							  out) ? 1 :
+					 c->fn(a, who, f, n, out);
 				found = 1;
 				break;
 			}

@@ -31,6 +31,23 @@ int control_resolve(struct dossier_archive *a,
 		    int deleted, struct node *out);
 
 /*
+ * Whether who is an account the archive does not map (root counts as
+ * mapped when the policy gives it a role). If so, and request is not one
+ * open to anyone (whoami), the refusal is appended to out, audited and
+ * logged, and 1 returned; else 0. Takes the archive lock itself.
+ */
+int control_unmapped(struct dossier_archive *a,
+		     const struct dossier_caller *who, const char *request,
+		     struct dossier_buf *out);
+
+/*
+ * Whether who may list record id now: a listing names a record only
+ * then. Leaves no error message. Lock held.
+ */
+int control_may_list(struct dossier_archive *a,
+		     const struct dossier_caller *who, uint64_t id);
+
+/*
  * Run one control request for who and append the reply to out; returns
  * the reply's status (0 done, 1 refused, 2 usage). Takes the archive lock
  * itself.

@@ -151,6 +151,7 @@ static int cmd_grant(struct dossier_archive *a,
 
 struct grants_ctx {
 	struct dossier_archive *a;
+	const struct dossier_caller *who;
 	struct dossier_buf *out;
 	uid_t only;
 };
@@ -167,6 +168,9 @@ static int list_one(void *vctx, int64_t id, uint64_t record, uid_t uid,
 	(void)start;
 	if (c->only != (uid_t)-1 && uid != c->only && approved_by != c->only)
 		return 0;
+	/* a grant on a record the caller may not list now is not theirs to see */
+	if (!control_may_list(c->a, c->who, record))
+		return 0;
 	dossier_rules_user_name(c->a->rules, uid, user, sizeof(user));
 	dossier_rules_user_name(c->a->rules, approved_by, appr, sizeof(appr));
 	gmtime_r(&t, &tm);
@@ -179,12 +183,15 @@ static int list_one(void *vctx, int64_t id, uint64_t record, uid_t uid,
 	return 0;
 }
 
-/* grants: the caller's own (or all, for policy editors and auditors) */
+/*
+ * grants: the caller's own (or all, for policy editors and auditors), on
+ * records the caller may list now
+ */
 static int cmd_grants(struct dossier_archive *a,
 		      const struct dossier_caller *who, char **f, int n,
 		      struct dossier_buf *out)
 {
-	struct grants_ctx c = { a, out, who->uid };
+	struct grants_ctx c = { a, who, out, who->uid };
 	const char *role = NULL;
 
 	(void)f;
@@ -201,6 +208,33 @@ static int cmd_grants(struct dossier_archive *a,
 	return 0;
 }
 
+/*
+ * Whether grant id is in force on a record who may not list and is none
+ * of its two parties: such a grant answers as one that does not exist
+ * (the refusal would say it does). Its parties may still end it: that
+ * only takes access away. Lock held.
+ */
+static int grant_hidden(struct dossier_archive *a,
+			const struct dossier_caller *who, int64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	int hidden = 0;
+
+	if (dossier_db_prepare(a->db, "SELECT record FROM grant WHERE id = ?1 "
+			       "AND revoked_s IS NULL AND uid != ?2 AND "
+			       "approved_by != ?2", &st) < 0) {
+		dossier_error_clear();
+		return 0;
+	}
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)who->uid);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		hidden = !control_may_list(a, who, (uint64_t)
+					   sqlite3_column_int64(st, 0));
+	sqlite3_finalize(st);
+	return hidden;
+}
+
 static int cmd_revoke(struct dossier_archive *a,
 		      const struct dossier_caller *who, char **f, int n,
 		      struct dossier_buf *out)
@@ -211,7 +245,13 @@ static int cmd_revoke(struct dossier_archive *a,
 	if (n != 2 || (id = strtoll(f[1], NULL, 10)) <= 0)
 		return control_status(out, 2, "usage: revoke ID");
 	pthread_mutex_lock(&a->lock);
-	rc = dossier_rules_revoke(a->rules, who->uid, id, now_s());
+	if (grant_hidden(a, who, id)) {
+		/* the words dossier_rules_revoke() uses for an unknown id */
+		dossier_error_set("no grant %lld in force", (long long)id);
+		rc = DOSSIER_ENOTFOUND;
+	} else {
+		rc = dossier_rules_revoke(a->rules, who->uid, id, now_s());
+	}
 	archive_changed(a);
 	pthread_mutex_unlock(&a->lock);
 	audit_record(a->audit, who, "revoke", f[1], rc == 0, 0, NULL);

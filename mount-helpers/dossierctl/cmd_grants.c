@@ -12,8 +12,9 @@ int cmd_grants(struct ctl *ctl, int argc, char **argv)
 		fprintf(argc == 1 ? stdout : stderr,
 			"usage: dossierctl grants\n\nThe grants running now: "
 			"yours (given or received), or all of them\nfor "
-			"archivists, gm and auditors. Columns: id, record, "
-			"user, access,\napproved by, until (UTC).\n");
+			"archivists, gm and auditors; only those on records "
+			"you may list\nnow. Columns: id, record, user, "
+			"access, approved by, until (UTC).\n");
 		return argc == 1 ? CTL_OK : CTL_USAGE;
 	}
 	if (ctl_call(ctl, "grants\n", &r) < 0)

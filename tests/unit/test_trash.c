@@ -760,6 +760,141 @@ static void test_trash__daily_purge_runs_once_a_day(void **state)
 	assert_false(content_exists(s, id));
 }
 
+/*
+ * Run "req<name>tail" as who, then with other for name: the same status
+ * and reply, the name itself aside.
+ */
+static void same_answer(struct sandbox *s, const struct dossier_caller *who,
+			const char *req, const char *tail, const char *name,
+			const char *other)
+{
+	struct dossier_buf a = DOSSIER_BUF_INIT, b = DOSSIER_BUF_INIT;
+	char line[512], *p;
+	int sa, sb;
+
+	assert_int_equal(strlen(name), strlen(other));
+	snprintf(line, sizeof(line), "%s%s%s", req, name, tail);
+	sa = control(s, who, line, &a);
+	snprintf(line, sizeof(line), "%s%s%s", req, other, tail);
+	sb = control(s, who, line, &b);
+	/* the reply may echo the path: compare with the names swapped */
+	while ((p = strstr(b.buf, other)))
+		memcpy(p, name, strlen(name));
+	assert_int_equal(sa, sb);
+	assert_string_equal(a.buf, b.buf);
+	dossier_buf_release(&a);
+	dossier_buf_release(&b);
+}
+
+static void test_trash__control_refuses_unmapped_accounts(void **state)
+{
+	static const char *const reqs[] = {
+		"users\n", "policy\n", "grants\n", "trash\n", "due\n",
+		"register\n", "sync\n", "revoke\t1\n",
+		"log\t2024/contracts/ACME Ltd/a.txt\n",
+		"explain\t2024/contracts/ACME Ltd/a.txt\n",
+		"trash\talice\n", "audit\n",
+	};
+	struct sandbox *s = *state;
+	struct dossier_buf out = DOSSIER_BUF_INIT;
+	size_t i;
+
+	put(s, &alice, s->client.id, "a.txt", "a");
+	sync_history(s);
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		dossier_buf_release(&out);
+		assert_int_equal(control(s, &mallory, reqs[i], &out), 1);
+		assert_string_equal(out.buf, "1\tyou are not a user of this "
+					     "archive: an unmapped account "
+					     "gets nothing\n");
+	}
+	/* its own uid it knows anyway */
+	dossier_buf_release(&out);
+	assert_int_equal(control(s, &mallory, "whoami\n", &out), 0);
+	/* mapped accounts still get their answers */
+	dossier_buf_release(&out);
+	assert_int_equal(control(s, &carol, "users\n", &out), 0);
+	assert_non_null(strstr(out.buf, "alice"));
+	dossier_buf_release(&out);
+}
+
+static void test_trash__hidden_paths_answer_as_absent(void **state)
+{
+	static const char *const reqs[][2] = {
+		{ "log\t2024/contracts/ACME Ltd/", "\n" },
+		{ "explain\t2024/contracts/ACME Ltd/", "\n" },
+		{ "explain\t2024/contracts/ACME Ltd/", "\tcarol\n" },
+		{ "restore\t2024/contracts/ACME Ltd/", "\tabcd\tx\n" },
+		{ "grant\t2024/contracts/ACME Ltd/", "\tcarol\tr\t60\tx\n" },
+		{ "restore-deleted\t2024/contracts/ACME Ltd/", "\n" },
+		{ "log\t2024/contracts/ACME Ltd/", "/deeper\n" },
+	};
+	struct sandbox *s = *state;
+	uint64_t id;
+	size_t i;
+
+	id = put(s, &root, s->client.id, "sec.txt", "s");
+	put(s, &root, s->client.id, "gone.txt", "g");
+	sync_history(s);
+	pthread_mutex_lock(&s->a->lock);
+	assert_int_equal(archive_exec(s->a, "UPDATE node SET level = 2 WHERE "
+				      "id = ?", "i", (int64_t)id), 0);
+	archive_changed(s->a);
+	pthread_mutex_unlock(&s->a->lock);
+	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
+						"gone.txt"), 0);
+	pthread_mutex_lock(&s->a->lock);
+	assert_int_equal(archive_exec(s->a, "UPDATE node SET level = 2 WHERE "
+				      "name = 'gone.txt'", ""), 0);
+	archive_changed(s->a);
+	pthread_mutex_unlock(&s->a->lock);
+	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
+		same_answer(s, &alice, reqs[i][0], reqs[i][1], "sec.txt",
+			    "not.txt");
+		same_answer(s, &alice, reqs[i][0], reqs[i][1], "gone.txt",
+			    "none.txt");
+	}
+}
+
+/*
+ * A hidden live record does not stand in front of a deleted one of the
+ * same name that the caller may list: its history still answers.
+ */
+static void test_trash__hidden_live_name_keeps_deleted_history(void **state)
+{
+	struct sandbox *s = *state;
+	struct dossier_buf out = DOSSIER_BUF_INIT;
+	const char *req = "log\t2024/contracts/ACME Ltd/twin.txt\n";
+	uint64_t old, id;
+
+	old = put(s, &alice, s->client.id, "twin.txt", "alice's");
+	sync_history(s);
+	assert_int_equal(dossier_archive_unlink(s->a, &alice, s->client.id,
+						"twin.txt"), 0);
+	sync_history(s);
+	assert_int_equal(control(s, &alice, req, &out), 0);
+	assert_non_null(strstr(out.buf, "\tdelete\t"));
+	/* an hour later a secret record takes the name */
+	pthread_mutex_lock(&s->a->lock);
+	assert_int_equal(archive_exec(s->a, "UPDATE node SET deleted_ns = "
+				      "deleted_ns - 3600000000000 WHERE id = ?",
+				      "i", (int64_t)old), 0);
+	pthread_mutex_unlock(&s->a->lock);
+	id = put(s, &root, s->client.id, "twin.txt", "secret");
+	assert_int_not_equal(id, old);
+	pthread_mutex_lock(&s->a->lock);
+	assert_int_equal(archive_exec(s->a, "UPDATE node SET level = 2 WHERE "
+				      "id = ?", "i", (int64_t)id), 0);
+	archive_changed(s->a);
+	pthread_mutex_unlock(&s->a->lock);
+	sync_history(s);
+	dossier_buf_release(&out);
+	assert_int_equal(control(s, &alice, req, &out), 0);
+	assert_non_null(strstr(out.buf, "\tdelete\t"));
+	assert_null(strstr(out.buf, "\troot\t"));
+	dossier_buf_release(&out);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int main(void)
@@ -779,6 +914,9 @@ int main(void)
 		T(test_trash__editor_saves_leave_no_trash),
 		T(test_trash__list_and_due),
 		T(test_trash__daily_purge_runs_once_a_day),
+		T(test_trash__control_refuses_unmapped_accounts),
+		T(test_trash__hidden_paths_answer_as_absent),
+		T(test_trash__hidden_live_name_keeps_deleted_history),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

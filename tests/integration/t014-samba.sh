@@ -16,13 +16,13 @@ SMBGONE=
 # when it stops): stop that group, by its id
 smb_stop() {
 	[ -n "$SMBPID" ] || return 0
-	kill -TERM -- "-$SMBPID" 2>/dev/null || kill -TERM "$SMBPID" 2>/dev/null
+	kill -TERM "-$SMBPID" 2>/dev/null || kill -TERM "$SMBPID" 2>/dev/null
 	i=0
-	while kill -0 -- "-$SMBPID" 2>/dev/null && [ $i -lt 50 ]; do
+	while pgrep -g "$SMBPID" >/dev/null && [ $i -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	kill -KILL -- "-$SMBPID" 2>/dev/null
+	kill -KILL "-$SMBPID" 2>/dev/null
 	wait "$SMBPID" 2>/dev/null
 	SMBGONE=$SMBPID
 	SMBPID=
@@ -107,6 +107,9 @@ until ss -ltn 2>/dev/null | grep -q "127.0.0.1:$PORT "; do
 	fi
 	sleep 0.1
 done
+
+check "smbd runs in a process group of its own" sh -c "
+	[ \$(ps -o pgid= -p $SMBPID) = $SMBPID ] && [ \$(pgrep -g $SMBPID | wc -l) -gt 1 ]"
 
 # smbclient as USER, in the client folder unless -r (share root)
 sc() {
@@ -273,5 +276,6 @@ check "NFD and NFC spellings over SMB are one record" sh -c "
 	[ \$(ls '$C' | grep -c caf) -eq 1 ]"
 
 smb_stop
-check "smbd and its children are gone" sh -c "! kill -0 -- -$SMBGONE 2>/dev/null"
+check "smbd and its children are gone" sh -c "
+	[ -n '$SMBGONE' ] && ! pgrep -g '$SMBGONE' >/dev/null"
 finish

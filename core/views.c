@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "history_i.h"
@@ -490,7 +491,7 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 {
 	struct dossier_oid blob;
 	sqlite3_stmt *st = NULL;
-	char hex[41] = "";
+	char hex[41] = "", commit[41] = "";
 	struct node n;
 	int rc, fd;
 
@@ -513,14 +514,16 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 		dossier_error_set("versions in .history are read-only");
 		return DOSSIER_EREADONLY;
 	}
-	if ((rc = dossier_db_prepare(a->db, "SELECT record, blob FROM version "
-				     "WHERE id = ?1", &st)) < 0)
+	if ((rc = dossier_db_prepare(a->db, "SELECT record, blob, commit_oid "
+				     "FROM version WHERE id = ?1", &st)) < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)VIRT_ID(ino));
 	rc = DOSSIER_ENOTFOUND;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1) &&
 	    archive_get_node(a, (uint64_t)sqlite3_column_int64(st, 0), &n) == 0) {
 		snprintf(hex, sizeof(hex), "%s", sqlite3_column_text(st, 1));
+		snprintf(commit, sizeof(commit), "%s",
+			 sqlite3_column_text(st, 2));
 		/* the history right is the right to read past versions */
 		rc = views_may_see_history(a, who, &n);
 	}
@@ -550,6 +553,15 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 			dossier_error_set("this version was destroyed");
 		}
 		return rc;
+	}
+	/* a past version read (/.history, Previous Versions) is a read too */
+	if (a->audit) {
+		char *path = archive_node_path(a, n.id), detail[64];
+
+		snprintf(detail, sizeof(detail), "version %.12s", commit);
+		audit_record(a->audit, who, "read", path, 1, archive_last_rule(),
+			     detail);
+		free(path);
 	}
 	*fd_out = fd;
 	return 0;

@@ -204,6 +204,12 @@ check "get of the oldest @GMT path returns the first bytes" sh -c "
 check "get of the middle one returns the second bytes" sh -c "
 	$(command -v smbclient) -p $PORT //127.0.0.1/archive -U sb_s1%pw \
 		-c 'get \"$mid/$D/r.txt\" $T/got2' >/dev/null 2>&1 && cmp '$T/got2' '$T/two'"
+check "reading a version is audited, as a read by that user" sh -c "
+	i=0
+	until $CTL audit --user sb_s1 | grep 'read' | grep 'r.txt' | grep -q 'version'; do
+		i=\$((i + 1)); [ \$i -lt 50 ] || { $CTL audit --user sb_s1 | tail -5; exit 1; }
+		sleep 0.1
+	done"
 check "an @GMT path is read-only" sh -c "
 	$(command -v smbclient) -p $PORT //127.0.0.1/archive -U sb_s1%pw \
 		-c 'put $T/one \"$old/$D/r.txt\"' 2>&1 | grep -q NT_STATUS &&

@@ -51,6 +51,7 @@ sb_gm gm management
 sb_s1 sales sales
 sb_s2 sales service
 sb_staff staff sales
+sb_mkt director marketing
 USERS
 mount_fs
 D='2024/contracts/ACME Ltd'
@@ -93,7 +94,7 @@ sed -n '/^\[archive\]/,$p' \
 smbd --foreground -s "$SMB/smb.conf" --debug-stdout -d1 \
 	>"$SMB/smbd.out" 2>&1 &
 SMBPID=$!
-for u in sb_gm sb_s1 sb_s2 sb_staff; do
+for u in sb_gm sb_s1 sb_s2 sb_staff sb_mkt; do
 	printf 'pw\npw\n' | smbpasswd -c "$SMB/smb.conf" -a -s "$u" \
 		>/dev/null 2>&1 || echo "cannot add $u to the passdb" >&2
 done
@@ -167,7 +168,16 @@ check "staff: rename is ACCESS_DENIED" says ACCESS_DENIED sb_staff "rename keep.
 check "other department: delete is ACCESS_DENIED" says ACCESS_DENIED sb_s2 "del keep.txt"
 check "other department: rename is ACCESS_DENIED" says ACCESS_DENIED sb_s2 "rename keep.txt k2.txt"
 check "other department: get is ACCESS_DENIED" says ACCESS_DENIED sb_s2 "get keep.txt $T/stolen"
+# a company-level record the marketing director may read, not change
+sc sb_s1 "put $T/one co.txt" >/dev/null
+setfattr -n user.dossier.scope -v company "$C/co.txt"
+check "the marketing director reads a company-level record" ok sb_mkt "get co.txt $T/co"
+check "but may not delete it: ACCESS_DENIED, and it stays" sh -c "
+	$(command -v smbclient) -p $PORT //127.0.0.1/archive -U sb_mkt%pw -D '$D' \
+		-c 'del co.txt' 2>&1 | grep -q NT_STATUS_ACCESS_DENIED && [ -e '$C/co.txt' ]"
+check "nor overwrite it" says ACCESS_DENIED sb_mkt "put $T/two co.txt"
 check "the record is untouched, nothing was read" sh -c "
+	cmp '$C/co.txt' '$T/one' &&
 	[ \"\$(cat '$C/keep.txt')\" = mine ] && [ ! -e '$C/k.txt' ] &&
 	[ ! -e '$C/k2.txt' ] && [ ! -s '$T/stolen' ] && [ ! -e '$C/S' ]"
 

@@ -6,7 +6,6 @@
  */
 #include "snapshots_i.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +13,6 @@
 
 #include "db_i.h"
 #include "error.h"
-#include "log.h"
 #include "views_i.h"
 
 #define AT_INO(folder, t)                                                  \

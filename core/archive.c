@@ -1592,8 +1592,7 @@ int dossier_archive_lookup(struct dossier_archive *a,
 		return rc == DOSSIER_ENAMETOOLONG ? rc : DOSSIER_ENOTFOUND;
 	}
 	pthread_mutex_lock(&a->lock);
-	if (views_is_virtual(parent) || (parent == DOSSIER_ROOT_ID &&
-					 nfc[0] == '.')) {
+	if (views_claims(parent, nfc)) {
 		rc = views_lookup(a, who, parent, nfc, out);
 		pthread_mutex_unlock(&a->lock);
 		return rc;

@@ -151,7 +151,9 @@ enum action {
 
 /*
  * Inode numbers of the virtual trees (never catalog ids, which stay far
- * below 2^48): /.history, /.dossier/ctl, and per-node views.
+ * below 2^48): /.history, /.dossier/ctl, and per-node views. The kind is
+ * ino >> 60: 1-4 here, 5-7 /.Trash-UID (trash_i.h), 12-13 every folder's
+ * .snapshots (snapshots_i.h).
  */
 #define VIRT_BASE (1ULL << 62)
 #define INO_HISTORY (VIRT_BASE + 1)

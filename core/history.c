@@ -800,6 +800,48 @@ static void build_message(const struct entry *e, char *out, size_t outsz)
 			 e->record, e->seq);
 }
 
+/*
+ * A save whose bytes are exactly those of an earlier version of the
+ * record (not of its current one) puts that version back: Explorer's
+ * Restore from Previous Versions copies an old version over the record,
+ * and so does anyone copying a version out of /.history. Such a save
+ * becomes a "restore" naming the version put back (returns 1); anything
+ * but a plain save is left alone. Archive lock taken here; a batch holds
+ * one entry per record, so every earlier version is indexed already.
+ */
+static int restores_version(struct dossier_archive *a, struct entry *e,
+			    const struct dossier_oid *blob,
+			    const struct held *held)
+{
+	sqlite3_stmt *st = NULL;
+	char hex[41], why[96] = "";
+
+	if (strcmp(e->op, "save"))
+		return 0;
+	dossier_oid_fmt(hex, blob);
+	if (held->hist_blob && !strcmp(held->hist_blob, hex))
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	if (archive_stmt(a, "SELECT commit_oid FROM version WHERE record = ?1"
+			       " AND blob = ?2 ORDER BY id DESC LIMIT 1",
+			 &st) == 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)e->record);
+		sqlite3_bind_text(st, 2, hex, -1, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_ROW)
+			snprintf(why, sizeof(why), "puts back version %.12s",
+				 (const char *)sqlite3_column_text(st, 0));
+	}
+	archive_stmt_done(st);
+	pthread_mutex_unlock(&a->lock);
+	dossier_error_clear();
+	if (!why[0])
+		return 0;
+	snprintf(e->op, sizeof(e->op), "restore");
+	if (!e->reason)
+		e->reason = strdup(why);
+	return 1;
+}
+
 /* Drop a journal entry that cannot be committed (logged). */
 static void drop_entry(struct dossier_history *h, const struct entry *e,
 		       const char *why)
@@ -1203,9 +1245,14 @@ static int commit_entry(struct dossier_history *h, struct entry *e,
 		} else {
 			rc = DOSSIER_EINVAL;
 		}
-		if (rc == 0)
+		if (rc == 0) {
+			history_git_unlock(h);
+			if (restores_version(h->a, e, &blob, &held))
+				build_message(e, msg, sizeof(msg));
+			history_git_lock(h);
 			rc = dossier_git_record_version(h->git, e->record,
 							&blob, &sig, msg, &rec);
+		}
 		history_git_unlock(h);
 		if (rc < 0 && transient(rc)) {
 			held_release(&held);

@@ -70,15 +70,23 @@ static void encode_entry(unsigned char *p, uint16_t tag, uint16_t perm,
 	memcpy(p + 4, &i, 4);
 }
 
-/* rights of uid on n: 4 read, 2 write */
+/*
+ * The rights of uid on n as ACL bits, what the rules let uid do there: a
+ * record is 4 read, 2 write (never 1: records are no programs); a folder
+ * is 4|1 list and search, 2 create. Samba turns a folder's w into
+ * FILE_ADD_FILE, FILE_ADD_SUBDIRECTORY and FILE_DELETE_CHILD and refuses
+ * a put, mkdir, rename or delete without it (each record's delete and
+ * rename is then decided again at the unlink or rename).
+ */
 static int rights(struct dossier_archive *a, uid_t uid, const struct node *n)
 {
 	struct dossier_caller c = { uid, (gid_t)-1, 0 };
-	int r = 0;
+	int folder = n->kind != DOSSIER_KIND_FILE, r = 0;
 
-	if (archive_decide(a, &c, n, NULL, ACT_READ) == 0)
-		r |= 4;
-	if (archive_decide(a, &c, n, NULL, ACT_WRITE) == 0)
+	if (archive_decide(a, &c, n, NULL, folder ? ACT_LIST : ACT_READ) == 0)
+		r |= folder ? 5 : 4;
+	if (archive_decide(a, &c, n, NULL, folder ? ACT_CREATE : ACT_WRITE) ==
+	    0)
 		r |= 2;
 	dossier_error_clear();
 	return r;

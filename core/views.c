@@ -17,16 +17,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "history_i.h"
 #include "log.h"
 #include "name.h"
+#include "snapshots_i.h"
 #include "trash_i.h"
 
 #define TTL_VIRT 0.0
 
-static void virt_dir_attr(uint64_t ino, struct dossier_attr *out)
+void views_dir_attr(uint64_t ino, struct dossier_attr *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->id = ino;
@@ -102,23 +104,29 @@ static int list_versions(struct dossier_archive *a, const struct node *rec,
 	return rc;
 }
 
-static void version_attr(const struct node *rec, const struct vrow *v,
-			 struct dossier_attr *out)
+void views_version_attr(const struct node *rec, int64_t vid, int64_t size,
+			int64_t time_ns, struct dossier_attr *out)
 {
 	memset(out, 0, sizeof(*out));
-	out->id = HIST_VER_BASE | (uint64_t)v->id;
+	out->id = HIST_VER_BASE | (uint64_t)vid;
 	out->kind = DOSSIER_KIND_FILE;
 	out->st.st_ino = out->id;
 	out->st.st_mode = S_IFREG | 0444;
 	out->st.st_nlink = 1;
 	out->st.st_uid = rec->uid;
 	out->st.st_gid = rec->gid;
-	out->st.st_size = v->size;
-	out->st.st_blocks = (v->size + 511) / 512;
+	out->st.st_size = size;
+	out->st.st_blocks = (size + 511) / 512;
 	out->st.st_blksize = 4096;
-	out->st.st_mtim.tv_sec = v->time_ns / 1000000000;
-	out->st.st_mtim.tv_nsec = v->time_ns % 1000000000;
+	out->st.st_mtim.tv_sec = time_ns / 1000000000;
+	out->st.st_mtim.tv_nsec = time_ns % 1000000000;
 	out->st.st_ctim = out->st.st_atim = out->st.st_mtim;
+}
+
+static void version_attr(const struct node *rec, const struct vrow *v,
+			 struct dossier_attr *out)
+{
+	views_version_attr(rec, v->id, v->size, v->time_ns, out);
 }
 
 /* The name of node id (live or deleted); caller frees. */
@@ -169,10 +177,9 @@ static int history_child(struct dossier_archive *a,
 	return rc;
 }
 
-/* May who see the history of n? (list the node and hold the right) */
-static int may_see_history(struct dossier_archive *a,
-			   const struct dossier_caller *who,
-			   const struct node *n)
+int views_may_see_history(struct dossier_archive *a,
+			  const struct dossier_caller *who,
+			  const struct node *n)
 {
 	if (archive_decide(a, who, n, NULL, ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
@@ -191,7 +198,7 @@ static void trash_attr(struct dossier_archive *a,
 		trash_record_attr(a, who, &t->n, t->deleted_ns, out);
 		return;
 	}
-	virt_dir_attr(TRASH_BASE | t->n.id, out);
+	views_dir_attr(TRASH_BASE | t->n.id, out);
 	out->st.st_uid = t->n.uid;
 	out->st.st_gid = t->n.gid;
 }
@@ -241,6 +248,13 @@ int views_is_virtual(uint64_t ino)
 	return ino >= HIST_DIR_BASE;
 }
 
+int views_claims(uint64_t parent, const char *nfc)
+{
+	return views_is_virtual(parent) ||
+	       (parent == DOSSIER_ROOT_ID && nfc[0] == '.') ||
+	       !strcmp(nfc, SNAP_DIR_NAME);
+}
+
 int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 		 uint64_t parent, const char *nfc, struct dossier_attr *out)
 {
@@ -248,17 +262,19 @@ int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 	uint64_t dir;
 	int rc;
 
+	if (snap_owns(parent) || !strcmp(nfc, SNAP_DIR_NAME))
+		return snap_lookup(a, who, parent, nfc, out);
 	if (parent == DOSSIER_ROOT_ID) {
 		if (!strcmp(nfc, ".history")) {
-			virt_dir_attr(INO_HISTORY, out);
+			views_dir_attr(INO_HISTORY, out);
 			return 0;
 		}
 		if (!strcmp(nfc, ".dossier")) {
-			virt_dir_attr(INO_CTLDIR, out);
+			views_dir_attr(INO_CTLDIR, out);
 			return 0;
 		}
 		if (!strcmp(nfc, ".trash")) {
-			virt_dir_attr(INO_TRASH, out);
+			views_dir_attr(INO_TRASH, out);
 			return 0;
 		}
 		/* the caller's own .Trash-UID (GIO); .Trash stays absent */
@@ -274,7 +290,7 @@ int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 	if (parent == INO_CTLDIR) {
 		if (strcmp(nfc, "ctl"))
 			return DOSSIER_ENOTFOUND;
-		virt_dir_attr(INO_CTL, out);
+		views_dir_attr(INO_CTL, out);
 		out->kind = DOSSIER_KIND_FILE;
 		out->st.st_mode = S_IFREG | 0666;
 		return 0;
@@ -293,7 +309,7 @@ int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 		size_t nv = 0, i;
 
 		rc = DOSSIER_ENOTFOUND;
-		if (rname && (rc = may_see_history(a, who, &p)) == 0 &&
+		if (rname && (rc = views_may_see_history(a, who, &p)) == 0 &&
 		    (rc = list_versions(a, &p, rname, &v, &nv)) == 0) {
 			rc = DOSSIER_ENOTFOUND;
 			for (i = 0; i < nv; i++)
@@ -311,7 +327,7 @@ int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 		return rc;
 	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
-	virt_dir_attr(HIST_DIR_BASE | n.id, out);
+	views_dir_attr(HIST_DIR_BASE | n.id, out);
 	out->st.st_uid = n.uid;
 	out->st.st_gid = n.gid;
 	return 0;
@@ -325,11 +341,13 @@ int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 	int rc;
 
 	if (ino == INO_HISTORY || ino == INO_CTLDIR || ino == INO_TRASH) {
-		virt_dir_attr(ino, out);
+		views_dir_attr(ino, out);
 		return 0;
 	}
 	if (trash_xdg_is(ino))
 		return trash_xdg_getattr(a, who, ino, out);
+	if (snap_owns(ino))
+		return snap_getattr(a, who, ino, out);
 	if (VIRT_KIND(ino) == 3) {
 		struct trash_entry t;
 
@@ -339,7 +357,7 @@ int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 		return 0;
 	}
 	if (ino == INO_CTL) {
-		virt_dir_attr(ino, out);
+		views_dir_attr(ino, out);
 		out->kind = DOSSIER_KIND_FILE;
 		out->st.st_mode = S_IFREG | 0666;
 		return 0;
@@ -349,7 +367,7 @@ int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 			return rc;
 		if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
 			return DOSSIER_EHIDDEN;
-		virt_dir_attr(ino, out);
+		views_dir_attr(ino, out);
 		out->st.st_uid = n.uid;
 		out->st.st_gid = n.gid;
 		return 0;
@@ -364,7 +382,7 @@ int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 	rc = DOSSIER_ENOTFOUND;
 	if (sqlite3_step(st) == SQLITE_ROW &&
 	    archive_get_node(a, (uint64_t)sqlite3_column_int64(st, 0), &n) == 0 &&
-	    (rc = may_see_history(a, who, &n)) == 0) {
+	    (rc = views_may_see_history(a, who, &n)) == 0) {
 		struct vrow v;
 
 		v.id = (int64_t)VIRT_ID(ino);
@@ -409,7 +427,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 
 	memset(out, 0, sizeof(*out));
 	if (ino == INO_CTLDIR) {
-		virt_dir_attr(INO_CTL, &at);
+		views_dir_attr(INO_CTL, &at);
 		at.kind = DOSSIER_KIND_FILE;
 		at.st.st_mode = S_IFREG | 0666;
 		return views_list_add(out, "ctl", &at);
@@ -418,6 +436,8 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		return trash_xdg_list(a, who, ino, out);
 	if (trash_is_view(ino))
 		return trash_list(a, who, ino, out);
+	if (snap_owns(ino))
+		return snap_list(a, who, ino, out);
 	if (ino == INO_HISTORY)
 		dir = DOSSIER_ROOT_ID;
 	else if (VIRT_KIND(ino) == 1)
@@ -433,7 +453,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 
 		if (!rname)
 			return DOSSIER_ENOTFOUND;
-		if ((rc = may_see_history(a, who, &p)) == 0 &&
+		if ((rc = views_may_see_history(a, who, &p)) == 0 &&
 		    (rc = list_versions(a, &p, rname, &v, &nv)) == 0)
 			for (i = 0; i < nv && rc == 0; i++) {
 				version_attr(&p, &v[i], &at);
@@ -462,7 +482,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		    archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
 			continue;
 		snprintf(last, sizeof(last), "%s", name);
-		virt_dir_attr(HIST_DIR_BASE | n.id, &at);
+		views_dir_attr(HIST_DIR_BASE | n.id, &at);
 		at.st.st_uid = n.uid;
 		at.st.st_gid = n.gid;
 		rc = views_list_add(out, name, &at);
@@ -476,7 +496,7 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 {
 	struct dossier_oid blob;
 	sqlite3_stmt *st = NULL;
-	char hex[41] = "";
+	char hex[41] = "", commit[41] = "";
 	struct node n;
 	int rc, fd;
 
@@ -487,7 +507,7 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 		return 0;
 	}
 	if (VIRT_KIND(ino) == 1 || ino == INO_HISTORY || ino == INO_CTLDIR ||
-	    ino == INO_TRASH)
+	    ino == INO_TRASH || snap_owns(ino))
 		return DOSSIER_EISDIR;
 	if (VIRT_KIND(ino) == 3)
 		return trash_view_open(a, who, ino, flags, fd_out);
@@ -499,16 +519,18 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 		dossier_error_set("versions in .history are read-only");
 		return DOSSIER_EREADONLY;
 	}
-	if ((rc = dossier_db_prepare(a->db, "SELECT record, blob FROM version "
-				     "WHERE id = ?1", &st)) < 0)
+	if ((rc = dossier_db_prepare(a->db, "SELECT record, blob, commit_oid "
+				     "FROM version WHERE id = ?1", &st)) < 0)
 		return rc;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)VIRT_ID(ino));
 	rc = DOSSIER_ENOTFOUND;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1) &&
 	    archive_get_node(a, (uint64_t)sqlite3_column_int64(st, 0), &n) == 0) {
 		snprintf(hex, sizeof(hex), "%s", sqlite3_column_text(st, 1));
+		snprintf(commit, sizeof(commit), "%s",
+			 sqlite3_column_text(st, 2));
 		/* the history right is the right to read past versions */
-		rc = may_see_history(a, who, &n);
+		rc = views_may_see_history(a, who, &n);
 	}
 	sqlite3_finalize(st);
 	if (rc < 0)
@@ -536,6 +558,15 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 			dossier_error_set("this version was destroyed");
 		}
 		return rc;
+	}
+	/* a past version read (/.history, Previous Versions) is a read too */
+	if (a->audit) {
+		char *path = archive_node_path(a, n.id), detail[64];
+
+		snprintf(detail, sizeof(detail), "version %.12s", commit);
+		audit_record(a->audit, who, "read", path, 1, archive_last_rule(),
+			     detail);
+		free(path);
 	}
 	*fd_out = fd;
 	return 0;

@@ -20,7 +20,7 @@
 	 (uint64_t)((t) - SNAP_EPOCH))
 #define AT_FOLDER(ino) (VIRT_ID(ino) >> 32)
 #define AT_TIME(ino) ((int64_t)((ino) & 0xffffffffULL) + SNAP_EPOCH)
-#define NAME_COL 17	/* after archive_node_cols */
+#define NAME_COL ARCHIVE_NODE_NCOLS	/* after archive_node_cols */
 
 int snap_owns(uint64_t ino)
 {

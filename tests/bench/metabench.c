@@ -4,6 +4,8 @@
  *
  *   metabench create  DIRLIST N PREFIX          create+write 4 KiB+close
  *   metabench stat    DIRLIST N PREFIX          stat() each file
+ *   metabench miss    DIRLIST N PREFIX          stat() each name, which
+ *                                               must answer ENOENT
  *   metabench readdir DIRLIST                   list every directory
  *   metabench rename  DIRLIST N PREFIX NEWPREFIX  rename within its dir
  *   metabench unlink  DIRLIST N PREFIX          unlink each file
@@ -84,7 +86,7 @@ int main(int argc, char **argv)
 	double t0, t1;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: metabench create|stat|readdir|rename|unlink DIRLIST [N PREFIX [NEWPREFIX]]\n");
+		fprintf(stderr, "usage: metabench create|stat|miss|readdir|rename|unlink DIRLIST [N PREFIX [NEWPREFIX]]\n");
 		return 2;
 	}
 	op = argv[1];
@@ -120,6 +122,16 @@ int main(int argc, char **argv)
 			path_of(path, i, argv[4]);
 			if (stat(path, &st) < 0)
 				die("stat", path);
+		}
+	} else if (!strcmp(op, "miss")) {
+		struct stat st;
+
+		for (i = 0; i < n; i++) {
+			path_of(path, i, argv[4]);
+			if (stat(path, &st) == 0 || errno != ENOENT) {
+				errno = errno ? errno : EEXIST;
+				die("stat (no such name expected)", path);
+			}
 		}
 	} else if (!strcmp(op, "readdir")) {
 		for (i = 0; i < ndirs; i++) {

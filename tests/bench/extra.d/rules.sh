@@ -3,7 +3,12 @@
 # client folder and stat of every record in it, as a restricted user (a
 # mapped 'staff' account: every record is listed but none readable, so
 # every name and mode is decided for them) and as root (unrestricted), on
-# every target. Sourced by tests/bench/bench.sh.
+# every target. And a lookup of a name hidden from the caller against one
+# nobody has (issue 11: no timing oracle): on dossierfs the hidden names
+# are another department's personal records among the restricted user's
+# listed ones; other
+# targets have no hidden names, so both rows stat names that are absent
+# there. Sourced by tests/bench/bench.sh.
 
 RULES_USER=dossier_bench_staff
 RULES_N=${BENCH_RULES_FILES:-1000}
@@ -65,6 +70,40 @@ rules_stat() {	# TARGET USER
 	ops_rate "$out"
 }
 
+# records hidden from the restricted user in their folder: another
+# department's personal records (dossierfs only; made once)
+RULES_OTHER=dossier_bench_other
+rules_hidden_setup() {
+	local dir
+	rules_setup "$1"
+	dir=$(cat "$WORK/rules-dirs-$1")
+	[[ $1 == dossierfs && ! -e $dir/h0000000 ]] || return 0
+	id "$RULES_OTHER" >/dev/null 2>&1 || useradd -M -N -s /bin/sh "$RULES_OTHER"
+	"$BUILD/dossierctl" -a "$(findmnt -no SOURCE --target "${ROOT[$1]}")" \
+		user add "$RULES_OTHER" --role staff --dept audit >/dev/null 2>&1 || true
+	( cd "$dir" && for ((i = 0; i < RULES_N; i++)); do
+		f=$(printf "h%07d" "$i")
+		printf "hidden %d\n" "$i" > "$f"
+		setfattr -n user.dossier.dept -v audit "$f"
+		setfattr -n user.dossier.owner -v "$RULES_OTHER" "$f"
+		setfattr -n user.dossier.scope -v personal "$f"
+	done )
+}
+
+rules_miss() {	# TARGET PREFIX: stat RULES_N names that answer ENOENT
+	local out
+	rules_hidden_setup "$1"
+	settle	# the setup's history is committed before the clock runs
+	out=$(rules_as "$RULES_USER" "$BIN/metabench" miss \
+		"$WORK/rules-dirs-$1" "$RULES_N" "$2")
+	ops_rate "$out"
+}
+
+wl_rules_lookup_hidden() {
+	if [[ $1 == dossierfs ]]; then rules_miss "$1" h; else rules_miss "$1" x; fi
+}
+wl_rules_lookup_absent() { rules_miss "$1" a; }
+
 wl_rules_readdir_restricted() { rules_readdir "$1" "$RULES_USER"; }
 wl_rules_readdir_root() { rules_readdir "$1" root; }
 wl_rules_stat_restricted() { rules_stat "$1" "$RULES_USER"; }
@@ -74,3 +113,5 @@ add_workload rules_readdir_restricted "readdir 1k, restricted user" names/s
 add_workload rules_readdir_root "readdir 1k, root" names/s
 add_workload rules_stat_restricted "stat 1k, restricted user" ops/s
 add_workload rules_stat_root "stat 1k, root" ops/s
+add_workload rules_lookup_hidden "lookup 1k hidden names, restricted" ops/s
+add_workload rules_lookup_absent "lookup 1k absent names, restricted" ops/s

@@ -61,6 +61,9 @@ record bid.txt secret department "secret bid v1"
 check "precondition: hz_s2 does not list the secret record, gm reads it" sh -c "
 	! setpriv --reuid=\$(id -u hz_s2) --regid=\$(id -g hz_s2) --clear-groups ls -a '$C' | grep -qx bid.txt &&
 	setpriv --reuid=\$(id -u hz_gm) --regid=\$(id -g hz_gm) --clear-groups cat '$C/bid.txt' | grep -q v1"
+# hz_s2 polls the folder all through gm's editing
+as hz_s2 sh -c "while :; do ls -a '$C'; done" > "$T/poll2" 2>/dev/null &
+POLL=$!
 n=1
 for mode in no yes auto; do
 	n=$((n + 1))
@@ -88,6 +91,10 @@ check "hz_s2 neither lists nor reads the swap file" sh -c "
 check "a reader of the record sees the swap file (vim's warning between users)" sh -c "
 	setpriv --reuid=\$(id -u hz_dgm) --regid=\$(id -g hz_dgm) --clear-groups ls -a '$C' | grep -qx .bid.txt.swp"
 as hz_gm rm -f "$C/.bid.txt.swp"
+kill $POLL 2>/dev/null
+wait $POLL 2>/dev/null
+check "hz_s2, polling the folder all along, never saw a name of the record's" sh -c "
+	[ \$(grep -c . '$T/poll2') -gt 10 ] && ! grep -q bid '$T/poll2'"
 check "a save's temp file is its creator's alone" sh -c "
 	setpriv --reuid=\$(id -u hz_gm) --regid=\$(id -g hz_gm) --clear-groups sh -c 'echo draft > \"$C/.goutputstream-AB12CD\"' &&
 	! setpriv --reuid=\$(id -u hz_dgm) --regid=\$(id -g hz_dgm) --clear-groups ls -a '$C' | grep -q goutputstream &&

@@ -95,6 +95,16 @@ kill $POLL 2>/dev/null
 wait $POLL 2>/dev/null
 check "hz_s2, polling the folder all along, never saw a name of the record's" sh -c "
 	[ \$(grep -c . '$T/poll2') -gt 10 ] && ! grep -q bid '$T/poll2'"
+echo 'gm,host' > "$T/lockdata"
+chmod 644 "$T/lockdata"
+for lock in '.~lock.bid.txt#' '~$d.txt'; do
+	as hz_gm cp "$T/lockdata" "$C/$lock"
+	check "the lock file $lock is listed and read by the record's readers only" sh -c "
+		setpriv --reuid=\$(id -u hz_dgm) --regid=\$(id -g hz_dgm) --clear-groups cat '$C/$lock' | grep -q gm &&
+		! setpriv --reuid=\$(id -u hz_s2) --regid=\$(id -g hz_s2) --clear-groups ls -a '$C' | grep -qF '$lock' &&
+		[ \$(setpriv --reuid=\$(id -u hz_s2) --regid=\$(id -g hz_s2) --clear-groups '$FSOP' read '$C/$lock') = ENOENT ]"
+	as hz_gm rm -f "$C/$lock"
+done
 check "a save's temp file is its creator's alone" sh -c "
 	setpriv --reuid=\$(id -u hz_gm) --regid=\$(id -g hz_gm) --clear-groups sh -c 'echo draft > \"$C/.goutputstream-AB12CD\"' &&
 	! setpriv --reuid=\$(id -u hz_dgm) --regid=\$(id -g hz_dgm) --clear-groups ls -a '$C' | grep -q goutputstream &&

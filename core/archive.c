@@ -1153,15 +1153,15 @@ static int file_allowed(struct dossier_archive *a, struct dossier_file *f,
 
 	if ((rc = archive_get_node(a, f->id, &n)) < 0)
 		return rc;
-	if (writing < 0)	/* what it was opened for */
-		rc = (acc != O_WRONLY &&
-		      (rc = archive_decide(a, &f->who, &n, NULL,
-					   ACT_READ)) < 0) ? rc :
-		     (acc != O_RDONLY || (f->flags & O_TRUNC)) ?
-		     archive_decide(a, &f->who, &n, NULL, ACT_WRITE) : 0;
-	else
+	if (writing >= 0) {
 		rc = archive_decide(a, &f->who, &n, NULL,
 				    writing ? ACT_WRITE : ACT_READ);
+	} else {	/* all it was opened for */
+		if (acc != O_WRONLY)
+			rc = archive_decide(a, &f->who, &n, NULL, ACT_READ);
+		if (rc == 0 && (acc != O_RDONLY || (f->flags & O_TRUNC)))
+			rc = archive_decide(a, &f->who, &n, NULL, ACT_WRITE);
+	}
 	dossier_error_clear();
 	return rc;
 }

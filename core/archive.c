@@ -2679,6 +2679,7 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	 */
 	info->direct_io = on_grant || n.level > DOSSIER_LEVEL_INTERNAL;
 	info->keep_cache = !info->direct_io;
+	info->on_grant = on_grant;
 	if (a->audit && (acc == O_RDONLY || acc == O_RDWR)) {
 		char *path = archive_node_path(a, id);
 

@@ -98,6 +98,10 @@ const char *dossier_archive_path(const struct dossier_archive *a);
 struct dossier_notify_ops {
 	void (*inval_entry)(void *ctx, uint64_t parent, const char *name);
 	void (*inval_inode)(void *ctx, uint64_t id);
+	/* everything any session may have cached (who sees what changed) */
+	void (*inval_all)(void *ctx);
+	/* wait until what was queued is done (never with the lock held) */
+	void (*sync)(void *ctx);
 };
 void dossier_archive_set_notify(struct dossier_archive *a,
 				const struct dossier_notify_ops *ops,
@@ -170,6 +174,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 struct dossier_open_info {
 	int keep_cache;	/* pages cached from an earlier open are valid */
 	int direct_io;	/* no page cache at all (control file) */
+	int on_grant;	/* opened thanks to a grant: re-checked per read */
 };
 int dossier_archive_open_file(struct dossier_archive *a,
 			      const struct dossier_caller *who, uint64_t id,

@@ -75,6 +75,8 @@ struct dossier_archive {
 	size_t npatterns;
 	const struct dossier_notify_ops *notify;
 	void *notify_ctx;
+	const struct dossier_session_ops *sessions;	/* views (session.h) */
+	void *sessions_ctx;
 	struct dossier_history *history;	/* NULL: not serving */
 	struct dossier_rules *rules;	/* protected by lock */
 	struct dossier_audit *audit;	/* NULL: not serving */

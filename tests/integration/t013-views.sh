@@ -26,6 +26,7 @@ setfattr -n user.dossier.scope -v company "$M/$C"
 printf 'one\n' > "$M/$C/r1.txt"
 printf 'two\n' > "$M/$C/r2.txt"
 printf 'three\n' > "$M/$C/r3.txt"
+printf 'four\n' > "$M/$C/r4.txt"
 printf 'lent\n' > "$M/$C/conf.txt"
 setfattr -n user.dossier.level -v confidential "$M/$C/conf.txt"
 
@@ -145,14 +146,15 @@ check "... (B had its pages cached)" poll 1 sh -c "
 		--clear-groups cat '$VB/$C/r1.txt')\" = 'ONE, edited' ]"
 
 # reclassified away: B's very next syscall must not find it
-as dv_b cat "$VB/$C/r1.txt" > /dev/null
+as dv_b cat "$VB/$C/r4.txt" > /dev/null
+as dv_b ls "$VB/$C" > /dev/null
 check "reclassified to topsecret on the shared mount" \
-	setfattr -n user.dossier.level -v topsecret "$M/$C/r1.txt"
-check "... B's next stat answers ENOENT" is dv_b stat "$VB/$C/r1.txt"
-check "... B's next open answers ENOENT" is dv_b read "$VB/$C/r1.txt"
+	setfattr -n user.dossier.level -v topsecret "$M/$C/r4.txt"
+check "... B's next stat answers ENOENT" is dv_b stat "$VB/$C/r4.txt"
+check "... B's next open answers ENOENT" is dv_b read "$VB/$C/r4.txt"
 check "... B's next listing leaves it out" sh -c "
 	! setpriv --reuid=\$(id -u dv_b) --regid=\$(id -g dv_b) --clear-groups \
-		ls '$VB/$C' | grep -qx r1.txt"
+		ls '$VB/$C' | grep -qx r4.txt"
 
 # grants: B lists conf.txt but may read it only on a grant
 want=EACCES
@@ -198,6 +200,9 @@ check "a 3 s grant: B reads in the view" sh -c "
 		--reason 'view test' >/dev/null &&
 	[ \"\$(setpriv --reuid=\$(id -u dv_b) --regid=\$(id -g dv_b) \
 		--clear-groups '$FSOP' read '$VB/$C/conf.txt')\" = OK ]"
+check "... and B's mode bits say readable at once (cached ones dropped)" \
+	sh -c "[ \"\$(setpriv --reuid=\$(id -u dv_b) --regid=\$(id -g dv_b) \
+		--clear-groups stat -c %A '$VB/$C/conf.txt')\" = '-r--r--r--' ]"
 as dv_b sh "$T/slowread.sh" "$VB/$C/conf.txt" "$T/ended" "$T/err3" &
 READER=$!
 check "... when it ends, B's next open is refused" \

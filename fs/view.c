@@ -129,10 +129,16 @@ static void unmount_view(struct fs *s, int abort_conn)
 	    umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) < 0)
 		dossier_log(LOG_WARNING, "cannot unmount view '%s': %s", path,
 			    strerror(errno));
+	/* device unknown (mountinfo unreadable at start): by its path */
+	if (!s->dev && abort_conn)
+		umount2(s->dir, MNT_DETACH | UMOUNT_NOFOLLOW);
 	if (!abort_conn || !s->dev)
 		return;
 	snprintf(ctl, sizeof(ctl), "/sys/fs/fuse/connections/%u/abort",
 		 minor(s->dev));
+	/* systemd mounts fusectl at boot; a bare system may not have it */
+	if (access(ctl, W_OK) < 0)
+		mount("fusectl", "/sys/fs/fuse/connections", "fusectl", 0, NULL);
 	fd = open(ctl, O_WRONLY | O_CLOEXEC);
 	if (fd >= 0) {
 		if (write(fd, "1", 1) < 0)
@@ -323,6 +329,8 @@ fail:
 	if (s) {
 		unmount_view(s, 1);
 		view_free(s);
+	} else {
+		umount2(dir, MNT_DETACH | UMOUNT_NOFOLLOW);
 	}
 	return rc;
 }
@@ -413,6 +421,7 @@ int views_clock_start(struct daemon *d)
 void views_stop_all(struct daemon *d)
 {
 	struct fs *s;
+	int i;
 
 	pthread_mutex_lock(&d->lock);
 	d->stopping = 1;
@@ -424,7 +433,7 @@ void views_stop_all(struct daemon *d)
 	if (d->clock_started)
 		pthread_join(d->clock, NULL);
 	/* every loop ends now: its kernel connection is gone */
-	for (;;) {
+	for (i = 0;; i++) {
 		int left = 0;
 
 		reap(d);
@@ -434,6 +443,10 @@ void views_stop_all(struct daemon *d)
 		pthread_mutex_unlock(&d->lock);
 		if (!left)
 			break;
+		if (i % 1000 == 999)
+			dossier_log(LOG_WARNING, "%d view(s) still serving: "
+				    "waiting for their processes to leave",
+				    left);
 		usleep(10000);
 	}
 }

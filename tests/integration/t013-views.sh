@@ -163,6 +163,7 @@ cat > "$T/slowread.sh" <<'SH'
 # open, read, wait for a file to appear, read again through the same fd
 exec 3<"$1" || exit 2
 head -c 2 <&3 >/dev/null || exit 3
+: > "$2.open"
 n=0
 while [ ! -e "$2" ] && [ $n -lt 400 ]; do sleep 0.05; n=$((n + 1)); done
 if dd bs=1 count=1 <&3 >/dev/null 2>"$3"; then exit 0; fi
@@ -180,8 +181,10 @@ check "a grant lets B read it in the view" sh -c "
 		--reason 'view test' >/dev/null &&
 	[ \"\$(setpriv --reuid=\$(id -u dv_b) --regid=\$(id -g dv_b) \
 		--clear-groups cat '$VB/$C/conf.txt')\" = lent ]"
+chmod 777 "$T"
 as dv_b sh "$T/slowread.sh" "$VB/$C/conf.txt" "$T/revoked" "$T/err3" &
 READER=$!
+poll 5 test -e "$T/revoked.open"
 check "revoking it: B's next open is refused" sh -c "
 	id=\$($CTL grants | awk '/dv_b/ {print \$1; exit}') &&
 	$CTL revoke \$id >/dev/null &&
@@ -205,6 +208,7 @@ check "... and B's mode bits say readable at once (cached ones dropped)" \
 		--clear-groups stat -c %A '$VB/$C/conf.txt')\" = '-r--r--r--' ]"
 as dv_b sh "$T/slowread.sh" "$VB/$C/conf.txt" "$T/ended" "$T/err3" &
 READER=$!
+poll 5 test -e "$T/ended.open"
 check "... when it ends, B's next open is refused" \
 	poll 5 is dv_b read "$VB/$C/conf.txt"
 touch "$T/ended"
@@ -234,7 +238,14 @@ mkdir "$T/vgm"
 chown dv_gm "$T/vgm"
 as dv_gm $CTL mount --user dv_gm "$T/vgm" >/dev/null
 NOSITE=$(in_view dv_gm read "$T/vgm/$C/sec.txt")
+# a process inside a view must not keep the daemon (and the view) alive
+as dv_gm sh -c "cd '$T/vgm/$C' && exec sleep 60" &
+INSIDE=$!
+sleep 0.3
 fusermount3 -u "$M"
+check "the daemon exits although a process is inside a view" \
+	poll 10 sh -c "! kill -0 $DAEMON_PID 2>/dev/null"
+kill $INSIDE 2>/dev/null
 wait $DAEMON_PID
 DAEMON_PID=
 check "the daemon's exit ends every view" sh -c "

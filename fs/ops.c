@@ -240,7 +240,11 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		reply_rc(req, rc);
 		return;
 	}
-	notify_changed(fs, 0, NULL, ino, 0);
+	/* an owner may decide who sees a record (personal scope) */
+	if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
+		notify_reclassified(fs, ino);
+	else
+		notify_changed(fs, 0, NULL, ino, 0);
 	fuse_reply_attr(req, &at.st, cache_attr(fs, ino, at.attr_ttl, epoch));
 }
 

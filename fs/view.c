@@ -201,17 +201,39 @@ static void *view_loop(void *arg)
 	return NULL;
 }
 
-/* Is uid's view at dir already? 1 yes, -1 someone else's, 0 none. */
+/*
+ * Each view costs threads and descriptors: a user may keep a few (a
+ * desktop login and a shell or two), the daemon a bounded number.
+ */
+#define VIEWS_PER_USER 4
+#define VIEWS_MAX 512
+
+/*
+ * Is uid's view at dir already? 1 yes, -1 someone else's or too many
+ * (reason set), 0 none.
+ */
 static int served_at(struct daemon *d, const char *dir, uid_t uid)
 {
 	struct fs *s;
-	int found = 0;
+	int found = 0, mine = 0, all = 0;
 
 	pthread_mutex_lock(&d->lock);
-	for (s = d->sessions; s; s = s->next)
-		if (s->view && !strcmp(s->dir, dir))
+	for (s = d->sessions; s; s = s->next) {
+		if (!s->view)
+			continue;
+		all++;
+		mine += s->uid == uid;
+		if (!strcmp(s->dir, dir))
 			found = s->uid == uid ? 1 : -1;
+	}
 	pthread_mutex_unlock(&d->lock);
+	if (found < 0)
+		dossier_error_set("another user's view is at '%s'", dir);
+	else if (!found && (mine >= VIEWS_PER_USER || all >= VIEWS_MAX)) {
+		dossier_error_set("too many views (%d for this user, %d in "
+				  "all): end one first", mine, all);
+		found = -1;
+	}
 	return found;
 }
 
@@ -274,12 +296,8 @@ static int view_start(void *ctx, const struct dossier_caller *who, uid_t uid,
 	int devfd = -1, rc, served;
 
 	reap(d);
-	if ((served = served_at(d, dir, uid)) != 0) {
-		if (served > 0)
-			return DOSSIER_EEXISTS;
-		dossier_error_set("another user's view is at '%s'", dir);
-		return DOSSIER_EBUSY;
-	}
+	if ((served = served_at(d, dir, uid)) != 0)
+		return served > 0 ? DOSSIER_EEXISTS : DOSSIER_EBUSY;
 	if ((rc = mount_view(d, who, uid, gid, dir, &devfd)) < 0)
 		return rc;
 	rc = DOSSIER_ERROR;

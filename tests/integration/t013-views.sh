@@ -40,7 +40,7 @@ chown dv_b "$VB"
 mounted() { grep -q " $1 fuse.dossierfs " /proc/self/mounts; }
 # every view ends with the daemon; this is for a test that stops early
 views_down() {
-	for v in "$VA" "$VB" "$T/run/dv_c" "$T/vgm"; do
+	for v in "$VA" "$VB" "$T/run/dv_c" "$T/vgm" "$T"/c?; do
 		mounted "$v" && umount -l "$v"
 	done
 	cleanup
@@ -88,6 +88,23 @@ check "an unmapped account gets no view" sh -c "
 	! $CTL mount --user dv_none '$T/notmine' 2>/dev/null &&
 	! grep -q ' $T/notmine fuse.dossierfs ' /proc/self/mounts"
 
+mkdir "$T/c1" "$T/c2" "$T/c3" "$T/c4" "$T/c5"
+chown dv_c "$T/c1" "$T/c2" "$T/c3" "$T/c4" "$T/c5"
+check "a user may keep 4 views, not 5" sh -c "
+	for i in 1 2 3 4; do
+		setpriv --reuid=\$(id -u dv_c) --regid=\$(id -g dv_c) \
+			--clear-groups $CTL mount --user dv_c '$T/c'\$i >/dev/null ||
+			exit 1
+	done
+	! setpriv --reuid=\$(id -u dv_c) --regid=\$(id -g dv_c) --clear-groups \
+		$CTL mount --user dv_c '$T/c5' 2>'$T/err' &&
+	grep -q 'too many views' '$T/err'"
+check "... and ends them with dossierctl unmount" sh -c "
+	for i in 1 2 3 4; do
+		setpriv --reuid=\$(id -u dv_c) --regid=\$(id -g dv_c) \
+			--clear-groups $CTL unmount '$T/c'\$i || exit 1
+	done
+	! grep -q ' $T/c[1-5] fuse.dossierfs ' /proc/self/mounts"
 check "the view serves its user" sh -c "
 	[ \"\$(setpriv --reuid=\$(id -u dv_b) --regid=\$(id -g dv_b) \
 		--clear-groups cat '$VB/$C/r1.txt')\" = one ]"

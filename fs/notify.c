@@ -266,17 +266,25 @@ static void add(struct change *c, enum note_kind kind, uint64_t parent,
 	c->n++;
 }
 
-/* Is there a session besides origin? (Then there is work to do.) */
+/*
+ * Who besides origin could hold what a change makes stale: OTHERS_VIEW
+ * (a view caches names), OTHERS_SHARED (only the shared mount, which
+ * caches no name below a category: only attributes and pages), or 0.
+ */
+enum { OTHERS_SHARED = 1, OTHERS_VIEW = 2 };
 static int others(struct daemon *d, struct fs *origin)
 {
 	struct fs *s;
-	int any = 0;
+	int who = 0;
 
 	pthread_mutex_lock(&d->lock);
-	for (s = d->sessions; s && !any; s = s->next)
-		any = s != origin;
+	for (s = d->sessions; s; s = s->next)
+		if (s != origin && s->view)
+			who = OTHERS_VIEW;
+		else if (s != origin && !who)
+			who = OTHERS_SHARED;
 	pthread_mutex_unlock(&d->lock);
-	return any;
+	return who;
 }
 
 /* Wait for b, at most 10 s (a kernel that never answers must not hang
@@ -323,8 +331,11 @@ static void fan_out(struct daemon *d, struct fs *origin, int origin_too,
 		if (!s->notifier || (s == origin && !origin_too))
 			continue;
 		for (i = 0; i < c->n; i++)
-			push(s->notifier, c->note[i].kind, c->note[i].parent,
-			     c->note[i].id, c->note[i].name, NULL);
+			/* the shared mount never caches a name we change */
+			if (s->view || c->note[i].kind != NOTE_ENTRY)
+				push(s->notifier, c->note[i].kind,
+				     c->note[i].parent, c->note[i].id,
+				     c->note[i].name, NULL);
 		if (wait && s != origin) {
 			pthread_mutex_lock(&b.lock);
 			b.pending++;
@@ -365,9 +376,15 @@ void notify_changed(struct fs *origin, uint64_t parent, const char *name,
 		    uint64_t ino, unsigned flags)
 {
 	struct change c;
+	int who = others(origin->d, origin);
 
-	if (!others(origin->d, origin))
+	/* the shared mount alone: only a content change concerns it */
+	if (!who || (who == OTHERS_SHARED && !ino))
 		return;
+	if (who == OTHERS_SHARED) {
+		name = NULL;
+		parent = 0;
+	}
 	c.n = 0;
 	if (name)
 		add(&c, NOTE_ENTRY, parent, 0, name);

@@ -20,11 +20,32 @@
 
 enum note_kind { NOTE_ENTRY, NOTE_INODE, NOTE_ALL, NOTE_BARRIER };
 
+/*
+ * A waiter's mark in the queues. refs counts the waiter and each queued
+ * mark; the last one frees it, so that a waiter may give up (a notifier
+ * stuck on a lock: two sessions each waiting, inside a request, for the
+ * other's notifier) without leaving a notifier a dangling pointer.
+ */
 struct barrier {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int pending;		/* protected by lock */
+	int refs;		/* protected by lock */
 };
+
+static void barrier_put(struct barrier *b)
+{
+	int last;
+
+	pthread_mutex_lock(&b->lock);
+	last = --b->refs == 0;
+	pthread_mutex_unlock(&b->lock);
+	if (last) {
+		pthread_mutex_destroy(&b->lock);
+		pthread_cond_destroy(&b->cond);
+		free(b);
+	}
+}
 
 struct note {
 	struct note *next;
@@ -69,6 +90,7 @@ static void barrier_done(struct barrier *b)
 	b->pending--;
 	pthread_cond_broadcast(&b->cond);
 	pthread_mutex_unlock(&b->lock);
+	barrier_put(b);
 }
 
 /* Send the kernel everything tracked, and forget it (it is re-tracked
@@ -287,8 +309,12 @@ static int others(struct daemon *d, struct fs *origin)
 	return who;
 }
 
-/* Wait for b, at most 10 s (a kernel that never answers must not hang
- * the request for ever; say so). */
+/*
+ * Wait for b, at most 10 s, then drop the waiter's reference. A notifier
+ * may be stuck on a directory lock whose holder waits, in turn, for this
+ * request (two folders reclassified at once through two sessions): give
+ * up, say so, and let the late notifiers finish on their own.
+ */
 static void barrier_wait(struct barrier *b)
 {
 	struct timespec until;
@@ -303,11 +329,7 @@ static void barrier_wait(struct barrier *b)
 		dossier_log(LOG_WARNING, "view: %d session(s) did not drop "
 			    "their caches within 10 s", b->pending);
 	pthread_mutex_unlock(&b->lock);
-	/* a late notifier still holds b: wait for it, however long */
-	pthread_mutex_lock(&b->lock);
-	while (b->pending > 0)
-		pthread_cond_wait(&b->cond, &b->lock);
-	pthread_mutex_unlock(&b->lock);
+	barrier_put(b);
 }
 
 /*
@@ -319,13 +341,15 @@ static void barrier_wait(struct barrier *b)
 static void fan_out(struct daemon *d, struct fs *origin, int origin_too,
 		    const struct change *c, int wait)
 {
-	struct barrier b;
+	struct barrier *b = NULL;
 	struct fs *s;
 	size_t i;
 
-	pthread_mutex_init(&b.lock, NULL);
-	pthread_cond_init(&b.cond, NULL);
-	b.pending = 0;
+	if (wait && (b = calloc(1, sizeof(*b)))) {
+		pthread_mutex_init(&b->lock, NULL);
+		pthread_cond_init(&b->cond, NULL);
+		b->refs = 1;
+	}
 	pthread_mutex_lock(&d->lock);
 	for (s = d->sessions; s; s = s->next) {
 		if (!s->notifier || (s == origin && !origin_too))
@@ -336,18 +360,20 @@ static void fan_out(struct daemon *d, struct fs *origin, int origin_too,
 				push(s->notifier, c->note[i].kind,
 				     c->note[i].parent, c->note[i].id,
 				     c->note[i].name, NULL);
-		if (wait && s != origin) {
-			pthread_mutex_lock(&b.lock);
-			b.pending++;
-			pthread_mutex_unlock(&b.lock);
-			push(s->notifier, NOTE_BARRIER, 0, 0, NULL, &b);
+		if (b && s != origin) {
+			pthread_mutex_lock(&b->lock);
+			b->pending++;
+			b->refs++;
+			pthread_mutex_unlock(&b->lock);
+			push(s->notifier, NOTE_BARRIER, 0, 0, NULL, b);
 		}
 	}
 	pthread_mutex_unlock(&d->lock);
-	if (wait)
-		barrier_wait(&b);
-	pthread_mutex_destroy(&b.lock);
-	pthread_cond_destroy(&b.cond);
+	if (b)
+		barrier_wait(b);
+	else if (wait)
+		dossier_log(LOG_WARNING, "view: out of memory: not waiting for "
+			    "the other sessions to drop their caches");
 }
 
 /* The folders above parent, up to the client: whether each shows depends

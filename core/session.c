@@ -16,6 +16,7 @@
 #include "audit_i.h"
 #include "control_i.h"
 #include "error.h"
+#include "log.h"
 #include "rules_i.h"
 
 void dossier_archive_set_sessions(struct dossier_archive *a,
@@ -83,6 +84,22 @@ int64_t dossier_archive_next_grant_end(struct dossier_archive *a)
 	return end;
 }
 
+/* One NOTICE line and one audit row for a refused view request. */
+static int refuse(struct dossier_archive *a, const struct dossier_caller *who,
+		  const char *op, const char *dir, const char *why,
+		  struct dossier_buf *out)
+{
+	char copy[600];
+
+	/* why may be the thread's error message, which the clear empties */
+	snprintf(copy, sizeof(copy), "%s", why);
+	dossier_error_clear();
+	dossier_log(LOG_NOTICE, "refused %s by uid %u at '%s': %s", op,
+		    (unsigned)who->uid, dir, copy);
+	audit_record(a->audit, who, op, dir, 0, 0, copy);
+	return control_status(out, 1, copy);
+}
+
 /* view-mount NAME DIR: serve the archive as NAME sees it at DIR. */
 static int cmd_view_mount(struct dossier_archive *a,
 			  const struct dossier_caller *who, char **f, int n,
@@ -102,32 +119,31 @@ static int cmd_view_mount(struct dossier_archive *a,
 	rc = dossier_rules_user_lookup(a->rules, f[1], &uid);
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0) {
-		dossier_error_clear();
 		snprintf(line, sizeof(line), "'%s' is not a user of this "
 			 "archive", f[1]);
-		return control_status(out, 1, line);
+		return refuse(a, who, "view-mount", f[2], line, out);
 	}
-	if (who->uid != 0 && who->uid != uid) {
-		audit_record(a->audit, who, "view-mount", f[2], 0, 0, f[1]);
-		return control_status(out, 1, "only root may open another "
-					    "user's view");
-	}
+	if (who->uid != 0 && who->uid != uid)
+		return refuse(a, who, "view-mount", f[2], "only root may open "
+			      "another user's view", out);
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res) {
 		snprintf(line, sizeof(line), "'%s' (uid %u) is not a Unix "
 			 "account on this machine", f[1], (unsigned)uid);
-		return control_status(out, 1, line);
+		return refuse(a, who, "view-mount", f[2], line, out);
 	}
 	rc = a->sessions->start(a->sessions_ctx, who, uid, res->pw_gid, f[2]);
-	audit_record(a->audit, who, "view-mount", f[2],
-		     rc == 0 || rc == DOSSIER_EEXISTS, 0, f[1]);
+	if (rc < 0 && rc != DOSSIER_EEXISTS) {
+		snprintf(line, sizeof(line), "%s", dossier_error_last()[0] ?
+			 dossier_error_last() : dossier_strerror(rc));
+		return refuse(a, who, "view-mount", f[2], line, out);
+	}
+	audit_record(a->audit, who, "view-mount", f[2], 1, 0, f[1]);
 	if (rc == DOSSIER_EEXISTS) {
 		dossier_error_clear();
 		snprintf(line, sizeof(line), "%s's view is already at '%s'",
 			 f[1], f[2]);
 		return control_status(out, 0, line);
 	}
-	if (rc < 0)
-		return control_refused(out, rc, f[2]);
 	snprintf(line, sizeof(line), "%s's view is at '%s'", f[1], f[2]);
 	return control_status(out, 0, line);
 }
@@ -144,9 +160,12 @@ static int cmd_view_unmount(struct dossier_archive *a,
 	if (!a->sessions)
 		return control_status(out, 1, "this daemon serves no views");
 	rc = a->sessions->stop(a->sessions_ctx, who, f[1]);
-	audit_record(a->audit, who, "view-unmount", f[1], rc == 0, 0, NULL);
 	if (rc < 0)
-		return control_refused(out, rc, f[1]);
+		return refuse(a, who, "view-unmount", f[1],
+			      dossier_error_last()[0] ? dossier_error_last() :
+							dossier_strerror(rc),
+			      out);
+	audit_record(a->audit, who, "view-unmount", f[1], 1, 0, NULL);
 	return control_status(out, 0, "unmounted");
 }
 

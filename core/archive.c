@@ -644,6 +644,8 @@ static int journal_plain(struct dossier_archive *a, uint64_t id,
 
 /* ---- attributes ---- */
 
+static int is_save_source(const struct node *src);
+
 static void fill_attr(struct dossier_archive *a, const struct node *n,
 		      struct dossier_attr *out)
 {
@@ -663,6 +665,7 @@ static void fill_attr(struct dossier_archive *a, const struct node *n,
 	ns_to_ts(&st->st_mtim, n->mtime_ns);
 	ns_to_ts(&st->st_ctim, n->ctime_ns);
 	st->st_atim = st->st_mtim;
+	out->save_source = is_save_source(n);
 	if (n->kind <= DOSSIER_KIND_CATEGORY) {
 		out->entry_ttl = TTL_FIXED;
 		out->attr_ttl = TTL_FIXED;

@@ -42,6 +42,12 @@ struct dossier_attr {
 	struct stat st;		/* st_ino == id */
 	double entry_ttl;	/* seconds the kernel may cache the name */
 	double attr_ttl;	/* seconds the kernel may cache st */
+	/*
+	 * A record that a rename onto another may replace by its content
+	 * (a scratch file, or one with no history yet): its node may be
+	 * gone at the next rename, so its name is never cached.
+	 */
+	int save_source;
 };
 
 enum dossier_lang {

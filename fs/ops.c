@@ -52,7 +52,8 @@ static int view_caches(struct fs *fs, uint64_t ino, uint64_t epoch)
  * Whatever the kernel may keep is tracked, for a broad invalidation.
  */
 static void cache_entry(struct fs *fs, uint64_t parent, const char *name,
-			struct fuse_entry_param *e, uint64_t epoch)
+			struct fuse_entry_param *e,
+			const struct dossier_attr *at, uint64_t epoch)
 {
 	if (fs->view && dossier_ino_is_node(parent) &&
 	    dossier_ino_is_node(e->ino)) {
@@ -61,6 +62,15 @@ static void cache_entry(struct fs *fs, uint64_t parent, const char *name,
 			return;
 		}
 		e->entry_timeout = e->attr_timeout = VIEW_TTL;
+		/*
+		 * An editor's temp (gio, LibreOffice, rsync, Excel) renamed
+		 * onto a record gives the record its content and is gone,
+		 * while the kernel moves the temp's dentry, lifetime
+		 * included, onto the record's name: with no lifetime, the
+		 * next use of that name asks again and gets the record.
+		 */
+		if (at->save_source)
+			e->entry_timeout = 0;
 	}
 	if (e->entry_timeout > 0) {
 		notify_track_entry(fs, parent, name);
@@ -110,7 +120,7 @@ static void reply_entry(fuse_req_t req, uint64_t parent, const char *name,
 		return;
 	}
 	fill_entry(&e, at);
-	cache_entry(fs_of(req), parent, name, &e, epoch);
+	cache_entry(fs_of(req), parent, name, &e, at, epoch);
 	fuse_reply_entry(req, &e);
 }
 
@@ -326,7 +336,7 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	notify_changed(fs, parent, name, 0, CHANGE_NAME);
 	fill_entry(&e, &at);
-	cache_entry(fs, parent, name, &e, epoch);
+	cache_entry(fs, parent, name, &e, &at, epoch);
 	fi->fh = (uint64_t)(uintptr_t)f;
 	fi->keep_cache = 1;
 	if (fuse_reply_create(req, &e, fi) == -ENOENT)
@@ -580,7 +590,7 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size,
 			st = at->st;
 			fill_entry(&e, at);
 			if (plus)
-				cache_entry(fs_of(req), ino, name, &e,
+				cache_entry(fs_of(req), ino, name, &e, at,
 					    fd->epoch);
 		}
 		if (plus)
@@ -752,7 +762,10 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode, dev_t rdev)
 {
 	struct dossier_caller who = caller_of(req);
+	struct fs *fs = fs_of(req);
+	uint64_t epoch = notify_epoch(fs);
 	struct dossier_file *f = NULL;
+	struct fuse_entry_param e;
 	struct dossier_attr at;
 	int rc;
 
@@ -762,13 +775,17 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	/* mknod of a regular file (some tools): a create and a close */
-	rc = dossier_archive_create_file(fs_of(req)->archive, &who, parent,
-					 name, mode, O_WRONLY, &at, &f);
-	if (rc == 0) {
-		dossier_file_release(fs_of(req)->archive, f);
-		notify_changed(fs_of(req), parent, name, 0, CHANGE_NAME);
+	rc = dossier_archive_create_file(fs->archive, &who, parent, name, mode,
+					 O_WRONLY, &at, &f);
+	if (rc < 0) {
+		reply_rc(req, rc);
+		return;
 	}
-	reply_entry(req, parent, name, rc, &at, notify_epoch(fs_of(req)));
+	dossier_file_release(fs->archive, f);
+	notify_changed(fs, parent, name, 0, CHANGE_NAME);
+	fill_entry(&e, &at);
+	cache_entry(fs, parent, name, &e, &at, epoch);
+	fuse_reply_entry(req, &e);
 }
 
 const struct fuse_lowlevel_ops fs_ops = {

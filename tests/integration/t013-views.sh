@@ -162,6 +162,22 @@ check "... (B had its pages cached)" poll 1 sh -c "
 	[ \"\$(setpriv --reuid=\$(id -u dv_b) --regid=\$(id -g dv_b) \
 		--clear-groups cat '$VB/$C/r1.txt')\" = 'ONE, edited' ]"
 
+# an editor's save by rename in one's own view: the temp's dentry moves
+# onto the record's name, but the temp's node is gone
+cat > "$T/gsave.sh" <<'SH'
+cd "$1" || exit 1
+cat new.txt >/dev/null || exit 2
+printf 'saved\n' > .goutputstream-X1 || exit 3
+mv .goutputstream-X1 new.txt || exit 4
+[ "$(cat new.txt)" = saved ] || exit 5
+printf 'more\n' >> new.txt || exit 6
+[ "$(tail -n 1 new.txt)" = more ] || exit 7
+SH
+check "a save by rename in A's own view reads back at once, and again" \
+	as dv_a sh "$T/gsave.sh" "$VA/$C"
+check "... and the shared mount reads the same" sh -c "
+	[ \"\$(cat '$M/$C/new.txt')\" = \"\$(printf 'saved\nmore')\" ]"
+
 # reclassified away: B's very next syscall must not find it
 as dv_b cat "$VB/$C/r4.txt" > /dev/null
 as dv_b ls "$VB/$C" > /dev/null

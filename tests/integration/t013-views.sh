@@ -162,6 +162,19 @@ check "... (B had its pages cached)" poll 1 sh -c "
 	[ \"\$(setpriv --reuid=\$(id -u dv_b) --regid=\$(id -g dv_b) \
 		--clear-groups cat '$VB/$C/r1.txt')\" = 'ONE, edited' ]"
 
+# a restore (a control request) replaces content behind B's cached pages
+$CTL sync >/dev/null
+REV=$($CTL log "$M/$C/r2-renamed.txt" | awk '$3 != "rename" { r = $4 } END { print r }')
+printf 'TWO v2\n' > "$M/$C/r2-renamed.txt"
+check "B reads the newer content" poll 1 sh -c "
+	[ \"\$(setpriv --reuid=\$(id -u dv_b) --regid=\$(id -g dv_b) \
+		--clear-groups cat '$VB/$C/r2-renamed.txt')\" = 'TWO v2' ]"
+check "a restore by dossierctl: B's next read has the restored content" \
+	sh -c "[ -n '$REV' ] &&
+	$CTL restore '$M/$C/r2-renamed.txt' '$REV' --reason test >/dev/null &&
+	[ \"\$(setpriv --reuid=\$(id -u dv_b) --regid=\$(id -g dv_b) \
+		--clear-groups cat '$VB/$C/r2-renamed.txt')\" = two ]"
+
 # an editor's save by rename in one's own view: the temp's dentry moves
 # onto the record's name, but the temp's node is gone
 cat > "$T/gsave.sh" <<'SH'

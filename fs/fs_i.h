@@ -33,8 +33,10 @@ struct fs {
 
 /*
  * The daemon: one archive, its sessions. Lock rules: lock protects
- * sessions, dead and stopping; it is taken before a notifier's lock and
- * never while calling into libdossier.
+ * sessions, dead, stopping and clock_cond's wait. Lock order: the
+ * archive's lock (libdossier calls the notify callbacks with it held),
+ * then lock, then a notifier's lock; so lock is never held while
+ * calling into libdossier.
  */
 struct daemon {
 	struct dossier_archive *archive;

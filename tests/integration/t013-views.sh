@@ -88,6 +88,16 @@ check "an unmapped account gets no view" sh -c "
 	! $CTL mount --user dv_none '$T/notmine' 2>/dev/null &&
 	! grep -q ' $T/notmine fuse.dossierfs ' /proc/self/mounts"
 
+mkdir "$T/own"
+chown dv_c "$T/own"
+ln -s "$T/own" "$T/link"
+check "a view is not mounted through a symbolic link" sh -c "
+	! setpriv --reuid=\$(id -u dv_c) --regid=\$(id -g dv_c) --clear-groups \
+		$CTL mount --user dv_c '$T/link' 2>/dev/null &&
+	! grep -q ' $T/own fuse.dossierfs ' /proc/self/mounts"
+check "nor inside the archive's own mount" sh -c "
+	! $CTL mount --user dv_c '$M/2024' 2>'$T/err' &&
+	grep -q 'FUSE' '$T/err'"
 mkdir "$T/c1" "$T/c2" "$T/c3" "$T/c4" "$T/c5"
 chown dv_c "$T/c1" "$T/c2" "$T/c3" "$T/c4" "$T/c5"
 check "a user may keep 4 views, not 5" sh -c "

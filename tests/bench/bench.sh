@@ -9,6 +9,8 @@
 #   dossierfs-user  the same workloads run as an ordinary mapped user
 #                   ($BENCH_USER, an archivist) in that user's own view
 #                   (dossierctl mount --user), on an archive of its own
+#   passthrough_ll-user  passthrough_ll again, its workloads run as
+#                   $BENCH_USER: the peer of dossierfs-user
 # A target whose program is missing shows "n/a" in its column.
 #
 # Every workload runs on every target in every round, interleaved
@@ -29,7 +31,8 @@
 #   BENCH_ONLY      workloads to run, comma/space separated, globs allowed
 #                   (e.g. "seq_*,rand_read"); the rest are left out [all]
 #   BENCH_TARGETS   targets to run
-#                   [native bindfs passthrough_ll dossierfs dossierfs-user]
+#                   [native bindfs passthrough_ll passthrough_ll-user
+#                   dossierfs dossierfs-user]
 #   BENCH_USER      the account dossierfs-user runs as (made if missing)
 #                   [dossier-bench]
 #   BENCH_DIR       where the scratch dir is made; must be a disk, not
@@ -56,12 +59,12 @@ CLIENTS=${BENCH_CLIENTS:-50}
 ONLY=${BENCH_ONLY:-}
 BENCH_DIR=${BENCH_DIR:-/var/tmp}
 STEP_TIMEOUT=${BENCH_TIMEOUT:-900}
-WANTED_TARGETS=${BENCH_TARGETS:-native bindfs passthrough_ll dossierfs dossierfs-user}
+WANTED_TARGETS=${BENCH_TARGETS:-native bindfs passthrough_ll passthrough_ll-user dossierfs dossierfs-user}
 BENCH_USER=${BENCH_USER:-dossier-bench}
 
 YEARS=(2023 2024)
 CATEGORIES=(basic contracts credit complaints market sales service)
-ALL_TARGETS=(native bindfs passthrough_ll dossierfs dossierfs-user)
+ALL_TARGETS=(native bindfs passthrough_ll passthrough_ll-user dossierfs dossierfs-user)
 SEQ_DIR_REL=2024/contracts/client-seq	# where the sequential file lives
 RAND_SEED=42
 
@@ -156,11 +159,12 @@ trap 'exit 143' TERM
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 now() { if [[ -n ${EPOCHREALTIME:-} ]]; then echo "$EPOCHREALTIME"; else date +%s.%N; fi; }
 # as_target TARGET CMD...: run CMD as whoever works on TARGET (the bench
-# user for dossierfs-user, whose view lets nobody else in; root otherwise)
+# user for the *-user targets, as dossierfs-user's view lets nobody else
+# in; root otherwise)
 as_target() {
 	local t=$1
 	shift
-	if [[ $t == dossierfs-user ]]; then
+	if [[ $t == *-user ]]; then
 		setpriv --reuid="$BENCH_USER" --regid="$(id -g "$BENCH_USER")" \
 			--clear-groups -- "$@"
 	else
@@ -230,6 +234,17 @@ build_passthrough_ll() {
 	fi
 }
 
+# The account the *-user targets run as, made if missing; it must reach
+# the scratch dir and run the helpers.
+ensure_bench_user() {
+	if ! id "$BENCH_USER" >/dev/null 2>&1 &&
+		! useradd -M -N -s /usr/sbin/nologin "$BENCH_USER"; then
+		STATUS[$1]=fail NOTE[$1]="cannot add account $BENCH_USER"
+		return 1
+	fi
+	chmod 711 "$WORK" && chmod 755 "$BIN" || { STATUS[$1]=fail; return 1; }
+}
+
 # Bring one target up; sets STATUS and ROOT. Returns non-zero only for a
 # target that exists but failed (STATUS=fail). Called from `if`, where
 # `set -e` does not act: every step that can fail is checked.
@@ -267,16 +282,25 @@ setup_target() {
 		mount_fuse "$t" "${ROOT[$t]}" "$BIN/passthrough_ll" -f -o "source=$WORK/passthrough_ll-src" \
 			-o allow_other ${extra[@]+"${extra[@]}"} "${ROOT[$t]}" || { STATUS[$t]=fail; return 1; }
 		;;
+	passthrough_ll-user)
+		if [[ ! -x $BIN/passthrough_ll ]] && ! build_passthrough_ll; then
+			STATUS[$t]=n/a NOTE[$t]=${NOTE[passthrough_ll]:-}
+			return 0
+		fi
+		ensure_bench_user "$t" || return 1
+		read -r -a extra <<<"${BENCH_PASSTHROUGH_OPTS:-}"
+		mkdir -p "$WORK/pt-user-src" || { STATUS[$t]=fail; return 1; }
+		ROOT[$t]=$WORK/pt-user-mnt
+		NOTE[$t]="as $BENCH_USER: passthrough_ll -f -o source=SRC -o allow_other${extra[*]:+ ${extra[*]}} (run by root)"
+		mount_fuse "$t" "${ROOT[$t]}" "$BIN/passthrough_ll" -f -o "source=$WORK/pt-user-src" \
+			-o allow_other ${extra[@]+"${extra[@]}"} "${ROOT[$t]}" || { STATUS[$t]=fail; return 1; }
+		;;
 	dossierfs-user)
 		if [[ ! -x $BUILD/dossierfs || ! -x $BUILD/dossierctl ]]; then
 			STATUS[$t]=n/a NOTE[$t]="no $BUILD/dossierfs or $BUILD/dossierctl (build first)"
 			return 0
 		fi
-		if ! id "$BENCH_USER" >/dev/null 2>&1 &&
-			! useradd -M -N -s /usr/sbin/nologin "$BENCH_USER"; then
-			STATUS[$t]=fail NOTE[$t]="cannot add account $BENCH_USER"
-			return 1
-		fi
+		ensure_bench_user "$t" || return 1
 		read -r -a extra <<<"${BENCH_DOSSIERFS_OPTS:-}"
 		if ! "$BUILD/dossierctl" init "$WORK/dfs-user-archive" >"$WORK/logs/dossierctl-user.log" 2>&1 ||
 			! "$BUILD/dossierctl" -a "$WORK/dfs-user-archive" user add "$BENCH_USER" \
@@ -285,8 +309,6 @@ setup_target() {
 			STATUS[$t]=fail NOTE[$t]="dossierctl init or user add failed"
 			return 1
 		fi
-		# the user reaches its view and runs the helpers
-		chmod 711 "$WORK" && chmod 755 "$BIN" || { STATUS[$t]=fail; return 1; }
 		mount_fuse "$t" "$WORK/dfs-user-shared" "$BUILD/dossierfs" "$WORK/dfs-user-archive" \
 			"$WORK/dfs-user-shared" -o allow_other -f ${extra[@]+"${extra[@]}"} || { STATUS[$t]=fail; return 1; }
 		ROOT[$t]=$WORK/dfs-user-mnt
@@ -334,7 +356,7 @@ make_tree() {
 			if [[ $t == dossierfs* ]]; then
 				as_target "$t" test -d "$r/$y/$c" || { log "$t: $y/$c missing after mkdir $y"; return 1; }
 			else
-				mkdir "$r/$y/$c" || return 1
+				as_target "$t" mkdir "$r/$y/$c" || return 1
 			fi
 		done
 	done
@@ -614,7 +636,7 @@ run_one() {
 	local wl=$1 t=$2 out rc val
 	# the extra sections manage targets of their own: the view runs the
 	# built-in workloads only
-	if [[ $t == dossierfs-user && " ${BUILTIN[*]} " != *" $wl "* ]]; then
+	if [[ $t == *-user && " ${BUILTIN[*]} " != *" $wl "* ]]; then
 		printf '%s %s %s skip\n' "$ROUND" "$wl" "$t" >>"$RAW"
 		return 0
 	fi
@@ -718,25 +740,27 @@ ndirs=$((${#YEARS[@]} * ${#CATEGORIES[@]} * CLIENTS))
 	for t in "${ALL_TARGETS[@]}"; do
 		printf '# %-15s %s%s\n' "$t:" "$([[ ${STATUS[$t]} == ok ]] || echo "${STATUS[$t]}: ")" "${NOTE[$t]:-}"
 	done
-	echo "# ratio columns: dfs = dossierfs, dfsu = dossierfs-user, pt_ll = passthrough_ll; dossierfs rate / peer rate (above 1x: dossierfs is faster)"
+	echo "# ratio columns: dfs = dossierfs, dfsu = dossierfs-user, pt_ll = passthrough_ll, pt_llu = passthrough_ll-user; dossierfs rate / peer rate (above 1x: dossierfs is faster)"
 	echo "# before each measurement dossierfs commits what the previous one journaled to its history (untimed, durations in the progress log)"
 	printf '# wall time: %s s\n' "$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.0f", b - a }')"
 	echo
-	printf '%-30s %-8s %10s %10s %14s %10s %14s %11s %11s %10s %12s %11s\n' \
-		workload unit native bindfs passthrough_ll dossierfs dossierfs-user dfs/native dfs/bindfs dfs/pt_ll dfsu/native dfsu/pt_ll
+	printf '%-30s %-8s %10s %10s %14s %12s %10s %14s %11s %11s %10s %12s %12s\n' \
+		workload unit native bindfs passthrough_ll pt_ll-user dossierfs dossierfs-user dfs/native dfs/bindfs dfs/pt_ll dfsu/native dfsu/pt_llu
 	for wl in "${SELECTED[@]}"; do
 		declare -A m=()
 		for t in "${ALL_TARGETS[@]}"; do m[$t]=$(median "$wl" "$t"); done
-		printf '%-30s %-8s %10s %10s %14s %10s %14s %11s %11s %10s %12s %11s\n' \
+		printf '%-30s %-8s %10s %10s %14s %12s %10s %14s %11s %11s %10s %12s %12s\n' \
 			"${WL_LABEL[$wl]}" "${WL_UNIT[$wl]}" \
 			"$(fmt_num "${m[native]}")" "$(fmt_num "${m[bindfs]}")" \
-			"$(fmt_num "${m[passthrough_ll]}")" "$(fmt_num "${m[dossierfs]}")" \
+			"$(fmt_num "${m[passthrough_ll]}")" \
+			"$(fmt_num "${m[passthrough_ll-user]}")" \
+			"$(fmt_num "${m[dossierfs]}")" \
 			"$(fmt_num "${m[dossierfs-user]}")" \
 			"$(fmt_ratio "${m[dossierfs]}" "${m[native]}")" \
 			"$(fmt_ratio "${m[dossierfs]}" "${m[bindfs]}")" \
 			"$(fmt_ratio "${m[dossierfs]}" "${m[passthrough_ll]}")" \
 			"$(fmt_ratio "${m[dossierfs-user]}" "${m[native]}")" \
-			"$(fmt_ratio "${m[dossierfs-user]}" "${m[passthrough_ll]}")"
+			"$(fmt_ratio "${m[dossierfs-user]}" "${m[passthrough_ll-user]}")"
 		unset m
 	done
 }

@@ -292,8 +292,8 @@ static int view_start(void *ctx, const struct dossier_caller *who, uid_t uid,
 	struct daemon *d = ctx;
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	char fdpath[64];
-	struct fs *s = NULL;
-	int devfd = -1, rc, served;
+	struct fs *s = NULL, *o;
+	int devfd = -1, rc, served, taken = 0;
 
 	reap(d);
 	if ((served = served_at(d, dir, uid)) != 0)
@@ -323,7 +323,11 @@ static int view_start(void *ctx, const struct dossier_caller *who, uid_t uid,
 	if (!s->notifier)
 		goto fail;
 	pthread_mutex_lock(&d->lock);
-	if (!d->stopping && pthread_create(&s->thread, NULL, view_loop, s) == 0) {
+	/* another request may have mounted there meanwhile */
+	for (o = d->sessions; o && !taken; o = o->next)
+		taken = o->view && !strcmp(o->dir, dir);
+	if (!d->stopping && !taken &&
+	    pthread_create(&s->thread, NULL, view_loop, s) == 0) {
 		/* behind the shared mount, which stays first */
 		s->next = d->sessions ? d->sessions->next : NULL;
 		if (d->sessions)

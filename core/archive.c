@@ -753,6 +753,8 @@ static int journal_plain(struct dossier_archive *a, uint64_t id,
 
 /* ---- attributes ---- */
 
+static int is_save_source(const struct node *src);
+
 static void fill_attr(struct dossier_archive *a, const struct node *n,
 		      struct dossier_attr *out)
 {
@@ -772,6 +774,7 @@ static void fill_attr(struct dossier_archive *a, const struct node *n,
 	ns_to_ts(&st->st_mtim, n->mtime_ns);
 	ns_to_ts(&st->st_ctim, n->ctime_ns);
 	st->st_atim = st->st_mtim;
+	out->save_source = is_save_source(n);
 	if (n->kind <= DOSSIER_KIND_CATEGORY) {
 		out->entry_ttl = TTL_FIXED;
 		out->attr_ttl = TTL_FIXED;
@@ -1168,8 +1171,15 @@ static int file_allowed(struct dossier_archive *a, struct dossier_file *f,
 
 void archive_notify_wait(struct dossier_archive *a)
 {
-	if (a->notify && a->notify->wait)
-		a->notify->wait(a->notify_ctx);
+	int refused;
+
+	pthread_mutex_lock(&a->lock);
+	refused = a->refused_open;
+	a->refused_open = 0;
+	pthread_mutex_unlock(&a->lock);
+	/* only pages of refused files are worth waiting for here */
+	if (refused && a->notify && a->notify->sync)
+		a->notify->sync(a->notify_ctx);
 }
 
 /*
@@ -1192,6 +1202,7 @@ static void refuse_lost(struct dossier_archive *a, int grants_only)
 			    PRIu64 " taken away", (unsigned)f->who.uid, f->id);
 		if (a->notify)
 			a->notify->inval_inode(a->notify_ctx, f->nodeid);
+		a->refused_open = 1;
 	}
 }
 
@@ -3046,6 +3057,7 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	 */
 	info->direct_io = on_grant || n.level > DOSSIER_LEVEL_INTERNAL;
 	info->keep_cache = !info->direct_io;
+	info->on_grant = on_grant;
 	if (a->audit && (acc == O_RDONLY || acc == O_RDWR)) {
 		char *path = archive_node_path(a, id);
 

@@ -42,6 +42,12 @@ struct dossier_attr {
 	struct stat st;		/* st_ino == id */
 	double entry_ttl;	/* seconds the kernel may cache the name */
 	double attr_ttl;	/* seconds the kernel may cache st */
+	/*
+	 * A record that a rename onto another may replace by its content
+	 * (a scratch file, or one with no history yet): its node may be
+	 * gone at the next rename, so its name is never cached.
+	 */
+	int save_source;
 };
 
 enum dossier_lang {
@@ -98,8 +104,10 @@ const char *dossier_archive_path(const struct dossier_archive *a);
 struct dossier_notify_ops {
 	void (*inval_entry)(void *ctx, uint64_t parent, const char *name);
 	void (*inval_inode)(void *ctx, uint64_t id);
-	/* wait until everything queued so far is done (no lock held) */
-	void (*wait)(void *ctx);
+	/* everything any session may have cached (who sees what changed) */
+	void (*inval_all)(void *ctx);
+	/* wait until what was queued is done (never with the lock held) */
+	void (*sync)(void *ctx);
 };
 void dossier_archive_set_notify(struct dossier_archive *a,
 				const struct dossier_notify_ops *ops,
@@ -172,6 +180,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 struct dossier_open_info {
 	int keep_cache;	/* pages cached from an earlier open are valid */
 	int direct_io;	/* no page cache at all (control file) */
+	int on_grant;	/* opened thanks to a grant: re-checked per read */
 };
 int dossier_archive_open_file(struct dossier_archive *a,
 			      const struct dossier_caller *who, uint64_t id,

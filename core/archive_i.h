@@ -87,6 +87,8 @@ struct dossier_archive {
 	size_t npatterns;
 	const struct dossier_notify_ops *notify;
 	void *notify_ctx;
+	const struct dossier_session_ops *sessions;	/* views (session.h) */
+	void *sessions_ctx;
 	struct dossier_history *history;	/* NULL: not serving */
 	struct dossier_rules *rules;	/* protected by lock */
 	struct dossier_audit *audit;	/* NULL: not serving */
@@ -101,6 +103,8 @@ struct dossier_archive {
 	} vis[VIS_SLOTS];		/* protected by lock */
 	int lockfd;			/* flock: one serving daemon */
 	struct dossier_file *files;	/* protected by lock: open records */
+	int refused_open;		/* protected by lock: files refused
+					 * since the last archive_notify_wait */
 	/* grants end by the clock: their open files are swept each second */
 	pthread_t sweeper;
 	pthread_cond_t sweep_cond;	/* with lock */

@@ -352,6 +352,7 @@ static const struct control_cmd *const tables[] = {
 	control_rules_cmds,
 	control_trash_cmds,
 	control_audit_cmds,
+	control_session_cmds,
 };
 
 int control_run(struct dossier_archive *a, const struct dossier_caller *who,
@@ -390,6 +391,8 @@ int control_run(struct dossier_archive *a, const struct dossier_caller *who,
 			}
 	if (!found)
 		status = control_status(out, 2, "unknown request");
+	else
+		session_control_done(a, f[0], status);
 	dossier_log(LOG_INFO, "control: uid %u: %s -> %d", (unsigned)who->uid,
 		    f[0], status);
 	free(copy);

@@ -18,6 +18,15 @@ extern const struct control_cmd control_history_cmds[];
 extern const struct control_cmd control_rules_cmds[];
 extern const struct control_cmd control_trash_cmds[];
 extern const struct control_cmd control_audit_cmds[];
+extern const struct control_cmd control_session_cmds[];
+
+/*
+ * After request cmd ended with status: if it may have changed who sees
+ * what, drop every session's cached names and pages and wait until done
+ * (session.c). Lock not held.
+ */
+void session_control_done(struct dossier_archive *a, const char *cmd,
+			  int status);
 
 /* Helpers for handlers. */
 int control_status(struct dossier_buf *out, int status, const char *msg);

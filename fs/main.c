@@ -3,7 +3,8 @@
  *
  * Opens the archive (refusing damaged ones before anything is mounted),
  * mounts it with allow_other (the daemon decides access per caller) and
- * serves requests on several threads until unmounted or signalled.
+ * serves requests on several threads until unmounted or signalled. Views
+ * (view.c) are further sessions of this daemon; they end with it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "error.h"
 #include "fs_i.h"
 #include "log.h"
+#include "session.h"
 
 static void usage(FILE *out)
 {
@@ -145,6 +147,7 @@ static void raise_nofile(void)
 int main(int argc, char **argv)
 {
 	struct opts o;
+	struct daemon d;
 	struct fs fs;
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
 	struct fuse_loop_config *cfg = NULL;
@@ -153,11 +156,16 @@ int main(int argc, char **argv)
 	int rc, ret = 1;
 
 	memset(&o, 0, sizeof(o));
+	memset(&d, 0, sizeof(d));
 	memset(&fs, 0, sizeof(fs));
+	pthread_mutex_init(&d.lock, NULL);
+	pthread_cond_init(&d.clock_cond, NULL);
+	fs.d = &d;
 	if (parse_args(&o, argc, argv) < 0) {
 		usage(stderr);
 		return 2;
 	}
+	d.debug = o.debug;
 	if (o.debug)
 		dossier_log_set_level(LOG_DEBUG);
 	raise_nofile();
@@ -208,11 +216,15 @@ int main(int argc, char **argv)
 			    dossier_error_last());
 		goto out_unmount;
 	}
+	d.archive = fs.archive;
 	dossier_archive_set_site(fs.archive, o.site);
-	fs.notifier = notifier_start(fs.se);
-	if (fs.notifier)
-		dossier_archive_set_notify(fs.archive, &notifier_ops,
-					   fs.notifier);
+	fs.notifier = notifier_start(&fs);
+	d.sessions = &fs;
+	dossier_archive_set_notify(fs.archive, &daemon_notify_ops, &d);
+	/* views need the shared mount's notifier to keep it coherent */
+	if (fs.notifier && views_clock_start(&d) == 0)
+		dossier_archive_set_sessions(fs.archive, &daemon_session_ops,
+					     &d);
 	dossier_log(LOG_NOTICE, "serving '%s' at '%s'%s%s", path,
 		    o.mountpoint, o.site[0] ? " for site " : "", o.site);
 	if (o.single) {
@@ -228,8 +240,14 @@ int main(int argc, char **argv)
 		dossier_log(LOG_ERR, "session ended with error %d", ret);
 	dossier_log(LOG_NOTICE, "unmounting '%s'", o.mountpoint);
 out_unmount:
-	if (fs.archive)
+	if (fs.archive) {
+		dossier_archive_set_sessions(fs.archive, NULL, NULL);
+		views_stop_all(&d);
 		dossier_archive_set_notify(fs.archive, NULL, NULL);
+	}
+	pthread_mutex_lock(&d.lock);
+	d.sessions = NULL;
+	pthread_mutex_unlock(&d.lock);
 	notifier_stop(fs.notifier);
 	fuse_session_unmount(fs.se);
 out_signals:

@@ -16,6 +16,7 @@
 #include "errmap.h"
 #include "error.h"
 #include "log.h"
+#include "session.h"
 
 static struct fs *fs_of(fuse_req_t req)
 {
@@ -25,9 +26,67 @@ static struct fs *fs_of(fuse_req_t req)
 static struct dossier_caller caller_of(fuse_req_t req)
 {
 	const struct fuse_ctx *c = fuse_req_ctx(req);
+	struct fs *fs = fs_of(req);
 	struct dossier_caller who = { c->uid, c->gid, c->pid };
 
+	/* a view answers for its user alone; the kernel lets nobody else
+	 * in, but requests it makes itself (writeback) carry other ids */
+	if (fs->view) {
+		who.uid = fs->uid;
+		who.gid = fs->gid;
+	}
 	return who;
+}
+
+/* May fs's kernel keep an answer about ino for VIEW_TTL? */
+static int view_caches(struct fs *fs, uint64_t ino, uint64_t epoch)
+{
+	return fs->view && dossier_ino_is_node(ino) &&
+	       notify_epoch(fs) == epoch;
+}
+
+/*
+ * The lifetimes of entry e (parent/name) for fs's kernel. A view keeps
+ * catalog nodes VIEW_TTL seconds, unless an invalidation was queued for
+ * it while the answer was computed (then it may be stale: no lifetime).
+ * Whatever the kernel may keep is tracked, for a broad invalidation.
+ */
+static void cache_entry(struct fs *fs, uint64_t parent, const char *name,
+			struct fuse_entry_param *e,
+			const struct dossier_attr *at, uint64_t epoch)
+{
+	if (fs->view && dossier_ino_is_node(parent) &&
+	    dossier_ino_is_node(e->ino)) {
+		if (notify_epoch(fs) != epoch) {
+			e->entry_timeout = e->attr_timeout = 0;
+			return;
+		}
+		e->entry_timeout = e->attr_timeout = VIEW_TTL;
+		/*
+		 * An editor's temp (gio, LibreOffice, rsync, Excel) renamed
+		 * onto a record gives the record its content and is gone,
+		 * while the kernel moves the temp's dentry, lifetime
+		 * included, onto the record's name: with no lifetime, the
+		 * next use of that name asks again and gets the record.
+		 */
+		if (at->save_source)
+			e->entry_timeout = 0;
+	}
+	if (e->entry_timeout > 0) {
+		notify_track_entry(fs, parent, name);
+		notify_track_inode(fs, e->ino);
+	}
+}
+
+/* The attribute lifetime of ino for fs's kernel (see cache_entry). */
+static double cache_attr(struct fs *fs, uint64_t ino, double ttl,
+			 uint64_t epoch)
+{
+	if (view_caches(fs, ino, epoch)) {
+		notify_track_inode(fs, ino);
+		return VIEW_TTL;
+	}
+	return fs->view && dossier_ino_is_node(ino) ? 0 : ttl;
 }
 
 static void reply_rc(fuse_req_t req, int rc)
@@ -47,19 +106,21 @@ static void fill_entry(struct fuse_entry_param *e,
 	e->entry_timeout = at->entry_ttl;
 }
 
-static void reply_entry(fuse_req_t req, int rc, const struct dossier_attr *at)
+static void reply_entry(fuse_req_t req, uint64_t parent, const char *name,
+			int rc, const struct dossier_attr *at, uint64_t epoch)
 {
 	struct fuse_entry_param e;
 
 	if (rc < 0) {
 		/*
-		 * Negative entries are never cached: a name hidden from one
-		 * caller may exist for the next.
+		 * Negative entries are never cached on the shared mount: a
+		 * name hidden from one caller may exist for the next.
 		 */
 		reply_rc(req, rc);
 		return;
 	}
 	fill_entry(&e, at);
+	cache_entry(fs_of(req), parent, name, &e, at, epoch);
 	fuse_reply_entry(req, &e);
 }
 
@@ -99,11 +160,27 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct dossier_caller who = caller_of(req);
+	struct fs *fs = fs_of(req);
+	uint64_t epoch = notify_epoch(fs);
+	struct fuse_entry_param e;
 	struct dossier_attr at;
-	int rc = dossier_archive_lookup(fs_of(req)->archive, &who, parent,
-					name, &at);
+	int rc = dossier_archive_lookup(fs->archive, &who, parent, name, &at);
 
-	reply_entry(req, rc, &at);
+	/*
+	 * A view's kernel may remember that a name is absent (one caller,
+	 * and every create or visibility change is notified); not in the
+	 * root, whose dot-names are virtual.
+	 */
+	if (rc < 0 && fs_errno(rc) == ENOENT && parent != FUSE_ROOT_ID &&
+	    view_caches(fs, parent, epoch)) {
+		dossier_error_clear();
+		memset(&e, 0, sizeof(e));
+		e.entry_timeout = VIEW_TTL;
+		notify_track_entry(fs, parent, name);
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	reply_entry(req, parent, name, rc, &at, epoch);
 }
 
 static void fs_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
@@ -126,15 +203,18 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
 	struct dossier_caller who = caller_of(req);
+	struct fs *fs = fs_of(req);
+	uint64_t epoch = notify_epoch(fs);
 	struct dossier_attr at;
 	int rc;
 
 	(void)fi;
-	rc = dossier_archive_getattr(fs_of(req)->archive, &who, ino, &at);
+	rc = dossier_archive_getattr(fs->archive, &who, ino, &at);
 	if (rc < 0)
 		reply_rc(req, rc);
 	else
-		fuse_reply_attr(req, &at.st, at.attr_ttl);
+		fuse_reply_attr(req, &at.st,
+				cache_attr(fs, ino, at.attr_ttl, epoch));
 }
 
 static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
@@ -155,6 +235,8 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	};
 	struct dossier_caller who = caller_of(req);
 	struct dossier_file *f = fi ? (struct dossier_file *)fi->fh : NULL;
+	struct fs *fs = fs_of(req);
+	uint64_t epoch = notify_epoch(fs);
 	struct dossier_attr at;
 	unsigned set = 0;
 	size_t i;
@@ -163,39 +245,53 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if (to_set & bits[i].fuse)
 			set |= bits[i].ours;
-	rc = dossier_archive_setattr(fs_of(req)->archive, &who, ino, f, attr,
-				     set, &at);
-	if (rc < 0)
+	rc = dossier_archive_setattr(fs->archive, &who, ino, f, attr, set, &at);
+	if (rc < 0) {
 		reply_rc(req, rc);
+		return;
+	}
+	/* an owner may decide who sees a record (personal scope) */
+	if (to_set & (FUSE_SET_ATTR_UID | FUSE_SET_ATTR_GID))
+		notify_reclassified(fs, ino);
 	else
-		fuse_reply_attr(req, &at.st, at.attr_ttl);
+		notify_changed(fs, 0, NULL, ino, 0);
+	fuse_reply_attr(req, &at.st, cache_attr(fs, ino, at.attr_ttl, epoch));
 }
 
 static void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode)
 {
 	struct dossier_caller who = caller_of(req);
+	struct fs *fs = fs_of(req);
+	uint64_t epoch = notify_epoch(fs);
 	struct dossier_attr at;
-	int rc = dossier_archive_mkdir(fs_of(req)->archive, &who, parent, name,
-				       mode, &at);
+	int rc = dossier_archive_mkdir(fs->archive, &who, parent, name, mode,
+				       &at);
 
-	reply_entry(req, rc, &at);
+	if (rc == 0)
+		notify_changed(fs, parent, name, 0, CHANGE_NAME);
+	reply_entry(req, parent, name, rc, &at, epoch);
 }
 
 static void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct dossier_caller who = caller_of(req);
+	int rc = dossier_archive_rmdir(fs_of(req)->archive, &who, parent, name);
 
-	reply_rc(req, dossier_archive_rmdir(fs_of(req)->archive, &who, parent,
-					    name));
+	if (rc == 0)
+		notify_changed(fs_of(req), parent, name, 0, CHANGE_NAME);
+	reply_rc(req, rc);
 }
 
 static void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct dossier_caller who = caller_of(req);
+	int rc = dossier_archive_unlink(fs_of(req)->archive, &who, parent,
+					name);
 
-	reply_rc(req, dossier_archive_unlink(fs_of(req)->archive, &who,
-					     parent, name));
+	if (rc == 0)
+		notify_changed(fs_of(req), parent, name, 0, CHANGE_NAME);
+	reply_rc(req, rc);
 }
 
 static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -204,6 +300,7 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 {
 	struct dossier_caller who = caller_of(req);
 	unsigned ours = 0;
+	int rc;
 
 	if (flags & RENAME_EXCHANGE) {
 		/* swapping two records' names has no archive meaning */
@@ -212,26 +309,34 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	}
 	if (flags & RENAME_NOREPLACE)
 		ours |= DOSSIER_RENAME_NOREPLACE;
-	reply_rc(req, dossier_archive_rename(fs_of(req)->archive, &who,
-					     parent, name, newparent, newname,
-					     ours));
+	rc = dossier_archive_rename(fs_of(req)->archive, &who, parent, name,
+				    newparent, newname, ours);
+	if (rc == 0) {
+		notify_changed(fs_of(req), parent, name, 0, CHANGE_NAME);
+		notify_changed(fs_of(req), newparent, newname, 0, CHANGE_NAME);
+	}
+	reply_rc(req, rc);
 }
 
 static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 		      mode_t mode, struct fuse_file_info *fi)
 {
 	struct dossier_caller who = caller_of(req);
+	struct fs *fs = fs_of(req);
+	uint64_t epoch = notify_epoch(fs);
 	struct dossier_file *f = NULL;
 	struct fuse_entry_param e;
 	struct dossier_attr at;
-	int rc = dossier_archive_create_file(fs_of(req)->archive, &who, parent,
-					     name, mode, fi->flags, &at, &f);
+	int rc = dossier_archive_create_file(fs->archive, &who, parent, name,
+					     mode, fi->flags, &at, &f);
 
 	if (rc < 0) {
 		reply_rc(req, rc);
 		return;
 	}
+	notify_changed(fs, parent, name, 0, CHANGE_NAME);
 	fill_entry(&e, &at);
+	cache_entry(fs, parent, name, &e, &at, epoch);
 	fi->fh = (uint64_t)(uintptr_t)f;
 	fi->keep_cache = 1;
 	if (fuse_reply_create(req, &e, fi) == -ENOENT)
@@ -253,6 +358,16 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	fi->fh = (uint64_t)(uintptr_t)f;
 	fi->keep_cache = info.keep_cache;
 	fi->direct_io = info.direct_io;
+	/*
+	 * A view's pages serve its user alone, and every change or loss of
+	 * access drops them: keep them, but for a record opened on a grant
+	 * (the grant ends by the clock: every read is checked again).
+	 */
+	if (fs_of(req)->view && dossier_ino_is_node(ino) && !info.on_grant) {
+		fi->keep_cache = 1;
+		fi->direct_io = 0;
+		notify_track_inode(fs_of(req), ino);
+	}
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		dossier_file_release(fs_of(req)->archive, f);
 }
@@ -347,17 +462,25 @@ static void fs_write_buf(fuse_req_t req, fuse_ino_t ino,
 static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct dossier_caller who = caller_of(req);
+	int rc = dossier_file_flush(fs_of(req)->archive, file_of(fi), &who);
 
-	(void)ino;
-	reply_rc(req, dossier_file_flush(fs_of(req)->archive, file_of(fi),
-					 &who));
+	/* the other sessions' pages and sizes of it are stale now (FLUSH
+	 * carries no open flags: ask the file) */
+	if (rc == 0 && dossier_file_writable(file_of(fi)))
+		notify_changed(fs_of(req), 0, NULL, ino, 0);
+	reply_rc(req, rc);
 }
 
 static void fs_release(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
-	(void)ino;
-	reply_rc(req, dossier_file_release(fs_of(req)->archive, file_of(fi)));
+	int writable = dossier_file_writable(file_of(fi));
+	int rc = dossier_file_release(fs_of(req)->archive, file_of(fi));
+
+	/* writes through a mapping may come after the last flush */
+	if (writable)
+		notify_changed(fs_of(req), 0, NULL, ino, 0);
+	reply_rc(req, rc);
 }
 
 static void fs_fsync(fuse_req_t req, fuse_ino_t ino, int datasync,
@@ -393,23 +516,43 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 	fuse_reply_err(req, 0);
 }
 
+/* An open folder: its snapshot, and when it was taken (notify_epoch). */
+struct fs_dir {
+	struct dossier_dir *d;
+	uint64_t epoch;
+};
+
 static void fs_opendir(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
 	struct dossier_caller who = caller_of(req);
-	struct dossier_dir *d = NULL;
-	int rc = dossier_dir_open(fs_of(req)->archive, &who, ino, &d);
+	struct fs *fs = fs_of(req);
+	struct fs_dir *fd = malloc(sizeof(*fd));
+	int rc;
 
+	if (!fd) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	fd->epoch = notify_epoch(fs);
+	rc = dossier_dir_open(fs->archive, &who, ino, &fd->d);
 	if (rc < 0) {
+		free(fd);
 		reply_rc(req, rc);
 		return;
 	}
-	fi->fh = (uint64_t)(uintptr_t)d;
-	/* listings differ per caller: never let the kernel cache them */
-	fi->cache_readdir = 0;
-	fi->keep_cache = 0;
-	if (fuse_reply_open(req, fi) == -ENOENT)
-		dossier_dir_free(d);
+	fi->fh = (uint64_t)(uintptr_t)fd;
+	/*
+	 * Listings differ per caller: the shared mount never lets the
+	 * kernel cache them; a view does (every change is notified).
+	 */
+	fi->cache_readdir = fi->keep_cache = view_caches(fs, ino, fd->epoch);
+	if (fi->cache_readdir)
+		notify_track_inode(fs, ino);
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		dossier_dir_free(fd->d);
+		free(fd);
+	}
 }
 
 /*
@@ -419,7 +562,8 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino,
 static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size,
 			   off_t off, struct fuse_file_info *fi, int plus)
 {
-	struct dossier_dir *d = (struct dossier_dir *)(uintptr_t)fi->fh;
+	struct fs_dir *fd = (struct fs_dir *)(uintptr_t)fi->fh;
+	struct dossier_dir *d = fd->d;
 	size_t total = dossier_dir_count(d) + 2, pos = 0, i, len;
 	char *buf = malloc(size);
 
@@ -444,6 +588,9 @@ static void readdir_common(fuse_req_t req, fuse_ino_t ino, size_t size,
 			name = dossier_dir_entry(d, i - 2, &at);
 			st = at->st;
 			fill_entry(&e, at);
+			if (plus)
+				cache_entry(fs_of(req), ino, name, &e, at,
+					    fd->epoch);
 		}
 		if (plus)
 			len = fuse_add_direntry_plus(req, buf + pos, size - pos,
@@ -474,8 +621,11 @@ static void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size,
 static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
 			  struct fuse_file_info *fi)
 {
+	struct fs_dir *fd = (struct fs_dir *)(uintptr_t)fi->fh;
+
 	(void)ino;
-	dossier_dir_free((struct dossier_dir *)(uintptr_t)fi->fh);
+	dossier_dir_free(fd->d);
+	free(fd);
 	fuse_reply_err(req, 0);
 }
 
@@ -544,21 +694,40 @@ static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	free(buf);
 }
 
+/*
+ * Classification attributes and ACLs decide who sees and reads what:
+ * every session forgets the node before the syscall returns (a level
+ * raised takes effect in every view at once). Other attributes are not
+ * cached by the kernel.
+ */
+static void xattr_changed(struct fs *fs, fuse_ino_t ino, const char *name)
+{
+	if (!strncmp(name, "user.dossier.", 13) ||
+	    !strncmp(name, "system.posix_acl", 16))
+		notify_reclassified(fs, ino);
+}
+
 static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
 	struct dossier_caller who = caller_of(req);
+	int rc = dossier_archive_setxattr(fs_of(req)->archive, &who, ino, name,
+					  value, size, flags);
 
-	reply_rc(req, dossier_archive_setxattr(fs_of(req)->archive, &who, ino,
-					       name, value, size, flags));
+	if (rc == 0)
+		xattr_changed(fs_of(req), ino, name);
+	reply_rc(req, rc);
 }
 
 static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	struct dossier_caller who = caller_of(req);
+	int rc = dossier_archive_removexattr(fs_of(req)->archive, &who, ino,
+					     name);
 
-	reply_rc(req, dossier_archive_removexattr(fs_of(req)->archive, &who,
-						  ino, name));
+	if (rc == 0)
+		xattr_changed(fs_of(req), ino, name);
+	reply_rc(req, rc);
 }
 
 /*
@@ -592,7 +761,10 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		     mode_t mode, dev_t rdev)
 {
 	struct dossier_caller who = caller_of(req);
+	struct fs *fs = fs_of(req);
+	uint64_t epoch = notify_epoch(fs);
 	struct dossier_file *f = NULL;
+	struct fuse_entry_param e;
 	struct dossier_attr at;
 	int rc;
 
@@ -602,11 +774,17 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 		return;
 	}
 	/* mknod of a regular file (some tools): a create and a close */
-	rc = dossier_archive_create_file(fs_of(req)->archive, &who, parent,
-					 name, mode, O_WRONLY, &at, &f);
-	if (rc == 0)
-		dossier_file_release(fs_of(req)->archive, f);
-	reply_entry(req, rc, &at);
+	rc = dossier_archive_create_file(fs->archive, &who, parent, name, mode,
+					 O_WRONLY, &at, &f);
+	if (rc < 0) {
+		reply_rc(req, rc);
+		return;
+	}
+	dossier_file_release(fs->archive, f);
+	notify_changed(fs, parent, name, 0, CHANGE_NAME);
+	fill_entry(&e, &at);
+	cache_entry(fs, parent, name, &e, &at, epoch);
+	fuse_reply_entry(req, &e);
 }
 
 const struct fuse_lowlevel_ops fs_ops = {

@@ -40,7 +40,8 @@ const char *ctl_archive_path(struct ctl *ctl)
 		return env;
 	f = setmntent("/proc/self/mounts", "r");
 	while (f && (m = getmntent(f)))
-		if (!strcmp(m->mnt_type, "fuse.dossierfs") && n++ == 0)
+		if (!strcmp(m->mnt_type, "fuse.dossierfs") && !ctl_is_view(m) &&
+		    n++ == 0)
 			snprintf(found, sizeof(found), "%s", m->mnt_fsname);
 	if (f)
 		endmntent(f);
@@ -51,6 +52,11 @@ const char *ctl_archive_path(struct ctl *ctl)
 			    "dossierctl: no archive given and none mounted: "
 			    "use -a ARCHIVE or set DOSSIER_ARCHIVE\n");
 	return NULL;
+}
+
+int ctl_is_view(const struct mntent *m)
+{
+	return !hasmntopt(m, "allow_other");
 }
 
 int ctl_open(struct ctl *ctl, struct dossier_archive **out)

@@ -43,6 +43,22 @@ int cmd_grants(struct ctl *ctl, int argc, char **argv);
 int cmd_revoke(struct ctl *ctl, int argc, char **argv);
 int cmd_explain(struct ctl *ctl, int argc, char **argv);
 int cmd_policy(struct ctl *ctl, int argc, char **argv);
+int cmd_mount(struct ctl *ctl, int argc, char **argv);
+int cmd_unmount(struct ctl *ctl, int argc, char **argv);
+int cmd_views(struct ctl *ctl, int argc, char **argv);
+
+struct mntent;
+/*
+ * 1 if m is a per-user view (mounted for one user, no allow_other): not
+ * the archive's shared mount, which commands talk to.
+ */
+int ctl_is_view(const struct mntent *m);
+
+/*
+ * The absolute path of a view's folder, resolved through its parent only
+ * (root may not enter a view). Caller frees; NULL on error.
+ */
+char *ctl_view_dir(const char *dir);
 
 /*
  * The mounted archive holding path: its mount point and path relative to

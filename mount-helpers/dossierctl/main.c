@@ -33,6 +33,9 @@ static const struct ctl_cmd commands[] = {
 	{ "revoke", cmd_revoke, "end a grant" },
 	{ "explain", cmd_explain, "say which rule decides each action on a record" },
 	{ "policy", cmd_policy, "show or change the access policy and settings" },
+	{ "mount", cmd_mount, "serve a user's own view of the archive at a folder" },
+	{ "unmount", cmd_unmount, "end a user's view" },
+	{ "views", cmd_views, "list the views the daemon serves" },
 };
 
 static void usage(FILE *out)

@@ -28,7 +28,7 @@ int ctl_mount_of_archive(struct ctl *ctl, char *mnt, size_t mntsz)
 	mnt[0] = '\0';
 	f = setmntent("/proc/self/mounts", "r");
 	while (f && (m = getmntent(f))) {
-		if (strcmp(m->mnt_type, "fuse.dossierfs"))
+		if (strcmp(m->mnt_type, "fuse.dossierfs") || ctl_is_view(m))
 			continue;
 		if (real && strcmp(real, m->mnt_fsname))
 			continue;

@@ -6,6 +6,11 @@
 #   bindfs          bindfs SRC MNT (Debian's bindfs, its defaults)
 #   passthrough_ll  libfuse's example, compiled here from libfuse3-dev
 #   dossierfs       $BUILD/dossierfs on an archive made by $BUILD/dossierctl
+#   dossierfs-user  the same workloads run as an ordinary mapped user
+#                   ($BENCH_USER, an archivist) in that user's own view
+#                   (dossierctl mount --user), on an archive of its own
+#   passthrough_ll-user  passthrough_ll again, its workloads run as
+#                   $BENCH_USER: the peer of dossierfs-user
 # A target whose program is missing shows "n/a" in its column.
 #
 # Every workload runs on every target in every round, interleaved
@@ -25,7 +30,11 @@
 #   BENCH_CLIENTS   client folders per year and category [50]
 #   BENCH_ONLY      workloads to run, comma/space separated, globs allowed
 #                   (e.g. "seq_*,rand_read"); the rest are left out [all]
-#   BENCH_TARGETS   targets to run [native bindfs passthrough_ll dossierfs]
+#   BENCH_TARGETS   targets to run
+#                   [native bindfs passthrough_ll passthrough_ll-user
+#                   dossierfs dossierfs-user]
+#   BENCH_USER      the account dossierfs-user runs as (made if missing)
+#                   [dossier-bench]
 #   BENCH_DIR       where the scratch dir is made; must be a disk, not
 #                   tmpfs [/var/tmp]
 #   BENCH_TIMEOUT   seconds one measurement may take [900]
@@ -50,11 +59,12 @@ CLIENTS=${BENCH_CLIENTS:-50}
 ONLY=${BENCH_ONLY:-}
 BENCH_DIR=${BENCH_DIR:-/var/tmp}
 STEP_TIMEOUT=${BENCH_TIMEOUT:-900}
-WANTED_TARGETS=${BENCH_TARGETS:-native bindfs passthrough_ll dossierfs}
+WANTED_TARGETS=${BENCH_TARGETS:-native bindfs passthrough_ll passthrough_ll-user dossierfs dossierfs-user}
+BENCH_USER=${BENCH_USER:-dossier-bench}
 
 YEARS=(2023 2024)
 CATEGORIES=(basic contracts credit complaints market sales service)
-ALL_TARGETS=(native bindfs passthrough_ll dossierfs)
+ALL_TARGETS=(native bindfs passthrough_ll passthrough_ll-user dossierfs dossierfs-user)
 SEQ_DIR_REL=2024/contracts/client-seq	# where the sequential file lives
 RAND_SEED=42
 
@@ -148,7 +158,22 @@ trap 'exit 143' TERM
 
 drop_caches() { sync; echo 3 >/proc/sys/vm/drop_caches; }
 now() { if [[ -n ${EPOCHREALTIME:-} ]]; then echo "$EPOCHREALTIME"; else date +%s.%N; fi; }
-tmo() { timeout -k 10 "$STEP_TIMEOUT" "$@"; }
+# as_target TARGET CMD...: run CMD as whoever works on TARGET (the bench
+# user for the *-user targets, as dossierfs-user's view lets nobody else
+# in; root otherwise)
+as_target() {
+	local t=$1
+	shift
+	if [[ $t == *-user ]]; then
+		setpriv --reuid="$BENCH_USER" --regid="$(id -g "$BENCH_USER")" \
+			--clear-groups -- "$@"
+	else
+		"$@"
+	fi
+}
+# CUR_T: the target the running workload measures (set by run_one)
+CUR_T=
+tmo() { as_target "${CUR_T:-}" timeout -k 10 "$STEP_TIMEOUT" "$@"; }
 
 # ---------------------------------------------------------------- setup
 
@@ -209,6 +234,17 @@ build_passthrough_ll() {
 	fi
 }
 
+# The account the *-user targets run as, made if missing; it must reach
+# the scratch dir and run the helpers.
+ensure_bench_user() {
+	if ! id "$BENCH_USER" >/dev/null 2>&1 &&
+		! useradd -M -N -s /usr/sbin/nologin "$BENCH_USER"; then
+		STATUS[$1]=fail NOTE[$1]="cannot add account $BENCH_USER"
+		return 1
+	fi
+	chmod 711 "$WORK" && chmod 755 "$BIN" || { STATUS[$1]=fail; return 1; }
+}
+
 # Bring one target up; sets STATUS and ROOT. Returns non-zero only for a
 # target that exists but failed (STATUS=fail). Called from `if`, where
 # `set -e` does not act: every step that can fail is checked.
@@ -246,6 +282,45 @@ setup_target() {
 		mount_fuse "$t" "${ROOT[$t]}" "$BIN/passthrough_ll" -f -o "source=$WORK/passthrough_ll-src" \
 			-o allow_other ${extra[@]+"${extra[@]}"} "${ROOT[$t]}" || { STATUS[$t]=fail; return 1; }
 		;;
+	passthrough_ll-user)
+		if [[ ! -x $BIN/passthrough_ll ]] && ! build_passthrough_ll; then
+			STATUS[$t]=n/a NOTE[$t]=${NOTE[passthrough_ll]:-}
+			return 0
+		fi
+		ensure_bench_user "$t" || return 1
+		read -r -a extra <<<"${BENCH_PASSTHROUGH_OPTS:-}"
+		mkdir -p "$WORK/pt-user-src" || { STATUS[$t]=fail; return 1; }
+		ROOT[$t]=$WORK/pt-user-mnt
+		NOTE[$t]="as $BENCH_USER: passthrough_ll -f -o source=SRC -o allow_other${extra[*]:+ ${extra[*]}} (run by root)"
+		mount_fuse "$t" "${ROOT[$t]}" "$BIN/passthrough_ll" -f -o "source=$WORK/pt-user-src" \
+			-o allow_other ${extra[@]+"${extra[@]}"} "${ROOT[$t]}" || { STATUS[$t]=fail; return 1; }
+		;;
+	dossierfs-user)
+		if [[ ! -x $BUILD/dossierfs || ! -x $BUILD/dossierctl ]]; then
+			STATUS[$t]=n/a NOTE[$t]="no $BUILD/dossierfs or $BUILD/dossierctl (build first)"
+			return 0
+		fi
+		ensure_bench_user "$t" || return 1
+		read -r -a extra <<<"${BENCH_DOSSIERFS_OPTS:-}"
+		if ! "$BUILD/dossierctl" init "$WORK/dfs-user-archive" >"$WORK/logs/dossierctl-user.log" 2>&1 ||
+			! "$BUILD/dossierctl" -a "$WORK/dfs-user-archive" user add "$BENCH_USER" \
+				--role archivist --dept archives >>"$WORK/logs/dossierctl-user.log" 2>&1; then
+			tail -n 20 "$WORK/logs/dossierctl-user.log" >&2
+			STATUS[$t]=fail NOTE[$t]="dossierctl init or user add failed"
+			return 1
+		fi
+		mount_fuse "$t" "$WORK/dfs-user-shared" "$BUILD/dossierfs" "$WORK/dfs-user-archive" \
+			"$WORK/dfs-user-shared" -o allow_other -f ${extra[@]+"${extra[@]}"} || { STATUS[$t]=fail; return 1; }
+		ROOT[$t]=$WORK/dfs-user-mnt
+		mkdir -p "${ROOT[$t]}" && chown "$BENCH_USER" "${ROOT[$t]}" || { STATUS[$t]=fail; return 1; }
+		if ! as_target "$t" "$BUILD/dossierctl" -a "$WORK/dfs-user-archive" mount \
+			--user "$BENCH_USER" "${ROOT[$t]}" >>"$WORK/logs/dossierctl-user.log" 2>&1; then
+			tail -n 5 "$WORK/logs/dossierctl-user.log" >&2
+			STATUS[$t]=fail NOTE[$t]="dossierctl mount --user failed"
+			return 1
+		fi
+		NOTE[$t]="as $BENCH_USER (archivist) in its view: dossierctl mount --user; daemon $BUILD/dossierfs -o allow_other -f${extra[*]:+ ${extra[*]}}"
+		;;
 	dossierfs)
 		if [[ ! -x $BUILD/dossierfs || ! -x $BUILD/dossierctl ]]; then
 			STATUS[$t]=n/a NOTE[$t]="no $BUILD/dossierfs or $BUILD/dossierctl (build first)"
@@ -276,12 +351,12 @@ make_tree() {
 	local t=$1 r=${ROOT[$1]} y c i dirs=()
 	# Called where `set -e` does not act: every step checks for itself.
 	for y in "${YEARS[@]}"; do
-		mkdir "$r/$y" || return 1
+		as_target "$t" mkdir "$r/$y" || return 1
 		for c in "${CATEGORIES[@]}"; do
-			if [[ $t == dossierfs ]]; then
-				[[ -d $r/$y/$c ]] || { log "dossierfs: $y/$c missing after mkdir $y"; return 1; }
+			if [[ $t == dossierfs* ]]; then
+				as_target "$t" test -d "$r/$y/$c" || { log "$t: $y/$c missing after mkdir $y"; return 1; }
 			else
-				mkdir "$r/$y/$c" || return 1
+				as_target "$t" mkdir "$r/$y/$c" || return 1
 			fi
 		done
 	done
@@ -293,8 +368,8 @@ make_tree() {
 		done
 	done
 	printf '%s\n' "${dirs[@]}" >"$WORK/dirs-$t" || return 1
-	xargs -d '\n' mkdir <"$WORK/dirs-$t" || return 1
-	mkdir "$r/$SEQ_DIR_REL" || return 1
+	as_target "$t" xargs -d '\n' mkdir <"$WORK/dirs-$t" || return 1
+	as_target "$t" mkdir "$r/$SEQ_DIR_REL" || return 1
 }
 
 # ---------------------------------------------------------------- helpers for workloads
@@ -316,7 +391,7 @@ ops_rate() { awk '{ printf "%.2f\n", $1 / ($2 > 0 ? $2 : 1e-9) }' <<<"$*"; }
 ensure_seq_file() {
 	local f
 	f=$(seq_file "$1")
-	if [[ ! -f $f || $(stat -c %s "$f") -ne $((SEQ_MB * 1048576)) ]]; then
+	if [[ $(tmo stat -c %s "$f" 2>/dev/null || echo -1) -ne $((SEQ_MB * 1048576)) ]]; then
 		tmo "$BIN/seqio" write "$f" "$SEQ_MB" >/dev/null
 	fi
 }
@@ -342,7 +417,7 @@ add_workload() { WORKLOADS+=("$1"); WL_LABEL[$1]=$2; WL_UNIT[$1]=$3; }
 wl_seq_write() {
 	local f out
 	f=$(seq_file "$1")
-	rm -f "$f"
+	tmo rm -f "$f"
 	sync
 	out=$(tmo "$BIN/seqio" write "$f" "$SEQ_MB")
 	mib_rate "$out"
@@ -426,7 +501,7 @@ wl_find_cold() {
 	n=$(tmo find "${ROOT[$1]}" -type f | wc -l)
 	t1=$(now)
 	want=$NFILES
-	[[ ! -e $(seq_file "$1") ]] || want=$((want + 1))
+	! tmo test -e "$(seq_file "$1")" || want=$((want + 1))
 	[[ $n -eq $want ]] || log "find: $1 has $n files, expected $want"
 	log "find on $1: $n files in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') s"
 	ops_rate "$n" "$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')"
@@ -450,6 +525,7 @@ add_workload meta_readdir "readdir of client dirs" dirs/s
 add_workload meta_rename "rename within dir" ops/s
 add_workload find_cold "find -type f, cold cache" files/s
 add_workload meta_unlink "unlink" ops/s
+BUILTIN=("${WORKLOADS[@]}")
 
 # ---------------------------------------------------------------- Extra sections
 # Each tests/bench/extra.d/*.sh is sourced here, in name order. It may
@@ -526,7 +602,7 @@ have_kb=$(df -Pk "$WORK" | awk 'NR == 2 { print $4 }')
 round_cleanup() {
 	local t
 	for t in "${ACTIVE[@]}"; do
-		if ! find "${ROOT[$t]}" -type f -delete 2>"$WORK/logs/cleanup.err"; then
+		if ! as_target "$t" find "${ROOT[$t]}" -type f -delete 2>"$WORK/logs/cleanup.err"; then
 			log "$t: could not remove this round's files: $(head -n 3 "$WORK/logs/cleanup.err")"
 		fi
 		set_meta_prefix "$t" ""
@@ -541,24 +617,35 @@ round_cleanup() {
 # goes to disk.
 settle() {
 	local t0 t1
-	if [[ " ${ACTIVE[*]} " == *" dossierfs "* ]]; then
+	local t a
+	for t in dossierfs dossierfs-user; do
+		[[ " ${ACTIVE[*]} " == *" $t "* ]] || continue
+		a=$WORK/dossierfs-archive
+		[[ $t == dossierfs ]] || a=$WORK/dfs-user-archive
 		t0=$(now)
-		"$BUILD/dossierctl" -a "$WORK/dossierfs-archive" sync >/dev/null 2>"$WORK/logs/sync.err" ||
-			log "dossierfs: dossierctl sync failed: $(head -n 2 "$WORK/logs/sync.err")"
+		"$BUILD/dossierctl" -a "$a" sync >/dev/null 2>"$WORK/logs/sync.err" ||
+			log "$t: dossierctl sync failed: $(head -n 2 "$WORK/logs/sync.err")"
 		t1=$(now)
 		awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 0.5) }' &&
-			log "dossierfs: history of the last workload committed in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (untimed)"
-	fi
+			log "$t: history of the last workload committed in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s (untimed)"
+	done
 	sync
 }
 
 run_one() {
 	local wl=$1 t=$2 out rc val
+	# the extra sections manage targets of their own: the view runs the
+	# built-in workloads only
+	if [[ $t == *-user && " ${BUILTIN[*]} " != *" $wl "* ]]; then
+		printf '%s %s %s skip\n' "$ROUND" "$wl" "$t" >>"$RAW"
+		return 0
+	fi
 	settle
 	# In the background so that a signal to this script is acted on at once
 	# (teardown then ends the job), not when the measurement finishes.
 	(
 		set -e
+		CUR_T=$t
 		"wl_$wl" "$t"
 	) >"$WORK/out" &
 	JOB=$!
@@ -616,8 +703,10 @@ median() {
 	*) echo n/a; return ;;
 	esac
 	awk -v w="$wl" -v t="$t" '
+		$2 == w && $3 == t && $4 == "skip" { skip = 1; next }
 		$2 == w && $3 == t { if ($4 == "err") bad = 1; else v[n++] = $4 }
 		END {
+			if (skip && n == 0 && !bad) { print "n/a"; exit }
 			if (bad || n == 0) { print "err"; exit }
 			for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { x = v[i]; v[i] = v[j]; v[j] = x }
 			# %f: print would use %.6g, and 1.24801e+06 is no number to fmt_*
@@ -651,22 +740,27 @@ ndirs=$((${#YEARS[@]} * ${#CATEGORIES[@]} * CLIENTS))
 	for t in "${ALL_TARGETS[@]}"; do
 		printf '# %-15s %s%s\n' "$t:" "$([[ ${STATUS[$t]} == ok ]] || echo "${STATUS[$t]}: ")" "${NOTE[$t]:-}"
 	done
-	echo "# ratio columns: dfs = dossierfs, pt_ll = passthrough_ll; dossierfs rate / peer rate (above 1x: dossierfs is faster)"
+	echo "# ratio columns: dfs = dossierfs, dfsu = dossierfs-user, pt_ll = passthrough_ll, pt_llu = passthrough_ll-user; dossierfs rate / peer rate (above 1x: dossierfs is faster)"
 	echo "# before each measurement dossierfs commits what the previous one journaled to its history (untimed, durations in the progress log)"
 	printf '# wall time: %s s\n' "$(awk -v a="$T_START" -v b="$T_END" 'BEGIN { printf "%.0f", b - a }')"
 	echo
-	printf '%-30s %-8s %10s %10s %14s %10s %11s %11s %10s\n' \
-		workload unit native bindfs passthrough_ll dossierfs dfs/native dfs/bindfs dfs/pt_ll
+	printf '%-30s %-8s %10s %10s %14s %12s %10s %14s %11s %11s %10s %12s %12s\n' \
+		workload unit native bindfs passthrough_ll pt_ll-user dossierfs dossierfs-user dfs/native dfs/bindfs dfs/pt_ll dfsu/native dfsu/pt_llu
 	for wl in "${SELECTED[@]}"; do
 		declare -A m=()
 		for t in "${ALL_TARGETS[@]}"; do m[$t]=$(median "$wl" "$t"); done
-		printf '%-30s %-8s %10s %10s %14s %10s %11s %11s %10s\n' \
+		printf '%-30s %-8s %10s %10s %14s %12s %10s %14s %11s %11s %10s %12s %12s\n' \
 			"${WL_LABEL[$wl]}" "${WL_UNIT[$wl]}" \
 			"$(fmt_num "${m[native]}")" "$(fmt_num "${m[bindfs]}")" \
-			"$(fmt_num "${m[passthrough_ll]}")" "$(fmt_num "${m[dossierfs]}")" \
+			"$(fmt_num "${m[passthrough_ll]}")" \
+			"$(fmt_num "${m[passthrough_ll-user]}")" \
+			"$(fmt_num "${m[dossierfs]}")" \
+			"$(fmt_num "${m[dossierfs-user]}")" \
 			"$(fmt_ratio "${m[dossierfs]}" "${m[native]}")" \
 			"$(fmt_ratio "${m[dossierfs]}" "${m[bindfs]}")" \
-			"$(fmt_ratio "${m[dossierfs]}" "${m[passthrough_ll]}")"
+			"$(fmt_ratio "${m[dossierfs]}" "${m[passthrough_ll]}")" \
+			"$(fmt_ratio "${m[dossierfs-user]}" "${m[native]}")" \
+			"$(fmt_ratio "${m[dossierfs-user]}" "${m[passthrough_ll-user]}")"
 		unset m
 	done
 }

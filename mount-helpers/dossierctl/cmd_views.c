@@ -1,0 +1,37 @@
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl.h"
+
+int cmd_views(struct ctl *ctl, int argc, char **argv)
+{
+	struct ctl_reply r;
+	const char *line;
+	int ret;
+
+	if (ctl_wants_help(argc, argv) || argc != 1) {
+		fprintf(argc == 1 ? stdout : stderr,
+			"usage: dossierctl views\n\nList the per-user views the "
+			"daemon serves (root: all; a user: their own),\none "
+			"per line: USER<TAB>DIR.\n");
+		return argc == 1 ? CTL_OK : CTL_USAGE;
+	}
+	if (ctl_call(ctl, "views\n", &r) < 0)
+		return CTL_REFUSED;
+	if ((ret = ctl_reply_exit(&r, "views")) == CTL_OK)
+		for (line = r.body; *line;) {
+			const char *nl = strchr(line, '\n'), *tab;
+			struct passwd *pw = getpwuid((uid_t)atol(line));
+
+			tab = strchr(line, '\t');
+			if (!nl || !tab)
+				break;
+			printf("%s\t%.*s\n", pw ? pw->pw_name : "?",
+			       (int)(nl - tab - 1), tab + 1);
+			line = nl + 1;
+		}
+	ctl_reply_release(&r);
+	return ret;
+}

@@ -113,10 +113,15 @@ $(BUILD)/tests/fsop: tests/tools/fsop.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ $(LDFLAGS_SAN)
 
-check-integration: all $(BUILD)/tests/fsop
+$(BUILD)/tests/ocrscore: tests/tools/ocrscore.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ $(LDFLAGS_SAN)
+
+check-integration: all $(BUILD)/tests/fsop $(BUILD)/tests/ocrscore
 
 check: deps
-	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/fsop
+	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/fsop \
+		$(BUILD)/tests/ocrscore
 	@$(MAKE) --no-print-directory check-headers check-layering
 	@tests/run.sh $(BUILD)
 

@@ -7,6 +7,7 @@
 #include "error.h"
 #include "log.h"
 #include "rules_i.h"
+#include "text_i.h"
 #include "trash_i.h"
 
 /*
@@ -164,6 +165,11 @@ static const struct {
 	{ "ALTER TABLE journal ADD COLUMN live INTEGER;", NULL },
 	/* 11: and its size, checked when a restart hashes it */
 	{ "ALTER TABLE journal ADD COLUMN live_size INTEGER;", NULL },
+	/*
+	 * 12: the text of each version (recognised for scans), its queue,
+	 * and the full-text index of current versions (text.c)
+	 */
+	{ text_schema, NULL },
 };
 
 int dossier_db_latest_version(void)

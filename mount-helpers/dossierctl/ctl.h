@@ -43,6 +43,8 @@ int cmd_grants(struct ctl *ctl, int argc, char **argv);
 int cmd_revoke(struct ctl *ctl, int argc, char **argv);
 int cmd_explain(struct ctl *ctl, int argc, char **argv);
 int cmd_policy(struct ctl *ctl, int argc, char **argv);
+int cmd_search(struct ctl *ctl, int argc, char **argv);
+int cmd_ocr(struct ctl *ctl, int argc, char **argv);
 
 /*
  * The mounted archive holding path: its mount point and path relative to

@@ -324,7 +324,8 @@ int dossier_db_open(sqlite3 **out, const char *path, int create)
 				      "PRAGMA foreign_keys=ON;"
 				      "PRAGMA cache_size=-65536;")) < 0 ||
 	    (rc = dossier_db_exec(db, "PRAGMA quick_check(1)")) < 0 ||
-	    (rc = migrate(db)) < 0 || (rc = drop_stats(db)) < 0) {
+	    (rc = migrate(db)) < 0 || (rc = drop_stats(db)) < 0 ||
+	    (rc = text_db_init(db)) < 0) {
 		sqlite3_close(db);
 		return rc;
 	}

@@ -141,6 +141,48 @@ void text_purged(struct dossier_archive *a)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/*
+ * The rank of a hit: its matches per token of its own text. FTS5's bm25
+ * weighs each word by how many rows of the whole index hold it, so the
+ * order of two hits a caller may see would move with the text of records
+ * they may not (two records of their own, each rich in one word, would
+ * tell which word hidden records use more). This rank reads one row only.
+ */
+static void hit_density(const Fts5ExtensionApi *api, Fts5Context *fts,
+			sqlite3_context *ctx, int n, sqlite3_value **v)
+{
+	int hits = 0, size = 0;
+
+	(void)n;
+	(void)v;
+	if (api->xInstCount(fts, &hits) != SQLITE_OK ||
+	    api->xColumnSize(fts, 0, &size) != SQLITE_OK) {
+		sqlite3_result_error(ctx, "hit_density: no row", -1);
+		return;
+	}
+	sqlite3_result_double(ctx, (double)hits / ((double)size + 64.0));
+}
+
+int text_db_init(sqlite3 *db)
+{
+	fts5_api *api = NULL;
+	sqlite3_stmt *st = NULL;
+	int src = sqlite3_prepare_v2(db, "SELECT fts5(?1)", -1, &st, NULL);
+
+	if (src == SQLITE_OK) {
+		sqlite3_bind_pointer(st, 1, (void *)&api, "fts5_api_ptr", NULL);
+		sqlite3_step(st);
+	}
+	sqlite3_finalize(st);
+	if (!api || api->iVersion < 2) {
+		dossier_error_set("catalog: this SQLite has no FTS5");
+		return DOSSIER_ERROR;
+	}
+	src = api->xCreateFunction(api, "hit_density", NULL, hit_density,
+				   NULL);
+	return src == SQLITE_OK ? 0 : dossier_db_err(db, src, "fts5 rank");
+}
+
 void text_kick(struct dossier_text *t)
 {
 	if (!t)
@@ -575,7 +617,8 @@ static int candidates(struct dossier_archive *a, const struct query *q,
 		dossier_buf_addf(&sql, "%sbody LIKE ?%d ESCAPE '\\'",
 				 b > 1 ? " AND " : "", b);
 	if (q->match.len)
-		dossier_buf_addf(&sql, " ORDER BY rank");
+		dossier_buf_addf(&sql, " ORDER BY hit_density(text_index) "
+				 "DESC, rowid");
 	else	/* most occurrences of the first word first */
 		dossier_buf_addf(&sql, " ORDER BY length(body) - "
 				 "length(replace(body, ?%d, '')) DESC, rowid",

@@ -47,6 +47,12 @@ void text_close(struct dossier_text *t);
 int text_queue_version(struct dossier_archive *a, int64_t version,
 		       uint64_t record);
 
+/*
+ * Make the search's rank function (hit_density, FTS5) known to db: at
+ * every open of the catalog.
+ */
+int text_db_init(sqlite3 *db);
+
 /* Wake the worker (accepts NULL: no worker here). Safe with any lock. */
 void text_kick(struct dossier_text *t);
 

@@ -87,6 +87,8 @@ static void print(const char *mnt, char *body, int json)
 	}
 	if (json)
 		printf("%s]\n", first ? "" : "\n");
+	else if (first)
+		printf("no record found\n");
 }
 
 int cmd_search(struct ctl *ctl, int argc, char **argv)

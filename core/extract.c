@@ -8,6 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -30,6 +33,14 @@ extern char **environ;
 #define OCR_MAX_PAGES 1000
 /* A PDF page with fewer visible characters than this is a scan. */
 #define PAGE_TEXT_MIN 8
+
+/*
+ * A document may be built to attack the tools that parse it (poppler,
+ * leptonica, perl's zip reading): in the background, as root, they run
+ * as nobody, without new privileges, and with bounded memory and CPU.
+ */
+#define TOOL_MEM_MAX (2048LL * 1024 * 1024)
+#define TOOL_CPU_MAX (STAGE_TIMEOUT_MS / 1000)
 
 /* ioprio_set(2) has no glibc wrapper: IOPRIO_WHO_PROCESS, class idle. */
 #define IOPRIO_WHO_PROCESS 1
@@ -98,9 +109,33 @@ static char **tool_env(unsigned flags)
 	return env;
 }
 
+/* Whom the tools run as: nobody, when we are root (uid -1: as we are). */
+struct tool_user {
+	uid_t uid;
+	gid_t gid;
+};
+
+static void tool_user(struct tool_user *u, unsigned flags)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	u->uid = (uid_t)-1;
+	u->gid = (gid_t)-1;
+	if (!(flags & DOSSIER_EXTRACT_BACKGROUND) || geteuid() != 0)
+		return;
+	if (getpwnam_r("nobody", &pw, buf, sizeof(buf), &res) == 0 && res) {
+		u->uid = res->pw_uid;
+		u->gid = res->pw_gid;
+	} else {
+		u->uid = 65534;
+		u->gid = 65534;
+	}
+}
+
 /* In the child: 0 from in (or /dev/null), 1 to out, 2 nowhere, 3 content. */
 static void child(const char *const argv[], char **env, int in, int out,
-		  int content, unsigned flags)
+		  int content, unsigned flags, const struct tool_user *u)
 {
 	int nul = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -114,9 +149,22 @@ static void child(const char *const argv[], char **env, int in, int out,
 		_exit(126);
 	close_range(4, ~0U, 0);
 	if (flags & DOSSIER_EXTRACT_BACKGROUND) {
+		struct rlimit mem = { TOOL_MEM_MAX, TOOL_MEM_MAX };
+		struct rlimit cpu = { TOOL_CPU_MAX, TOOL_CPU_MAX };
+
 		setpriority(PRIO_PROCESS, 0, 19);
 		syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_IDLE);
+		if (setrlimit(RLIMIT_AS, &mem) < 0 ||
+		    setrlimit(RLIMIT_CPU, &cpu) < 0)
+			_exit(126);
 	}
+	if (u->uid != (uid_t)-1 &&
+	    (setgroups(0, NULL) < 0 || setresgid(u->gid, u->gid, u->gid) < 0 ||
+	     setresuid(u->uid, u->uid, u->uid) < 0))
+		_exit(126);
+	if ((flags & DOSSIER_EXTRACT_BACKGROUND) &&
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(126);
 	execvpe(argv[0], (char *const *)argv, env);
 	_exit(127);
 }
@@ -155,9 +203,11 @@ static int run(const char *const a[], const char *const b[], int content,
 	pid_t pid[2] = { 0, 0 };
 	char **env = NULL, buf[65536];
 	int64_t deadline = now_ms() + STAGE_TIMEOUT_MS;
+	struct tool_user u;
 
 	if ((rc = job_start(job)) < 0)
 		return rc;
+	tool_user(&u, flags);
 	if (!(env = tool_env(flags)) || pipe2(po, O_CLOEXEC) < 0 ||
 	    (b && pipe2(pm, O_CLOEXEC) < 0)) {
 		dossier_error_set("cannot start '%s': %s", a[0],
@@ -166,10 +216,10 @@ static int run(const char *const a[], const char *const b[], int content,
 		goto out;
 	}
 	if ((pid[0] = fork()) == 0)
-		child(a, env, -1, b ? pm[1] : po[1], content, flags);
+		child(a, env, -1, b ? pm[1] : po[1], content, flags, &u);
 	job_set(job, 0, pid[0]);
 	if (b && pid[0] > 0 && (pid[1] = fork()) == 0)
-		child(b, env, pm[0], po[1], content, flags);
+		child(b, env, pm[0], po[1], content, flags, &u);
 	job_set(job, 1, pid[1]);
 	if (pid[0] < 0 || pid[1] < 0) {
 		dossier_error_set("cannot start '%s': %s", a[0],
@@ -324,13 +374,13 @@ out:
 }
 
 /* The names in a zip archive, one per line. */
-static int zip_names(int content, struct dossier_extract_job *job,
-		     struct dossier_buf *out)
+static int zip_names(int content, unsigned flags,
+		     struct dossier_extract_job *job, struct dossier_buf *out)
 {
 	const char *const a[] = { "unzip", "-Z1", CONTENT, NULL };
 	int trunc = 0;
 
-	return run(a, NULL, content, 0, job, out, &trunc);
+	return run(a, NULL, content, flags, job, out, &trunc);
 }
 
 static int has_line(const struct dossier_buf *b, const char *line)
@@ -396,7 +446,7 @@ static int office_zip(struct dossier_buf *out,
 	struct dossier_buf names = DOSSIER_BUF_INIT, x = DOSSIER_BUF_INIT;
 	int rc;
 
-	if ((rc = zip_names(content, job, &names)) < 0)
+	if ((rc = zip_names(content, flags, job, &names)) < 0)
 		goto out;
 	if (has_line(&names, "word/document.xml")) {
 		snprintf(info->method, sizeof(info->method), "docx2txt");

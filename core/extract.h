@@ -31,7 +31,8 @@
 enum dossier_extract_flags {
 	DOSSIER_EXTRACT_OCR = 1 << 0,	     /* recognise images and scans */
 	DOSSIER_EXTRACT_BACKGROUND = 1 << 1, /* tools at nice 19, idle I/O,
-						one thread each */
+						one thread each, 2 GiB, as
+						nobody when we are root */
 };
 
 struct dossier_extract_info {

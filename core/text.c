@@ -64,8 +64,6 @@ const char text_schema[] =
 #define TEXT_TRIES 3
 /* Blobs larger than this are not read into memory for their text. */
 #define TEXT_BLOB_MAX (512LL * 1024 * 1024)
-/* Candidates a search decides on, best ranked first. */
-#define SEARCH_CANDIDATES 1000
 #define SEARCH_LIMIT_MAX 200
 #define SEARCH_TERMS_MAX 8
 #define SEARCH_QUERY_MAX 256
@@ -598,7 +596,10 @@ struct hit {
 	int shown;
 };
 
-/* The candidates of q, best first, into v (at most SEARCH_CANDIDATES). */
+/*
+ * Every match of q, best first, into v. No cap: which of a caller's hits
+ * make the cut must not depend on how many hidden records rank above.
+ */
 static int candidates(struct dossier_archive *a, const struct query *q,
 		      struct hit **out, size_t *n)
 {
@@ -623,7 +624,6 @@ static int candidates(struct dossier_archive *a, const struct query *q,
 		dossier_buf_addf(&sql, " ORDER BY length(body) - "
 				 "length(replace(body, ?%d, '')) DESC, rowid",
 				 b);
-	dossier_buf_addf(&sql, " LIMIT %d", SEARCH_CANDIDATES);
 	if ((rc = dossier_db_prepare(a->db, sql.buf, &st)) < 0)
 		goto out;
 	b = 1;
@@ -748,7 +748,7 @@ static void wait_quantum(int64_t start_ns)
  * every word of QUERY, best first, among those the caller may read now
  * (under PATH). Body: PATH, commit, time (ns), snippet, per line.
  *
- * Every candidate (up to SEARCH_CANDIDATES) is looked up and decided,
+ * Every candidate is looked up and decided,
  * whether it is shown or not, and no snippet is built before its record
  * is decided readable; the answer then waits for the next quantum.
  */

@@ -751,6 +751,11 @@ static void wait_quantum(int64_t start_ns)
  * Every candidate is looked up and decided,
  * whether it is shown or not, and no snippet is built before its record
  * is decided readable; the answer then waits for the next quantum.
+ *
+ * NEEDSWORK: it runs under the archive's lock, as every request does; a
+ * LIKE scan of a large archive's text (1-2 character words) holds FUSE
+ * requests that long. A second, read-only connection for searches would
+ * not (the decisions need the rules, which the lock also protects).
  */
 static int cmd_search(struct dossier_archive *a,
 		      const struct dossier_caller *who, char **f, int n,

@@ -557,6 +557,18 @@ static size_t count_pages(const struct dossier_buf *b, size_t from)
 	return n;
 }
 
+int dossier_extract_wants(const void *head, size_t n, unsigned flags)
+{
+	const unsigned char *h = head;
+
+	if (is_image(h, n))
+		return (flags & DOSSIER_EXTRACT_OCR) != 0;
+	return (n >= 5 && !memcmp(h, "%PDF-", 5)) ||
+	       (n >= 4 && !memcmp(h, "PK\3\4", 4)) ||
+	       (n >= 8 && !memcmp(h, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8)) ||
+	       looks_text(h, n);
+}
+
 int dossier_extract_text(struct dossier_buf *out,
 			 struct dossier_extract_info *info, int fd,
 			 unsigned flags, struct dossier_extract_job *job)

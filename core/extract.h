@@ -67,6 +67,13 @@ int dossier_extract_text(struct dossier_buf *out,
 			 struct dossier_extract_info *info, int fd,
 			 unsigned flags, struct dossier_extract_job *job);
 
+/*
+ * Whether dossier_extract_text() could find text in content beginning
+ * with head (its first n bytes, 8 KiB or all of it), with flags: so that
+ * a large file of no known kind need not be read whole.
+ */
+int dossier_extract_wants(const void *head, size_t n, unsigned flags);
+
 /* End the children of job (SIGKILL) and make it fail with DOSSIER_EBUSY. */
 void dossier_extract_cancel(struct dossier_extract_job *job);
 

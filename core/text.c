@@ -360,7 +360,9 @@ static int work(struct dossier_text *t, const struct qitem *q)
 	struct dossier_extract_info info;
 	struct dossier_buf body = DOSSIER_BUF_INIT;
 	struct dossier_oid oid;
+	unsigned char head[8192];
 	int64_t start;
+	ssize_t n = 0;
 	int fd = -1, rc;
 
 	memset(&info, 0, sizeof(info));
@@ -374,8 +376,21 @@ static int work(struct dossier_text *t, const struct qitem *q)
 				  strerror(errno));
 		return DOSSIER_ERROR;
 	}
+	/* a large file of no kind with text is not read whole */
 	history_git_lock(a->history);
 	rc = dossier_oid_parse(&oid, q->blob);
+	if (rc == 0)
+		rc = dossier_git_blob_head_to_fd(history_git(a->history), &oid,
+						 fd, sizeof(head));
+	history_git_unlock(a->history);
+	if (rc == 0 && (n = pread(fd, head, sizeof(head), 0)) >= 0 &&
+	    !dossier_extract_wants(head, (size_t)n, DOSSIER_EXTRACT_OCR)) {
+		close(fd);
+		return store(a, q, 0, &info, "", NULL, 0);
+	}
+	if (rc == 0 && (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0))
+		rc = dossier_err_from_errno(errno);
+	history_git_lock(a->history);
 	if (rc == 0)
 		rc = dossier_git_blob_to_fd(history_git(a->history), &oid, fd);
 	history_git_unlock(a->history);

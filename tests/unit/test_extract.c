@@ -174,6 +174,23 @@ static void test_extract__office_files(void **state)
 	dossier_buf_release(&b);
 }
 
+/* What is worth reading whole, from its first bytes. */
+static void test_extract__wants(void **state)
+{
+	(void)state;
+	assert_true(dossier_extract_wants("%PDF-1.7\n", 9, 0));
+	assert_true(dossier_extract_wants("PK\3\4abc", 7, 0));
+	assert_true(dossier_extract_wants("plain 文字", 12, 0));
+	/* a sequence cut by the end of the head is still text */
+	assert_true(dossier_extract_wants("ab\xe5\x90", 4, 0));
+	assert_true(dossier_extract_wants("\xff\xd8\xff\xe0", 4,
+					  DOSSIER_EXTRACT_OCR));
+	assert_false(dossier_extract_wants("\xff\xd8\xff\xe0", 4, 0));
+	assert_false(dossier_extract_wants("\x7f" "ELF\0\1", 6,
+					   DOSSIER_EXTRACT_OCR));
+	assert_false(dossier_extract_wants("bad \xff\xfe text", 11, 0));
+}
+
 static void test_extract__cancelled_job_fails_busy(void **state)
 {
 	struct dossier_extract_job job = DOSSIER_EXTRACT_JOB_INIT;
@@ -200,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_extract__binary_has_no_text),
 		cmocka_unit_test(test_extract__image_needs_ocr_flag),
 		cmocka_unit_test(test_extract__office_files),
+		cmocka_unit_test(test_extract__wants),
 		cmocka_unit_test(test_extract__cancelled_job_fails_busy),
 	};
 

@@ -4,7 +4,7 @@
 # background; search finds a scan for a reader and not for a user who may
 # only list it, follows a reclassification at once and is audited; diff
 # of two scanned versions shows the changed words; the text never shows
-# in xattrs; after purge no recognised text of any version is left in the
+# in xattrs, the history view or the trash; after purge no recognised text of any version is left in the
 # catalog (file and WAL) or anywhere in the archive. Prints recognition
 # quality (characters right, Chinese and English apart).
 . "$(dirname "$0")/lib.sh"
@@ -138,6 +138,13 @@ check "search covers the current version only" sh -c "
 	$GM $S --path '$C' 'sixty days' | grep -q 'contract.pdf' &&
 	! $GM $S --path '$C' 'thirty days' | grep -q 'contract.pdf'"
 
+check "the history view holds the scans' bytes, never their text" sh -c "
+	h='$M/.history/2024/contracts/ACME Ltd/contract.pdf';
+	[ \$(ls \"\$h\" | wc -l) -eq 2 ] &&
+	cmp \"\$h/\$(ls \"\$h\" | head -1)\" '$T/v1.pdf' &&
+	! $GM grep -r -a -l -e 上海华东 -e Warranty \"\$h\" &&
+	! $STAFF grep -r -a -l -e 上海华东 -e Warranty '$M/.history' '$M/.trash' 2>/dev/null"
+
 # 4. an image record; a reclassification applies to search at once
 printf 'Memo about the merger\n并购备忘录第三稿\n' > "$T/memo.txt"
 "$MKSCAN" "$T/memo.png" "$T/memo.txt"
@@ -164,6 +171,9 @@ check "they are in the catalog before the purge" sh -c "
 $CTL policy set trash-days 0 >/dev/null 2>&1 ||
 	sqlite3 "$A/catalog.db" "UPDATE setting SET value = '0' WHERE key = 'trash-days'"
 rm "$R"
+check "in the trash it is the scan, not its text" sh -c "
+	cmp '$M/.trash/2024/contracts/ACME Ltd/contract.pdf' '$T/v2.pdf' &&
+	! $GM $S --path '$M' 'sixty days' | grep -q contract"
 sleep 1.2
 check "purge destroys the record" sh -c "$CTL purge | grep -q '^purged .*contract.pdf'"
 check "no recognised word is left in the catalog, its WAL or the archive" sh -c "

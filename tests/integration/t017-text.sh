@@ -5,7 +5,8 @@
 # only list it, follows a reclassification at once and is audited; diff
 # of two scanned versions shows the changed words; the text never shows
 # in xattrs, the history view or the trash; after purge no recognised text of any version is left in the
-# catalog (file and WAL) or anywhere in the archive. Prints recognition
+# catalog (file and WAL) or anywhere in the archive; the queue survives a
+# restart. Prints recognition
 # quality (characters right, Chinese and English apart).
 . "$(dirname "$0")/lib.sh"
 
@@ -155,7 +156,25 @@ setfattr -n user.dossier.level -v secret "$C/memo.png"
 check "raised to secret, it is no hit for the reader at once" sh -c "
 	$GM $S --path '$C' 并购备忘录 > '$T/sec' && ! grep -q 'memo' '$T/sec'"
 
-# 5. purge: no recognised text of any version is left
+# 5. the queue survives a restart (recognition paused meanwhile)
+printf 'Queue survives a restart\n队列在重启后仍然保留\n' > "$T/queue.txt"
+"$MKSCAN" "$T/queue.pdf" "$T/queue.txt"
+$CTL policy set text-recognition off >/dev/null
+cp "$T/queue.pdf" "$C/queue.pdf"
+$CTL sync >/dev/null
+check "paused, the saved scan waits in the queue" sh -c "
+	$CTL ocr status > '$T/st1' && grep -qx 'queued: 1' '$T/st1' &&
+	grep -qx 'recognition: off' '$T/st1'"
+check "unmount with a version queued" umount_fs
+mount_fs
+check "after a restart it is still queued" sh -c "
+	$CTL ocr status | grep -qx 'queued: 1'"
+$CTL policy set text-recognition on >/dev/null
+check "resumed, it is recognised" sh -c "
+	wait_text() { i=0; while [ \$i -lt 240 ]; do $CTL ocr status | grep -qx 'queued: 0' && return 0; sleep 0.5; i=\$((i + 1)); done; return 1; };
+	wait_text && $CTL show --text '$C/queue.pdf' | grep -qi 'restart'"
+
+# 6. purge: no recognised text of any version is left
 # words of the texts that no search above asked for (the audit trail
 # keeps queries)
 WORDS=
@@ -192,8 +211,9 @@ check "no piece of them is left in the index's segments ($TRI)" sh -c "
 	for w in $TRI; do
 		! grep -a -l -F \"\$w\" '$A'/catalog.db* || exit 1
 	done"
-check "the text tables keep only the memo's text" sh -c "
-	[ \$(sqlite3 '$A/catalog.db' 'SELECT count(*) FROM version_text') -eq 1 ] &&
+check "the text tables keep only the other records' texts (memo, queue)" sh -c "
+	[ \$(sqlite3 '$A/catalog.db' 'SELECT count(*) FROM version_text') -eq 2 ] &&
+	[ \$(sqlite3 '$A/catalog.db' 'SELECT count(*) FROM text_index') -eq 2 ] &&
 	[ \$(sqlite3 '$A/catalog.db' 'SELECT count(*) FROM text_queue') -eq 0 ] &&
 	sqlite3 '$A/catalog.db' 'SELECT body FROM text_index' | grep -q 并购备忘录"
 check "search finds nothing of it" sh -c "

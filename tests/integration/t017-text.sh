@@ -4,10 +4,10 @@
 # background; search finds a scan for a reader and not for a user who may
 # only list it, follows a reclassification at once and is audited; diff
 # of two scanned versions shows the changed words; the text never shows
-# in xattrs, the history view or the trash; after purge no recognised text of any version is left in the
-# catalog (file and WAL) or anywhere in the archive; the queue survives a
-# restart. Prints recognition
-# quality (characters right, Chinese and English apart).
+# in xattrs, the history view or the trash; the queue survives a restart;
+# after purge no recognised text of any version is left in the catalog
+# (file and WAL) or anywhere in the archive. Prints recognition quality
+# (characters right, Chinese and English apart).
 . "$(dirname "$0")/lib.sh"
 
 MKSCAN="$(dirname "$0")/../tools/mkscan.sh"

@@ -870,8 +870,8 @@ static int cmd_text(struct dossier_archive *a,
 {
 	struct node rec;
 	sqlite3_stmt *st = NULL;
-	int64_t version = 0, current = 0, ahead = 0;
-	int rc, matches = 0, have = 0, status = 0, pages = 0;
+	int64_t version = 0, current = 0;
+	int rc, matches = 0, have = 0, status = 0, pages = 0, queued = 0;
 	char method[16] = "", msg[256] = "";
 	char *text = NULL;
 
@@ -934,20 +934,17 @@ static int cmd_text(struct dossier_archive *a,
 		sqlite3_finalize(st);
 	}
 	if (rc == 0 && !have) {
-		ahead = 0;
-		if (dossier_db_prepare(a->db, "SELECT count(*), max(version = "
-				       "?1) FROM text_queue WHERE version <= "
-				       "?1", &st) == 0) {
+		/* not how many wait before it: others' saves are no
+		 * business of the caller */
+		if (dossier_db_prepare(a->db, "SELECT 1 FROM text_queue WHERE "
+				       "version = ?1", &st) == 0) {
 			sqlite3_bind_int64(st, 1, version);
-			if (sqlite3_step(st) == SQLITE_ROW &&
-			    sqlite3_column_int(st, 1))
-				ahead = sqlite3_column_int64(st, 0);
+			queued = sqlite3_step(st) == SQLITE_ROW;
 			sqlite3_finalize(st);
 		}
-		if (ahead)
-			dossier_error_set("its text is not recognised yet (%"
-					  PRId64 " in the queue up to it; see "
-					  "'dossierctl ocr status')", ahead);
+		if (queued)
+			dossier_error_set("its text is not recognised yet: it "
+					  "is queued");
 		else
 			dossier_error_set("no text was recorded for this "
 					  "version");

@@ -165,6 +165,8 @@ $CTL sync >/dev/null
 check "paused, the saved scan waits in the queue" sh -c "
 	$CTL ocr status > '$T/st1' && grep -qx 'queued: 1' '$T/st1' &&
 	grep -qx 'recognition: off' '$T/st1'"
+check "show --text says it is queued (and not how many wait before it)" sh -c "
+	! $CTL show --text '$C/queue.pdf' 2> '$T/q' && grep -q 'not recognised yet: it is queued' '$T/q'"
 check "unmount with a version queued" umount_fs
 mount_fs
 check "after a restart it is still queued" sh -c "

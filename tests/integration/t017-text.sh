@@ -156,6 +156,24 @@ setfattr -n user.dossier.level -v secret "$C/memo.png"
 check "raised to secret, it is no hit for the reader at once" sh -c "
 	$GM $S --path '$C' 并购备忘录 > '$T/sec' && ! grep -q 'memo' '$T/sec'"
 
+# hidden records must not reorder a reader's hits: two visible records,
+# each rich in one of two words, then secret records full of one word
+# (bm25 would weigh that word down and swap them)
+R1="$C/rank-a.txt" R2="$C/rank-b.txt"
+printf 'zylofon zylofon zylofon quarnel\n' > "$R1"
+printf 'zylofon quarnel quarnel quarnel\n' > "$R2"
+wait_text
+$GM $S --path "$C" 'zylofon quarnel' | grep '^/' > "$T/rank1"
+for i in 1 2 3 4 5 6; do
+	printf 'zylofon zylofon zylofon zylofon %s\n' "$i" > "$C/hidden-$i.txt"
+	setfattr -n user.dossier.level -v secret "$C/hidden-$i.txt"
+done
+wait_text
+$GM $S --path "$C" 'zylofon quarnel' | grep '^/' > "$T/rank2"
+check "hidden records do not reorder a reader's hits" sh -c "
+	[ \$(wc -l < '$T/rank1') -eq 2 ] && cmp '$T/rank1' '$T/rank2'"
+rm -f "$R1" "$R2"
+
 # 5. the queue survives a restart (recognition paused meanwhile)
 printf 'Queue survives a restart\n队列在重启后仍然保留\n' > "$T/queue.txt"
 "$MKSCAN" "$T/queue.pdf" "$T/queue.txt"
@@ -213,9 +231,9 @@ check "no piece of them is left in the index's segments ($TRI)" sh -c "
 	for w in $TRI; do
 		! grep -a -l -F \"\$w\" '$A'/catalog.db* || exit 1
 	done"
-check "the text tables keep only the other records' texts (memo, queue)" sh -c "
-	[ \$(sqlite3 '$A/catalog.db' 'SELECT count(*) FROM version_text') -eq 2 ] &&
-	[ \$(sqlite3 '$A/catalog.db' 'SELECT count(*) FROM text_index') -eq 2 ] &&
+check "only the other records' texts are kept (memo, queue, hidden-*)" sh -c "
+	[ \$(sqlite3 '$A/catalog.db' 'SELECT count(*) FROM version_text') -eq 8 ] &&
+	[ \$(sqlite3 '$A/catalog.db' 'SELECT count(*) FROM text_index') -eq 8 ] &&
 	[ \$(sqlite3 '$A/catalog.db' 'SELECT count(*) FROM text_queue') -eq 0 ] &&
 	sqlite3 '$A/catalog.db' 'SELECT body FROM text_index' | grep -q 并购备忘录"
 check "search finds nothing of it" sh -c "

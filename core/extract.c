@@ -212,7 +212,7 @@ static int run(const char *const a[], const char *const b[], int content,
 	    (b && pipe2(pm, O_CLOEXEC) < 0)) {
 		dossier_error_set("cannot start '%s': %s", a[0],
 				  strerror(errno));
-		rc = DOSSIER_ERROR;
+		rc = DOSSIER_EIO;
 		goto out;
 	}
 	if ((pid[0] = fork()) == 0)
@@ -224,7 +224,7 @@ static int run(const char *const a[], const char *const b[], int content,
 	if (pid[0] < 0 || pid[1] < 0) {
 		dossier_error_set("cannot start '%s': %s", a[0],
 				  strerror(errno));
-		rc = DOSSIER_ERROR;
+		rc = DOSSIER_EIO;
 	}
 	close(po[1]);
 	po[1] = -1;

@@ -61,7 +61,9 @@ struct dossier_extract_job {
  * of no kind above gives method "none" and no text; so does a scan
  * without DOSSIER_EXTRACT_OCR. job (NULL ok) lets another thread cancel.
  * Returns 0, DOSSIER_ENOTSUP when a tool is missing, DOSSIER_EBUSY when
- * cancelled, DOSSIER_ERROR when a tool failed (message set).
+ * cancelled, DOSSIER_EIO when a tool could not be started or the content
+ * not read (may pass), DOSSIER_ERROR when a tool failed on this content
+ * (message set).
  */
 int dossier_extract_text(struct dossier_buf *out,
 			 struct dossier_extract_info *info, int fd,

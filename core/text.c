@@ -60,7 +60,7 @@ const char text_schema[] =
 	"  SELECT max(id), record, 0 FROM version WHERE blob IS NOT NULL"
 	"  GROUP BY record;";
 
-/* Give up on a version after this many failures of its tools. */
+/* Give up on a version after this many failures that may pass. */
 #define TEXT_TRIES 3
 /* Blobs larger than this are not read into memory for their text. */
 #define TEXT_BLOB_MAX (512LL * 1024 * 1024)
@@ -363,7 +363,7 @@ static int work(struct dossier_text *t, const struct qitem *q)
 	unsigned char head[8192];
 	int64_t start;
 	ssize_t n = 0;
-	int fd = -1, rc;
+	int fd = -1, rc, rejected = 0;
 
 	memset(&info, 0, sizeof(info));
 	snprintf(info.method, sizeof(info.method), "none");
@@ -395,11 +395,14 @@ static int work(struct dossier_text *t, const struct qitem *q)
 		rc = dossier_git_blob_to_fd(history_git(a->history), &oid, fd);
 	history_git_unlock(a->history);
 	start = mono_ms();
-	if (rc == 0)
+	if (rc == 0) {
+		/* from here DOSSIER_ERROR is a tool's verdict on it */
+		rejected = 1;
 		rc = dossier_extract_text(&body, &info, fd,
 					  DOSSIER_EXTRACT_OCR |
 						  DOSSIER_EXTRACT_BACKGROUND,
 					  &t->job);
+	}
 	close(fd);
 	if (rc == DOSSIER_EBUSY) {
 		/* stopping: it stays queued */
@@ -415,7 +418,9 @@ static int work(struct dossier_text *t, const struct qitem *q)
 		dossier_error_clear();
 		dossier_log(LOG_WARNING, "text: version %" PRId64 " of record "
 			    "%" PRIu64 ": %s", q->version, q->record, err);
-		if (q->tries + 1 < TEXT_TRIES && rc != DOSSIER_ENOTSUP) {
+		/* a tool rejecting this document will reject it again */
+		if (q->tries + 1 < TEXT_TRIES && rc != DOSSIER_ENOTSUP &&
+		    !(rejected && rc == DOSSIER_ERROR)) {
 			pthread_mutex_lock(&a->lock);
 			rc = archive_exec(a, "UPDATE text_queue SET tries = "
 					  "tries + 1 WHERE version = ?", "i",

@@ -123,11 +123,16 @@ $(BUILD)/tests/hostile: tests/tools/hostile.c
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ $(LDFLAGS_SAN)
 
-check-integration: all $(BUILD)/tests/fsop $(BUILD)/tests/hostile
+$(BUILD)/tests/ocrscore: tests/tools/ocrscore.c
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(CFLAGS) $< -o $@ $(LDFLAGS_SAN)
+
+check-integration: all $(BUILD)/tests/fsop $(BUILD)/tests/hostile \
+	$(BUILD)/tests/ocrscore
 
 check: deps
 	@$(MAKE) --no-print-directory all $(UNIT_BIN) $(BUILD)/tests/fsop \
-		$(BUILD)/tests/hostile
+		$(BUILD)/tests/hostile $(BUILD)/tests/ocrscore
 	@$(MAKE) --no-print-directory check-headers check-layering
 	@tests/run.sh $(BUILD)
 

@@ -21,6 +21,7 @@
 #include "history_i.h"
 #include "meta_i.h"
 #include "rules_i.h"
+#include "text_i.h"
 #include "trash_i.h"
 #include "views_i.h"
 #include "log.h"
@@ -1421,7 +1422,8 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 		}
 		if ((rc = history_open(&a->history, a, 0)) < 0 ||
 		    (rc = history_start(a->history)) < 0 ||
-		    (rc = sweeper_start(a)) < 0)
+		    (rc = sweeper_start(a)) < 0 ||
+		    (rc = text_open(&a->text, a)) < 0)
 			goto fail;
 	}
 	*out = a;
@@ -1438,6 +1440,8 @@ void dossier_archive_close(struct dossier_archive *a)
 	if (!a)
 		return;
 	sweeper_stop(a);
+	text_close(a->text);
+	a->text = NULL;
 	/* commits everything journaled before the catalog closes */
 	history_close(a->history);
 	a->history = NULL;

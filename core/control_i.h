@@ -27,6 +27,7 @@ extern const struct control_cmd control_session_cmds[];
  */
 void session_control_done(struct dossier_archive *a, const char *cmd,
 			  int status);
+extern const struct control_cmd control_text_cmds[];
 
 /* Helpers for handlers. */
 int control_status(struct dossier_buf *out, int status, const char *msg);

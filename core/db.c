@@ -7,6 +7,7 @@
 #include "error.h"
 #include "log.h"
 #include "rules_i.h"
+#include "text_i.h"
 #include "trash_i.h"
 
 /*
@@ -181,6 +182,11 @@ static const struct {
 	  "DROP INDEX node_by_name;"
 	  "CREATE INDEX node_by_name ON node(parent, name, id)"
 	  "  WHERE deleted_ns IS NULL;", NULL },
+	/*
+	 * 13: the text of each version (recognised for scans), its queue,
+	 * and the full-text index of current versions (text.c)
+	 */
+	{ text_schema, NULL },
 };
 
 int dossier_db_latest_version(void)
@@ -335,7 +341,8 @@ int dossier_db_open(sqlite3 **out, const char *path, int create)
 				      "PRAGMA foreign_keys=ON;"
 				      "PRAGMA cache_size=-65536;")) < 0 ||
 	    (rc = dossier_db_exec(db, "PRAGMA quick_check(1)")) < 0 ||
-	    (rc = migrate(db)) < 0 || (rc = drop_stats(db)) < 0) {
+	    (rc = migrate(db)) < 0 || (rc = drop_stats(db)) < 0 ||
+	    (rc = text_db_init(db)) < 0) {
 		sqlite3_close(db);
 		return rc;
 	}

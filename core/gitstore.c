@@ -993,6 +993,13 @@ int dossier_git_blob_from_buffer(struct dossier_git *git, const void *data,
 int dossier_git_blob_to_fd(struct dossier_git *git,
 			   const struct dossier_oid *blob, int fd)
 {
+	return dossier_git_blob_head_to_fd(git, blob, fd, SIZE_MAX);
+}
+
+int dossier_git_blob_head_to_fd(struct dossier_git *git,
+				const struct dossier_oid *blob, int fd,
+				size_t max)
+{
 	git_odb *odb = NULL;
 	git_odb_stream *stream = NULL;
 	git_odb_object *obj = NULL;
@@ -1017,13 +1024,16 @@ int dossier_git_blob_to_fd(struct dossier_git *git,
 			goto out;
 		}
 		rc = write_all(fd, git_odb_object_data(obj),
-			       git_odb_object_size(obj));
+			       git_odb_object_size(obj) < max ?
+				       git_odb_object_size(obj) : max);
 		goto out;
 	}
 	if (!(buf = malloc(IO_CHUNK))) {
 		rc = sys_fail(ENOMEM, "cannot read blob");
 		goto out;
 	}
+	if (len > max)
+		len = max;
 	while (done < len) {
 		size_t want = len - done < IO_CHUNK ? len - done : IO_CHUNK;
 		int n = git_odb_stream_read(stream, buf, want);

@@ -91,6 +91,14 @@ int dossier_git_blob_from_buffer(struct dossier_git *git, const void *data,
 int dossier_git_blob_to_fd(struct dossier_git *git,
 			   const struct dossier_oid *blob, int fd);
 
+/*
+ * The first max bytes of the blob (all of it if shorter) to fd; a large
+ * blob is streamed no further. Errors as dossier_git_blob_to_fd().
+ */
+int dossier_git_blob_head_to_fd(struct dossier_git *git,
+				const struct dossier_oid *blob, int fd,
+				size_t max);
+
 /* The blob's byte count into *out. Errors as dossier_git_blob_to_fd(). */
 int dossier_git_blob_size(struct dossier_git *git,
 			  const struct dossier_oid *blob, uint64_t *out);

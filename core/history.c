@@ -19,6 +19,7 @@
 #include "db_i.h"
 #include "error.h"
 #include "log.h"
+#include "text_i.h"
 #include "trash_i.h"
 
 #define REPO_DIR "history.git"
@@ -1115,6 +1116,10 @@ static int index_commit(struct dossier_history *h, const struct entry *e,
 		rc = dossier_db_step_done(a->db, st, "index version");
 		archive_stmt_done(st);
 	}
+	/* a content version: its text is got in the background */
+	if (rc == 0 && blob)
+		rc = text_queue_version(a, sqlite3_last_insert_rowid(a->db),
+					e->record);
 	if (rc == 0)
 		rc = archive_stmt(a, "UPDATE node SET hist_path = ?2,"
 					" hist_rec = coalesce(?3, hist_rec), "
@@ -1143,6 +1148,8 @@ static int index_commit(struct dossier_history *h, const struct entry *e,
 		rc = dossier_db_exec(a->db, "COMMIT");
 	else
 		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	if (rc == 0 && blob)
+		text_kick(a->text);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "name.h"
 #include "rules_i.h"
+#include "text_i.h"
 #include "views_i.h"
 
 #define DAY_NS ((int64_t)86400 * 1000000000)
@@ -2178,6 +2179,8 @@ static int forget_record(struct dossier_archive *a,
 	if (rc == 0)
 		history_live_prune(a->history, x->id);
 	if (rc == 0)
+		rc = text_forget_record(a, x->id);
+	if (rc == 0)
 		rc = archive_exec(a, "DELETE FROM version WHERE record = ?",
 				  "i", (int64_t)x->id);
 	if (rc == 0)
@@ -2312,8 +2315,10 @@ int trash_purge(struct dossier_archive *a, const struct dossier_caller *who,
 		doomed_release(&v[i]);
 	free(v);
 	/* older copies of the zeroed rows' pages are still in the WAL */
-	if (done)
+	if (done) {
+		text_purged(a);
 		checkpoint_wal(a);
+	}
 	if (purged)
 		*purged = done;
 	return done == n ? 0 : DOSSIER_ERROR;

@@ -1,7 +1,9 @@
 /*
  * dossierctl diff PATH [REV [REV]]: a unified diff of two versions for
- * text; for PDFs the text pdftotext extracts (when poppler-utils is
- * installed); otherwise sizes and SHA-256 checksums.
+ * text; for documents (PDFs, scans, office files) the diff of their text:
+ * the text the archive keeps per version (recognised for scans), else
+ * what dossier_extract_text() finds here; otherwise sizes and SHA-256
+ * checksums.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +14,8 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "error.h"
+#include "extract.h"
 
 int ctl_copy_version(const char *mnt, const char *rel,
 		     const struct ctl_version *v, int out);
@@ -48,25 +52,55 @@ static int is_text(const char *path)
 	return n >= 0 && !memchr(buf, '\0', (size_t)n);
 }
 
-static int is_pdf(const char *path)
+static int write_file(const char *path, const char *data, size_t len)
 {
-	char buf[5] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	int ok = fd >= 0 && write(fd, data, len) == (ssize_t)len;
 
-	if (fd < 0)
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+/*
+ * The text the archive keeps for version v (recognised for scans) into
+ * to; 1 done, 0 none (why said on stderr when it is worth knowing).
+ */
+static int kept_text(const char *mnt, const char *rel,
+		     const struct ctl_version *v, const char *to)
+{
+	struct ctl_reply r;
+	char req[4300];
+	int ok = 0;
+
+	snprintf(req, sizeof(req), "text\t%s\t%s\n", rel, v->commit);
+	if (ctl_request(mnt, req, &r) < 0)
 		return 0;
-	ok = read(fd, buf, 5) == 5 && !memcmp(buf, "%PDF-", 5);
-	close(fd);
+	if (r.status == 0 && strncmp(r.message, "none", 4))
+		ok = write_file(to, r.body, strlen(r.body)) == 0;
+	else if (r.status != 0 && strstr(r.message, "not recognised yet"))
+		fprintf(stderr, "dossierctl diff: version %.7s: %s\n",
+			v->commit, r.message);
+	ctl_reply_release(&r);
 	return ok;
 }
 
-static int have(const char *prog)
+/* The text dossier_extract_text() finds in file from (no OCR) into to. */
+static int extracted_text(const char *from, const char *to)
 {
-	char cmd[256];
-	const char *const argv[] = { "sh", "-c", cmd, NULL };
+	struct dossier_buf b = DOSSIER_BUF_INIT;
+	struct dossier_extract_info info;
+	int fd = open(from, O_RDONLY | O_CLOEXEC), ok = 0;
 
-	snprintf(cmd, sizeof(cmd), "command -v %s >/dev/null 2>&1", prog);
-	return run(argv, -1) == 0;
+	if (fd < 0)
+		return 0;
+	if (dossier_extract_text(&b, &info, fd, 0, NULL) == 0 &&
+	    strcmp(info.method, "none"))
+		ok = write_file(to, b.buf, b.len) == 0;
+	dossier_error_clear();
+	close(fd);
+	dossier_buf_release(&b);
+	return ok;
 }
 
 int cmd_diff(struct ctl *ctl, int argc, char **argv)
@@ -84,9 +118,12 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 			"usage: dossierctl diff PATH [REV [REV]]\n\n"
 			"Compare two versions of the record at PATH: with no "
 			"REV the last two,\nwith one REV that version and the "
-			"latest. Text gives a unified diff;\nPDFs the diff of "
-			"their text (pdftotext, from poppler-utils); other\n"
-			"files a size and SHA-256 comparison.\n");
+			"latest. Text gives a unified diff;\ndocuments (PDFs, "
+			"scans and images, .docx/.odt/.xlsx) the diff of\n"
+			"their text: the text the archive recognised or "
+			"extracted for each\nversion ('dossierctl show --text'),"
+			" else what pdftotext, docx2txt,\nodt2txt find here; "
+			"other files a size and SHA-256 comparison.\n");
 		return argc >= 2 && argc <= 4 ? CTL_OK : CTL_USAGE;
 	}
 	if ((ret = ctl_versions(argv[1], mnt, sizeof(mnt), rel, sizeof(rel),
@@ -138,24 +175,20 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 	snprintf(la, sizeof(la), "%s@%.12s", rel, a->commit);
 	snprintf(lb, sizeof(lb), "%s@%.12s", rel, b->commit);
 	fflush(stdout);
-	if (is_pdf(fa) && is_pdf(fb) && have("pdftotext")) {
-		const char *const p1[] = { "pdftotext", "-q", fa, ta, NULL };
-		const char *const p2[] = { "pdftotext", "-q", fb, tb, NULL };
-
-		snprintf(ta, sizeof(ta), "%s/a.txt", dir);
-		snprintf(tb, sizeof(tb), "%s/b.txt", dir);
-		if (run(p1, -1) == 0 && run(p2, -1) == 0) {
-			const char *const d[] = { "diff", "-u", "--label", la,
-					    "--label", lb, ta, tb, NULL };
-
-			ret = run(d, -1) <= 1 ? CTL_OK : CTL_REFUSED;
-			goto clean;
-		}
-	}
+	snprintf(ta, sizeof(ta), "%s/a.txt", dir);
+	snprintf(tb, sizeof(tb), "%s/b.txt", dir);
 	if (is_text(fa) && is_text(fb)) {
 		const char *const d[] = { "diff", "-u", "--label", la, "--label", lb,
 				    fa, fb, NULL };
 
+		ret = run(d, -1) <= 1 ? CTL_OK : CTL_REFUSED;
+	} else if ((kept_text(mnt, rel, a, ta) && kept_text(mnt, rel, b, tb)) ||
+		   (extracted_text(fa, ta) && extracted_text(fb, tb))) {
+		const char *const d[] = { "diff", "-u", "--label", la,
+					  "--label", lb, ta, tb, NULL };
+
+		snprintf(la + strlen(la), sizeof(la) - strlen(la), " (text)");
+		snprintf(lb + strlen(lb), sizeof(lb) - strlen(lb), " (text)");
 		ret = run(d, -1) <= 1 ? CTL_OK : CTL_REFUSED;
 	} else {
 		const char *const s1[] = { "sha256sum", fa, fb, NULL };

@@ -39,6 +39,28 @@ int ctl_copy_version(const char *mnt, const char *rel,
 	return 0;
 }
 
+/* show --text PATH [REV]: the text kept for a version. */
+static int show_text(struct ctl *ctl, int argc, char **argv)
+{
+	struct ctl_reply r;
+	char tmpl[256];
+	int ret;
+
+	if (argc == 4 && (strlen(argv[3]) > 40 || strpbrk(argv[3], "\t\n%"))) {
+		fprintf(stderr, "dossierctl show: '%s' is not a version\n",
+			argv[3]);
+		return CTL_USAGE;
+	}
+	snprintf(tmpl, sizeof(tmpl), "text\t%%s%s%s\n", argc == 4 ? "\t" : "",
+		 argc == 4 ? argv[3] : "");
+	if (ctl_path_call(ctl, argv[2], tmpl, &r) < 0)
+		return CTL_REFUSED;
+	if ((ret = ctl_reply_exit(&r, "show --text")) == CTL_OK)
+		fputs(r.body, stdout);
+	ctl_reply_release(&r);
+	return ret;
+}
+
 int cmd_show(struct ctl *ctl, int argc, char **argv)
 {
 	struct ctl_version *v = NULL;
@@ -47,14 +69,20 @@ int cmd_show(struct ctl *ctl, int argc, char **argv)
 	size_t n = 0;
 	int ret;
 
-	(void)ctl;
+	if (!ctl_wants_help(argc, argv) && argc >= 3 && argc <= 4 &&
+	    !strcmp(argv[1], "--text"))
+		return show_text(ctl, argc, argv);
 	if (ctl_wants_help(argc, argv) || argc != 3) {
-		fprintf(argc == 3 ? stdout : stderr,
-			"usage: dossierctl show PATH REV\n\n"
+		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
+			"usage: dossierctl show PATH REV\n"
+			"       dossierctl show --text PATH [REV]\n\n"
 			"Write version REV (a commit id as 'log' shows it, at "
 			"least 4 hex digits)\nof the record at PATH to "
-			"standard output.\n");
-		return argc == 3 ? CTL_OK : CTL_USAGE;
+			"standard output. With --text, write the text\nkept "
+			"for it instead (for a scan or image: the recognised "
+			"text), of the\ncurrent version without REV; an older "
+			"version needs the history right.\n");
+		return ctl_wants_help(argc, argv) ? CTL_OK : CTL_USAGE;
 	}
 	if ((ret = ctl_versions(argv[1], mnt, sizeof(mnt), rel, sizeof(rel),
 				&v, &n)) != CTL_OK)

@@ -59,6 +59,8 @@ int ctl_is_view(const struct mntent *m);
  * (root may not enter a view). Caller frees; NULL on error.
  */
 char *ctl_view_dir(const char *dir);
+int cmd_search(struct ctl *ctl, int argc, char **argv);
+int cmd_ocr(struct ctl *ctl, int argc, char **argv);
 
 /*
  * The mounted archive holding path: its mount point and path relative to

@@ -16,6 +16,8 @@ static const struct ctl_cmd commands[] = {
 	{ "log", cmd_log, "the history of a record" },
 	{ "show", cmd_show, "one version of a record, to standard output" },
 	{ "diff", cmd_diff, "compare two versions of a record" },
+	{ "search", cmd_search, "find records by their text, scans included" },
+	{ "ocr", cmd_ocr, "the state of background text recognition" },
 	{ "restore", cmd_restore, "make an old version current again" },
 	{ "sync", cmd_sync, "commit every journaled change to history now" },
 	{ "trash", cmd_trash, "list deleted records with the days they have left" },

@@ -67,6 +67,32 @@ for f in "$MNT"/*/*/*/*; do
 	i=$((i + 1))
 done
 C="$MNT/2024/contracts/北京某某科技有限公司"
+# A scanned contract in two versions, made here from text (ImageMagick with
+# the WenQuanYi font, wrapped by img2pdf: image-only PDFs, as a scanner
+# gives them); the daemon recognises their text in the background.
+SCANS=$(mktemp -d)
+cat > "$SCANS/p1.txt" <<'TEXT'
+采购合同  Purchase Contract  HT-2024-017
+甲方：北京某某科技有限公司
+乙方：ACME Ltd
+合同金额为人民币一百二十万元整。
+Payment is due within thirty days of delivery.
+TEXT
+cat > "$SCANS/p2.txt" <<'TEXT'
+保修期为十二个月，运费由甲方承担。
+Warranty: twelve months from acceptance.
+TEXT
+sed 's/一百二十万/九十五万/; s/thirty days/sixty days/' "$SCANS/p1.txt" > "$SCANS/q1.txt"
+if "$(dirname "$0")/mkscan.sh" "$SCANS/v1.pdf" "$SCANS/p1.txt" "$SCANS/p2.txt" &&
+	"$(dirname "$0")/mkscan.sh" "$SCANS/v2.pdf" "$SCANS/q1.txt" "$SCANS/p2.txt"; then
+	cp "$SCANS/v1.pdf" "$C/采购合同-扫描件.pdf"
+	classify "$C/采购合同-扫描件.pdf" internal department zhang_sales sales
+	$CTL sync >/dev/null
+	cp "$SCANS/v2.pdf" "$C/采购合同-扫描件.pdf"
+else
+	echo "make demo: no scanned records (ImageMagick, img2pdf or fonts-wqy-zenhei missing)" >&2
+fi
+rm -rf "$SCANS"
 n=$(find "$MNT" -type f | wc -l)
 cat <<MSG
 
@@ -89,6 +115,11 @@ A short tour:
   echo "new line" >> "$C/notes.txt"; $BUILD/dossierctl log "$C/notes.txt"
   ls $MNT/.history/2024/contracts/北京某某科技有限公司/notes.txt/
   $BUILD/dossierctl diff "$C/notes.txt"
+  $BUILD/dossierctl ocr status                   # scans are recognised in the background
+  runuser -u chen_gm -- $BUILD/dossierctl search 合同金额  # finds the scan
+  runuser -u qian_staff -- $BUILD/dossierctl search 合同金额   # staff may not read it: nothing
+  $BUILD/dossierctl show --text "$C/采购合同-扫描件.pdf"
+  $BUILD/dossierctl diff "$C/采购合同-扫描件.pdf"   # the recognised text, diffed
   touch $MNT/2024/a.txt                          # refused: files live in client folders
   nautilus $MNT  (or any file manager)
 

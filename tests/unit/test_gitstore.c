@@ -425,6 +425,48 @@ static void test_gitstore__blob_small(void **state)
 	assert_fsck(f);
 }
 
+/* The head of a blob: at most max bytes, loose (streamed) or packed. */
+static void assert_head(struct fixture *f, const struct dossier_oid *oid,
+			const unsigned char *data, size_t len, size_t max)
+{
+	size_t want = len < max ? len : max;
+	unsigned char *buf = malloc(want + 1);
+	int fd = tmp_fd(f);
+	struct stat st;
+
+	assert_non_null(buf);
+	assert_int_equal(dossier_git_blob_head_to_fd(f->git, oid, fd, max), 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	assert_int_equal(st.st_size, want);
+	assert_int_equal(pread(fd, buf, want + 1, 0), (ssize_t)want);
+	assert_memory_equal(buf, data, want);
+	free(buf);
+	close(fd);
+}
+
+static void test_gitstore__blob_head(void **state)
+{
+	struct fixture *f = *state;
+	size_t len = 3 * MIB;
+	unsigned char *data = malloc(len);
+	uint64_t seed = 7;
+	struct dossier_oid oid, rec;
+
+	assert_non_null(data);
+	fill_random(data, len, &seed);
+	store(f, data, len, &oid);
+	assert_head(f, &oid, data, len, 8192);
+	assert_head(f, &oid, data, len, 0);
+	assert_head(f, &oid, data, len, len + 1);
+	assert_int_equal(dossier_git_record_version(f->git, 1, &oid, &sig,
+						    "head", &rec), 0);
+	assert_int_equal(dossier_git_pack(f->git), 0);
+	assert_head(f, &oid, data, len, 8192);
+	store(f, "hello\n", 6, &oid);
+	assert_head(f, &oid, (const unsigned char *)"hello\n", 6, 8192);
+	free(data);
+}
+
 static void test_gitstore__blob_large(void **state)
 {
 	struct fixture *f = *state;
@@ -1177,6 +1219,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(test_gitstore__open_create),
 		T(test_gitstore__blob_small),
+		T(test_gitstore__blob_head),
 		T(test_gitstore__blob_large),
 		T(test_gitstore__blob_from_pipe),
 		T(test_gitstore__blob_missing),

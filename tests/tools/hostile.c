@@ -15,12 +15,15 @@
  *                              setxattr (user.x), stat
  *                              getxattr (user.x), listxattr, access (R_OK),
  *                              unlink, rmdir
- *   hold read|mmap|private|write|truncate|cfr PATH [DEST]
+ *   hold read|mmap|private|write|truncate|cfr|orphan PATH [DEST]
  *                              open PATH (mmap: a shared mapping, private:
  *                              a private one; write and truncate: O_RDWR,
  *                              truncate uses ftruncate(fd, 0); cfr:
  *                              copy_file_range into DEST, a file on the
- *                              same mount, then reads DEST), use it once,
+ *                              same mount, then reads DEST; orphan: create
+ *                              DEST, write to it and rename it onto PATH,
+ *                              keeping it open, then as truncate), use it
+ *                              once,
  *                              print "READY", then use it again for each
  *                              line read on standard input: prints OK and
  *                              the bytes, the errno's name, or SIGBUS for a
@@ -156,7 +159,7 @@ static void use(const char *how, int fd, volatile const char *m)
 	}
 	if (!strcmp(how, "write")) {
 		n = pwrite(fd, "w", 1, 0);
-	} else if (!strcmp(how, "truncate")) {
+	} else if (!strcmp(how, "truncate") || !strcmp(how, "orphan")) {
 		n = ftruncate(fd, 0) < 0 ? -1 : 0;
 	} else if (!strcmp(how, "cfr")) {
 		int out = open(cfr_dest, O_RDWR | O_CREAT | O_TRUNC, 0600);
@@ -177,7 +180,8 @@ static void use(const char *how, int fd, volatile const char *m)
 	}
 	if (n > 0)
 		buf[n] = '\0';
-	if (!strcmp(how, "write") || !strcmp(how, "truncate") || n <= 0)
+	if (!strcmp(how, "write") || !strcmp(how, "truncate") ||
+	    !strcmp(how, "orphan") || n <= 0)
 		buf[0] = '\0';
 	buf[strcspn(buf, "\n")] = '\0';
 	printf("OK %s\n", buf);
@@ -187,9 +191,20 @@ static int hold(const char *how, const char *p)
 {
 	char line[64];
 	char *m = NULL;
-	int fd = open(p, !strcmp(how, "write") || !strcmp(how, "truncate") ?
-		      O_RDWR : O_RDONLY);
+	int fd;
 
+	if (!strcmp(how, "orphan")) {
+		/* a save by rename whose temp stays open (gio closes late) */
+		fd = open(cfr_dest, O_RDWR | O_CREAT | O_TRUNC, 0600);
+		if (fd >= 0 && (write(fd, "temp\n", 5) != 5 ||
+				rename(cfr_dest, p) < 0)) {
+			close(fd);
+			fd = -1;
+		}
+	} else {
+		fd = open(p, !strcmp(how, "write") || !strcmp(how, "truncate") ?
+			  O_RDWR : O_RDONLY);
+	}
 	if (fd < 0) {
 		printf("%s\n", strerrorname_np(errno));
 		return 1;

@@ -63,7 +63,7 @@ plant() {
 # caught NAME: rt_s2's twin still holds rt_s2's bytes, no secret one
 caught() {
 	as rt_s2 cat "$C/$1" > "$T/tw-$1" 2>&1
-	! grep -q SECRET "$T/tw-$1" && grep -qx mine "$T/tw-$1"
+	! grep -q SECRET "$T/tw-$1" && grep -qx "${2:-mine}" "$T/tw-$1"
 }
 plant tw1.txt
 check "precondition: rt_s2 has their own tw1.txt, rt_gm sees both records" sh -c "
@@ -87,6 +87,18 @@ check "Word's swap save by rt_gm does not land in rt_s2's twin" caught tw3.docx
 plant tw4.txt
 as rt_gm sh -c "rm '$C/tw4.txt' && printf 'SECRET tw4.txt v2\n' > '$C/tw4.txt'"
 check "a delete-then-write save by rt_gm does not land in rt_s2's twin" caught tw4.txt
+
+# the twin need not wait for a save: an older record of rt_s2's renamed
+# onto the hidden name is older than the secret one
+as rt_s2 sh -c "echo planted > '$C/old-innocent.txt'"
+record tw5.txt secret department "SECRET tw5.txt v1"
+as rt_s2 mv "$C/old-innocent.txt" "$C/tw5.txt"
+check "rt_s2's older record renamed onto a hidden name does not take that name from rt_gm" sh -c "
+	setpriv --reuid=\$(id -u rt_gm) --regid=\$(id -g rt_gm) --clear-groups cat '$C/tw5.txt' | grep -q SECRET"
+as rt_gm sh -c "echo 'SECRET tw5.txt appended' >> '$C/tw5.txt'"
+check "... and rt_gm's append to tw5.txt does not reach rt_s2" caught tw5.txt planted
+check "... nor do plain reads of rt_gm's give them rt_s2's planted bytes" sh -c "
+	! setpriv --reuid=\$(id -u rt_gm) --regid=\$(id -g rt_gm) --clear-groups cat '$C/tw5.txt' | grep -q planted"
 
 # ---- 2. a folder's times do not follow what happens to hidden records ----
 G="$M/2024/contracts/Globex"
@@ -186,6 +198,24 @@ check "dossierctl grants does not show rt_s2 the new name of a record hidden fro
 	setpriv --reuid=\$(id -u rt_s2) --regid=\$(id -g rt_s2) --clear-groups $CTL grants > '$T/grants4' 2>&1;
 	! grep -q merger '$T/grants4'"
 
+# a descriptor rt_s2 opened on the grant, kept while the record is
+# renamed and reclassified: the kernel's name of it is rt_s2's to read
+record pl.txt internal department "pl v1"
+as rt_mgr $CTL0 grant "$C/pl.txt" --user rt_s2 --read --for 1h \
+	--reason test >/dev/null
+mkfifo "$T/go4n"
+as rt_s2 "$HOSTILE" hold name "$C/pl.txt" < "$T/go4n" > "$T/out4n" &
+P4N=$!
+exec 5<>"$T/go4n"
+wait_ready "$T/out4n"
+setfattr -n user.dossier.level -v secret "$C/pl.txt"
+mv "$C/pl.txt" "$C/acquisition-of-umbrella.txt"
+echo go >&5
+exec 5>&-
+wait $P4N
+check "the new name of a record hidden from rt_s2 does not reach them through /proc/self/fd" sh -c "
+	head -1 '$T/out4n' | grep -q 'pl.txt' && ! grep -q umbrella '$T/out4n'"
+
 # a name rt_s2's deleted record shares with a record deleted later,
 # hidden from rt_s2: rt_s2's own history stays reachable by that name
 as rt_s2 sh -c "echo s2own > '$C/k.txt'"
@@ -265,6 +295,21 @@ check "rt_s2's trash listing and /.trash view do not show it" sh -c "
 	! grep -q 'HID\.txt' '$T/tr6'"
 check "nor does rt_s2's /.history view of the folder" sh -c "
 	! setpriv --reuid=\$(id -u rt_s2) --regid=\$(id -g rt_s2) --clear-groups ls -a '$M/.history/2024/contracts/ACME Ltd' | grep -qx 'HID.txt'"
+
+# rt_s2's own deleted records come back under names hidden records hold
+as rt_s2 sh -c "echo s2q > '$C/q.txt'; echo s2z > '$C/z.txt'"
+qid=$(stat -c %i "$C/q.txt")
+as rt_s2 rm "$C/q.txt" "$C/z.txt"
+record q.txt secret department "SECRET q"
+record zz.txt secret department "SECRET zz"
+check "restore-deleted by id onto a name a hidden record holds works for rt_s2" sh -c "
+	setpriv --reuid=\$(id -u rt_s2) --regid=\$(id -g rt_s2) --clear-groups $CTL restore-deleted $qid >/dev/null &&
+	setpriv --reuid=\$(id -u rt_s2) --regid=\$(id -g rt_s2) --clear-groups cat '$C/q.txt' | grep -qx s2q"
+check "so does mv out of /.trash onto a hidden name" sh -c "
+	setpriv --reuid=\$(id -u rt_s2) --regid=\$(id -g rt_s2) --clear-groups mv '$M/.trash/2024/contracts/ACME Ltd/z.txt' '$C/zz.txt' &&
+	setpriv --reuid=\$(id -u rt_s2) --regid=\$(id -g rt_s2) --clear-groups cat '$C/zz.txt' | grep -qx s2z"
+check "... and rt_gm still finds the secret zz.txt under its name (the restored one is older)" sh -c "
+	setpriv --reuid=\$(id -u rt_gm) --regid=\$(id -g rt_gm) --clear-groups cat '$C/zz.txt' | grep -q SECRET"
 
 # a version held open across a reclassification
 record mk.txt internal company "mk v1"

@@ -15,14 +15,16 @@
  *                              setxattr (user.x), stat
  *                              getxattr (user.x), listxattr, access (R_OK),
  *                              unlink, rmdir
- *   hold read|mmap|private|write|truncate|cfr|orphan PATH [DEST]
+ *   hold read|mmap|private|write|truncate|cfr|orphan|name PATH [DEST]
  *                              open PATH (mmap: a shared mapping, private:
  *                              a private one; write and truncate: O_RDWR,
  *                              truncate uses ftruncate(fd, 0); cfr:
  *                              copy_file_range into DEST, a file on the
  *                              same mount, then reads DEST; orphan: create
  *                              DEST, write to it and rename it onto PATH,
- *                              keeping it open, then as truncate), use it
+ *                              keeping it open, then as truncate; name:
+ *                              the path the kernel gives the descriptor in
+ *                              /proc/self/fd), use it
  *                              once,
  *                              print "READY", then use it again for each
  *                              line read on standard input: prints OK and
@@ -171,6 +173,11 @@ static void use(const char *how, int fd, volatile const char *m)
 			n = pread(out, buf, (size_t)n, 0);
 		if (out >= 0)
 			close(out);
+	} else if (!strcmp(how, "name")) {
+		char link[64];
+
+		snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		n = readlink(link, buf, sizeof(buf) - 1);
 	} else {
 		n = pread(fd, buf, sizeof(buf) - 1, 0);
 	}

@@ -20,6 +20,7 @@ rt_mgr manager sales
 rt_s1 sales sales
 rt_s2 sales sales
 rt_mkt director marketing
+rt_st staff sales
 USERS
 ensure_user rt_evil
 mount_fs -o site=reading-room
@@ -281,6 +282,14 @@ check "renameat2 NOREPLACE onto a hidden twin-shaped name answers as a fresh one
 	test "$a1" = "$a2"
 check "rt_gm still reads HID.txt under its name after that" sh -c "
 	setpriv --reuid=\$(id -u rt_gm) --regid=\$(id -g rt_gm) --clear-groups cat '$C/HID.txt' | grep -qx hidden"
+
+# a caller who may not create in the folder: refused alike
+for op in excl mkdir; do
+	a1=$(as rt_st "$HOSTILE" call $op "$C/HID.txt")
+	a2=$(as rt_st "$HOSTILE" call $op "$C/FRESH2.txt")
+	check "$op by staff on a hidden name answers as on a fresh one ($a1)" \
+		test "$a1" = "$a2"
+done
 
 # the trash: a hidden deleted record is neither listed nor reachable by id
 as rt_gm rm "$C/HID.txt"

@@ -162,6 +162,29 @@ check "after the revoke copy_file_range from it is refused" sh -c "
 check "after the revoke a setuid-root reader of it reads nothing" sh -c "
 	! grep -q 'v[12]' '$T/out3s' && grep -qx EACCES '$T/out3s'"
 
+# a descriptor kept across a revoke and a reclassification to secret:
+# the kernel's attributes of the inode are shared with the gm, who writes
+record sz.txt internal department "sz v1"
+as rt_mgr $CTL0 grant "$C/sz.txt" --user rt_s2 --read --for 1h \
+	--reason test > "$T/grant3z"
+gid3z=$(grep -o 'grant [0-9]*' "$T/grant3z" | grep -o '[0-9]*')
+mkfifo "$T/go3z"
+as rt_s2 "$HOSTILE" hold size "$C/sz.txt" < "$T/go3z" > "$T/out3z" &
+P3Z=$!
+exec 5<>"$T/go3z"
+wait_ready "$T/out3z"
+as rt_mgr $CTL revoke "$gid3z" >/dev/null
+setfattr -n user.dossier.level -v secret "$C/sz.txt"
+for n in 1111 2222 3333; do
+	as rt_gm sh -c "head -c $n /dev/zero > '$C/sz.txt' && stat '$C/sz.txt' >/dev/null"
+	echo go >&5
+	sleep 0.2
+done
+exec 5>&-
+wait $P3Z
+check "fstat/lseek through rt_s2's kept descriptor do not follow the secret record's size" sh -c "
+	! grep -q '1111\|2222\|3333' '$T/out3z'"
+
 # a save by rename (gio) whose temp file stays open: its descriptor now
 # reaches the record's content, with no catalog entry of its own
 record or.txt internal department "or v1"

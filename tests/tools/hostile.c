@@ -15,7 +15,7 @@
  *                              setxattr (user.x), stat
  *                              getxattr (user.x), listxattr, access (R_OK),
  *                              unlink, rmdir
- *   hold read|mmap|private|write|truncate|cfr|orphan|name PATH [DEST]
+ *   hold read|mmap|private|write|truncate|cfr|orphan|name|size PATH [DEST]
  *                              open PATH (mmap: a shared mapping, private:
  *                              a private one; write and truncate: O_RDWR,
  *                              truncate uses ftruncate(fd, 0); cfr:
@@ -24,7 +24,8 @@
  *                              DEST, write to it and rename it onto PATH,
  *                              keeping it open, then as truncate; name:
  *                              the path the kernel gives the descriptor in
- *                              /proc/self/fd), use it
+ *                              /proc/self/fd; size: fstat's size and
+ *                              lseek(SEEK_END)'s offset), use it
  *                              once,
  *                              print "READY", then use it again for each
  *                              line read on standard input: prints OK and
@@ -173,6 +174,15 @@ static void use(const char *how, int fd, volatile const char *m)
 			n = pread(out, buf, (size_t)n, 0);
 		if (out >= 0)
 			close(out);
+	} else if (!strcmp(how, "size")) {
+		struct stat st;
+		off_t end;
+
+		if (fstat(fd, &st) < 0 || (end = lseek(fd, 0, SEEK_END)) < 0)
+			n = -1;
+		else
+			n = snprintf(buf, sizeof(buf), "%lld %lld",
+				     (long long)st.st_size, (long long)end);
 	} else if (!strcmp(how, "name")) {
 		char link[64];
 

@@ -54,7 +54,7 @@ const char *const archive_node_cols =
 	"id, parent, kind, scratch, category, mode, uid, gid, mtime_ns, "
 	"ctime_ns, deleted_ns IS NOT NULL, hist_rec IS NOT NULL, "
 	"coalesce(displaced_ns, 0), cgen, coalesce(level, 0), "
-	"coalesce(scope, 1), dept, coalesce(derived, 0)";
+	"coalesce(scope, 1), dept, coalesce(derived, 0), coalesce(twin_of, 0)";
 
 static const char *const default_categories[][2] = {
 	{ "basic", "基础资料" },	{ "contracts", "合同协议" },
@@ -122,14 +122,18 @@ static const char *const stmt_sql[ST__COUNT] = {
 			  "WHERE id = ?1",
 	[ST_CATEGORIES] = "SELECT id, name, retention_years FROM category "
 			  "ORDER BY position",
-	[ST_ANCESTORS] = "WITH RECURSIVE up(id, parent, name, depth) AS ("
-			 " SELECT id, parent, name, 0 FROM node WHERE id = ?1"
-			 " UNION ALL SELECT n.id, n.parent, n.name, depth + 1"
+	/* a twin, or a younger namesake of a live entry, is marked */
+	[ST_ANCESTORS] = "WITH RECURSIVE up(id, parent, name, twin, depth) AS ("
+			 " SELECT id, parent, name, coalesce(twin_of, 0), 0"
+			 " FROM node WHERE id = ?1"
+			 " UNION ALL SELECT n.id, n.parent, n.name,"
+			 " coalesce(n.twin_of, 0), depth + 1"
 			 " FROM node n JOIN up ON n.id = up.parent"
 			 " WHERE up.parent IS NOT NULL)"
-			 " SELECT id, name, EXISTS(SELECT 1 FROM node o WHERE"
-			 " o.parent = up.parent AND o.name = up.name AND"
-			 " o.deleted_ns IS NULL AND o.id < up.id)"
+			 " SELECT id, name, twin != 0 OR EXISTS(SELECT 1 FROM"
+			 " node o WHERE o.parent = up.parent AND o.name ="
+			 " up.name AND o.deleted_ns IS NULL AND o.id < up.id"
+			 " AND coalesce(o.twin_of, 0) = 0)"
 			 " FROM up ORDER BY depth DESC",
 };
 
@@ -212,6 +216,7 @@ void archive_row_to_node(sqlite3_stmt *st, struct node *n)
 		 sqlite3_column_type(st, 16) == SQLITE_NULL ? "" :
 		 (const char *)sqlite3_column_text(st, 16));
 	n->derived = sqlite3_column_int64(st, 17);
+	n->twin_of = sqlite3_column_int64(st, 18);
 }
 
 /* Fetch one row from a prepared lookup; resets st. Lock held. */
@@ -295,24 +300,112 @@ static int find_shown(struct dossier_archive *a,
 	return rc;
 }
 
+/*
+ * Is twin n shown to who only under its disambiguated name? Yes when who
+ * may list the entry it twins (wherever that is now, in the trash too):
+ * a twin planted by someone who could not see that entry must never
+ * stand in for it (a save of the hidden record would land in the twin).
+ * Lock held.
+ */
+static int twin_masked(struct dossier_archive *a,
+		       const struct dossier_caller *who, const struct node *n)
+{
+	struct node o;
+	int masked;
+
+	if (!n->twin_of || archive_get_node(a, (uint64_t)n->twin_of, &o) < 0) {
+		dossier_error_clear();
+		return 0;
+	}
+	masked = archive_decide(a, who, &o, NULL, ACT_LIST) == 0;
+	dossier_error_clear();
+	return masked;
+}
+
 int archive_find_visible(struct dossier_archive *a,
 			 const struct dossier_caller *who, uint64_t parent,
 			 const char *nfc, struct node *out)
 {
 	sqlite3_stmt *st = a->st[ST_LOOKUP];
+	struct node *rows = NULL;
+	size_t nrows = 0, i;
 	int src, found = 0;
 
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
 	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
 	while (!found && (src = sqlite3_step(st)) == SQLITE_ROW) {
 		archive_row_to_node(st, out);
-		found = archive_decide(a, who, out, NULL, ACT_LIST) == 0;
+		if (archive_decide(a, who, out, NULL, ACT_LIST) < 0)
+			continue;
+		if (!out->twin_of) {
+			found = 1;
+		} else {
+			/* decided once the statement is done (it is shared) */
+			struct node *nr = realloc(rows, (nrows + 1) *
+						  sizeof(*rows));
+
+			if (!nr)
+				break;
+			rows = nr;
+			rows[nrows++] = *out;
+		}
 	}
 	sqlite3_reset(st);
 	dossier_error_clear();
+	for (i = 0; !found && i < nrows; i++)
+		if (!twin_masked(a, who, &rows[i])) {
+			*out = rows[i];
+			found = 1;
+		}
+	free(rows);
 	if (found)
 		return 0;
 	return find_shown(a, who, parent, nfc, out);
+}
+
+/* The oldest entry hidden from who that holds parent/nfc, or left it in
+ * a save dance within the window; 0 if none. Lock held. */
+static uint64_t hidden_holder(struct dossier_archive *a,
+			      const struct dossier_caller *who,
+			      uint64_t parent, const char *nfc, uint64_t self,
+			      int64_t t)
+{
+	sqlite3_stmt *st = NULL;
+	struct node n;
+	uint64_t holder = 0;
+
+	if (archive_stmt(a, "SELECT id FROM node WHERE parent = ?1 AND "
+			 "id != ?3 AND ((name = ?2 AND (deleted_ns IS NULL OR "
+			 "(deleted_ns > ?4 AND kind = 5 AND scratch = 0))) OR "
+			 "(prev_name = ?2 AND displaced_ns > ?4 AND deleted_ns "
+			 "IS NULL)) ORDER BY id", &st) < 0)
+		return 0;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
+	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)self);
+	sqlite3_bind_int64(st, 4, t - HISTORY_WINDOW_NS);
+	while (!holder && sqlite3_step(st) == SQLITE_ROW) {
+		uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
+
+		/* the statement is kept: decide on a copy of the row */
+		if (archive_get_node(a, id, &n) == 0 &&
+		    archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+			holder = id;
+	}
+	archive_stmt_done(st);
+	dossier_error_clear();
+	return holder;
+}
+
+int archive_take_name(struct dossier_archive *a,
+		      const struct dossier_caller *who, uint64_t id,
+		      uint64_t parent, const char *nfc, int64_t t)
+{
+	uint64_t holder = hidden_holder(a, who, parent, nfc, id, t);
+
+	return archive_exec(a, "UPDATE node SET twin_of = ? WHERE id = ?",
+			    "ii", holder ? (int64_t)holder : (int64_t)0,
+			    (int64_t)id);
 }
 
 static int has_child(struct dossier_archive *a, uint64_t id, int any)
@@ -1197,8 +1290,15 @@ static void refuse_lost(struct dossier_archive *a, int grants_only)
 		if (f->revoked || (grants_only && !f->on_grant) ||
 		    file_allowed(a, f, -1) == 0)
 			continue;
-		/* refused from now on; no page of it stays cached */
+		/*
+		 * Refused from now on; no page of it stays cached, and the
+		 * record moves to a new kernel inode, so that the attributes
+		 * others' lookups refresh never reach f's (a size read with
+		 * fstat through the old descriptor).
+		 */
 		f->revoked = 1;
+		if (archive_bump_cgen(a, f->id) < 0)
+			dossier_error_clear();
 		dossier_log(LOG_NOTICE, "access of uid %u to open record %"
 			    PRIu64 " taken away", (unsigned)f->who.uid, f->id);
 		if (a->notify)
@@ -1741,6 +1841,8 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 		goto unlock;
 	rc = insert_node(a, parent, nfc, kind, 0, is_scratch_name(a, nfc),
 			 S_IFDIR | (mode & 07777), who->uid, who->gid, t, &id);
+	if (rc == 0)
+		rc = archive_take_name(a, who, id, parent, nfc, t);
 	if (rc == 0 && kind == DOSSIER_KIND_YEAR)
 		rc = insert_categories(a, id, t);
 	if (rc == 0)
@@ -1988,6 +2090,26 @@ static int move_node(struct dossier_archive *a, uint64_t id,
 }
 
 /*
+ * Descriptors still open on src's content reach dst's now (a temp
+ * renamed onto a record, closed after the rename as gio does): they are
+ * decided as dst for their opener from now on. The rename was the save:
+ * only writes after it make another. Lock held.
+ */
+static void retarget_files(struct dossier_archive *a, uint64_t src,
+			   uint64_t dst)
+{
+	struct dossier_file *f;
+
+	for (f = a->files; f; f = f->next)
+		if (f->id == src) {
+			f->id = dst;
+			f->written = 0;
+			f->created = 0;
+			__atomic_store_n(&f->checked, 0, __ATOMIC_RELAXED);
+		}
+}
+
+/*
  * src's content becomes dst's: dst keeps its identity (id, level,
  * history) and src's row goes. This is how write-temp-then-rename saves
  * stay one record. Lock held, in a transaction.
@@ -2009,6 +2131,7 @@ static int replace_content(struct dossier_archive *a, const struct node *src,
 		dossier_error_set("cannot move content: %s", strerror(errno));
 		return dossier_err_from_errno(errno);
 	}
+	retarget_files(a, src->id, dst->id);
 	return archive_bump_cgen(a, dst->id);
 }
 
@@ -2277,6 +2400,9 @@ static int rename_file(struct dossier_archive *a,
 	if (n->scratch) {
 		rc = move_node(a, n->id, newparent, nnfc, DOSSIER_KIND_FILE,
 			       to_scratch, t);
+		if (rc == 0)
+			rc = archive_take_name(a, who, n->id, newparent, nnfc,
+					       t);
 		/* a temp renamed to a real name becomes a record (rsync) */
 		if (rc == 0 && !to_scratch)
 			rc = journal_content(a, n->id, "create", -1, who, NULL,
@@ -2286,6 +2412,9 @@ static int rename_file(struct dossier_archive *a,
 		 * (vim's NAME~, Word's ~WRL*.tmp) may come back */
 		rc = move_node(a, n->id, newparent, nnfc, DOSSIER_KIND_FILE, 0,
 			       t);
+		if (rc == 0)
+			rc = archive_take_name(a, who, n->id, newparent, nnfc,
+					       t);
 		if (rc == 0)
 			rc = archive_exec(a, "UPDATE node SET prev_name = ?, "
 				       "displaced_ns = ?, displaced_by = ? "
@@ -2420,6 +2549,9 @@ int dossier_archive_rename(struct dossier_archive *a,
 		if (rc == 0)
 			rc = move_node(a, n.id, newparent, nnfc, kind,
 				       is_scratch_name(a, nnfc), t);
+		if (rc == 0)
+			rc = archive_take_name(a, who, n.id, newparent, nnfc,
+					       t);
 		if (rc == 0) {
 			char *path = archive_node_path(a, n.id);
 
@@ -2542,17 +2674,23 @@ static int truncate_content(struct dossier_archive *a, int fd,
  * the content, now the record's. Modes and owners are the record's own
  * business and are left alone.
  */
-static int setattr_orphan(struct dossier_archive *a, struct dossier_file *f,
-			  const struct stat *st, unsigned set,
-			  struct dossier_attr *out)
+static int setattr_orphan(struct dossier_file *f, const struct stat *st,
+			  unsigned set, struct dossier_attr *out)
 {
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
 	struct stat cs;
-	int rc;
 
-	if ((set & DOSSIER_SET_SIZE) &&
-	    (rc = truncate_content(a, f->fd, NULL, st->st_size)) < 0)
-		return rc;
+	/*
+	 * f's row is gone: its content became another record's (a save by
+	 * rename) or was destroyed. Its opener has no right to that record
+	 * through f: writes are refused (dossier_file_check), and so is a
+	 * truncate; times only, which the kernel sends as a writer closes.
+	 */
+	if (set & DOSSIER_SET_SIZE) {
+		dossier_error_set("the file was renamed over a record or "
+				  "removed: its descriptor changes nothing");
+		return DOSSIER_EDENIED;
+	}
 	if (set & DOSSIER_SET_ATIME)
 		ts[0] = st->st_atim;
 	if (set & DOSSIER_SET_ATIME_NOW)
@@ -2589,6 +2727,9 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	int64_t t = archive_now_ns();
 
 	id = node_of(id);
+	/* a temp renamed onto a record: its descriptor is the record's now */
+	if (f && !f->virt && f->fd >= 0)
+		id = f->id;
 
 	dossier_error_clear();
 	if (id == INO_CTL)	/* "> ctl" truncates: nothing to do */
@@ -2600,7 +2741,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, id, &n)) < 0) {
 		if (rc == DOSSIER_ENOTFOUND && f)
-			rc = setattr_orphan(a, f, st, set, out);
+			rc = setattr_orphan(f, st, set, out);
 		goto unlock;
 	}
 	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
@@ -2650,6 +2791,13 @@ int dossier_archive_setattr(struct dossier_archive *a,
 		   DOSSIER_SET_ATIME_NOW | DOSSIER_SET_MTIME_NOW)) {
 		struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
 
+		/* through a descriptor: its opener's right, as it is now */
+		if (f && !f->virt && f->fd >= 0 &&
+		    (rc = file_allowed(a, f, 1)) < 0) {
+			dossier_error_set("access was taken away while the "
+					  "file was open");
+			goto unlock;
+		}
 		if ((set & DOSSIER_SET_SIZE) && n.kind != DOSSIER_KIND_FILE) {
 			rc = DOSSIER_EISDIR;
 			goto unlock;
@@ -2918,6 +3066,8 @@ int dossier_archive_create_file(struct dossier_archive *a,
 				 is_scratch_name(a, nfc),
 				 S_IFREG | (mode & 07777), who->uid, who->gid,
 				 t, &id);
+	if (rc == 0 && !revived)
+		rc = archive_take_name(a, who, id, parent, nfc, t);
 	if (rc == 0 && !revived && is_scratch_name(a, nfc))
 		rc = classify_scratch(a, who, id, parent, nfc);
 	if (rc == 0) {
@@ -3390,15 +3540,23 @@ static int dir_open_virtual(struct dossier_archive *a,
  * disambiguated one archive_find_visible also answers to. Caller frees.
  */
 static void dir_name(struct dossier_dir *d, const struct node *n,
-		     const char *name)
+		     const char *name, int masked)
 {
 	char shown[DOSSIER_NAME_MAX + 32];
-	const struct dir_entry *prev = d->n ? &d->e[d->n - 1] : NULL;
 	struct dir_entry *e = &d->e[d->n];
+	size_t i;
 
 	e->own = NULL;
-	if (!prev || !prev->name ||
-	    strcmp(prev->own ? prev->own : prev->name, name)) {
+	/* entries of one name are adjacent: was the plain name given? */
+	for (i = d->n; !masked && i > 0; i--) {
+		const struct dir_entry *p = &d->e[i - 1];
+
+		if (strcmp(p->own ? p->own : p->name, name))
+			break;
+		if (!p->own)
+			masked = 1;
+	}
+	if (!masked) {
 		e->name = strdup(name);
 		return;
 	}
@@ -3458,7 +3616,8 @@ int dossier_dir_open(struct dossier_archive *a,
 			d->e = ne;
 		}
 		dir_name(d, &n, (const char *)sqlite3_column_text(st,
-							LIST_NAME_COL));
+							LIST_NAME_COL),
+			 twin_masked(a, who, &n));
 		if (archive_node_attr(a, who, &n, &d->e[d->n].attr) < 0)
 			fill_attr(a, &n, &d->e[d->n].attr);
 		dossier_error_clear();
@@ -3673,6 +3832,15 @@ int dossier_archive_getxattr(struct dossier_archive *a,
 	if (meta_handles(name) &&
 	    (rc = meta_get(a, who, &n, name, buf, size, len)) !=
 		    DOSSIER_ENOTSUP)
+		goto unlock;
+	/*
+	 * A record's own attributes may be content (Samba keeps alternate
+	 * data streams and macOS resource forks there): read them only with
+	 * the right to read the record. DOSATTRIB (hidden, read-only bits)
+	 * is what smbd reads to list a folder.
+	 */
+	if (n.kind == DOSSIER_KIND_FILE && strcmp(name, "user.DOSATTRIB") &&
+	    (rc = archive_decide(a, who, &n, NULL, ACT_READ)) < 0)
 		goto unlock;
 	rc = 0;
 	if ((rc = dossier_db_prepare(a->db, "SELECT value FROM xattr WHERE "

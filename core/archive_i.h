@@ -55,11 +55,17 @@ struct node {
 	 * record, decided on its own classification.
 	 */
 	int64_t derived;
+	/*
+	 * The entry that held this one's name, hidden from whoever gave it
+	 * the name (polyinstantiation): whoever may list that entry sees
+	 * this one only as "STEM (#ID).EXT". 0: none.
+	 */
+	int64_t twin_of;
 };
 
 #define SCRATCH_PRIVATE (-1)
 /* columns of archive_node_cols; a SELECT of them may add its own after */
-#define ARCHIVE_NODE_NCOLS 18
+#define ARCHIVE_NODE_NCOLS 19
 
 
 /*
@@ -217,6 +223,16 @@ int archive_find_visible(struct dossier_archive *a,
  */
 void archive_shown_name(char *out, size_t outsz, const char *nfc,
 			uint64_t id, int is_file);
+
+/*
+ * Entry id has just taken name nfc in parent for who (a create, a move,
+ * a restore): if an entry hidden from who holds that name, or left it a
+ * moment ago in an editor's save dance, id becomes its twin (twin_of),
+ * else no twin at all. Lock held, in a transaction.
+ */
+int archive_take_name(struct dossier_archive *a,
+		      const struct dossier_caller *who, uint64_t id,
+		      uint64_t parent, const char *nfc, int64_t t);
 /* Attributes of n as who sees them (who NULL: as stored). */
 int archive_node_attr(struct dossier_archive *a,
 		      const struct dossier_caller *who, const struct node *n,

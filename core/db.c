@@ -174,11 +174,15 @@ static const struct {
 	 * save dance. A name is no longer unique among live entries: one
 	 * hidden from a caller does not stop the caller from using the name
 	 * (polyinstantiation); the code keeps names unique among what each
-	 * caller sees.
+	 * caller sees. An entry that took a name held (or, a moment ago,
+	 * left in a save dance) by one hidden from its maker is that one's
+	 * twin (twin_of): whoever may list the other never sees the twin
+	 * under the plain name.
 	 */
 	{ "ALTER TABLE node ADD COLUMN derived INTEGER;"
 	  "UPDATE node SET derived = -1 WHERE scratch = 1 AND kind = 5;"
 	  "ALTER TABLE node ADD COLUMN displaced_by INTEGER;"
+	  "ALTER TABLE node ADD COLUMN twin_of INTEGER;"
 	  "DROP INDEX node_by_name;"
 	  "CREATE INDEX node_by_name ON node(parent, name, id)"
 	  "  WHERE deleted_ns IS NULL;", NULL },

@@ -1761,12 +1761,16 @@ int dossier_rules_revoke(struct dossier_rules *r, uid_t who, int64_t grant_id,
 		rc = DOSSIER_EDENIED;
 		goto out;
 	}
-	/* ending a grant only takes access away: its two parties may */
+	/*
+	 * Ending a grant only takes access away: its two parties may, and
+	 * whom the policy lets. Anyone else is answered as for an id no
+	 * grant has: whether a grant between others exists is not theirs
+	 * to learn.
+	 */
 	if (who != holder && who != approver &&
 	    !subject_may(r, &s, "revoke", &ru)) {
-		dossier_error_set("'%s' may not end grant %lld: %s", s.name,
-				  (long long)grant_id, note_of(ru, "revoke"));
-		rc = DOSSIER_EDENIED;
+		dossier_error_set("no grant %lld in force", (long long)grant_id);
+		rc = DOSSIER_ENOTFOUND;
 		goto out;
 	}
 	if ((rc = dossier_db_prepare(r->db, "UPDATE grant SET revoked_s = ? "

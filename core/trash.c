@@ -740,6 +740,8 @@ static int undelete_record(struct dossier_archive *a,
 	if (rc == DOSSIER_EEXISTS)
 		dossier_error_set("a record named '%s' is in the way", nfc);
 	if (rc == 0)
+		rc = archive_take_name(a, who, r->id, np, nfc, t);
+	if (rc == 0)
 		rc = touch(a, np, t);
 	if (rc == 0 && !(path = archive_node_path(a, r->id)))
 		rc = DOSSIER_ERROR;
@@ -778,6 +780,8 @@ static int undelete_folder(struct dossier_archive *a,
 			  " deleted_ns = NULL, deleted_by = NULL, deleted_path"
 			  " = NULL, ctime_ns = ? WHERE id = ?", "itiii",
 			  (int64_t)np, nfc, (int64_t)kind, t, (int64_t)f->id);
+	if (rc == 0)
+		rc = archive_take_name(a, who, f->id, np, nfc, t);
 	if (rc == 0)
 		rc = touch(a, np, t);
 	if (rc < 0)
@@ -1843,6 +1847,9 @@ static int restore_in_place(struct dossier_archive *a,
 					  "NULL, deleted_path = NULL, "
 					  "ctime_ns = ? WHERE id = ?", "iii",
 					  (int64_t)at, t, (int64_t)chain[i]);
+			if (rc == 0)
+				rc = archive_take_name(a, who, chain[i], at,
+						       d.name, t);
 			at = chain[i];
 			if (rc == 0 && f.kind == DOSSIER_KIND_YEAR)
 				rc = revive_categories(a, at, t);

@@ -6,7 +6,7 @@ DESTDIR ?=
 BUILD ?= build
 CC ?= cc
 
-PKGS_CORE := sqlite3 libgit2 libutf8proc
+PKGS_CORE := sqlite3 libgit2 libutf8proc libcrypto
 PKGS_FS := fuse3
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wwrite-strings -Wshadow -Wformat=2 -fno-common

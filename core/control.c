@@ -338,6 +338,7 @@ static const struct control_cmd *const tables[] = {
 	control_rules_cmds,
 	control_trash_cmds,
 	control_audit_cmds,
+	control_backup_cmds,
 };
 
 int control_run(struct dossier_archive *a, const struct dossier_caller *who,

@@ -18,6 +18,7 @@ extern const struct control_cmd control_history_cmds[];
 extern const struct control_cmd control_rules_cmds[];
 extern const struct control_cmd control_trash_cmds[];
 extern const struct control_cmd control_audit_cmds[];
+extern const struct control_cmd control_backup_cmds[];	/* backup.c */
 
 /* Helpers for handlers. */
 int control_status(struct dossier_buf *out, int status, const char *msg);

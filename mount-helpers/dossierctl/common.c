@@ -1,3 +1,4 @@
+#include <getopt.h>
 #include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,4 +64,28 @@ int ctl_open(struct ctl *ctl, struct dossier_archive **out)
 	if ((rc = dossier_archive_open(out, path, 0)) < 0)
 		return ctl_fail("cannot open archive", rc);
 	return CTL_OK;
+}
+
+int ctl_only_help(int argc, char **argv, void (*usage)(FILE *out), int min,
+		  int max)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return CTL_OK;
+		}
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	if (argc - optind < min || argc - optind > max) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	return -1;
 }

@@ -1,7 +1,10 @@
 #ifndef DOSSIER_MOUNT_HELPERS_CTL_H
 #define DOSSIER_MOUNT_HELPERS_CTL_H
 
+#include <stdio.h>
+
 #include "archive.h"
+#include "backup.h"
 
 /* Exit codes (PRODUCT.md): 0 ok, 1 refused or failed, 2 usage. */
 enum {
@@ -43,6 +46,23 @@ int cmd_grants(struct ctl *ctl, int argc, char **argv);
 int cmd_revoke(struct ctl *ctl, int argc, char **argv);
 int cmd_explain(struct ctl *ctl, int argc, char **argv);
 int cmd_policy(struct ctl *ctl, int argc, char **argv);
+int cmd_backup(struct ctl *ctl, int argc, char **argv);
+int cmd_restore_backup(struct ctl *ctl, int argc, char **argv);
+int cmd_verify(struct ctl *ctl, int argc, char **argv);
+
+/* Progress on standard error when it is a terminal, else NULL. */
+const struct dossier_progress *ctl_progress(void);
+/* Clear the progress line. */
+void ctl_progress_done(void);
+
+/*
+ * A snapshot of the archive to back up or verify (request backup-stage):
+ * through the mount, else made here (root). *mounted says which. With
+ * refs, the repository's refs are listed too (verify). Prints why and
+ * returns -1 on failure.
+ */
+int ctl_stage(struct ctl *ctl, int refs, char *out, size_t outsz,
+	      int *mounted);
 
 /*
  * The mounted archive holding path: its mount point and path relative to
@@ -121,6 +141,14 @@ int ctl_open(struct ctl *ctl, struct dossier_archive **out);
 
 /* Print "dossierctl: WHAT: REASON" for a failed core call. */
 int ctl_fail(const char *what, int rc);
+
+/*
+ * Options of a command that has none but -h/--help (getopt_long, so "--"
+ * ends them): -1 to go on with min to max operands from argv[optind],
+ * else the exit code (help printed, or usage on stderr).
+ */
+int ctl_only_help(int argc, char **argv, void (*usage)(FILE *out), int min,
+		  int max);
 
 /* 1 if argv has -h or --help. */
 int ctl_wants_help(int argc, char **argv);

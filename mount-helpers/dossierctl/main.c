@@ -33,6 +33,9 @@ static const struct ctl_cmd commands[] = {
 	{ "revoke", cmd_revoke, "end a grant" },
 	{ "explain", cmd_explain, "say which rule decides each action on a record" },
 	{ "policy", cmd_policy, "show or change the access policy and settings" },
+	{ "backup", cmd_backup, "make a consistent backup, also while mounted" },
+	{ "restore-backup", cmd_restore_backup, "make a new archive from a backup" },
+	{ "verify", cmd_verify, "check catalog, history and content agree" },
 };
 
 static void usage(FILE *out)

@@ -122,3 +122,25 @@ int ctl_path_call(struct ctl *ctl, const char *path, const char *fmt_rest,
 	fill(req, sizeof(req), fmt_rest, path);
 	return offline(ctl, req, out);
 }
+
+int ctl_stage(struct ctl *ctl, int refs, char *out, size_t outsz,
+	      int *mounted)
+{
+	const char *req = refs ? "backup-stage\trefs\n" : "backup-stage\n";
+	struct ctl_reply r;
+	char mnt[4096];
+	int rc = ctl_mount_of_archive(ctl, mnt, sizeof(mnt));
+
+	if (rc == -2)
+		return -1;
+	*mounted = rc == 0;
+	if ((rc == 0 ? ctl_request(mnt, req, &r) : offline(ctl, req, &r)) < 0)
+		return -1;
+	if (ctl_reply_exit(&r, refs ? "verify" : "backup") != CTL_OK) {
+		ctl_reply_release(&r);
+		return -1;
+	}
+	snprintf(out, outsz, "%s", r.message);
+	ctl_reply_release(&r);
+	return 0;
+}

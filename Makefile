@@ -8,6 +8,7 @@ CC ?= cc
 
 PKGS_CORE := sqlite3 libgit2 libutf8proc libcrypto
 PKGS_FS := fuse3
+PKGS_CTL := smartcols
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wwrite-strings -Wshadow -Wformat=2 -fno-common
 SYNTAX_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN)
@@ -23,7 +24,7 @@ pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 
 # A plain `make` on a machine without the libraries says so (check, demo
 # and bench install them first, then build in a sub-make).
-MISSING := $(shell for p in $(PKGS_CORE) $(PKGS_FS); do \
+MISSING := $(shell for p in $(PKGS_CORE) $(PKGS_FS) $(PKGS_CTL); do \
 	pkg-config --exists $$p 2>/dev/null || echo $$p; done)
 ifneq ($(MISSING),)
 ifeq ($(filter deps check demo bench clean uninstall,$(MAKECMDGOALS)),)
@@ -35,6 +36,8 @@ CORE_CFLAGS = $(call pc,--cflags,$(PKGS_CORE))
 CORE_LIBS = $(call pc,--libs,$(PKGS_CORE)) -lpthread
 FS_CFLAGS = $(call pc,--cflags,$(PKGS_FS)) -DFUSE_USE_VERSION=314
 FS_LIBS = $(call pc,--libs,$(PKGS_FS))
+CTL_CFLAGS = $(call pc,--cflags,smartcols)
+CTL_LIBS = $(call pc,--libs,smartcols)
 TEST_CFLAGS = $(call pc,--cflags,cmocka)
 TEST_LIBS = $(call pc,--libs,cmocka)
 
@@ -69,7 +72,7 @@ $(BUILD)/fs/%.o: fs/%.c
 
 $(BUILD)/mount-helpers/%.o: mount-helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Icore $(CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) -Icore $(CTL_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -81,7 +84,8 @@ $(BUILD)/dossierfs: $(FS_OBJ) $(LIB)
 		$(CORE_LIBS)
 
 $(BUILD)/dossierctl: $(CTL_OBJ) $(LIB)
-	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $(CTL_OBJ) $(LIB) $(CORE_LIBS)
+	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $(CTL_OBJ) $(LIB) $(CTL_LIBS) \
+		$(CORE_LIBS)
 
 $(BUILD)/mount.dossierfs: mount-helpers/mount.dossierfs
 	@mkdir -p $(dir $@)

@@ -1,6 +1,7 @@
 #include "rules_i.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1475,6 +1476,82 @@ int dossier_rules_user_add(struct dossier_rules *r, uid_t uid,
 	rc = dossier_rules_reload(r);
 out:
 	sqlite3_finalize(st);
+	return rc;
+}
+
+/*
+ * Run sql changing rows of user name (?1; ?2 and ?3 texts or NULL, ?4 an
+ * integer, where the statement uses them). DOSSIER_ENOTFOUND when no row
+ * changed.
+ */
+static int user_change(struct dossier_rules *r, const char *sql,
+		       const char *name, const char *b, const char *c,
+		       int64_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = dossier_db_prepare(r->db, sql, &st)) < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	if (c)
+		sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, n);
+	rc = dossier_db_step_done(r->db, st, "change user");
+	if (rc == 0 && sqlite3_changes(r->db) == 0) {
+		dossier_error_set("'%s' is not a mapped user", name);
+		rc = DOSSIER_ENOTFOUND;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int dossier_rules_user_set(struct dossier_rules *r, const char *name,
+			   const char *role, const char *dept)
+{
+	int rc;
+
+	if (role && !role_known(r, role)) {
+		dossier_error_set("unknown role '%s'", role);
+		return DOSSIER_EINVAL;
+	}
+	rc = user_change(r, "UPDATE user SET role = coalesce(?2, role), "
+			    "dept = CASE WHEN ?4 THEN nullif(?3, '') ELSE dept "
+			    "END WHERE name = ?1", name, role, dept ? dept : "",
+			 dept != NULL);
+	if (rc == 0)
+		rc = dossier_rules_reload(r);
+	return rc;
+}
+
+int dossier_rules_user_remove(struct dossier_rules *r, const char *name,
+			      int64_t now_s)
+{
+	char when[32];
+	int rc;
+
+	snprintf(when, sizeof(when), "%" PRId64, now_s);
+	/* grants end with the mapping: a later mapping starts afresh */
+	rc = dossier_db_exec(r->db, "SAVEPOINT user_remove");
+	if (rc == 0)
+		rc = user_change(r, "UPDATE grant SET revoked_s = ?2 WHERE "
+				    "revoked_s IS NULL AND uid = (SELECT uid FROM "
+				    "user WHERE name = ?1)", name, when,
+				 NULL, 0);
+	if (rc == DOSSIER_ENOTFOUND)	/* no grant to end */
+		dossier_error_clear(), rc = 0;
+	if (rc == 0)
+		rc = user_change(r, "DELETE FROM user WHERE name = ?1",
+				 name, NULL, NULL, 0);
+	if (rc == 0)
+		rc = dossier_db_exec(r->db, "RELEASE user_remove");
+	else
+		sqlite3_exec(r->db, "ROLLBACK TO user_remove; RELEASE "
+			     "user_remove", NULL, NULL, NULL);
+	if (rc == 0)
+		rc = dossier_rules_reload(r);
 	return rc;
 }
 

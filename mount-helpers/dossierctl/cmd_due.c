@@ -11,7 +11,7 @@ int cmd_due(struct ctl *ctl, int argc, char **argv)
 	int ret, rows = 0;
 
 	if (ctl_wants_help(argc, argv) || argc != 1) {
-		fprintf(argc == 1 ? stdout : stderr,
+		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
 			"usage: dossierctl due\n\n"
 			"Live records past their category's retention period "
 			"(year folder +\nretention years is before this year), "
@@ -19,7 +19,7 @@ int cmd_due(struct ctl *ctl, int argc, char **argv)
 			"approve-destruction ID --reason TEXT' and delete, or "
 			"keep\nthem with 'dossierctl hold'. Categories kept "
 			"permanently never show.\n");
-		return argc == 1 ? CTL_OK : CTL_USAGE;
+		return ctl_wants_help(argc, argv) ? CTL_OK : CTL_USAGE;
 	}
 	if (ctl_call(ctl, "due\n", &r) < 0)
 		return CTL_REFUSED;

@@ -9,12 +9,12 @@ int cmd_grants(struct ctl *ctl, int argc, char **argv)
 	int ret;
 
 	if (ctl_wants_help(argc, argv) || argc != 1) {
-		fprintf(argc == 1 ? stdout : stderr,
+		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
 			"usage: dossierctl grants\n\nThe grants running now: "
 			"yours (given or received), or all of them\nfor "
 			"archivists, gm and auditors. Columns: id, record, "
 			"user, access,\napproved by, until (UTC).\n");
-		return argc == 1 ? CTL_OK : CTL_USAGE;
+		return ctl_wants_help(argc, argv) ? CTL_OK : CTL_USAGE;
 	}
 	if (ctl_call(ctl, "grants\n", &r) < 0)
 		return CTL_REFUSED;

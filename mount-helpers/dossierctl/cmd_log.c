@@ -13,12 +13,12 @@ int cmd_log(struct ctl *ctl, int argc, char **argv)
 
 	(void)ctl;
 	if (ctl_wants_help(argc, argv) || argc != 2) {
-		fprintf(argc == 2 ? stdout : stderr,
+		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
 			"usage: dossierctl log PATH\n\n"
 			"The history of the record at PATH (inside a mounted "
 			"archive), oldest first:\ntime (UTC), author, "
 			"operation, commit, program, reason.\n");
-		return argc == 2 ? CTL_OK : CTL_USAGE;
+		return ctl_wants_help(argc, argv) ? CTL_OK : CTL_USAGE;
 	}
 	if ((ret = ctl_versions(argv[1], mnt, sizeof(mnt), rel, sizeof(rel),
 				&v, &n)) != CTL_OK)

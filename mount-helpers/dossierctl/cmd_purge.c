@@ -49,7 +49,7 @@ int cmd_purge(struct ctl *ctl, int argc, char **argv)
 	int rc, ret;
 
 	if (ctl_wants_help(argc, argv) || argc != 1) {
-		fprintf(argc == 1 ? stdout : stderr,
+		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
 			"usage: dossierctl purge\n\n"
 			"Destroy the deleted records whose trash period ended "
 			"(setting trash-days):\nevery version of their content "
@@ -62,7 +62,7 @@ int cmd_purge(struct ctl *ctl, int argc, char **argv)
 			"approve-destruction' first. The daemon also runs this "
 			"once a\nday. For gm, deputy_gm and archivists "
 			"(setting disposition-roles).\n");
-		return argc == 1 ? CTL_OK : CTL_USAGE;
+		return ctl_wants_help(argc, argv) ? CTL_OK : CTL_USAGE;
 	}
 	rc = ctl_mount_of_archive(ctl, mnt, sizeof(mnt));
 	if (rc == -2)

@@ -11,7 +11,7 @@ int cmd_restore_deleted(struct ctl *ctl, int argc, char **argv)
 	int ret, rc;
 
 	if (ctl_wants_help(argc, argv) || argc != 2) {
-		fprintf(argc == 2 ? stdout : stderr,
+		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
 			"usage: dossierctl restore-deleted PATH|ID\n\n"
 			"Bring a deleted record back where it was, with its "
 			"id, level and whole\nhistory. PATH is where it was "
@@ -20,7 +20,7 @@ int cmd_restore_deleted(struct ctl *ctl, int argc, char **argv)
 			"Deleted\nfolders on the way come back too. To restore "
 			"elsewhere or under another\nname, mv it out of "
 			"MOUNT/.trash.\n");
-		return argc == 2 ? CTL_OK : CTL_USAGE;
+		return ctl_wants_help(argc, argv) ? CTL_OK : CTL_USAGE;
 	}
 	t = argv[1];
 	if (strpbrk(t, "\t\n"))

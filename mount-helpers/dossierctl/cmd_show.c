@@ -49,12 +49,12 @@ int cmd_show(struct ctl *ctl, int argc, char **argv)
 
 	(void)ctl;
 	if (ctl_wants_help(argc, argv) || argc != 3) {
-		fprintf(argc == 3 ? stdout : stderr,
+		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
 			"usage: dossierctl show PATH REV\n\n"
 			"Write version REV (a commit id as 'log' shows it, at "
 			"least 4 hex digits)\nof the record at PATH to "
 			"standard output.\n");
-		return argc == 3 ? CTL_OK : CTL_USAGE;
+		return ctl_wants_help(argc, argv) ? CTL_OK : CTL_USAGE;
 	}
 	if ((ret = ctl_versions(argv[1], mnt, sizeof(mnt), rel, sizeof(rel),
 				&v, &n)) != CTL_OK)

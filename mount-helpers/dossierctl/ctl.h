@@ -50,6 +50,21 @@ int cmd_backup(struct ctl *ctl, int argc, char **argv);
 int cmd_restore_backup(struct ctl *ctl, int argc, char **argv);
 int cmd_verify(struct ctl *ctl, int argc, char **argv);
 
+/*
+ * A listing: columns named in cols ("NAME", or "NAME:n" for a number),
+ * printed as a table aligned by display width, or with json as
+ * {"name": [{"col": value, ...}, ...]} (column names in lower case).
+ * ctl_table_print() prints (nothing for an empty table) and frees.
+ */
+struct ctl_table;
+struct ctl_table *ctl_table_new(const char *name, int json,
+				const char *const *cols, size_t n);
+int ctl_table_add(struct ctl_table *t, const char *const *vals);
+int ctl_table_print(struct ctl_table *t);
+/* Print body's lines of tab-separated fields as such a listing. */
+int ctl_print_rows(const char *name, int json, const char *const *cols,
+		   size_t n, const char *body);
+
 /* Progress on standard error when it is a terminal, else NULL. */
 const struct dossier_progress *ctl_progress(void);
 /* Clear the progress line. */

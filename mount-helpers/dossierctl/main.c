@@ -2,6 +2,8 @@
  * dossierctl COMMAND ...: the archive's administration and user CLI.
  * One file per command, cmd_<name>(), listed in the table below.
  */
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +63,13 @@ int main(int argc, char **argv)
 	size_t c;
 
 	dossier_log_set_level(LOG_WARNING);
+	/*
+	 * Names in the archive are UTF-8: tables measure them in display
+	 * cells, and under the C locale libsmartcols would print \x escapes.
+	 */
+	setlocale(LC_ALL, "");
+	if (strcmp(nl_langinfo(CODESET), "UTF-8"))
+		setlocale(LC_CTYPE, "C.UTF-8");
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);

@@ -3,7 +3,7 @@
 # benchmark, if any is missing. Runs as root (apt-get); does nothing when
 # everything is there.
 PKGS="build-essential pkg-config libfuse3-dev fuse3 libsqlite3-dev \
-libgit2-dev libssl-dev libacl1-dev libutf8proc-dev libcmocka-dev zlib1g-dev \
+libgit2-dev libssl-dev libsmartcols-dev libacl1-dev libutf8proc-dev libcmocka-dev zlib1g-dev \
 sqlite3 git attr acl bindfs libglib2.0-bin poppler-utils vim \
 util-linux procps"
 missing=

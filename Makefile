@@ -132,22 +132,54 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(abspath $(BUILD)) tests/bench/bench.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the daemon, dossierctl,
+# the mount helpers (mount(8) looks only in /sbin: SBINDIR), man pages,
+# bash completion, systemd units (paths to PREFIX written in), and the
+# Samba, fstab and /etc/default examples.
+SBINDIR ?= /sbin
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR ?= $(PREFIX)/share/doc/dossierfs
+UNITS := $(wildcard mount-helpers/systemd/*.service \
+	mount-helpers/systemd/*.timer mount-helpers/systemd/*.mount)
+EXAMPLES := mount-helpers/samba/smb.conf.example \
+	mount-helpers/systemd/dossierfs.default mount-helpers/fstab.example
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
-		$(DESTDIR)/sbin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 $(BUILD)/dossierfs $(BUILD)/dossierctl \
-		$(DESTDIR)$(PREFIX)/bin/
-	# mount -t fuse.dossierfs runs /sbin/mount.fuse.dossierfs
-	install -m 755 mount-helpers/mount.dossierfs \
-		$(DESTDIR)/sbin/mount.fuse.dossierfs
-	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 docs/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+		$(DESTDIR)$(BINDIR)/
+	# mount -t dossierfs runs /sbin/mount.dossierfs, -t fuse.dossierfs
+	# /sbin/mount.fuse.dossierfs: the same helper
+	sed 's|^bindir=.*|bindir=$(BINDIR)|' mount-helpers/mount.dossierfs \
+		> $(DESTDIR)$(SBINDIR)/mount.dossierfs
+	chmod 755 $(DESTDIR)$(SBINDIR)/mount.dossierfs
+	ln -sf mount.dossierfs $(DESTDIR)$(SBINDIR)/mount.fuse.dossierfs
+	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 docs/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 mount-helpers/bash-completion/dossierctl \
+		$(DESTDIR)$(COMPDIR)/dossierctl
+	for u in $(UNITS); do \
+		sed 's|/usr/local/bin/|$(BINDIR)/|g' $$u \
+			> $(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; \
+	done
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/dossierfs \
-		$(DESTDIR)$(PREFIX)/bin/dossierctl \
-		$(DESTDIR)/sbin/mount.fuse.dossierfs
+	rm -f $(DESTDIR)$(BINDIR)/dossierfs $(DESTDIR)$(BINDIR)/dossierctl \
+		$(DESTDIR)$(SBINDIR)/mount.dossierfs \
+		$(DESTDIR)$(SBINDIR)/mount.fuse.dossierfs \
+		$(DESTDIR)$(COMPDIR)/dossierctl
+	for f in docs/man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$(basename $$f); done
+	for f in docs/man/*.8; do rm -f $(DESTDIR)$(MANDIR)/man8/$$(basename $$f); done
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	for f in $(EXAMPLES); do rm -f $(DESTDIR)$(DOCDIR)/$$(basename $$f); done
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

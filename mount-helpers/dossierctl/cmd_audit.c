@@ -16,7 +16,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: dossierctl audit [--user NAME] [--path PATH] "
+		"usage: dossierctl audit [--json] [--user NAME] [--path PATH] "
 		"[--since TIME] [--denied]\n"
 		"                        [--limit N]\n\n"
 		"The audit trail of the archive, oldest first: every read, "
@@ -184,8 +184,13 @@ int cmd_audit(struct ctl *ctl, int argc, char **argv)
 	const char *user = NULL, *path = NULL, *since = NULL, *limit = NULL;
 	char mnt[4096], rel[4096], req[8800];
 	struct ctl_reply r;
+	static const char *const json_cols[] = {
+		"TIME", "USER", "UID:n", "PID:n", "PROGRAM", "ACTION", "PATH",
+		"DECISION", "RULE", "DETAIL",
+	};
 	long long t = 0;
 	int i, denied = 0, ret, len, via_mount = 0;
+	int json = ctl_take_json(&argc, argv);
 
 	if (ctl_wants_help(argc, argv)) {
 		usage(stdout);
@@ -253,7 +258,9 @@ int cmd_audit(struct ctl *ctl, int argc, char **argv)
 	    0)
 		return CTL_REFUSED;
 	ret = ctl_reply_exit(&r, "audit");
-	if (ret == CTL_OK) {
+	if (ret == CTL_OK && json)
+		ret = ctl_print_rows("audit", 1, json_cols, 10, r.body);
+	else if (ret == CTL_OK) {
 		if (r.body[0])
 			print_rows(r.body);
 		else

@@ -6,13 +6,18 @@
 
 int cmd_due(struct ctl *ctl, int argc, char **argv)
 {
+	static const char *const json_cols[] = {
+		"ID:n", "YEAR:n", "CATEGORY", "KEEP_YEARS:n", "DUE_SINCE:n",
+		"LEVEL", "STATE", "PATH",
+	};
 	char *body, *line, *save = NULL;
 	struct ctl_reply r;
 	int ret, rows = 0;
+	int json = ctl_take_json(&argc, argv);
 
 	if (ctl_wants_help(argc, argv) || argc != 1) {
 		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
-			"usage: dossierctl due\n\n"
+			"usage: dossierctl due [--json]\n\n"
 			"Live records past their category's retention period "
 			"(year folder +\nretention years is before this year), "
 			"for an approver's decision: approve\nwith 'dossierctl "
@@ -24,6 +29,11 @@ int cmd_due(struct ctl *ctl, int argc, char **argv)
 	if (ctl_call(ctl, "due\n", &r) < 0)
 		return CTL_REFUSED;
 	if ((ret = ctl_reply_exit(&r, "due")) != CTL_OK) {
+		ctl_reply_release(&r);
+		return ret;
+	}
+	if (json) {
+		ret = ctl_print_rows("due", 1, json_cols, 8, r.body);
 		ctl_reply_release(&r);
 		return ret;
 	}

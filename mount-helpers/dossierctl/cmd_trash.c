@@ -7,7 +7,7 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: dossierctl trash [--user NAME]\n\n"
+	fprintf(out, "usage: dossierctl trash [--user NAME] [--json]\n\n"
 		     "The deleted records you may see, oldest deletion first, "
 		     "with the days left\nbefore 'dossierctl purge' destroys "
 		     "them (setting trash-days). --user lists\nonly what NAME "
@@ -30,10 +30,15 @@ static void left_words(char *out, size_t outsz, long days, const char *state)
 
 int cmd_trash(struct ctl *ctl, int argc, char **argv)
 {
+	static const char *const json_cols[] = {
+		"ID:n", "DELETED:n", "DAYS_LEFT:n", "STATE", "BY", "LEVEL",
+		"PATH",
+	};
 	const char *user = NULL;
 	char req[512], *body, *line, *save = NULL;
 	struct ctl_reply r;
 	int ret, rows = 0, period = -1;
+	int json = ctl_take_json(&argc, argv);
 
 	if (ctl_wants_help(argc, argv)) {
 		usage(stdout);
@@ -54,6 +59,16 @@ int cmd_trash(struct ctl *ctl, int argc, char **argv)
 	if (ctl_call(ctl, req, &r) < 0)
 		return CTL_REFUSED;
 	if ((ret = ctl_reply_exit(&r, "trash")) != CTL_OK) {
+		ctl_reply_release(&r);
+		return ret;
+	}
+	if (json) {
+		/* the first line is the trash period */
+		const char *list = !strncmp(r.body, "days\t", 5) &&
+				   strchr(r.body, '\n') ?
+				   strchr(r.body, '\n') + 1 : r.body;
+
+		ret = ctl_print_rows("trash", 1, json_cols, 7, list);
 		ctl_reply_release(&r);
 		return ret;
 	}

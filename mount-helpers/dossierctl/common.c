@@ -89,3 +89,22 @@ int ctl_only_help(int argc, char **argv, void (*usage)(FILE *out), int min,
 	}
 	return -1;
 }
+
+int ctl_take_json(int *argc, char **argv)
+{
+	int i, j, found = 0;
+
+	for (i = j = 0; i < *argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--json"))
+			found = 1;
+		else
+			argv[j++] = argv[i];
+	}
+	for (; i < *argc; i++)
+		argv[j++] = argv[i];
+	argv[j] = NULL;
+	*argc = j;
+	return found;
+}

@@ -65,6 +65,12 @@ int ctl_table_print(struct ctl_table *t);
 int ctl_print_rows(const char *name, int json, const char *const *cols,
 		   size_t n, const char *body);
 
+/*
+ * Take "--json" out of argv (before a "--"), for commands that parse
+ * their own arguments; 1 if it was there.
+ */
+int ctl_take_json(int *argc, char **argv);
+
 /* Progress on standard error when it is a terminal, else NULL. */
 const struct dossier_progress *ctl_progress(void);
 /* Clear the progress line. */

@@ -53,6 +53,23 @@ check "an unknown option is a usage error (exit 2)" sh -c "
 $CTL user add dossier_t16_a --role sales --dept 华东销售部 >/dev/null
 check "user list --json is JSON" sh -c "
 	$CTL user list --json | python3 -c 'import json,sys; d=json.load(sys.stdin); assert any(u[\"name\"] == \"dossier_t16_a\" and u[\"uid\"] > 0 for u in d[\"users\"])'"
+R="$C/Globex Corporation/$(ls "$C/Globex Corporation" | head -1)"
+for i in 1 2 3; do echo "line $i" >> "$R"; done
+for cmd in "policy" "grants" "trash" "register" "audit --limit 5" "due" \
+	"user list"; do
+	check "$cmd --json is parsed by a JSON parser" sh -c "
+		$CTL $cmd --json | python3 -m json.tool >/dev/null"
+done
+check "log -n 2 prints the last two entries" sh -c "
+	test \$($CTL log -n 2 '$R' | wc -l) -eq 2 &&
+	test \"\$($CTL log -n 1 '$R')\" = \"\$($CTL log '$R' | tail -1)\""
+check "log -n 1 --json has one entry" sh -c "
+	$CTL log --json -n1 -- '$R' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)[\"log\"]) == 1'"
+check "policy set refuses an unknown key (exit 1, a sentence)" sh -c "
+	$CTL policy set trash-dayz 3 2>'$T/err'; test \$? -eq 1 && grep -q 'not a setting' '$T/err'"
+check "policy set refuses a bad value (exit 1, a sentence)" sh -c "
+	$CTL policy set trash-days soon 2>'$T/err'; test \$? -eq 1 && grep -q 'number of days' '$T/err' &&
+	$CTL policy | grep -q 'trash-days	30'"
 check "a table with Chinese names lines up (display width)" sh -c "
 	$CTL user list | python3 -c '
 import sys, unicodedata

@@ -1,12 +1,16 @@
 /*
  * dossierctl diff PATH [REV [REV]]: a unified diff of two versions for
- * text; for PDFs the text pdftotext extracts (when poppler-utils is
- * installed); otherwise sizes and SHA-256 checksums.
+ * text; for PDFs and office documents the diff of the text a Debian
+ * converter extracts (as git's textconv): pdftotext (poppler-utils),
+ * docx2txt, odt2txt, xlsx2csv, catdoc and xls2csv (catdoc); otherwise
+ * sizes and SHA-256 checksums. Exit status as diff(1): 0 the same, 1
+ * different.
  */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -48,16 +52,83 @@ static int is_text(const char *path)
 	return n >= 0 && !memchr(buf, '\0', (size_t)n);
 }
 
-static int is_pdf(const char *path)
-{
-	char buf[5] = "";
-	int fd = open(path, O_RDONLY | O_CLOEXEC), ok;
+/*
+ * Converters to text, by the record's extension (PDFs also by their
+ * magic). IN and OUT stand for the version's file and the text file; a
+ * converter without OUT writes to standard output.
+ */
+static const struct textconv {
+	const char *ext;
+	const char *prog;
+	const char *args[5];
+} textconvs[] = {
+	{ ".pdf", "pdftotext", { "-q", "IN", "OUT", NULL } },
+	{ ".docx", "docx2txt", { "IN", "OUT", NULL } },
+	{ ".odt", "odt2txt", { "IN", NULL } },
+	{ ".ods", "odt2txt", { "IN", NULL } },
+	{ ".odp", "odt2txt", { "IN", NULL } },
+	{ ".xlsx", "xlsx2csv", { "-a", "IN", NULL } },
+	{ ".doc", "catdoc", { "IN", NULL } },
+	{ ".xls", "xls2csv", { "IN", NULL } },
+};
 
-	if (fd < 0)
-		return 0;
-	ok = read(fd, buf, 5) == 5 && !memcmp(buf, "%PDF-", 5);
-	close(fd);
-	return ok;
+static const struct textconv *textconv_for(const char *rel, const char *file)
+{
+	const char *dot = strrchr(rel, '.'), *slash = strrchr(rel, '/');
+	char magic[5] = "";
+	size_t i;
+	int fd;
+
+	if (dot && (!slash || dot > slash))
+		for (i = 0; i < sizeof(textconvs) / sizeof(textconvs[0]); i++)
+			if (!strcasecmp(dot, textconvs[i].ext))
+				return &textconvs[i];
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && read(fd, magic, 5) == 5 && !memcmp(magic, "%PDF-", 5)) {
+		close(fd);
+		return &textconvs[0];
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* Convert in to the text file out with c; 0 when that worked. */
+static int convert(const struct textconv *c, const char *in, const char *out)
+{
+	const char *argv[8];
+	int i, n = 0, to_stdout = 1, fd, rc;
+
+	argv[n++] = c->prog;
+	for (i = 0; c->args[i]; i++) {
+		if (!strcmp(c->args[i], "OUT"))
+			to_stdout = 0;
+		argv[n++] = !strcmp(c->args[i], "IN") ? in :
+			    !strcmp(c->args[i], "OUT") ? out : c->args[i];
+	}
+	argv[n] = NULL;
+	fd = to_stdout ? open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			      0600) : -1;
+	if (to_stdout && fd < 0)
+		return -1;
+	rc = run(argv, fd);
+	if (fd >= 0)
+		close(fd);
+	return rc == 0 ? 0 : -1;
+}
+
+/* diff(1)'s status: 0 the same, 1 different, 2 trouble (said) */
+static int diff_exit(int rc)
+{
+	return rc == 0 ? CTL_OK : rc == 1 ? 1 : CTL_REFUSED;
+}
+
+/* 0 when a and b hold the same bytes, else 1 */
+static int same_bytes(const char *a, const char *b)
+{
+	const char *const argv[] = { "cmp", "-s", a, b, NULL };
+
+	return run(argv, -1) == 0 ? CTL_OK : 1;
 }
 
 static int have(const char *prog)
@@ -76,6 +147,7 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 	char mnt[4096], rel[4096], dir[] = "/tmp/dossierctl-diff.XXXXXX";
 	char fa[64], fb[64], ta[80], tb[80], la[4200], lb[4200];
 	size_t n = 0, i, ncontent = 0;
+	const struct textconv *conv;
 	int ret = CTL_REFUSED, fd;
 
 	(void)ctl;
@@ -84,9 +156,12 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 			"usage: dossierctl diff PATH [REV [REV]]\n\n"
 			"Compare two versions of the record at PATH: with no "
 			"REV the last two,\nwith one REV that version and the "
-			"latest. Text gives a unified diff;\nPDFs the diff of "
-			"their text (pdftotext, from poppler-utils); other\n"
-			"files a size and SHA-256 comparison.\n");
+			"latest. Text gives a unified diff; PDFs and\noffice "
+			"documents (.docx .odt .ods .xlsx .doc .xls) the diff "
+			"of their\ntext (pdftotext, docx2txt, odt2txt, "
+			"xlsx2csv, catdoc); other files a\nsize and SHA-256 "
+			"comparison. Exit status as diff(1): 0 the same,\n1 "
+			"different.\n");
 		return argc >= 2 && argc <= 4 ? CTL_OK : CTL_USAGE;
 	}
 	if ((ret = ctl_versions(argv[1], mnt, sizeof(mnt), rel, sizeof(rel),
@@ -138,35 +213,39 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 	snprintf(la, sizeof(la), "%s@%.12s", rel, a->commit);
 	snprintf(lb, sizeof(lb), "%s@%.12s", rel, b->commit);
 	fflush(stdout);
-	if (is_pdf(fa) && is_pdf(fb) && have("pdftotext")) {
-		const char *const p1[] = { "pdftotext", "-q", fa, ta, NULL };
-		const char *const p2[] = { "pdftotext", "-q", fb, tb, NULL };
-
+	conv = textconv_for(rel, fa);
+	if (conv && have(conv->prog)) {
 		snprintf(ta, sizeof(ta), "%s/a.txt", dir);
 		snprintf(tb, sizeof(tb), "%s/b.txt", dir);
-		if (run(p1, -1) == 0 && run(p2, -1) == 0) {
+		if (convert(conv, fa, ta) == 0 && convert(conv, fb, tb) == 0) {
 			const char *const d[] = { "diff", "-u", "--label", la,
 					    "--label", lb, ta, tb, NULL };
 
-			ret = run(d, -1) <= 1 ? CTL_OK : CTL_REFUSED;
+			ret = diff_exit(run(d, -1));
 			goto clean;
 		}
+		fprintf(stderr, "dossierctl diff: %s could not read a "
+				"version: comparing the bytes\n", conv->prog);
+	} else if (conv) {
+		fprintf(stderr, "dossierctl diff: install %s to compare the "
+				"text of these versions\n", conv->prog);
 	}
 	if (is_text(fa) && is_text(fb)) {
 		const char *const d[] = { "diff", "-u", "--label", la, "--label", lb,
 				    fa, fb, NULL };
 
-		ret = run(d, -1) <= 1 ? CTL_OK : CTL_REFUSED;
+		ret = diff_exit(run(d, -1));
 	} else {
 		const char *const s1[] = { "sha256sum", fa, fb, NULL };
 		struct stat sa, sb;
 
 		stat(fa, &sa);
 		stat(fb, &sb);
-		printf("binary versions differ in content only by checksum:\n"
+		printf("binary versions, compared by size and checksum:\n"
 		       "  %s  %lld bytes\n  %s  %lld bytes\n", la,
 		       (long long)sa.st_size, lb, (long long)sb.st_size);
-		ret = run(s1, -1) == 0 ? CTL_OK : CTL_REFUSED;
+		fflush(stdout);
+		ret = run(s1, -1) == 0 ? same_bytes(fa, fb) : CTL_REFUSED;
 	}
 clean:
 	if (fd >= 0)

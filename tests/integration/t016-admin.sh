@@ -70,18 +70,45 @@ check "policy set refuses an unknown key (exit 1, a sentence)" sh -c "
 check "policy set refuses a bad value (exit 1, a sentence)" sh -c "
 	$CTL policy set trash-days soon 2>'$T/err'; test \$? -eq 1 && grep -q 'number of days' '$T/err' &&
 	$CTL policy | grep -q 'trash-days	30'"
+# 4. diff: exit 1 when versions differ (as diff(1)), text of office files
+MK="python3 $(cd "$(dirname "$0")/../tools" && pwd)/mkoffice.py"
+G="$C/Globex Corporation"
+for kind in docx odt xlsx; do
+	$MK $kind "$T/v1.$kind" "contract price 100 yuan"
+	$MK $kind "$T/v2.$kind" "contract price 200 yuan"
+	cp "$T/v1.$kind" "$G/offer.$kind" && $CTL sync
+	cp "$T/v2.$kind" "$G/offer.$kind" && $CTL sync
+	$CTL diff "$G/offer.$kind" > "$T/diff.out" 2>&1
+	rc=$?
+	check "diff of two .$kind versions exits 1 and shows their text" sh -c "
+		test $rc -eq 1 && grep -q '^-.*price 100' '$T/diff.out' &&
+		grep -q '^+.*price 200' '$T/diff.out'"
+done
+first=$($CTL log "$G/offer.odt" | head -1 | awk '{print $4}')
+cp "$T/v1.odt" "$G/offer.odt" && $CTL sync
+$CTL diff "$G/offer.odt" "$first" > "$T/diff.out" 2>&1
+check "diff of two identical versions exits 0" test $? -eq 0
+
+$CTL user list --json > "$T/users.json"
 check "a table with Chinese names lines up (display width)" sh -c "
 	$CTL user list | python3 -c '
-import sys, unicodedata
+import json, sys, unicodedata
 def w(s): return sum(2 if unicodedata.east_asian_width(c) in \"WF\" else 1 for c in s)
-lines = sys.stdin.read().splitlines()
-start = w(lines[0][:lines[0].index(\"ROLE\")])
-seen = 0
-for l in lines[1:]:
-	for r in (\" sales \", \" auditor \"):
-		if r in l:
-			assert w(l[:l.index(r) + 1]) == start, (l, start)
-			seen += 1
-assert seen >= 2 and any(ord(c) > 127 for c in \"\".join(lines))
+rows = json.load(open(\"$T/users.json\"))[\"users\"]
+lines = sys.stdin.read().splitlines()[1:]
+assert len(lines) == len(rows)
+starts = {}
+for l, r in zip(lines, rows):
+	pos = 0
+	for k in (\"name\", \"dept\", \"role\"):
+		v = r[k] or \"\"
+		if not v:
+			continue
+		pos = l.index(v, pos)
+		starts.setdefault(k, set()).add(w(l[:pos]))
+		pos += len(v)
+	starts.setdefault(\"uid end\", set()).add(w(l.rstrip()))
+assert all(len(v) == 1 for v in starts.values()), starts
+assert any(ord(c) > 127 for c in \"\".join(lines))
 '"
 finish

@@ -4,7 +4,7 @@
 # everything is there.
 PKGS="build-essential pkg-config libfuse3-dev fuse3 libsqlite3-dev \
 libgit2-dev libssl-dev libsmartcols-dev libacl1-dev libutf8proc-dev libcmocka-dev zlib1g-dev \
-sqlite3 git attr acl bindfs libglib2.0-bin poppler-utils vim \
+sqlite3 git attr acl bindfs libglib2.0-bin poppler-utils docx2txt odt2txt xlsx2csv catdoc vim \
 util-linux procps"
 missing=
 for p in $PKGS; do

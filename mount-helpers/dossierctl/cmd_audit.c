@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "error.h"
+#include "when.h"
 
 static void usage(FILE *out)
 {
@@ -36,70 +38,6 @@ static void usage(FILE *out)
 		"Times are shown in UTC. The archive is the mount holding "
 		"--path, else -a\nARCHIVE, $DOSSIER_ARCHIVE or the only "
 		"mounted dossierfs.\n");
-}
-
-/*
- * TIME as unix seconds: digits; N followed by s, m, h or d (that long
- * ago); ISO 8601 date and time, local unless it ends in Z or an offset.
- */
-static int parse_time(const char *s, long long *out)
-{
-	int y, mo, d, h = 0, mi = 0, sec = 0, oh, om, nc = 0, zone = 0;
-	long long off = 0, n;
-	const char *p;
-	char *end;
-	struct tm tm;
-
-	if (!*s)
-		return -1;
-	if (strspn(s, "0123456789") == strlen(s)) {
-		*out = strtoll(s, NULL, 10);
-		return 0;
-	}
-	n = strtoll(s, &end, 10);
-	if (end != s && n >= 0 && end[0] && !end[1] && strchr("smhd", *end)) {
-		n *= *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 :
-								       86400;
-		*out = (long long)time(NULL) - n;
-		return 0;
-	}
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &nc) != 3)
-		return -1;
-	p = s + nc;
-	if (*p == 'T' || *p == ' ') {
-		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &nc) != 2)
-			return -1;
-		p += 1 + nc;
-		if (*p == ':') {
-			if (sscanf(p + 1, "%2d%n", &sec, &nc) != 1)
-				return -1;
-			p += 1 + nc;
-		}
-	}
-	if (*p == 'Z') {
-		zone = 1;
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &nc) != 2 &&
-		    sscanf(p + 1, "%2d%2d%n", &oh, &om, &nc) != 2)
-			return -1;
-		off = (oh * 3600LL + om * 60) * (*p == '-' ? -1 : 1);
-		zone = 1;
-		p += 1 + nc;
-	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
-	    mi < 0 || mi > 59 || sec < 0 || sec > 60)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	tm.tm_isdst = -1;
-	*out = zone ? (long long)timegm(&tm) - off : (long long)mktime(&tm);
-	return 0;
 }
 
 /*
@@ -188,7 +126,7 @@ int cmd_audit(struct ctl *ctl, int argc, char **argv)
 		"TIME", "USER", "UID:n", "PID:n", "PROGRAM", "ACTION", "PATH",
 		"DECISION", "RULE", "DETAIL",
 	};
-	long long t = 0;
+	int64_t t = 0;
 	int i, denied = 0, ret, len, via_mount = 0;
 	int json = ctl_take_json(&argc, argv);
 
@@ -214,11 +152,11 @@ int cmd_audit(struct ctl *ctl, int argc, char **argv)
 	if ((user && one_line("--user", user) < 0) ||
 	    (path && one_line("--path", path) < 0))
 		return CTL_USAGE;
-	if (since && parse_time(since, &t) < 0) {
-		fprintf(stderr, "dossierctl audit: --since '%s': give a date "
-				"(2024-05-01), a time (2024-05-01T10:00, "
-				"local unless Z or +08:00), unix seconds or "
-				"30m, 12h, 7d\n", since);
+	if (since && dossier_time_parse(since, 1, (int64_t)time(NULL),
+					&t) < 0) {
+		fprintf(stderr, "dossierctl audit: --since: %s (local time "
+				"unless a zone is given)\n",
+			dossier_error_last());
 		return CTL_USAGE;
 	}
 	if (limit && (!limit[0] || strlen(limit) > 9 ||
@@ -242,7 +180,7 @@ int cmd_audit(struct ctl *ctl, int argc, char **argv)
 				"\tpath=%s", path);
 	if (since)
 		len += snprintf(req + len, sizeof(req) - (size_t)len,
-				"\tsince=%lld", t);
+				"\tsince=%lld", (long long)t);
 	if (denied)
 		len += snprintf(req + len, sizeof(req) - (size_t)len,
 				"\tdenied=1");

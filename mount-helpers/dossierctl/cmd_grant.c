@@ -4,25 +4,8 @@
 #include <string.h>
 
 #include "ctl.h"
-
-/* "30s", "15m", "4h", "2d" -> seconds; -1 if not a duration */
-static long long duration(const char *s)
-{
-	char *end;
-	long long n = strtoll(s, &end, 10);
-
-	if (end == s || n <= 0)
-		return -1;
-	if (!*end || !strcmp(end, "s"))
-		return n;
-	if (!strcmp(end, "m"))
-		return n * 60;
-	if (!strcmp(end, "h"))
-		return n * 3600;
-	if (!strcmp(end, "d"))
-		return n * 86400;
-	return -1;
-}
+#include "error.h"
+#include "when.h"
 
 int cmd_grant(struct ctl *ctl, int argc, char **argv)
 {
@@ -30,7 +13,7 @@ int cmd_grant(struct ctl *ctl, int argc, char **argv)
 	int read = 0, write = 0, i, ret;
 	struct ctl_reply r;
 	char tmpl[2048];
-	long long secs;
+	int64_t secs;
 
 	if (ctl_wants_help(argc, argv)) {
 		printf("usage: dossierctl grant PATH --user NAME --read [--write] "
@@ -65,13 +48,12 @@ int cmd_grant(struct ctl *ctl, int argc, char **argv)
 				"[--write] --for DURATION --reason TEXT\n");
 		return CTL_USAGE;
 	}
-	if ((secs = duration(dur)) < 0) {
-		fprintf(stderr, "dossierctl grant: '%s' is not a duration "
-				"(30s, 15m, 4h, 2d)\n", dur);
+	if (dossier_duration_parse(dur, &secs) < 0) {
+		fprintf(stderr, "dossierctl grant: %s\n", dossier_error_last());
 		return CTL_USAGE;
 	}
 	snprintf(tmpl, sizeof(tmpl), "grant\t%%s\t%s\t%s\t%lld\t%s\n", user,
-		 write ? "rw" : "r", secs, reason);
+		 write ? "rw" : "r", (long long)secs, reason);
 	if (ctl_path_call(ctl, path, tmpl, &r) < 0)
 		return CTL_REFUSED;
 	if ((ret = ctl_reply_exit(&r, "grant")) == CTL_OK)

@@ -475,9 +475,10 @@ static void check_records(struct verify *v, const char *archive, int mounted,
 				problem(v, "Record %" PRIu64 " '%s'%s: its "
 					"content file content/%s is missing; "
 					"its last version is %.7s: put it back "
-					"with 'dossierctl restore PATH %.7s' "
-					"(through the mount), or restore the "
-					"file from a backup.", id, path,
+					"with 'dossierctl restore PATH %.7s "
+					"--reason TEXT' (through the mount), "
+					"or restore the file from a backup.",
+					id, path,
 					deleted ? " (in the trash)" : "", rel,
 					lcommit, lcommit);
 			else
@@ -510,7 +511,7 @@ static void check_records(struct verify *v, const char *archive, int mounted,
 			"something wrote the content store behind dossierfs, "
 			"or the disk damaged it; keep a copy of content/%s "
 			"and bring the committed bytes back with 'dossierctl "
-			"restore PATH %.7s'.", id, path,
+			"restore PATH %.7s --reason TEXT'.", id, path,
 			deleted ? " (in the trash)" : "", lcommit, rel,
 			lcommit);
 	}

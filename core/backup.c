@@ -275,6 +275,10 @@ static int stage_dirs(const char *dir)
 		if (mkdir(p, 0700) < 0 && errno != EEXIST)
 			return sys_err("cannot create", p);
 	}
+	/* dossierctl holds it (shared) while it uses the stage */
+	snprintf(p, sizeof(p), "%s/lock", dir);
+	if ((rc = write_file(p, "")) < 0)
+		return rc;
 	snprintf(p, sizeof(p), "%s/history.git/HEAD", dir);
 	if ((rc = write_file(p, "ref: refs/heads/main\n")) < 0)
 		return rc;
@@ -320,6 +324,45 @@ static int stage_quiet_served(void *arg)
 	return stage_quiet(s);
 }
 
+/*
+ * A stage nobody holds is what an interrupted backup or verify left: it
+ * would keep the bytes of records purged since (hard links), so it goes.
+ * A fresh one (STAGE_GRACE) may be one whose dossierctl has not locked it
+ * yet.
+ */
+#define STAGE_GRACE 600
+void backup_sweep_stages(struct dossier_archive *a)
+{
+	char path[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	DIR *d = opendir(a->path);
+	int fd;
+
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, "backup-", 7))
+			continue;
+		pathf(path, sizeof(path), "%s/%s", a->path, de->d_name);
+		if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode) ||
+		    st.st_mtime > time(NULL) - STAGE_GRACE)
+			continue;
+		pathf(path, sizeof(path), "%s/%s/lock", a->path, de->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			close(fd);
+			continue;	/* in use */
+		}
+		pathf(path, sizeof(path), "%s/%s", a->path, de->d_name);
+		dossier_log(LOG_NOTICE, "removing '%s', a snapshot an "
+			    "interrupted backup or verify left", path);
+		dossier_stage_remove(path);
+		if (fd >= 0)
+			close(fd);
+	}
+	if (d)
+		closedir(d);
+}
+
 static int stage_make(struct dossier_archive *a, int refs, char *out,
 		      size_t outsz)
 {
@@ -328,6 +371,7 @@ static int stage_make(struct dossier_archive *a, int refs, char *out,
 	struct dossier_git *own = NULL;
 	int rc = 0, lockfd = -1, i;
 
+	backup_sweep_stages(a);
 	snprintf(tmpl, sizeof(tmpl), "%s/backup-XXXXXX", a->path);
 	if (!mkdtemp(tmpl))
 		return sys_err("cannot create", tmpl);

@@ -20,6 +20,12 @@ extern const struct control_cmd control_trash_cmds[];
 extern const struct control_cmd control_audit_cmds[];
 extern const struct control_cmd control_backup_cmds[];	/* backup.c */
 
+/*
+ * Remove snapshots (ARCHIVE/backup-*) an interrupted backup or verify
+ * left, which would keep purged bytes (backup.c). No lock needed.
+ */
+void backup_sweep_stages(struct dossier_archive *a);
+
 /* Helpers for handlers. */
 int control_status(struct dossier_buf *out, int status, const char *msg);
 int control_refused(struct dossier_buf *out, int rc, const char *what);

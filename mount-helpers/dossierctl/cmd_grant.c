@@ -1,7 +1,9 @@
 #include <ctype.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "error.h"
@@ -9,6 +11,14 @@
 
 int cmd_grant(struct ctl *ctl, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ "for", required_argument, NULL, 'f' },
+		{ "reason", required_argument, NULL, 'R' },
+		{ "read", no_argument, NULL, 'r' },
+		{ "write", no_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *path = NULL, *user = NULL, *reason = NULL, *dur = NULL;
 	int read = 0, write = 0, i, ret;
 	struct ctl_reply r;
@@ -19,29 +29,30 @@ int cmd_grant(struct ctl *ctl, int argc, char **argv)
 		printf("usage: dossierctl grant PATH --user NAME --read [--write] "
 		       "--for DURATION --reason TEXT\n\n"
 		       "Lend the record at PATH to NAME for DURATION (30s, "
-		       "15m, 4h, 2d). Only an\napprover the policy names may "
+		       "15m, 4h, 1h30m, 2d). Only an\napprover the policy names may "
 		       "do this, and not beyond the level's maximum\n"
 		       "(confidential: 4h, approved by gm or deputy_gm; "
 		       "secret and topsecret are\nnever lent). The grant "
 		       "ends by itself, open files included.\n");
 		return CTL_OK;
 	}
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--user") && i + 1 < argc)
-			user = argv[++i];
-		else if (!strcmp(argv[i], "--for") && i + 1 < argc)
-			dur = argv[++i];
-		else if (!strcmp(argv[i], "--reason") && i + 1 < argc)
-			reason = argv[++i];
-		else if (!strcmp(argv[i], "--read"))
-			read = 1;
-		else if (!strcmp(argv[i], "--write"))
-			write = 1;
-		else if (!path && argv[i][0] != '-')
-			path = argv[i];
-		else
-			path = NULL, i = argc;
+	/* GNU order: options anywhere, "--opt=value" too, "--" ends them */
+	while ((i = getopt_long(argc, argv, "u:", opts, NULL)) != -1) {
+		switch (i) {
+		case 'u': user = optarg; break;
+		case 'f': dur = optarg; break;
+		case 'R': reason = optarg; break;
+		case 'r': read = 1; break;
+		case 'w': write = 1; break;
+		default:
+			fprintf(stderr, "usage: dossierctl grant PATH --user "
+				"NAME --read [--write] --for DURATION "
+				"--reason TEXT\n");
+			return CTL_USAGE;
+		}
 	}
+	if (optind + 1 == argc)
+		path = argv[optind];
 	if (!path || !user || !reason || !dur || !(read || write) ||
 	    !reason[0] || strpbrk(reason, "\t\n") || strpbrk(user, "\t\n")) {
 		fprintf(stderr, "usage: dossierctl grant PATH --user NAME --read "

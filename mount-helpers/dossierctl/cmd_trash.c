@@ -1,7 +1,9 @@
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 
@@ -34,7 +36,12 @@ int cmd_trash(struct ctl *ctl, int argc, char **argv)
 		"ID:n", "DELETED:n", "DAYS_LEFT:n", "STATE", "BY", "LEVEL",
 		"PATH",
 	};
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *user = NULL;
+	int c;
 	char req[512], *body, *line, *save = NULL;
 	struct ctl_reply r;
 	int ret, rows = 0, period = -1;
@@ -44,9 +51,14 @@ int cmd_trash(struct ctl *ctl, int argc, char **argv)
 		usage(stdout);
 		return CTL_OK;
 	}
-	if (argc == 3 && !strcmp(argv[1], "--user"))
-		user = argv[2];
-	else if (argc != 1) {
+	while ((c = getopt_long(argc, argv, "u:", opts, NULL)) != -1) {
+		if (c != 'u') {
+			usage(stderr);
+			return CTL_USAGE;
+		}
+		user = optarg;
+	}
+	if (optind != argc) {
 		usage(stderr);
 		return CTL_USAGE;
 	}

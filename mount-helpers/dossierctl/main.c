@@ -56,6 +56,34 @@ static void usage(FILE *out)
 		     "error.\n");
 }
 
+/*
+ * "--opt=value" as "--opt value", for the commands that read their
+ * options by hand (those on getopt_long take both forms anyway); "--"
+ * and what follows it are left alone. The new argv lives until exit.
+ */
+static char **split_long_options(int *argc, char **argv)
+{
+	char **out = calloc((size_t)*argc * 2 + 1, sizeof(*out));
+	int i, n = 0, rest = 0;
+
+	if (!out)
+		return argv;
+	for (i = 0; i < *argc; i++) {
+		char *eq = strchr(argv[i], '=');
+
+		if (!strcmp(argv[i], "--"))
+			rest = 1;
+		if (!rest && !strncmp(argv[i], "--", 2) && eq && eq > argv[i] + 2) {
+			out[n++] = strndup(argv[i], (size_t)(eq - argv[i]));
+			out[n++] = eq + 1;
+		} else {
+			out[n++] = argv[i];
+		}
+	}
+	*argc = n;
+	return out;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctl ctl = { NULL };
@@ -88,10 +116,12 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CTL_USAGE;
 	}
+	argc -= i;
+	argv = split_long_options(&argc, argv + i);
 	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-		if (!strcmp(argv[i], commands[c].name))
-			return commands[c].fn(&ctl, argc - i, argv + i);
+		if (!strcmp(argv[0], commands[c].name))
+			return commands[c].fn(&ctl, argc, argv);
 	fprintf(stderr, "dossierctl: '%s' is not a command; see "
-			"'dossierctl --help'\n", argv[i]);
+			"'dossierctl --help'\n", argv[0]);
 	return CTL_USAGE;
 }

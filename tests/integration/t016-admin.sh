@@ -46,6 +46,17 @@ for cmd in $($BUILD/dossierctl --help | awk '/^commands:/ {on=1; next} on && !NF
 	fi
 done
 echo "ok - --help of every command checked"
+R0="$C/Globex Corporation/$(ls "$C/Globex Corporation" | head -1)"
+check "explain PATH --user=NAME (option after the operand, = form)" sh -c "
+	$CTL explain '$R0' --user=dossier_t16_b | grep -q 'read:'"
+check "explain --user NAME -- PATH" sh -c "
+	$CTL explain --user dossier_t16_b -- '$R0' | grep -q 'read:'"
+check "trash --user=NAME" $CTL trash --user=dossier_t16_b
+check "audit --since=1h30m --limit=3 (durations like 1h30m)" sh -c "
+	$CTL audit --since=1h30m --limit=3 | grep -q ."
+check "grant --for=1h30m is understood (refused for policy, not usage)" sh -c "
+	$CTL grant '$R0' --user=dossier_t16_b --read --for=1h30m --reason=test 2>'$T/err'
+	test \$? -ne 2 && ! grep -q 'not a duration' '$T/err'"
 check "an unknown option is a usage error (exit 2)" sh -c "
 	$CTL user list --frobnicate 2>/dev/null; test \$? -eq 2"
 

@@ -1274,7 +1274,8 @@ int dossier_backup_restore(const char *src, const char *newarchive,
 		}
 		if ((rc = make_parents(newfd, rel)) < 0)
 			goto out;
-		if ((in = openat(genfd, rel, O_RDONLY | O_CLOEXEC)) < 0) {
+		if ((in = openat(genfd, rel, O_RDONLY | O_NOFOLLOW |
+				 O_CLOEXEC)) < 0) {
 			dossier_error_set("the backup lacks '%s' (listed in its "
 					  "MANIFEST): use another generation",
 					  rel);

@@ -88,14 +88,18 @@ static int one_line(const char *opt, const char *v)
 /* Print the reply's rows as a table. */
 static void print_rows(const char *body)
 {
+	static const char *const cols[] = {
+		"TIME (UTC)", "USER", "UID:n", "PID:n", "PROGRAM", "ACTION",
+		"DECISION", "RULE", "PATH", "DETAIL",
+	};
+	struct ctl_table *t = ctl_table_new("audit", 0, cols, 10);
 	const char *line = body, *nl;
 	char buf[16384], *f[10], *p;
 	int n;
 
-	printf("%-20s  %-14s %6s %7s  %-15s %-9s %-8s %5s  %s\n", "TIME (UTC)",
-	       "USER", "UID", "PID", "PROGRAM", "ACTION", "DECISION", "RULE",
-	       "PATH");
-	for (; *line; line = nl ? nl + 1 : line + strlen(line)) {
+	for (; t && *line; line = nl ? nl + 1 : line + strlen(line)) {
+		const char *v[10];
+
 		nl = strchr(line, '\n');
 		snprintf(buf, sizeof(buf), "%.*s",
 			 (int)(nl ? nl - line : (long)strlen(line)), line);
@@ -111,10 +115,21 @@ static void print_rows(const char *body)
 		}
 		if (n < 10)
 			continue;
-		printf("%-20s  %-14s %6s %7s  %-15s %-9s %-8s %5s  %s%s%s\n",
-		       f[0], f[1], f[2], f[3], f[4], f[5], f[7], f[8],
-		       f[6][0] ? f[6] : "/", f[9][0] ? "  -- " : "", f[9]);
+		/* the reply: time user uid pid program action path decision
+		 * rule detail */
+		v[0] = f[0];
+		v[1] = f[1];
+		v[2] = f[2];
+		v[3] = f[3];
+		v[4] = f[4];
+		v[5] = f[5];
+		v[6] = f[7];
+		v[7] = f[8];
+		v[8] = f[6][0] ? f[6] : "/";
+		v[9] = f[9];
+		ctl_table_add(t, v);
 	}
+	ctl_table_print(t);
 }
 
 int cmd_audit(struct ctl *ctl, int argc, char **argv)

@@ -13,6 +13,10 @@ int cmd_due(struct ctl *ctl, int argc, char **argv)
 	char *body, *line, *save = NULL;
 	struct ctl_reply r;
 	int ret, rows = 0;
+	static const char *const cols[] = {
+		"ID:n", "LEVEL", "KEPT", "DUE SINCE", "STATE", "PATH",
+	};
+	struct ctl_table *table = NULL;
 	int json = ctl_take_json(&argc, argv);
 
 	if (ctl_wants_help(argc, argv) || argc != 1) {
@@ -52,13 +56,19 @@ int cmd_due(struct ctl *ctl, int argc, char **argv)
 		if (!f[7])
 			continue;
 		if (rows++ == 0)
-			printf("%-7s %-12s %-16s %-10s %-15s %s\n", "ID",
-			       "LEVEL", "KEPT", "DUE SINCE", "STATE", "PATH");
+			table = ctl_table_new("due", 0, cols, 6);
 		snprintf(keep, sizeof(keep), "%s y (%s)", f[3], f[2]);
-		printf("%-7s %-12s %-16s %-10s %-15s %s\n", f[0], f[5], keep,
-		       f[4], f[6][0] ? f[6] : "-", f[7]);
+		{
+			const char *v[6] = { f[0], f[5], keep, f[4],
+					     f[6][0] ? f[6] : "-", f[7] };
+
+			if (table)
+				ctl_table_add(table, v);
+		}
 	}
 	free(body);
+	if (table)
+		ctl_table_print(table);
 	if (rows == 0)
 		printf("no record is past its retention period\n");
 	ctl_reply_release(&r);

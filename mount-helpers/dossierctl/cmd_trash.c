@@ -40,6 +40,10 @@ int cmd_trash(struct ctl *ctl, int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const char *const cols[] = {
+		"ID:n", "DELETED", "BY", "LEVEL", "LEFT", "WHERE IT WAS",
+	};
+	struct ctl_table *table = NULL;
 	const char *user = NULL;
 	int c;
 	char req[512], *body, *line, *save = NULL;
@@ -105,17 +109,22 @@ int cmd_trash(struct ctl *ctl, int argc, char **argv)
 		if (!f[6])
 			continue;
 		if (rows++ == 0)
-			printf("%-7s %-16s %-12s %-12s %-22s %s\n", "ID",
-			       "DELETED", "BY", "LEVEL", "LEFT",
-			       "WHERE IT WAS");
+			table = ctl_table_new("trash", 0, cols, 6);
 		t = (time_t)atoll(f[1]);
 		localtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 		left_words(left, sizeof(left), atol(f[2]), f[3]);
-		printf("%-7s %-16s %-12s %-12s %-22s %s\n", f[0], when, f[4],
-		       f[5], left, f[6]);
+		{
+			const char *v[6] = { f[0], when, f[4], f[5], left,
+					     f[6] };
+
+			if (table)
+				ctl_table_add(table, v);
+		}
 	}
 	free(body);
+	if (table)
+		ctl_table_print(table);
 	if (rows == 0)
 		printf("the trash is empty%s\n", user ? " for that user" : "");
 	else if (period >= 0)

@@ -33,8 +33,13 @@ echo "v1" > "$C/offer.txt"
 echo "v2" > "$C/offer.txt"
 $CTL sync
 
-# 1. a backup while a writer saves one file again and again
-( i=0; while :; do i=$((i + 1)); printf 'save %d complete\n' $i > "$C/busy.txt"; done ) &
+# 1. a backup while writers save a small and a large file (a deferred
+# snapshot: more than 64 KiB) again and again
+head -c 200000 /dev/zero | tr '\0' x > "$T/filler"
+( i=0; while :; do i=$((i + 1))
+	printf 'save %d complete\n' $i > "$C/busy.txt"
+	{ printf 'save %d\n' $i; cat "$T/filler"; printf '\nend\n'; } > "$C/big.txt"
+done ) &
 WRITER=$!
 sleep 0.5
 check "backup while a writer saves exits 0" $CTL backup "$T/bk"
@@ -63,10 +68,14 @@ i=0
 while ! mountpoint -q "$M2" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
 check "the restored archive mounts" mountpoint -q "$M2"
 check "the same records with the same bytes (but the busy one)" \
-	diff -r -x busy.txt -x .history "$M/2024" "$M2/2024"
+	diff -r -x busy.txt -x big.txt -x .history "$M/2024" "$M2/2024"
 check "the same 2025 records" diff -r "$M/2025" "$M2/2025"
 check "the busy record is one whole save" grep -qx 'save [0-9]* complete' \
 	"$M2/2024/contracts/ACME Ltd/busy.txt"
+check "the large busy record is one whole save" sh -c "
+	f='$M2/2024/contracts/ACME Ltd/big.txt'
+	head -1 \"\$f\" | grep -qx 'save [0-9]*' && tail -1 \"\$f\" | grep -qx end &&
+	test \$(sed -n 2p \"\$f\" | wc -c) -eq 200001"
 $CTL log "$C/offer.txt" > "$T/log.orig"
 "$BUILD/dossierctl" log "$M2/2024/contracts/ACME Ltd/offer.txt" > "$T/log.rest"
 check "the same history (log) of a record" cmp "$T/log.orig" "$T/log.rest"
@@ -90,7 +99,7 @@ check "latest moved to the new generation" test "$G1" != "$G2"
 new=$(find "$T/bk/$G2/content" -type f -links 1 | wc -l)
 linked=$(find "$T/bk/$G2/content" -type f -links +1 | wc -l)
 check "only changed records were written (got $new new, $linked linked)" \
-	test "$new" -eq 1 -a "$linked" -eq 13
+	test "$new" -eq 1 -a "$linked" -eq 14
 check "unchanged history objects are links too" sh -c "
 	! find '$T/bk/$G2/history.git/objects' -type f -links 1 -path '*/pack/*' | grep -q . ||
 	find '$T/bk/$G2/history.git/objects' -type f -links +1 | grep -q ."

@@ -3,6 +3,7 @@
  * mounted archive's control file, so the daemon knows the caller from the
  * kernel and answers auditors only.
  */
+#include <getopt.h>
 #include <limits.h>
 #include <mntent.h>
 #include <stdio.h>
@@ -134,6 +135,15 @@ static void print_rows(const char *body)
 
 int cmd_audit(struct ctl *ctl, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "since", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "denied", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *user = NULL, *path = NULL, *since = NULL, *limit = NULL;
 	char mnt[4096], rel[4096], req[8800];
 	struct ctl_reply r;
@@ -145,24 +155,24 @@ int cmd_audit(struct ctl *ctl, int argc, char **argv)
 	int i, denied = 0, ret, len, via_mount = 0;
 	int json = ctl_take_json(&argc, argv);
 
-	if (ctl_wants_help(argc, argv)) {
-		usage(stdout);
-		return CTL_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		const char **slot = !strcmp(argv[i], "--user") ? &user :
-				    !strcmp(argv[i], "--path") ? &path :
-				    !strcmp(argv[i], "--since") ? &since :
-				    !strcmp(argv[i], "--limit") ? &limit : NULL;
-
-		if (!strcmp(argv[i], "--denied")) {
-			denied = 1;
-		} else if (slot && i + 1 < argc) {
-			*slot = argv[++i];
-		} else {
+	while ((i = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (i) {
+		case 'h':
+			usage(stdout);
+			return CTL_OK;
+		case 'u': user = optarg; break;
+		case 'p': path = optarg; break;
+		case 's': since = optarg; break;
+		case 'l': limit = optarg; break;
+		case 'd': denied = 1; break;
+		default:
 			usage(stderr);
 			return CTL_USAGE;
 		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return CTL_USAGE;
 	}
 	if ((user && one_line("--user", user) < 0) ||
 	    (path && one_line("--path", path) < 0))

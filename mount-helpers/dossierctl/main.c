@@ -119,8 +119,14 @@ int main(int argc, char **argv)
 	argc -= i;
 	argv = split_long_options(&argc, argv + i);
 	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-		if (!strcmp(argv[0], commands[c].name))
+		if (!strcmp(argv[0], commands[c].name)) {
+			char *name = NULL;
+
+			/* getopt's messages say "dossierctl COMMAND: ..." */
+			if (asprintf(&name, "dossierctl %s", argv[0]) > 0)
+				argv[0] = name;
 			return commands[c].fn(&ctl, argc, argv);
+		}
 	fprintf(stderr, "dossierctl: '%s' is not a command; see "
 			"'dossierctl --help'\n", argv[0]);
 	return CTL_USAGE;

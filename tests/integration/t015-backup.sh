@@ -148,6 +148,13 @@ check "a cut audit trail: verify exits 1 naming the rows" sh -c "
 	grep -q 'Audit trail row 2 is missing' '$T/v.out' &&
 	grep -q 'audit_no_delete' '$T/v.out'"
 
+damaged cat
+dd if=/dev/urandom of="$T/cat/catalog.db" bs=4096 seek=3 count=4 conv=notrunc 2>/dev/null
+"$BUILD/dossierctl" -a "$T/cat" verify > "$T/v.out" 2>&1
+check "a damaged catalog: verify exits 1 saying to restore it" sh -c "
+	test $? -eq 1 && grep -q 'catalog is damaged' '$T/v.out' &&
+	grep -q 'restore catalog.db from the last backup' '$T/v.out'"
+
 check "a restore from a damaged backup is refused, leaving nothing" sh -c "
 	f=\$(find '$T/bk/$G2/content' -type f -links 1 | head -1)
 	echo tamper >> \"\$f\"

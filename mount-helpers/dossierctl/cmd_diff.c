@@ -140,6 +140,18 @@ static int have(const char *prog)
 	return run(argv, -1) == 0;
 }
 
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl diff PATH [REV [REV]]\n\n"
+		     "Compare two versions of the record at PATH: with no REV "
+		     "the last two,\nwith one REV that version and the latest. "
+		     "Text gives a unified diff; PDFs and\noffice documents "
+		     "(.docx .odt .ods .xlsx .doc .xls) the diff of their\ntext "
+		     "(pdftotext, docx2txt, odt2txt, xlsx2csv, catdoc); other "
+		     "files a\nsize and SHA-256 comparison. Exit status as "
+		     "diff(1): 0 the same,\n1 different.\n");
+}
+
 int cmd_diff(struct ctl *ctl, int argc, char **argv)
 {
 	struct ctl_version *v = NULL;
@@ -151,19 +163,11 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 	int ret = CTL_REFUSED, fd;
 
 	(void)ctl;
-	if (ctl_wants_help(argc, argv) || argc < 2 || argc > 4) {
-		fprintf(argc >= 2 && argc <= 4 ? stdout : stderr,
-			"usage: dossierctl diff PATH [REV [REV]]\n\n"
-			"Compare two versions of the record at PATH: with no "
-			"REV the last two,\nwith one REV that version and the "
-			"latest. Text gives a unified diff; PDFs and\noffice "
-			"documents (.docx .odt .ods .xlsx .doc .xls) the diff "
-			"of their\ntext (pdftotext, docx2txt, odt2txt, "
-			"xlsx2csv, catdoc); other files a\nsize and SHA-256 "
-			"comparison. Exit status as diff(1): 0 the same,\n1 "
-			"different.\n");
-		return argc >= 2 && argc <= 4 ? CTL_OK : CTL_USAGE;
-	}
+	if ((ret = ctl_only_help(argc, argv, usage, 1, 3)) >= 0)
+		return ret;
+	/* argv[1] PATH, then the REVs */
+	argc -= optind - 1;
+	argv += optind - 1;
 	if ((ret = ctl_versions(argv[1], mnt, sizeof(mnt), rel, sizeof(rel),
 				&v, &n)) != CTL_OK)
 		return ret;

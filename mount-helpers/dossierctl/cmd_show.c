@@ -39,6 +39,14 @@ int ctl_copy_version(const char *mnt, const char *rel,
 	return 0;
 }
 
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl show PATH REV\n\n"
+		     "Write version REV (a commit id as 'log' shows it, at least "
+		     "4 hex digits)\nof the record at PATH to standard "
+		     "output.\n");
+}
+
 int cmd_show(struct ctl *ctl, int argc, char **argv)
 {
 	struct ctl_version *v = NULL;
@@ -48,14 +56,9 @@ int cmd_show(struct ctl *ctl, int argc, char **argv)
 	int ret;
 
 	(void)ctl;
-	if (ctl_wants_help(argc, argv) || argc != 3) {
-		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
-			"usage: dossierctl show PATH REV\n\n"
-			"Write version REV (a commit id as 'log' shows it, at "
-			"least 4 hex digits)\nof the record at PATH to "
-			"standard output.\n");
-		return ctl_wants_help(argc, argv) ? CTL_OK : CTL_USAGE;
-	}
+	if ((ret = ctl_only_help(argc, argv, usage, 2, 2)) >= 0)
+		return ret;
+	argv += optind - 1;	/* argv[1] PATH, argv[2] REV */
 	if ((ret = ctl_versions(argv[1], mnt, sizeof(mnt), rel, sizeof(rel),
 				&v, &n)) != CTL_OK)
 		return ret;

@@ -75,7 +75,7 @@ int ctl_only_help(int argc, char **argv, void (*usage)(FILE *out), int min,
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			usage(stdout);
 			return CTL_OK;
@@ -107,4 +107,26 @@ int ctl_take_json(int *argc, char **argv)
 	argv[j] = NULL;
 	*argc = j;
 	return found;
+}
+
+int ctl_reason_args(int argc, char **argv, const char **reason,
+		    const char **ops, int nops)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, n = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'r')
+			return -1;
+		*reason = optarg;
+	}
+	for (; optind < argc; optind++) {
+		if (n == nops)
+			return -1;
+		ops[n++] = argv[optind];
+	}
+	return n;
 }

@@ -171,6 +171,14 @@ int ctl_fail(const char *what, int rc);
 int ctl_only_help(int argc, char **argv, void (*usage)(FILE *out), int min,
 		  int max);
 
+/*
+ * Operands and --reason TEXT of a command (getopt_long, options anywhere,
+ * "--" ends them): at most nops operands into ops; returns their number,
+ * or -1 for anything else (the caller prints its usage).
+ */
+int ctl_reason_args(int argc, char **argv, const char **reason,
+		    const char **ops, int nops);
+
 /* 1 if argv has -h or --help. */
 int ctl_wants_help(int argc, char **argv);
 

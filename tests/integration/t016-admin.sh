@@ -76,6 +76,13 @@ check "log -n 2 prints the last two entries" sh -c "
 	test \"\$($CTL log -n 1 '$R')\" = \"\$($CTL log '$R' | tail -1)\""
 check "log -n 1 --json has one entry" sh -c "
 	$CTL log --json -n1 -- '$R' | python3 -c 'import json,sys; assert len(json.load(sys.stdin)[\"log\"]) == 1'"
+rev=$($CTL log -n 1 "$R" | awk '{print $4}')
+check "show -- PATH REV (getopt's --)" sh -c "$CTL show -- '$R' $rev | cmp - '$R'"
+check "restore --reason=TEXT before the operands" \
+	$CTL restore --reason="back to $rev" "$R" "$rev"
+check "hold PATH --reason=TEXT and release -- PATH" sh -c "
+	$CTL hold '$R' --reason='a test hold' >/dev/null &&
+	$CTL release -- '$R' >/dev/null"
 check "policy set refuses an unknown key (exit 1, a sentence)" sh -c "
 	$CTL policy set trash-dayz 3 2>'$T/err'; test \$? -eq 1 && grep -q 'not a setting' '$T/err'"
 check "policy set refuses a bad value (exit 1, a sentence)" sh -c "

@@ -164,9 +164,10 @@ int ctl_open(struct ctl *ctl, struct dossier_archive **out);
 int ctl_fail(const char *what, int rc);
 
 /*
- * Options of a command that has none but -h/--help (getopt_long, so "--"
- * ends them): -1 to go on with min to max operands from argv[optind],
- * else the exit code (help printed, or usage on stderr).
+ * Options of a command that has none but -h/--help (getopt_long in GNU
+ * order: --help anywhere, "--" ends options): -1 to go on with min to
+ * max operands from argv[optind] on, else the exit code (help printed,
+ * or usage on stderr).
  */
 int ctl_only_help(int argc, char **argv, void (*usage)(FILE *out), int min,
 		  int max);

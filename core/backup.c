@@ -195,7 +195,7 @@ static int stage_quiet(void *arg)
 	struct dossier_archive *a = s->a;
 	struct dossier_oid head;
 	uint64_t live[64];
-	char path[PATH_MAX], hex[48];
+	char path[PATH_MAX], dst[PATH_MAX], hex[48];
 	size_t n = 0, i;
 	int rc, src;
 	FILE *f;
@@ -230,15 +230,10 @@ static int stage_quiet(void *arg)
 	if (rc < 0)
 		return rc;
 	/* the catalog is fixed; now the objects it names, and the refs */
-	snprintf(path, sizeof(path), "%s/history.git/objects", a->path);
-	snprintf(hex, sizeof(hex), "%s", "");
-	{
-		char dst[PATH_MAX];
-
-		snprintf(dst, sizeof(dst), "%s/history.git/objects", s->dir);
-		if ((rc = link_objects(path, dst)) < 0)
-			return rc;
-	}
+	pathf(path, sizeof(path), "%s/history.git/objects", a->path);
+	pathf(dst, sizeof(dst), "%s/history.git/objects", s->dir);
+	if ((rc = link_objects(path, dst)) < 0)
+		return rc;
 	if ((rc = dossier_git_head(s->git, &head)) == 0) {
 		dossier_oid_fmt(hex, &head);
 		strcat(hex, "\n");

@@ -1,8 +1,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl due [--json]\n\n"
+		     "Live records past their category's retention period "
+		     "(year folder +\nretention years is before this year), "
+		     "for an approver's decision: approve\nwith 'dossierctl "
+		     "approve-destruction ID --reason TEXT' and delete, or "
+		     "keep\nthem with 'dossierctl hold'. Categories kept "
+		     "permanently never show.\n");
+}
 
 int cmd_due(struct ctl *ctl, int argc, char **argv)
 {
@@ -19,17 +31,8 @@ int cmd_due(struct ctl *ctl, int argc, char **argv)
 	struct ctl_table *table = NULL;
 	int json = ctl_take_json(&argc, argv);
 
-	if (ctl_wants_help(argc, argv) || argc != 1) {
-		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
-			"usage: dossierctl due [--json]\n\n"
-			"Live records past their category's retention period "
-			"(year folder +\nretention years is before this year), "
-			"for an approver's decision: approve\nwith 'dossierctl "
-			"approve-destruction ID --reason TEXT' and delete, or "
-			"keep\nthem with 'dossierctl hold'. Categories kept "
-			"permanently never show.\n");
-		return ctl_wants_help(argc, argv) ? CTL_OK : CTL_USAGE;
-	}
+	if ((ret = ctl_only_help(argc, argv, usage, 0, 0)) >= 0)
+		return ret;
 	if (ctl_call(ctl, "due\n", &r) < 0)
 		return CTL_REFUSED;
 	if ((ret = ctl_reply_exit(&r, "due")) != CTL_OK) {

@@ -1,3 +1,4 @@
+#include <getopt.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,37 +79,42 @@ static void map_demo_users(struct dossier_archive *a, const char *path)
 
 int cmd_init(struct ctl *ctl, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "demo", no_argument, NULL, 'd' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
 	enum dossier_lang lang = DOSSIER_LANG_EN;
 	struct dossier_archive *a = NULL;
 	const char *path = NULL;
 	int demo = 0, i, rc;
 
 	(void)ctl;
-	if (ctl_wants_help(argc, argv)) {
-		usage(stdout);
-		return CTL_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--demo")) {
+	while ((i = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (i) {
+		case 'h':
+			usage(stdout);
+			return CTL_OK;
+		case 'd':
 			demo = 1;
-		} else if (!strcmp(argv[i], "--lang") && i + 1 < argc) {
-			i++;
-			if (!strcmp(argv[i], "zh")) {
+			break;
+		case 'l':
+			if (!strcmp(optarg, "zh")) {
 				lang = DOSSIER_LANG_ZH;
-			} else if (strcmp(argv[i], "en")) {
+			} else if (strcmp(optarg, "en")) {
 				fprintf(stderr, "dossierctl init: language "
-					"'%s' is not en or zh\n", argv[i]);
+					"'%s' is not en or zh\n", optarg);
 				return CTL_USAGE;
 			}
-		} else if (argv[i][0] != '-' && !path) {
-			path = argv[i];
-		} else {
-			fprintf(stderr, "dossierctl init: unexpected '%s'\n",
-				argv[i]);
+			break;
+		default:
 			usage(stderr);
 			return CTL_USAGE;
 		}
 	}
+	if (optind + 1 == argc)
+		path = argv[optind];
 	if (!path) {
 		usage(stderr);
 		return CTL_USAGE;

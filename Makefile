@@ -6,8 +6,9 @@ DESTDIR ?=
 BUILD ?= build
 CC ?= cc
 
-PKGS_CORE := sqlite3 libgit2 libutf8proc
+PKGS_CORE := sqlite3 libgit2 libutf8proc libcrypto
 PKGS_FS := fuse3
+PKGS_CTL := smartcols
 WARN := -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes \
 	-Wwrite-strings -Wshadow -Wformat=2 -fno-common
 SYNTAX_CFLAGS := -std=c11 -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 $(WARN)
@@ -23,7 +24,7 @@ pc = $(shell pkg-config $(1) $(2) 2>/dev/null)
 
 # A plain `make` on a machine without the libraries says so (check, demo
 # and bench install them first, then build in a sub-make).
-MISSING := $(shell for p in $(PKGS_CORE) $(PKGS_FS); do \
+MISSING := $(shell for p in $(PKGS_CORE) $(PKGS_FS) $(PKGS_CTL); do \
 	pkg-config --exists $$p 2>/dev/null || echo $$p; done)
 ifneq ($(MISSING),)
 ifeq ($(filter deps check demo bench clean uninstall,$(MAKECMDGOALS)),)
@@ -35,6 +36,8 @@ CORE_CFLAGS = $(call pc,--cflags,$(PKGS_CORE))
 CORE_LIBS = $(call pc,--libs,$(PKGS_CORE)) -lpthread
 FS_CFLAGS = $(call pc,--cflags,$(PKGS_FS)) -DFUSE_USE_VERSION=314
 FS_LIBS = $(call pc,--libs,$(PKGS_FS))
+CTL_CFLAGS = $(call pc,--cflags,smartcols)
+CTL_LIBS = $(call pc,--libs,smartcols)
 TEST_CFLAGS = $(call pc,--cflags,cmocka)
 TEST_LIBS = $(call pc,--libs,cmocka)
 
@@ -69,7 +72,7 @@ $(BUILD)/fs/%.o: fs/%.c
 
 $(BUILD)/mount-helpers/%.o: mount-helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Icore $(CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) -Icore $(CTL_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -81,7 +84,8 @@ $(BUILD)/dossierfs: $(FS_OBJ) $(LIB)
 		$(CORE_LIBS)
 
 $(BUILD)/dossierctl: $(CTL_OBJ) $(LIB)
-	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $(CTL_OBJ) $(LIB) $(CORE_LIBS)
+	$(CC) $(LDFLAGS_SAN) $(LDFLAGS) -o $@ $(CTL_OBJ) $(LIB) $(CTL_LIBS) \
+		$(CORE_LIBS)
 
 $(BUILD)/mount.dossierfs: mount-helpers/mount.dossierfs
 	@mkdir -p $(dir $@)
@@ -144,22 +148,54 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@BUILD=$(abspath $(BUILD)) tests/bench/bench.sh
 
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the daemon, dossierctl,
+# the mount helpers (mount(8) looks only in /sbin: SBINDIR), man pages,
+# bash completion, systemd units (paths to PREFIX written in), and the
+# Samba, fstab and /etc/default examples.
+SBINDIR ?= /sbin
+BINDIR = $(PREFIX)/bin
+MANDIR = $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+COMPDIR ?= $(PREFIX)/share/bash-completion/completions
+DOCDIR ?= $(PREFIX)/share/doc/dossierfs
+UNITS := $(wildcard mount-helpers/systemd/*.service \
+	mount-helpers/systemd/*.timer mount-helpers/systemd/*.mount)
+EXAMPLES := mount-helpers/samba/smb.conf.example \
+	mount-helpers/systemd/dossierfs.default mount-helpers/fstab.example
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/sbin \
-		$(DESTDIR)/sbin $(DESTDIR)$(PREFIX)/share/man/man1 \
-		$(DESTDIR)$(PREFIX)/share/man/man8
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(COMPDIR) $(DESTDIR)$(DOCDIR)
 	install -m 755 $(BUILD)/dossierfs $(BUILD)/dossierctl \
-		$(DESTDIR)$(PREFIX)/bin/
-	# mount -t fuse.dossierfs runs /sbin/mount.fuse.dossierfs
-	install -m 755 mount-helpers/mount.dossierfs \
-		$(DESTDIR)/sbin/mount.fuse.dossierfs
-	install -m 644 docs/man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 docs/man/*.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+		$(DESTDIR)$(BINDIR)/
+	# mount -t dossierfs runs /sbin/mount.dossierfs, -t fuse.dossierfs
+	# /sbin/mount.fuse.dossierfs: the same helper
+	sed 's|^bindir=.*|bindir=$(BINDIR)|' mount-helpers/mount.dossierfs \
+		> $(DESTDIR)$(SBINDIR)/mount.dossierfs
+	chmod 755 $(DESTDIR)$(SBINDIR)/mount.dossierfs
+	ln -sf mount.dossierfs $(DESTDIR)$(SBINDIR)/mount.fuse.dossierfs
+	install -m 644 docs/man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 docs/man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 644 mount-helpers/bash-completion/dossierctl \
+		$(DESTDIR)$(COMPDIR)/dossierctl
+	for u in $(UNITS); do \
+		sed 's|/usr/local/bin/|$(BINDIR)/|g' $$u \
+			> $(DESTDIR)$(UNITDIR)/$$(basename $$u) && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$(basename $$u) || exit 1; \
+	done
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/dossierfs \
-		$(DESTDIR)$(PREFIX)/bin/dossierctl \
-		$(DESTDIR)/sbin/mount.fuse.dossierfs
+	rm -f $(DESTDIR)$(BINDIR)/dossierfs $(DESTDIR)$(BINDIR)/dossierctl \
+		$(DESTDIR)$(SBINDIR)/mount.dossierfs \
+		$(DESTDIR)$(SBINDIR)/mount.fuse.dossierfs \
+		$(DESTDIR)$(COMPDIR)/dossierctl
+	for f in docs/man/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$(basename $$f); done
+	for f in docs/man/*.8; do rm -f $(DESTDIR)$(MANDIR)/man8/$$(basename $$f); done
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$(basename $$u); done
+	for f in $(EXAMPLES); do rm -f $(DESTDIR)$(DOCDIR)/$$(basename $$f); done
+	-rmdir $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 clean:
 	rm -rf $(BUILD)

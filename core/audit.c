@@ -47,6 +47,7 @@
 #include "history_i.h"
 #include "log.h"
 #include "rules_i.h"
+#include "when.h"
 
 #define AUDIT_BATCH 256
 /*
@@ -635,56 +636,18 @@ static int all_digits(const char *s)
 }
 
 /*
- * "1714557600" (unix seconds) or ISO 8601 "2024-05-01", "2024-05-01T10:00",
- * "2024-05-01 10:00:00", with "Z" or "+08:00"; without a zone, UTC (the
- * daemon's zone means nothing to the caller: dossierctl sends seconds).
- * The time goes to *out in nanoseconds.
+ * since=TIME into nanoseconds: dossier_time_parse(), without a zone UTC
+ * (the daemon's zone means nothing to the caller: dossierctl sends
+ * seconds).
  */
 static int parse_since(const char *s, int64_t *out)
 {
-	int y, mo, d, h = 0, mi = 0, sec = 0, oh, om, nc = 0;
-	int64_t off = 0, t;
-	const char *p;
-	struct tm tm;
+	int64_t t;
 
-	if (all_digits(s)) {
-		t = strtoll(s, NULL, 10);
-		goto done;
-	}
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &nc) != 3)
+	if (dossier_time_parse(s, 0, archive_now_ns() / 1000000000, &t) < 0) {
+		dossier_error_clear();
 		return -1;
-	p = s + nc;
-	if (*p == 'T' || *p == ' ') {
-		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &nc) != 2)
-			return -1;
-		p += 1 + nc;
-		if (*p == ':') {
-			if (sscanf(p + 1, "%2d%n", &sec, &nc) != 1)
-				return -1;
-			p += 1 + nc;
-		}
 	}
-	if (*p == 'Z') {
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &nc) != 2 &&
-		    sscanf(p + 1, "%2d%2d%n", &oh, &om, &nc) != 2)
-			return -1;
-		off = (oh * 3600LL + om * 60) * (*p == '-' ? -1 : 1);
-		p += 1 + nc;
-	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60 || h < 0 || mi < 0 || sec < 0)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	t = (int64_t)timegm(&tm) - off;
-done:
 	/* past 2262 the nanoseconds overflow: nothing is later */
 	*out = t > INT64_MAX / 1000000000LL ? INT64_MAX :
 	       t < INT64_MIN / 1000000000LL ? INT64_MIN : t * 1000000000LL;

@@ -354,6 +354,7 @@ static const struct control_cmd *const tables[] = {
 	control_audit_cmds,
 	control_session_cmds,
 	control_text_cmds,
+	control_backup_cmds,
 };
 
 int control_run(struct dossier_archive *a, const struct dossier_caller *who,

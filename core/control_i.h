@@ -28,6 +28,13 @@ extern const struct control_cmd control_session_cmds[];
 void session_control_done(struct dossier_archive *a, const char *cmd,
 			  int status);
 extern const struct control_cmd control_text_cmds[];
+extern const struct control_cmd control_backup_cmds[];	/* backup.c */
+
+/*
+ * Remove snapshots (ARCHIVE/backup-*) an interrupted backup or verify
+ * left, which would keep purged bytes (backup.c). No lock needed.
+ */
+void backup_sweep_stages(struct dossier_archive *a);
 
 /* Helpers for handlers. */
 int control_status(struct dossier_buf *out, int status, const char *msg);

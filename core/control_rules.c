@@ -77,6 +77,68 @@ static int cmd_user_add(struct dossier_archive *a,
 	return control_status(out, 0, line);
 }
 
+/*
+ * user-set NAME ROLE DEPT ("-": keep; DEPT "" none) and user-remove NAME:
+ * policy editors only; effective at once (rules reloaded, cached
+ * answers dropped), audited.
+ */
+static int cmd_user_set(struct dossier_archive *a,
+			const struct dossier_caller *who, char **f, int n,
+			struct dossier_buf *out)
+{
+	const char *role, *dept;
+	char line[300];
+	int rc;
+
+	if (n != 4)
+		return control_status(out, 2, "usage: user-set NAME ROLE|- "
+					      "DEPT|-");
+	role = strcmp(f[2], "-") ? f[2] : NULL;
+	dept = strcmp(f[3], "-") ? f[3] : NULL;
+	pthread_mutex_lock(&a->lock);
+	rc = dossier_rules_may(a->rules, who->uid, "policy");
+	if (rc == 0)
+		rc = dossier_rules_user_set(a->rules, f[1], role, dept);
+	if (rc == 0)
+		archive_changed(a);
+	pthread_mutex_unlock(&a->lock);
+	snprintf(line, sizeof(line), "role %s, department %s",
+		 role ? role : "kept", dept ? (dept[0] ? dept : "none") :
+		 "kept");
+	audit_record(a->audit, who, "user-set", f[1], rc == 0, 0, line);
+	if (rc < 0)
+		return control_refused(out, rc, "user set");
+	snprintf(line, sizeof(line), "'%s' changed: %s%s%s%s", f[1],
+		 role ? "role " : "", role ? role : "",
+		 role && dept ? ", " : "", dept ? (dept[0] ? dept :
+		 "no department") : "");
+	return control_status(out, 0, line);
+}
+
+static int cmd_user_remove(struct dossier_archive *a,
+			   const struct dossier_caller *who, char **f, int n,
+			   struct dossier_buf *out)
+{
+	char line[300];
+	int rc;
+
+	if (n != 2)
+		return control_status(out, 2, "usage: user-remove NAME");
+	pthread_mutex_lock(&a->lock);
+	rc = dossier_rules_may(a->rules, who->uid, "policy");
+	if (rc == 0)
+		rc = dossier_rules_user_remove(a->rules, f[1], now_s());
+	if (rc == 0)
+		archive_changed(a);
+	pthread_mutex_unlock(&a->lock);
+	audit_record(a->audit, who, "user-remove", f[1], rc == 0, 0, NULL);
+	if (rc < 0)
+		return control_refused(out, rc, "user remove");
+	snprintf(line, sizeof(line), "'%s' is no longer mapped: the account "
+		 "gets nothing, its grants ended", f[1]);
+	return control_status(out, 0, line);
+}
+
 static int cmd_users(struct dossier_archive *a,
 		     const struct dossier_caller *who, char **f, int n,
 		     struct dossier_buf *out)
@@ -370,6 +432,8 @@ static int cmd_policy_set(struct dossier_archive *a,
 
 const struct control_cmd control_rules_cmds[] = {
 	{ "user-add", cmd_user_add },
+	{ "user-set", cmd_user_set },
+	{ "user-remove", cmd_user_remove },
 	{ "users", cmd_users },
 	{ "grant", cmd_grant },
 	{ "grants", cmd_grants },

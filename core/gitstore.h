@@ -275,4 +275,45 @@ int dossier_git_loose_count(struct dossier_git *git, size_t *out);
  */
 int dossier_git_loose_estimate(struct dossier_git *git, size_t *out);
 
+/*
+ * What a commit says: author name, email and time (unix seconds), and
+ * its message. Strings are copied into the caller's struct.
+ * DOSSIER_ENOTFOUND when the commit is absent, DOSSIER_ECORRUPT when it
+ * cannot be read.
+ */
+struct dossier_git_commit_info {
+	char author[128];
+	char email[128];
+	int64_t when;
+	char message[2048];
+};
+int dossier_git_commit_info(struct dossier_git *git,
+			    const struct dossier_oid *commit,
+			    struct dossier_git_commit_info *out);
+
+/*
+ * Read every object of the repository (loose and packed), checking that
+ * it inflates and hashes to its name. fn(arg, hex, why) is called for
+ * each one that does not, and with hex "" for a pack or folder that
+ * cannot be listed at all. *count gets the number of objects read.
+ * Returns 0 when the listing itself worked (whatever fn was told).
+ */
+int dossier_git_check_objects(struct dossier_git *git,
+			      void (*fn)(void *arg, const char *hex,
+					 const char *why),
+			      void *arg, uint64_t *count);
+
+/*
+ * Call fn(arg, record, target) for each refs/records/<id> (record 0:
+ * refs/heads/main). Stops at the first nonzero return of fn, which is
+ * returned.
+ */
+int dossier_git_refs_each(struct dossier_git *git,
+			  int (*fn)(void *arg, uint64_t record,
+				    const struct dossier_oid *target),
+			  void *arg);
+
+/* The blob id the file at path would have (nothing is written). */
+int dossier_git_hash_file(const char *path, struct dossier_oid *out);
+
 #endif

@@ -1465,6 +1465,19 @@ int history_drain(struct dossier_history *h, int all)
 	return drain(h, all, 1);
 }
 
+int history_quiesce(struct dossier_history *h, int (*fn)(void *arg),
+		    void *arg)
+{
+	int rc;
+
+	pthread_mutex_lock(&h->drain_lock);
+	history_git_lock(h);
+	rc = fn(arg);
+	history_git_unlock(h);
+	pthread_mutex_unlock(&h->drain_lock);
+	return rc;
+}
+
 static void *committer(void *arg)
 {
 	struct dossier_history *h = arg;

@@ -99,4 +99,14 @@ void history_program(int pid, char *out, size_t outsz);
 /* Commit everything due now (or everything, with all); for tests/shutdown. */
 int history_drain(struct dossier_history *h, int all);
 
+/*
+ * Run fn(arg) with the history quiet: no batch, upkeep or purge of the
+ * repository runs (a batch under way is finished first) and the git lock
+ * is held (use history_git(h) inside fn). The archive's lock is not held:
+ * fn may take it; saves go on being journaled meanwhile, committed after.
+ * Returns fn's result.
+ */
+int history_quiesce(struct dossier_history *h, int (*fn)(void *arg),
+		    void *arg);
+
 #endif

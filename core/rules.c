@@ -1,6 +1,7 @@
 #include "rules_i.h"
 
 #include <assert.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1478,6 +1479,82 @@ out:
 	return rc;
 }
 
+/*
+ * Run sql changing rows of user name (?1; ?2 and ?3 texts or NULL, ?4 an
+ * integer, where the statement uses them). DOSSIER_ENOTFOUND when no row
+ * changed.
+ */
+static int user_change(struct dossier_rules *r, const char *sql,
+		       const char *name, const char *b, const char *c,
+		       int64_t n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = dossier_db_prepare(r->db, sql, &st)) < 0)
+		return rc;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (b)
+		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+	if (c)
+		sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, n);
+	rc = dossier_db_step_done(r->db, st, "change user");
+	if (rc == 0 && sqlite3_changes(r->db) == 0) {
+		dossier_error_set("'%s' is not a mapped user", name);
+		rc = DOSSIER_ENOTFOUND;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int dossier_rules_user_set(struct dossier_rules *r, const char *name,
+			   const char *role, const char *dept)
+{
+	int rc;
+
+	if (role && !role_known(r, role)) {
+		dossier_error_set("unknown role '%s'", role);
+		return DOSSIER_EINVAL;
+	}
+	rc = user_change(r, "UPDATE user SET role = coalesce(?2, role), "
+			    "dept = CASE WHEN ?4 THEN nullif(?3, '') ELSE dept "
+			    "END WHERE name = ?1", name, role, dept ? dept : "",
+			 dept != NULL);
+	if (rc == 0)
+		rc = dossier_rules_reload(r);
+	return rc;
+}
+
+int dossier_rules_user_remove(struct dossier_rules *r, const char *name,
+			      int64_t now_s)
+{
+	char when[32];
+	int rc;
+
+	snprintf(when, sizeof(when), "%" PRId64, now_s);
+	/* grants end with the mapping: a later mapping starts afresh */
+	rc = dossier_db_exec(r->db, "SAVEPOINT user_remove");
+	if (rc == 0)
+		rc = user_change(r, "UPDATE grant SET revoked_s = ?2 WHERE "
+				    "revoked_s IS NULL AND uid = (SELECT uid FROM "
+				    "user WHERE name = ?1)", name, when,
+				 NULL, 0);
+	if (rc == DOSSIER_ENOTFOUND)	/* no grant to end */
+		dossier_error_clear(), rc = 0;
+	if (rc == 0)
+		rc = user_change(r, "DELETE FROM user WHERE name = ?1",
+				 name, NULL, NULL, 0);
+	if (rc == 0)
+		rc = dossier_db_exec(r->db, "RELEASE user_remove");
+	else
+		sqlite3_exec(r->db, "ROLLBACK TO user_remove; RELEASE "
+			     "user_remove", NULL, NULL, NULL);
+	if (rc == 0)
+		rc = dossier_rules_reload(r);
+	return rc;
+}
+
 int dossier_rules_user_name(struct dossier_rules *r, uid_t uid, char *out,
 			    size_t outsz)
 {
@@ -2045,6 +2122,75 @@ int dossier_rules_may(struct dossier_rules *r, uid_t who, const char *action)
 	return 0;
 }
 
+/*
+ * A setting's value must make sense for its key: keys are the rows init
+ * seeded (an unknown key is a typo, never a new setting), and the value
+ * is read as the key's kind (days, a level, a role, a list of roles).
+ */
+static int setting_check(struct dossier_rules *r, const char *key,
+			 const char *value)
+{
+	sqlite3_stmt *st = NULL;
+	size_t len = strlen(key);
+	int known = 0;
+
+	if (dossier_db_prepare(r->db, "SELECT 1 FROM setting WHERE key = ?",
+			       &st) == 0) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		known = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	if (!known) {
+		dossier_error_set("'%s' is not a setting ('dossierctl policy' "
+				  "lists them)", key);
+		return DOSSIER_EINVAL;
+	}
+	if (!strcmp(key, "trash-days")) {
+		if (!value[0] || strlen(value) > 6 ||
+		    strspn(value, "0123456789") != strlen(value)) {
+			dossier_error_set("trash-days is a number of days (0 "
+					  "purges at the next run), not '%s'",
+					  value);
+			return DOSSIER_EINVAL;
+		}
+	} else if (len > 6 && !strcmp(key + len - 6, "-level")) {
+		if (dossier_level_parse(value) < 0) {
+			dossier_error_set("%s is a level (internal, "
+					  "confidential, secret, topsecret), "
+					  "not '%s'", key, value);
+			return DOSSIER_EINVAL;
+		}
+	} else if ((!strcmp(key, "root-role") && value[0]) ||
+		   (len > 6 && !strcmp(key + len - 6, "-roles"))) {
+		char role[64];
+		const char *p = value, *comma;
+
+		do {
+			comma = strchr(p, ',');
+			snprintf(role, sizeof(role), "%.*s", comma ?
+				 (int)(comma - p) : (int)strlen(p), p);
+			if (!role_known(r, role)) {
+				dossier_error_set("%s: '%s' is not a role (gm, "
+						  "deputy_gm, director, "
+						  "office_director, manager, "
+						  "sales, archivist, auditor, "
+						  "staff)", key, role);
+				return DOSSIER_EINVAL;
+			}
+			p = comma ? comma + 1 : NULL;
+		} while (p && strcmp(key, "root-role"));
+		if (p) {
+			dossier_error_set("root-role is one role");
+			return DOSSIER_EINVAL;
+		}
+	} else if (!value[0] && strcmp(key, "root-role")) {
+		/* root-role "": uid 0 unmapped is like any unmapped uid */
+		dossier_error_set("%s needs a value", key);
+		return DOSSIER_EINVAL;
+	}
+	return 0;
+}
+
 int dossier_rules_setting_set(struct dossier_rules *r, uid_t who,
 			      const char *key, const char *value)
 {
@@ -2068,6 +2214,8 @@ int dossier_rules_setting_set(struct dossier_rules *r, uid_t who,
 				  note_of(ru, "policy"));
 		return DOSSIER_EDENIED;
 	}
+	if ((rc = setting_check(r, key, value)) < 0)
+		return rc;
 	if ((rc = dossier_db_prepare(r->db, "INSERT OR REPLACE INTO "
 					 "setting(key, value) VALUES (?, ?)",
 				     &st)) < 0)

@@ -106,6 +106,21 @@ int dossier_rules_user_add(struct dossier_rules *r, uid_t uid,
 			   const char *dept);
 
 /*
+ * Change a mapped user's role (NULL: keep) and department (NULL: keep,
+ * "": none). DOSSIER_ENOTFOUND if name is not mapped, DOSSIER_EINVAL for
+ * an unknown role. The caller checks who may do this.
+ */
+int dossier_rules_user_set(struct dossier_rules *r, const char *name,
+			   const char *role, const char *dept);
+
+/*
+ * Unmap a user: the account gets nothing from now on, and its grants
+ * still running end at now_s. DOSSIER_ENOTFOUND if name is not mapped.
+ */
+int dossier_rules_user_remove(struct dossier_rules *r, const char *name,
+			      int64_t now_s);
+
+/*
  * The user name of uid into out, or "uid:N" if unmapped ("root" for an
  * unmapped uid 0). DOSSIER_ERANGE if outsz is too small.
  */

@@ -2291,6 +2291,8 @@ int trash_purge(struct dossier_archive *a, const struct dossier_caller *who,
 	/* nothing of a doomed record may still be on its way to git */
 	if ((rc = history_drain(a->history, 1)) < 0)
 		return rc;
+	/* nor linger in a snapshot an interrupted backup left */
+	backup_sweep_stages(a);
 	pthread_mutex_lock(&a->lock);
 	rc = select_doomed(a, now_ns, report, &v, &n);
 	pthread_mutex_unlock(&a->lock);

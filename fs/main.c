@@ -7,6 +7,7 @@
  * (view.c) are further sessions of this daemon; they end with it.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,74 @@
 #include "fs_i.h"
 #include "log.h"
 #include "session.h"
+
+/*
+ * Going to the background. fuse_daemonize() lets the parent exit 0 as
+ * soon as the child exists, before the child has opened the archive (it
+ * must: the committer's threads do not survive a fork), so a daemon
+ * that could not start said so only to syslog and mount(8) reported
+ * success. Here the parent waits for the child's word on a pipe: one NUL
+ * byte once it serves, or the sentence saying why it cannot, which the
+ * parent prints on its standard error before exiting 1.
+ */
+static int report_fd = -1;
+
+static int background(void)
+{
+	char buf[1024];
+	ssize_t n, len = 0;
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
+		fprintf(stderr, "dossierfs: cannot go to the background: %s\n",
+			strerror(errno));
+		return -1;
+	}
+	if (pid > 0) {
+		close(p[1]);
+		while (len < (ssize_t)sizeof(buf) - 1 &&
+		       (n = read(p[0], buf + len,
+				 sizeof(buf) - 1 - (size_t)len)) > 0)
+			len += n;
+		if (len >= 1 && buf[0] == '\0')
+			_exit(0);
+		buf[len] = '\0';
+		fprintf(stderr, "dossierfs: %s\n", len ? buf :
+			"the daemon ended while starting (see the system log)");
+		_exit(1);
+	}
+	close(p[0]);
+	report_fd = p[1];
+	setsid();
+	return 0;
+}
+
+/* Tell the waiting parent how the start went (why: NULL when serving). */
+static void started(const char *why)
+{
+	int null;
+
+	if (report_fd < 0)
+		return;
+	if (write(report_fd, why ? why : "", why ? strlen(why) : 1) < 0)
+		dossier_log(LOG_ERR, "cannot report the start: %s",
+			    strerror(errno));
+	close(report_fd);
+	report_fd = -1;
+	if (why)
+		return;
+	if (chdir("/") < 0)
+		dossier_log(LOG_WARNING, "cannot chdir to /: %s",
+			    strerror(errno));
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(null, STDERR_FILENO);
+		close(null);
+	}
+}
 
 static void usage(FILE *out)
 {
@@ -205,17 +274,24 @@ int main(int argc, char **argv)
 		goto out_session;
 	if (fuse_session_mount(fs.se, o.mountpoint) != 0)
 		goto out_signals;
-	if (fuse_daemonize(o.foreground) != 0)
-		goto out_unmount;
-	if (!o.foreground)
+	if (!o.foreground) {
+		if (background() < 0)
+			goto out_unmount;
+		/* the parent prints a failure; the child logs to syslog */
 		dossier_log_to_syslog("dossierfs");
+	}
 	rc = dossier_archive_open(&fs.archive, path,
 				  DOSSIER_ARCHIVE_OPEN_SERVE);
 	if (rc < 0) {
-		dossier_log(LOG_ERR, "cannot serve '%s': %s", path,
-			    dossier_error_last());
+		char why[3200];
+
+		snprintf(why, sizeof(why), "cannot serve '%s': %s", path,
+			 dossier_error_last());
+		dossier_log(LOG_ERR, "%s", why);
+		started(why);
 		goto out_unmount;
 	}
+	started(NULL);
 	d.archive = fs.archive;
 	dossier_archive_set_site(fs.archive, o.site);
 	fs.notifier = notifier_start(&fs);

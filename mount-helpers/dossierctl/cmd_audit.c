@@ -3,6 +3,7 @@
  * mounted archive's control file, so the daemon knows the caller from the
  * kernel and answers auditors only.
  */
+#include <getopt.h>
 #include <limits.h>
 #include <mntent.h>
 #include <stdio.h>
@@ -12,11 +13,13 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "error.h"
+#include "when.h"
 
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: dossierctl audit [--user NAME] [--path PATH] "
+		"usage: dossierctl audit [--json] [--user NAME] [--path PATH] "
 		"[--since TIME] [--denied]\n"
 		"                        [--limit N]\n\n"
 		"The audit trail of the archive, oldest first: every read, "
@@ -36,70 +39,6 @@ static void usage(FILE *out)
 		"Times are shown in UTC. The archive is the mount holding "
 		"--path, else -a\nARCHIVE, $DOSSIER_ARCHIVE or the only "
 		"mounted dossierfs.\n");
-}
-
-/*
- * TIME as unix seconds: digits; N followed by s, m, h or d (that long
- * ago); ISO 8601 date and time, local unless it ends in Z or an offset.
- */
-static int parse_time(const char *s, long long *out)
-{
-	int y, mo, d, h = 0, mi = 0, sec = 0, oh, om, nc = 0, zone = 0;
-	long long off = 0, n;
-	const char *p;
-	char *end;
-	struct tm tm;
-
-	if (!*s)
-		return -1;
-	if (strspn(s, "0123456789") == strlen(s)) {
-		*out = strtoll(s, NULL, 10);
-		return 0;
-	}
-	n = strtoll(s, &end, 10);
-	if (end != s && n >= 0 && end[0] && !end[1] && strchr("smhd", *end)) {
-		n *= *end == 's' ? 1 : *end == 'm' ? 60 : *end == 'h' ? 3600 :
-								       86400;
-		*out = (long long)time(NULL) - n;
-		return 0;
-	}
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &nc) != 3)
-		return -1;
-	p = s + nc;
-	if (*p == 'T' || *p == ' ') {
-		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &nc) != 2)
-			return -1;
-		p += 1 + nc;
-		if (*p == ':') {
-			if (sscanf(p + 1, "%2d%n", &sec, &nc) != 1)
-				return -1;
-			p += 1 + nc;
-		}
-	}
-	if (*p == 'Z') {
-		zone = 1;
-		p++;
-	} else if (*p == '+' || *p == '-') {
-		if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &nc) != 2 &&
-		    sscanf(p + 1, "%2d%2d%n", &oh, &om, &nc) != 2)
-			return -1;
-		off = (oh * 3600LL + om * 60) * (*p == '-' ? -1 : 1);
-		zone = 1;
-		p += 1 + nc;
-	}
-	if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
-	    mi < 0 || mi > 59 || sec < 0 || sec > 60)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = y - 1900;
-	tm.tm_mon = mo - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = h;
-	tm.tm_min = mi;
-	tm.tm_sec = sec;
-	tm.tm_isdst = -1;
-	*out = zone ? (long long)timegm(&tm) - off : (long long)mktime(&tm);
-	return 0;
 }
 
 /*
@@ -150,14 +89,18 @@ static int one_line(const char *opt, const char *v)
 /* Print the reply's rows as a table. */
 static void print_rows(const char *body)
 {
+	static const char *const cols[] = {
+		"TIME (UTC)", "USER", "UID:n", "PID:n", "PROGRAM", "ACTION",
+		"DECISION", "RULE", "PATH", "DETAIL",
+	};
+	struct ctl_table *t = ctl_table_new("audit", 0, cols, 10);
 	const char *line = body, *nl;
 	char buf[16384], *f[10], *p;
 	int n;
 
-	printf("%-20s  %-14s %6s %7s  %-15s %-9s %-8s %5s  %s\n", "TIME (UTC)",
-	       "USER", "UID", "PID", "PROGRAM", "ACTION", "DECISION", "RULE",
-	       "PATH");
-	for (; *line; line = nl ? nl + 1 : line + strlen(line)) {
+	for (; t && *line; line = nl ? nl + 1 : line + strlen(line)) {
+		const char *v[10];
+
 		nl = strchr(line, '\n');
 		snprintf(buf, sizeof(buf), "%.*s",
 			 (int)(nl ? nl - line : (long)strlen(line)), line);
@@ -173,47 +116,72 @@ static void print_rows(const char *body)
 		}
 		if (n < 10)
 			continue;
-		printf("%-20s  %-14s %6s %7s  %-15s %-9s %-8s %5s  %s%s%s\n",
-		       f[0], f[1], f[2], f[3], f[4], f[5], f[7], f[8],
-		       f[6][0] ? f[6] : "/", f[9][0] ? "  -- " : "", f[9]);
+		/* the reply: time user uid pid program action path decision
+		 * rule detail */
+		v[0] = f[0];
+		v[1] = f[1];
+		v[2] = f[2];
+		v[3] = f[3];
+		v[4] = f[4];
+		v[5] = f[5];
+		v[6] = f[7];
+		v[7] = f[8];
+		v[8] = f[6][0] ? f[6] : "/";
+		v[9] = f[9];
+		ctl_table_add(t, v);
 	}
+	ctl_table_print(t);
 }
 
 int cmd_audit(struct ctl *ctl, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "path", required_argument, NULL, 'p' },
+		{ "since", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'l' },
+		{ "denied", no_argument, NULL, 'd' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *user = NULL, *path = NULL, *since = NULL, *limit = NULL;
 	char mnt[4096], rel[4096], req[8800];
 	struct ctl_reply r;
-	long long t = 0;
+	static const char *const json_cols[] = {
+		"TIME", "USER", "UID:n", "PID:n", "PROGRAM", "ACTION", "PATH",
+		"DECISION", "RULE", "DETAIL",
+	};
+	int64_t t = 0;
 	int i, denied = 0, ret, len, via_mount = 0;
+	int json = ctl_take_json(&argc, argv);
 
-	if (ctl_wants_help(argc, argv)) {
-		usage(stdout);
-		return CTL_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		const char **slot = !strcmp(argv[i], "--user") ? &user :
-				    !strcmp(argv[i], "--path") ? &path :
-				    !strcmp(argv[i], "--since") ? &since :
-				    !strcmp(argv[i], "--limit") ? &limit : NULL;
-
-		if (!strcmp(argv[i], "--denied")) {
-			denied = 1;
-		} else if (slot && i + 1 < argc) {
-			*slot = argv[++i];
-		} else {
+	while ((i = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (i) {
+		case 'h':
+			usage(stdout);
+			return CTL_OK;
+		case 'u': user = optarg; break;
+		case 'p': path = optarg; break;
+		case 's': since = optarg; break;
+		case 'l': limit = optarg; break;
+		case 'd': denied = 1; break;
+		default:
 			usage(stderr);
 			return CTL_USAGE;
 		}
 	}
+	if (optind != argc) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
 	if ((user && one_line("--user", user) < 0) ||
 	    (path && one_line("--path", path) < 0))
 		return CTL_USAGE;
-	if (since && parse_time(since, &t) < 0) {
-		fprintf(stderr, "dossierctl audit: --since '%s': give a date "
-				"(2024-05-01), a time (2024-05-01T10:00, "
-				"local unless Z or +08:00), unix seconds or "
-				"30m, 12h, 7d\n", since);
+	if (since && dossier_time_parse(since, 1, (int64_t)time(NULL),
+					&t) < 0) {
+		fprintf(stderr, "dossierctl audit: --since: %s (local time "
+				"unless a zone is given)\n",
+			dossier_error_last());
 		return CTL_USAGE;
 	}
 	if (limit && (!limit[0] || strlen(limit) > 9 ||
@@ -237,7 +205,7 @@ int cmd_audit(struct ctl *ctl, int argc, char **argv)
 				"\tpath=%s", path);
 	if (since)
 		len += snprintf(req + len, sizeof(req) - (size_t)len,
-				"\tsince=%lld", t);
+				"\tsince=%lld", (long long)t);
 	if (denied)
 		len += snprintf(req + len, sizeof(req) - (size_t)len,
 				"\tdenied=1");
@@ -253,7 +221,9 @@ int cmd_audit(struct ctl *ctl, int argc, char **argv)
 	    0)
 		return CTL_REFUSED;
 	ret = ctl_reply_exit(&r, "audit");
-	if (ret == CTL_OK) {
+	if (ret == CTL_OK && json)
+		ret = ctl_print_rows("audit", 1, json_cols, 10, r.body);
+	else if (ret == CTL_OK) {
 		if (r.body[0])
 			print_rows(r.body);
 		else

@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 #include "error.h"
@@ -31,10 +32,11 @@ int cmd_category(struct ctl *ctl, int argc, char **argv)
 	struct dossier_archive *a = NULL;
 	int rc = 0, ret;
 
-	if (ctl_wants_help(argc, argv)) {
-		usage(stdout);
-		return CTL_OK;
-	}
+	if ((ret = ctl_only_help(argc, argv, usage, 1, 3)) >= 0)
+		return ret;
+	/* argv[1] the verb, then its operands */
+	argc -= optind - 1;
+	argv += optind - 1;
 	if (argc < 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "add") &&
 			 strcmp(argv[1], "rename") &&
 			 strcmp(argv[1], "retention")) ||

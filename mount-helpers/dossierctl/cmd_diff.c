@@ -2,8 +2,9 @@
  * dossierctl diff PATH [REV [REV]]: a unified diff of two versions for
  * text; for documents (PDFs, scans, office files) the diff of their text:
  * the text the archive keeps per version (recognised for scans), else
- * what dossier_extract_text() finds here; otherwise sizes and SHA-256
- * checksums.
+ * what dossier_extract_text() finds here (pdftotext, docx2txt, odt2txt,
+ * catdoc, as git's textconv); otherwise sizes and SHA-256 checksums.
+ * Exit status as diff(1): 0 the same, 1 different.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -103,6 +104,34 @@ static int extracted_text(const char *from, const char *to)
 	return ok;
 }
 
+/* diff(1)'s status: 0 the same, 1 different, 2 trouble (said) */
+static int diff_exit(int rc)
+{
+	return rc == 0 ? CTL_OK : rc == 1 ? 1 : CTL_REFUSED;
+}
+
+/* 0 when a and b hold the same bytes, else 1 */
+static int same_bytes(const char *a, const char *b)
+{
+	const char *const argv[] = { "cmp", "-s", a, b, NULL };
+
+	return run(argv, -1) == 0 ? CTL_OK : 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl diff PATH [REV [REV]]\n\n"
+		     "Compare two versions of the record at PATH: with no REV "
+		     "the last two,\nwith one REV that version and the latest. "
+		     "Text gives a unified diff;\ndocuments (PDFs, scans and "
+		     "images, .docx/.odt/.xlsx/.doc/.xls) the diff\nof their "
+		     "text: the text the archive recognised or extracted for "
+		     "each\nversion ('dossierctl show --text'), else what "
+		     "pdftotext, docx2txt,\nodt2txt, catdoc find here; other "
+		     "files a size and SHA-256 comparison.\nExit status as "
+		     "diff(1): 0 the same, 1 different.\n");
+}
+
 int cmd_diff(struct ctl *ctl, int argc, char **argv)
 {
 	struct ctl_version *v = NULL;
@@ -113,19 +142,11 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 	int ret = CTL_REFUSED, fd;
 
 	(void)ctl;
-	if (ctl_wants_help(argc, argv) || argc < 2 || argc > 4) {
-		fprintf(argc >= 2 && argc <= 4 ? stdout : stderr,
-			"usage: dossierctl diff PATH [REV [REV]]\n\n"
-			"Compare two versions of the record at PATH: with no "
-			"REV the last two,\nwith one REV that version and the "
-			"latest. Text gives a unified diff;\ndocuments (PDFs, "
-			"scans and images, .docx/.odt/.xlsx) the diff of\n"
-			"their text: the text the archive recognised or "
-			"extracted for each\nversion ('dossierctl show --text'),"
-			" else what pdftotext, docx2txt,\nodt2txt find here; "
-			"other files a size and SHA-256 comparison.\n");
-		return argc >= 2 && argc <= 4 ? CTL_OK : CTL_USAGE;
-	}
+	if ((ret = ctl_only_help(argc, argv, usage, 1, 3)) >= 0)
+		return ret;
+	/* argv[1] PATH, then the REVs */
+	argc -= optind - 1;
+	argv += optind - 1;
 	if ((ret = ctl_versions(argv[1], mnt, sizeof(mnt), rel, sizeof(rel),
 				&v, &n)) != CTL_OK)
 		return ret;
@@ -181,7 +202,7 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 		const char *const d[] = { "diff", "-u", "--label", la, "--label", lb,
 				    fa, fb, NULL };
 
-		ret = run(d, -1) <= 1 ? CTL_OK : CTL_REFUSED;
+		ret = diff_exit(run(d, -1));
 	} else if ((kept_text(mnt, rel, a, ta) && kept_text(mnt, rel, b, tb)) ||
 		   (extracted_text(fa, ta) && extracted_text(fb, tb))) {
 		const char *const d[] = { "diff", "-u", "--label", la,
@@ -189,17 +210,18 @@ int cmd_diff(struct ctl *ctl, int argc, char **argv)
 
 		snprintf(la + strlen(la), sizeof(la) - strlen(la), " (text)");
 		snprintf(lb + strlen(lb), sizeof(lb) - strlen(lb), " (text)");
-		ret = run(d, -1) <= 1 ? CTL_OK : CTL_REFUSED;
+		ret = diff_exit(run(d, -1));
 	} else {
 		const char *const s1[] = { "sha256sum", fa, fb, NULL };
 		struct stat sa, sb;
 
 		stat(fa, &sa);
 		stat(fb, &sb);
-		printf("binary versions differ in content only by checksum:\n"
+		printf("binary versions, compared by size and checksum:\n"
 		       "  %s  %lld bytes\n  %s  %lld bytes\n", la,
 		       (long long)sa.st_size, lb, (long long)sb.st_size);
-		ret = run(s1, -1) == 0 ? CTL_OK : CTL_REFUSED;
+		fflush(stdout);
+		ret = run(s1, -1) == 0 ? same_bytes(fa, fb) : CTL_REFUSED;
 	}
 clean:
 	if (fd >= 0)

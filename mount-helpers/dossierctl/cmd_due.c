@@ -1,29 +1,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl due [--json]\n\n"
+		     "Live records past their category's retention period "
+		     "(year folder +\nretention years is before this year), "
+		     "for an approver's decision: approve\nwith 'dossierctl "
+		     "approve-destruction ID --reason TEXT' and delete, or "
+		     "keep\nthem with 'dossierctl hold'. Categories kept "
+		     "permanently never show.\n");
+}
+
 int cmd_due(struct ctl *ctl, int argc, char **argv)
 {
+	static const char *const json_cols[] = {
+		"ID:n", "YEAR:n", "CATEGORY", "KEEP_YEARS:n", "DUE_SINCE:n",
+		"LEVEL", "STATE", "PATH",
+	};
 	char *body, *line, *save = NULL;
 	struct ctl_reply r;
 	int ret, rows = 0;
+	static const char *const cols[] = {
+		"ID:n", "LEVEL", "KEPT", "DUE SINCE", "STATE", "PATH",
+	};
+	struct ctl_table *table = NULL;
+	int json = ctl_take_json(&argc, argv);
 
-	if (ctl_wants_help(argc, argv) || argc != 1) {
-		fprintf(argc == 1 ? stdout : stderr,
-			"usage: dossierctl due\n\n"
-			"Live records past their category's retention period "
-			"(year folder +\nretention years is before this year), "
-			"for an approver's decision: approve\nwith 'dossierctl "
-			"approve-destruction ID --reason TEXT' and delete, or "
-			"keep\nthem with 'dossierctl hold'. Categories kept "
-			"permanently never show.\n");
-		return argc == 1 ? CTL_OK : CTL_USAGE;
-	}
+	if ((ret = ctl_only_help(argc, argv, usage, 0, 0)) >= 0)
+		return ret;
 	if (ctl_call(ctl, "due\n", &r) < 0)
 		return CTL_REFUSED;
 	if ((ret = ctl_reply_exit(&r, "due")) != CTL_OK) {
+		ctl_reply_release(&r);
+		return ret;
+	}
+	if (json) {
+		ret = ctl_print_rows("due", 1, json_cols, 8, r.body);
 		ctl_reply_release(&r);
 		return ret;
 	}
@@ -42,13 +59,19 @@ int cmd_due(struct ctl *ctl, int argc, char **argv)
 		if (!f[7])
 			continue;
 		if (rows++ == 0)
-			printf("%-7s %-12s %-16s %-10s %-15s %s\n", "ID",
-			       "LEVEL", "KEPT", "DUE SINCE", "STATE", "PATH");
+			table = ctl_table_new("due", 0, cols, 6);
 		snprintf(keep, sizeof(keep), "%s y (%s)", f[3], f[2]);
-		printf("%-7s %-12s %-16s %-10s %-15s %s\n", f[0], f[5], keep,
-		       f[4], f[6][0] ? f[6] : "-", f[7]);
+		{
+			const char *v[6] = { f[0], f[5], keep, f[4],
+					     f[6][0] ? f[6] : "-", f[7] };
+
+			if (table)
+				ctl_table_add(table, v);
+		}
 	}
 	free(body);
+	if (table)
+		ctl_table_print(table);
 	if (rows == 0)
 		printf("no record is past its retention period\n");
 	ctl_reply_release(&r);

@@ -1,10 +1,16 @@
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
 
 int cmd_explain(struct ctl *ctl, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *path = NULL, *user = NULL;
 	struct ctl_reply r;
 	char tmpl[512];
@@ -19,14 +25,17 @@ int cmd_explain(struct ctl *ctl, int argc, char **argv)
 		       "it.\n");
 		return CTL_OK;
 	}
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--user") && i + 1 < argc)
-			user = argv[++i];
-		else if (!path)
-			path = argv[i];
-		else
-			path = NULL, i = argc;
+	/* GNU order: options anywhere ("explain PATH --user=NAME"), "--" ends */
+	while ((i = getopt_long(argc, argv, "u:", opts, NULL)) != -1) {
+		if (i != 'u') {
+			fprintf(stderr, "usage: dossierctl explain PATH "
+				"[--user NAME]\n");
+			return CTL_USAGE;
+		}
+		user = optarg;
 	}
+	if (optind + 1 == argc)
+		path = argv[optind];
 	if (!path || (user && strpbrk(user, "\t\n"))) {
 		fprintf(stderr, "usage: dossierctl explain PATH [--user NAME]\n");
 		return CTL_USAGE;

@@ -5,10 +5,10 @@
 
 int cmd_hold(struct ctl *ctl, int argc, char **argv)
 {
-	const char *target = NULL, *reason = NULL;
+	const char *target = NULL, *reason = NULL, *ops[1];
 	char req[1200], tmpl[1200];
 	struct ctl_reply r;
-	int i, ret, rc;
+	int ret, rc;
 
 	if (ctl_wants_help(argc, argv)) {
 		printf("usage: dossierctl hold PATH|ID --reason TEXT\n\n"
@@ -19,14 +19,8 @@ int cmd_hold(struct ctl *ctl, int argc, char **argv)
 		       "archivists\n(setting disposition-roles); audited.\n");
 		return CTL_OK;
 	}
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--reason") && i + 1 < argc)
-			reason = argv[++i];
-		else if (!target)
-			target = argv[i];
-		else
-			target = NULL, i = argc;
-	}
+	target = ctl_reason_args(argc, argv, &reason, ops, 1) == 1 ? ops[0] :
+								     NULL;
 	if (!target || !reason || !reason[0] || strpbrk(reason, "\t\n") ||
 	    strpbrk(target, "\t\n") || strlen(reason) > 1000) {
 		fprintf(stderr, "usage: dossierctl hold PATH|ID --reason TEXT "

@@ -1,5 +1,10 @@
+#include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
 
 #include "ctl.h"
 #include "error.h"
@@ -15,39 +20,101 @@ static void usage(FILE *out)
 		     "records\n");
 }
 
+/*
+ * The demo's people: one of every role, in two departments. make demo
+ * (tests/tools/demo.sh) creates these accounts before 'init --demo',
+ * which maps the ones that exist.
+ */
+static const struct {
+	const char *name, *role, *dept;
+} demo_users[] = {
+	{ "chen_gm", "gm", "management" },
+	{ "liu_deputy", "deputy_gm", "management" },
+	{ "sun_director", "director", "marketing" },
+	{ "zhou_office", "office_director", "office" },
+	{ "wang_manager", "manager", "sales" },
+	{ "zhao_manager", "manager", "service" },
+	{ "zhang_sales", "sales", "sales" },
+	{ "li_sales", "sales", "sales" },
+	{ "he_service", "sales", "service" },
+	{ "wu_archivist", "archivist", "archives" },
+	{ "zheng_auditor", "auditor", "audit" },
+	{ "qian_staff", "staff", "sales" },
+};
+
+/* Map the demo users whose accounts exist; say what to run for the rest. */
+static void map_demo_users(struct dossier_archive *a, const char *path)
+{
+	struct dossier_caller root = { 0, 0, getpid() };
+	size_t i, n = sizeof(demo_users) / sizeof(demo_users[0]), mapped = 0;
+	char req[256];
+
+	for (i = 0; i < n; i++) {
+		struct dossier_buf out = DOSSIER_BUF_INIT;
+
+		if (!getpwnam(demo_users[i].name))
+			continue;
+		snprintf(req, sizeof(req), "user-add\t%s\t%s\t%s\n",
+			 demo_users[i].name, demo_users[i].role,
+			 demo_users[i].dept);
+		if (dossier_archive_control(a, &root, req, strlen(req),
+					    &out) == 0)
+			mapped++;
+		dossier_buf_release(&out);
+	}
+	printf("mapped %zu of the %zu demo users (Unix accounts that "
+	       "exist)\n", mapped, n);
+	if (mapped == n)
+		return;
+	printf("for the demo tour, create the others and map them:\n");
+	for (i = 0; i < n; i++)
+		if (!getpwnam(demo_users[i].name))
+			printf("  useradd -m %s && dossierctl -a %s user add %s "
+			       "--role %s --dept %s\n", demo_users[i].name,
+			       path, demo_users[i].name, demo_users[i].role,
+			       demo_users[i].dept);
+	printf("(or run 'make demo', which does all of it and prints the "
+	       "tour)\n");
+}
+
 int cmd_init(struct ctl *ctl, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "demo", no_argument, NULL, 'd' },
+		{ "lang", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
 	enum dossier_lang lang = DOSSIER_LANG_EN;
 	struct dossier_archive *a = NULL;
 	const char *path = NULL;
 	int demo = 0, i, rc;
 
 	(void)ctl;
-	if (ctl_wants_help(argc, argv)) {
-		usage(stdout);
-		return CTL_OK;
-	}
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--demo")) {
+	while ((i = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (i) {
+		case 'h':
+			usage(stdout);
+			return CTL_OK;
+		case 'd':
 			demo = 1;
-		} else if (!strcmp(argv[i], "--lang") && i + 1 < argc) {
-			i++;
-			if (!strcmp(argv[i], "zh")) {
+			break;
+		case 'l':
+			if (!strcmp(optarg, "zh")) {
 				lang = DOSSIER_LANG_ZH;
-			} else if (strcmp(argv[i], "en")) {
+			} else if (strcmp(optarg, "en")) {
 				fprintf(stderr, "dossierctl init: language "
-					"'%s' is not en or zh\n", argv[i]);
+					"'%s' is not en or zh\n", optarg);
 				return CTL_USAGE;
 			}
-		} else if (argv[i][0] != '-' && !path) {
-			path = argv[i];
-		} else {
-			fprintf(stderr, "dossierctl init: unexpected '%s'\n",
-				argv[i]);
+			break;
+		default:
 			usage(stderr);
 			return CTL_USAGE;
 		}
 	}
+	if (optind + 1 == argc)
+		path = argv[optind];
 	if (!path) {
 		usage(stderr);
 		return CTL_USAGE;
@@ -60,10 +127,15 @@ int cmd_init(struct ctl *ctl, int argc, char **argv)
 					       DOSSIER_ARCHIVE_OPEN_SERVE)) < 0)
 			return ctl_fail("cannot open new archive", rc);
 		rc = dossier_archive_fill_demo(a);
-		dossier_archive_close(a);
-		if (rc < 0)
+		if (rc < 0) {
+			dossier_archive_close(a);
 			return ctl_fail("cannot fill demo archive", rc);
+		}
 	}
 	printf("created archive '%s'%s\n", path, demo ? " with demo data" : "");
+	if (demo) {
+		map_demo_users(a, path);
+		dossier_archive_close(a);
+	}
 	return CTL_OK;
 }

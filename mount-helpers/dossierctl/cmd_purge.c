@@ -42,28 +42,30 @@ static int purge_unmounted(struct ctl *ctl, struct ctl_reply *out)
 	return 0;
 }
 
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl purge\n\n"
+		     "Destroy the deleted records whose trash period ended "
+		     "(setting trash-days):\nevery version of their content "
+		     "leaves the history repository, their\ncontent file "
+		     "and "
+		     "catalog rows go, and a row of the destruction "
+		     "register\n('dossierctl register') says what, when, "
+		     "approved by whom and why.\nRecords under legal hold "
+		     "stay; confidential and higher ones need\n'dossierctl "
+		     "approve-destruction' first. The daemon also runs this "
+		     "once a\nday. For gm, deputy_gm and archivists "
+		     "(setting disposition-roles).\n");
+}
+
 int cmd_purge(struct ctl *ctl, int argc, char **argv)
 {
 	char mnt[4096], *body, *line, *save = NULL;
 	struct ctl_reply r;
 	int rc, ret;
 
-	if (ctl_wants_help(argc, argv) || argc != 1) {
-		fprintf(argc == 1 ? stdout : stderr,
-			"usage: dossierctl purge\n\n"
-			"Destroy the deleted records whose trash period ended "
-			"(setting trash-days):\nevery version of their content "
-			"leaves the history repository, their\ncontent file "
-			"and "
-			"catalog rows go, and a row of the destruction "
-			"register\n('dossierctl register') says what, when, "
-			"approved by whom and why.\nRecords under legal hold "
-			"stay; confidential and higher ones need\n'dossierctl "
-			"approve-destruction' first. The daemon also runs this "
-			"once a\nday. For gm, deputy_gm and archivists "
-			"(setting disposition-roles).\n");
-		return argc == 1 ? CTL_OK : CTL_USAGE;
-	}
+	if ((ret = ctl_only_help(argc, argv, usage, 0, 0)) >= 0)
+		return ret;
 	rc = ctl_mount_of_archive(ctl, mnt, sizeof(mnt));
 	if (rc == -2)
 		return CTL_REFUSED;

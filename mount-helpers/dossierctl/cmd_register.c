@@ -50,14 +50,20 @@ static void when(char *out, size_t outsz, const char *secs, int iso)
 
 int cmd_register(struct ctl *ctl, int argc, char **argv)
 {
+	static const char *const json_cols[] = {
+		"ENTRY:n", "DESTROYED:n", "RECORD:n", "NAME", "PATH", "LEVEL",
+		"CATEGORY", "VERSIONS:n", "DELETED:n", "DELETED_BY",
+		"DESTROYED_BY", "APPROVED_BY", "REASON",
+	};
 	char *body, *line, *save = NULL;
 	struct ctl_reply r;
 	int csv = 0, ret, rows = 0, i;
+	int json = ctl_take_json(&argc, argv);
 
 	if (ctl_wants_help(argc, argv) || argc > 2 ||
 	    (argc == 2 && strcmp(argv[1], "--csv"))) {
 		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
-			"usage: dossierctl register [--csv]\n\n"
+			"usage: dossierctl register [--csv | --json]\n\n"
 			"The destruction register: one row per record "
 			"destroyed by a purge, kept\nforever: what (record id, "
 			"name, path, level, category, versions destroyed),\n"
@@ -72,6 +78,11 @@ int cmd_register(struct ctl *ctl, int argc, char **argv)
 	if (ctl_call(ctl, "register\n", &r) < 0)
 		return CTL_REFUSED;
 	if ((ret = ctl_reply_exit(&r, "register")) != CTL_OK) {
+		ctl_reply_release(&r);
+		return ret;
+	}
+	if (json) {
+		ret = ctl_print_rows("register", 1, json_cols, 13, r.body);
 		ctl_reply_release(&r);
 		return ret;
 	}

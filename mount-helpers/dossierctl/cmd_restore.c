@@ -6,10 +6,10 @@
 
 int cmd_restore(struct ctl *ctl, int argc, char **argv)
 {
-	const char *path = NULL, *rev = NULL, *reason = NULL;
+	const char *path = NULL, *rev = NULL, *reason = NULL, *ops[2];
 	char mnt[4096], rel[4096], req[8400];
 	struct ctl_reply r;
-	int i, ret;
+	int ret;
 
 	(void)ctl;
 	if (ctl_wants_help(argc, argv)) {
@@ -19,15 +19,9 @@ int cmd_restore(struct ctl *ctl, int argc, char **argv)
 		       "rewritten.\n");
 		return CTL_OK;
 	}
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--reason") && i + 1 < argc)
-			reason = argv[++i];
-		else if (!path)
-			path = argv[i];
-		else if (!rev)
-			rev = argv[i];
-		else
-			path = NULL, i = argc;
+	if (ctl_reason_args(argc, argv, &reason, ops, 2) == 2) {
+		path = ops[0];
+		rev = ops[1];
 	}
 	if (!path || !rev || !reason || !reason[0] || strpbrk(reason, "\t\n")) {
 		fprintf(stderr, "usage: dossierctl restore PATH REV --reason "

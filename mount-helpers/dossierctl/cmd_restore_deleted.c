@@ -1,7 +1,20 @@
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl restore-deleted PATH|ID\n\n"
+		     "Bring a deleted record back where it was, with its "
+		     "id, level and whole\nhistory. PATH is where it was "
+		     "(the latest record deleted there) or its\nplace under "
+		     "MOUNT/.trash; ID is its number in 'dossierctl trash'. "
+		     "Deleted\nfolders on the way come back too. To restore "
+		     "elsewhere or under another\nname, mv it out of "
+		     "MOUNT/.trash.\n");
+}
 
 int cmd_restore_deleted(struct ctl *ctl, int argc, char **argv)
 {
@@ -10,18 +23,9 @@ int cmd_restore_deleted(struct ctl *ctl, int argc, char **argv)
 	struct ctl_reply r;
 	int ret, rc;
 
-	if (ctl_wants_help(argc, argv) || argc != 2) {
-		fprintf(argc == 2 ? stdout : stderr,
-			"usage: dossierctl restore-deleted PATH|ID\n\n"
-			"Bring a deleted record back where it was, with its "
-			"id, level and whole\nhistory. PATH is where it was "
-			"(the latest record deleted there) or its\nplace under "
-			"MOUNT/.trash; ID is its number in 'dossierctl trash'. "
-			"Deleted\nfolders on the way come back too. To restore "
-			"elsewhere or under another\nname, mv it out of "
-			"MOUNT/.trash.\n");
-		return argc == 2 ? CTL_OK : CTL_USAGE;
-	}
+	if ((ret = ctl_only_help(argc, argv, usage, 1, 1)) >= 0)
+		return ret;
+	argv += optind - 1;	/* argv[1]: the operand */
 	t = argv[1];
 	if (strpbrk(t, "\t\n"))
 		return CTL_USAGE;

@@ -1,8 +1,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl revoke ID\n\nEnd grant ID now (see "
+		     "'dossierctl grants'): by its approver, its holder,\n"
+		     "an archivist, gm or deputy_gm.\n");
+}
 
 int cmd_revoke(struct ctl *ctl, int argc, char **argv)
 {
@@ -10,12 +18,12 @@ int cmd_revoke(struct ctl *ctl, int argc, char **argv)
 	char req[64];
 	int ret;
 
-	if (ctl_wants_help(argc, argv) || argc != 2 || atoll(argv[1]) <= 0) {
-		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
-			"usage: dossierctl revoke ID\n\nEnd grant ID now (see "
-			"'dossierctl grants'): by its approver, its holder,\n"
-			"an archivist, gm or deputy_gm.\n");
-		return ctl_wants_help(argc, argv) ? CTL_OK : CTL_USAGE;
+	if ((ret = ctl_only_help(argc, argv, usage, 1, 1)) >= 0)
+		return ret;
+	argv += optind - 1;	/* argv[1]: the operand */
+	if (atoll(argv[1]) <= 0) {
+		usage(stderr);
+		return CTL_USAGE;
 	}
 	snprintf(req, sizeof(req), "revoke\t%lld\n", atoll(argv[1]));
 	if (ctl_call(ctl, req, &r) < 0)

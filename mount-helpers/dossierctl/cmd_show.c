@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,29 +62,51 @@ static int show_text(struct ctl *ctl, int argc, char **argv)
 	return ret;
 }
 
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl show PATH REV\n"
+		     "       dossierctl show --text PATH [REV]\n\n"
+		     "Write version REV (a commit id as 'log' shows it, at "
+		     "least 4 hex digits)\nof the record at PATH to standard "
+		     "output. With --text, write the text\nkept for it instead "
+		     "(for a scan or image: the recognised text), of the\n"
+		     "current version without REV; an older version needs the "
+		     "history right.\n");
+}
+
 int cmd_show(struct ctl *ctl, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "text", no_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct ctl_version *v = NULL;
 	const struct ctl_version *one;
 	char mnt[4096], rel[4096];
 	size_t n = 0;
-	int ret;
+	int ret, c, text = 0;
 
-	if (!ctl_wants_help(argc, argv) && argc >= 3 && argc <= 4 &&
-	    !strcmp(argv[1], "--text"))
-		return show_text(ctl, argc, argv);
-	if (ctl_wants_help(argc, argv) || argc != 3) {
-		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
-			"usage: dossierctl show PATH REV\n"
-			"       dossierctl show --text PATH [REV]\n\n"
-			"Write version REV (a commit id as 'log' shows it, at "
-			"least 4 hex digits)\nof the record at PATH to "
-			"standard output. With --text, write the text\nkept "
-			"for it instead (for a scan or image: the recognised "
-			"text), of the\ncurrent version without REV; an older "
-			"version needs the history right.\n");
-		return ctl_wants_help(argc, argv) ? CTL_OK : CTL_USAGE;
+	while ((c = getopt_long(argc, argv, "ht", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return CTL_OK;
+		}
+		if (c != 't') {
+			usage(stderr);
+			return CTL_USAGE;
+		}
+		text = 1;
 	}
+	if (argc - optind < 2 - text || argc - optind > 2) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	/* show_text wants argv[2] PATH [argv[3] REV], the rest argv[1] PATH */
+	argc -= optind - 1 - text;
+	argv += optind - 1 - text;
+	if (text)
+		return show_text(ctl, argc, argv);
 	if ((ret = ctl_versions(argv[1], mnt, sizeof(mnt), rel, sizeof(rel),
 				&v, &n)) != CTL_OK)
 		return ret;

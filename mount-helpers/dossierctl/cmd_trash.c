@@ -1,13 +1,15 @@
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: dossierctl trash [--user NAME]\n\n"
+	fprintf(out, "usage: dossierctl trash [--user NAME] [--json]\n\n"
 		     "The deleted records you may see, oldest deletion first, "
 		     "with the days left\nbefore 'dossierctl purge' destroys "
 		     "them (setting trash-days). --user lists\nonly what NAME "
@@ -30,18 +32,37 @@ static void left_words(char *out, size_t outsz, long days, const char *state)
 
 int cmd_trash(struct ctl *ctl, int argc, char **argv)
 {
+	static const char *const json_cols[] = {
+		"ID:n", "DELETED:n", "DAYS_LEFT:n", "STATE", "BY", "LEVEL",
+		"PATH",
+	};
+	static const struct option opts[] = {
+		{ "user", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *const cols[] = {
+		"ID:n", "DELETED", "BY", "LEVEL", "LEFT", "WHERE IT WAS",
+	};
+	struct ctl_table *table = NULL;
 	const char *user = NULL;
+	int c;
 	char req[512], *body, *line, *save = NULL;
 	struct ctl_reply r;
 	int ret, rows = 0, period = -1;
+	int json = ctl_take_json(&argc, argv);
 
 	if (ctl_wants_help(argc, argv)) {
 		usage(stdout);
 		return CTL_OK;
 	}
-	if (argc == 3 && !strcmp(argv[1], "--user"))
-		user = argv[2];
-	else if (argc != 1) {
+	while ((c = getopt_long(argc, argv, "u:", opts, NULL)) != -1) {
+		if (c != 'u') {
+			usage(stderr);
+			return CTL_USAGE;
+		}
+		user = optarg;
+	}
+	if (optind != argc) {
 		usage(stderr);
 		return CTL_USAGE;
 	}
@@ -54,6 +75,16 @@ int cmd_trash(struct ctl *ctl, int argc, char **argv)
 	if (ctl_call(ctl, req, &r) < 0)
 		return CTL_REFUSED;
 	if ((ret = ctl_reply_exit(&r, "trash")) != CTL_OK) {
+		ctl_reply_release(&r);
+		return ret;
+	}
+	if (json) {
+		/* the first line is the trash period */
+		const char *list = !strncmp(r.body, "days\t", 5) &&
+				   strchr(r.body, '\n') ?
+				   strchr(r.body, '\n') + 1 : r.body;
+
+		ret = ctl_print_rows("trash", 1, json_cols, 7, list);
 		ctl_reply_release(&r);
 		return ret;
 	}
@@ -78,17 +109,22 @@ int cmd_trash(struct ctl *ctl, int argc, char **argv)
 		if (!f[6])
 			continue;
 		if (rows++ == 0)
-			printf("%-7s %-16s %-12s %-12s %-22s %s\n", "ID",
-			       "DELETED", "BY", "LEVEL", "LEFT",
-			       "WHERE IT WAS");
+			table = ctl_table_new("trash", 0, cols, 6);
 		t = (time_t)atoll(f[1]);
 		localtime_r(&t, &tm);
 		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
 		left_words(left, sizeof(left), atol(f[2]), f[3]);
-		printf("%-7s %-16s %-12s %-12s %-22s %s\n", f[0], when, f[4],
-		       f[5], left, f[6]);
+		{
+			const char *v[6] = { f[0], when, f[4], f[5], left,
+					     f[6] };
+
+			if (table)
+				ctl_table_add(table, v);
+		}
 	}
 	free(body);
+	if (table)
+		ctl_table_print(table);
 	if (rows == 0)
 		printf("the trash is empty%s\n", user ? " for that user" : "");
 	else if (period >= 0)

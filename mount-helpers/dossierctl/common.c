@@ -1,3 +1,4 @@
+#include <getopt.h>
 #include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,4 +70,69 @@ int ctl_open(struct ctl *ctl, struct dossier_archive **out)
 	if ((rc = dossier_archive_open(out, path, 0)) < 0)
 		return ctl_fail("cannot open archive", rc);
 	return CTL_OK;
+}
+
+int ctl_only_help(int argc, char **argv, void (*usage)(FILE *out), int min,
+		  int max)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			usage(stdout);
+			return CTL_OK;
+		}
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	if (argc - optind < min || argc - optind > max) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	return -1;
+}
+
+int ctl_take_json(int *argc, char **argv)
+{
+	int i, j, found = 0;
+
+	for (i = j = 0; i < *argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if (!strcmp(argv[i], "--json"))
+			found = 1;
+		else
+			argv[j++] = argv[i];
+	}
+	for (; i < *argc; i++)
+		argv[j++] = argv[i];
+	argv[j] = NULL;
+	*argc = j;
+	return found;
+}
+
+int ctl_reason_args(int argc, char **argv, const char **reason,
+		    const char **ops, int nops)
+{
+	static const struct option opts[] = {
+		{ "reason", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, n = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'r')
+			return -1;
+		*reason = optarg;
+	}
+	for (; optind < argc; optind++) {
+		if (n == nops)
+			return -1;
+		ops[n++] = argv[optind];
+	}
+	return n;
 }

@@ -1,7 +1,10 @@
 #ifndef DOSSIER_MOUNT_HELPERS_CTL_H
 #define DOSSIER_MOUNT_HELPERS_CTL_H
 
+#include <stdio.h>
+
 #include "archive.h"
+#include "backup.h"
 
 /* Exit codes (PRODUCT.md): 0 ok, 1 refused or failed, 2 usage. */
 enum {
@@ -61,6 +64,44 @@ int ctl_is_view(const struct mntent *m);
 char *ctl_view_dir(const char *dir);
 int cmd_search(struct ctl *ctl, int argc, char **argv);
 int cmd_ocr(struct ctl *ctl, int argc, char **argv);
+int cmd_backup(struct ctl *ctl, int argc, char **argv);
+int cmd_restore_backup(struct ctl *ctl, int argc, char **argv);
+int cmd_verify(struct ctl *ctl, int argc, char **argv);
+
+/*
+ * A listing: columns named in cols ("NAME", or "NAME:n" for a number),
+ * printed as a table aligned by display width, or with json as
+ * {"name": [{"col": value, ...}, ...]} (column names in lower case).
+ * ctl_table_print() prints (nothing for an empty table) and frees.
+ */
+struct ctl_table;
+struct ctl_table *ctl_table_new(const char *name, int json,
+				const char *const *cols, size_t n);
+int ctl_table_add(struct ctl_table *t, const char *const *vals);
+int ctl_table_print(struct ctl_table *t);
+/* Print body's lines of tab-separated fields as such a listing. */
+int ctl_print_rows(const char *name, int json, const char *const *cols,
+		   size_t n, const char *body);
+
+/*
+ * Take "--json" out of argv (before a "--"), for commands that parse
+ * their own arguments; 1 if it was there.
+ */
+int ctl_take_json(int *argc, char **argv);
+
+/* Progress on standard error when it is a terminal, else NULL. */
+const struct dossier_progress *ctl_progress(void);
+/* Clear the progress line. */
+void ctl_progress_done(void);
+
+/*
+ * A snapshot of the archive to back up or verify (request backup-stage):
+ * through the mount, else made here (root). *mounted says which. With
+ * refs, the repository's refs are listed too (verify). Prints why and
+ * returns -1 on failure.
+ */
+int ctl_stage(struct ctl *ctl, int refs, char *out, size_t outsz,
+	      int *mounted);
 
 /*
  * The mounted archive holding path: its mount point and path relative to
@@ -139,6 +180,23 @@ int ctl_open(struct ctl *ctl, struct dossier_archive **out);
 
 /* Print "dossierctl: WHAT: REASON" for a failed core call. */
 int ctl_fail(const char *what, int rc);
+
+/*
+ * Options of a command that has none but -h/--help (getopt_long in GNU
+ * order: --help anywhere, "--" ends options): -1 to go on with min to
+ * max operands from argv[optind] on, else the exit code (help printed,
+ * or usage on stderr).
+ */
+int ctl_only_help(int argc, char **argv, void (*usage)(FILE *out), int min,
+		  int max);
+
+/*
+ * Operands and --reason TEXT of a command (getopt_long, options anywhere,
+ * "--" ends them): at most nops operands into ops; returns their number,
+ * or -1 for anything else (the caller prints its usage).
+ */
+int ctl_reason_args(int argc, char **argv, const char **reason,
+		    const char **ops, int nops);
 
 /* 1 if argv has -h or --help. */
 int ctl_wants_help(int argc, char **argv);

@@ -2,6 +2,8 @@
  * dossierctl COMMAND ...: the archive's administration and user CLI.
  * One file per command, cmd_<name>(), listed in the table below.
  */
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +40,9 @@ static const struct ctl_cmd commands[] = {
 	{ "mount", cmd_mount, "serve a user's own view of the archive at a folder" },
 	{ "unmount", cmd_unmount, "end a user's view" },
 	{ "views", cmd_views, "list the views the daemon serves" },
+	{ "backup", cmd_backup, "make a consistent backup, also while mounted" },
+	{ "restore-backup", cmd_restore_backup, "make a new archive from a backup" },
+	{ "verify", cmd_verify, "check catalog, history and content agree" },
 };
 
 static void usage(FILE *out)
@@ -56,6 +61,34 @@ static void usage(FILE *out)
 		     "error.\n");
 }
 
+/*
+ * "--opt=value" as "--opt value", for the commands that read their
+ * options by hand (those on getopt_long take both forms anyway); "--"
+ * and what follows it are left alone. The new argv lives until exit.
+ */
+static char **split_long_options(int *argc, char **argv)
+{
+	char **out = calloc((size_t)*argc * 2 + 1, sizeof(*out));
+	int i, n = 0, rest = 0;
+
+	if (!out)
+		return argv;
+	for (i = 0; i < *argc; i++) {
+		char *eq = strchr(argv[i], '=');
+
+		if (!strcmp(argv[i], "--"))
+			rest = 1;
+		if (!rest && !strncmp(argv[i], "--", 2) && eq && eq > argv[i] + 2) {
+			out[n++] = strndup(argv[i], (size_t)(eq - argv[i]));
+			out[n++] = eq + 1;
+		} else {
+			out[n++] = argv[i];
+		}
+	}
+	*argc = n;
+	return out;
+}
+
 int main(int argc, char **argv)
 {
 	struct ctl ctl = { NULL };
@@ -63,6 +96,13 @@ int main(int argc, char **argv)
 	size_t c;
 
 	dossier_log_set_level(LOG_WARNING);
+	/*
+	 * Names in the archive are UTF-8: tables measure them in display
+	 * cells, and under the C locale libsmartcols would print \x escapes.
+	 */
+	setlocale(LC_ALL, "");
+	if (strcmp(nl_langinfo(CODESET), "UTF-8"))
+		setlocale(LC_CTYPE, "C.UTF-8");
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
@@ -81,10 +121,18 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return CTL_USAGE;
 	}
+	argc -= i;
+	argv = split_long_options(&argc, argv + i);
 	for (c = 0; c < sizeof(commands) / sizeof(commands[0]); c++)
-		if (!strcmp(argv[i], commands[c].name))
-			return commands[c].fn(&ctl, argc - i, argv + i);
+		if (!strcmp(argv[0], commands[c].name)) {
+			char *name = NULL;
+
+			/* getopt's messages say "dossierctl COMMAND: ..." */
+			if (asprintf(&name, "dossierctl %s", argv[0]) > 0)
+				argv[0] = name;
+			return commands[c].fn(&ctl, argc, argv);
+		}
 	fprintf(stderr, "dossierctl: '%s' is not a command; see "
-			"'dossierctl --help'\n", argv[i]);
+			"'dossierctl --help'\n", argv[0]);
 	return CTL_USAGE;
 }

@@ -4,10 +4,13 @@
  * for an archive that is not mounted, straight into libdossier (only root
  * can open the root-only catalog, so the caller is root).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -121,4 +124,35 @@ int ctl_path_call(struct ctl *ctl, const char *path, const char *fmt_rest,
 		path++;
 	fill(req, sizeof(req), fmt_rest, path);
 	return offline(ctl, req, out);
+}
+
+int ctl_stage(struct ctl *ctl, int refs, char *out, size_t outsz,
+	      int *mounted)
+{
+	const char *req = refs ? "backup-stage\trefs\n" : "backup-stage\n";
+	struct ctl_reply r;
+	char mnt[4096], lock[4200];
+	int fd;
+	int rc = ctl_mount_of_archive(ctl, mnt, sizeof(mnt));
+
+	if (rc == -2)
+		return -1;
+	*mounted = rc == 0;
+	if ((rc == 0 ? ctl_request(mnt, req, &r) : offline(ctl, req, &r)) < 0)
+		return -1;
+	if (ctl_reply_exit(&r, refs ? "verify" : "backup") != CTL_OK) {
+		ctl_reply_release(&r);
+		return -1;
+	}
+	snprintf(out, outsz, "%s", r.message);
+	ctl_reply_release(&r);
+	/* held (shared) until we exit: a purge's sweep leaves it alone */
+	snprintf(lock, sizeof(lock), "%s/lock", out);
+	if ((fd = open(lock, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    flock(fd, LOCK_SH) < 0) {
+		fprintf(stderr, "dossierctl: cannot lock the snapshot '%s': "
+			"%s\n", out, strerror(errno));
+		return -1;
+	}
+	return 0;
 }

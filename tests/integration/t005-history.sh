@@ -103,7 +103,7 @@ first=$("$CTL" log "$R" | head -1 | awk '{print $4}')
 check "show prints a version's bytes" sh -c "'$CTL' show '$R' $first | cmp - '$T/expect.1'"
 check "diff of the last two versions is a unified diff" sh -c "
 	printf 'line a\nline b\n' > '$R' && printf 'line a\nline c\n' > '$R' &&
-	'$CTL' diff '$R' > '$T/diff' && grep -q '^-line b' '$T/diff' && grep -q '^+line c' '$T/diff'"
+	'$CTL' diff '$R' > '$T/diff'; test \$? -eq 1 && grep -q '^-line b' '$T/diff' && grep -q '^+line c' '$T/diff'"
 n=$((n + 2))
 check "restore brings back old bytes as a new entry" sh -c "
 	'$CTL' restore '$R' $first --reason 'wrong version sent' &&

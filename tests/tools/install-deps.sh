@@ -3,11 +3,12 @@
 # benchmark, if any is missing. Runs as root (apt-get); does nothing when
 # everything is there.
 PKGS="build-essential pkg-config libfuse3-dev fuse3 libsqlite3-dev \
-libgit2-dev libacl1-dev libutf8proc-dev libcmocka-dev zlib1g-dev \
+libgit2-dev libssl-dev libsmartcols-dev libacl1-dev libutf8proc-dev \
+libcmocka-dev zlib1g-dev \
 sqlite3 git attr acl bindfs libglib2.0-bin poppler-utils vim \
 util-linux procps samba smbclient samba-vfs-modules \
 tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng img2pdf imagemagick \
-fonts-wqy-zenhei odt2txt docx2txt catdoc unzip zip"
+fonts-wqy-zenhei odt2txt docx2txt xlsx2csv catdoc unzip zip"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -960,6 +960,39 @@ static void test_rules__settings(void **state)
 						   "14"), 0);
 }
 
+/* policy set refuses keys that are no setting and values of the wrong kind */
+static void test_rules__setting_values(void **state)
+{
+	struct fx *f = *state;
+	static const char *const bad[][2] = {
+		{ "trash-dayz", "3" },
+		{ "trash-days", "three" },
+		{ "trash-days", "-1" },
+		{ "trash-days", "" },
+		{ "root-role", "king" },
+		{ "root-role", "gm,archivist" },
+		{ "thumbnailers", "" },
+	};
+	char v[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(dossier_rules_setting_set(f->r, U_ARCHIVIST,
+							   bad[i][0],
+							   bad[i][1]),
+				 DOSSIER_EINVAL);
+		assert_true(dossier_error_last()[0] != '\0');
+		dossier_error_clear();
+	}
+	assert_int_equal(dossier_rules_setting_get(f->r, "trash-days", v,
+						   sizeof(v)), 0);
+	assert_string_equal(v, "30");
+	assert_int_equal(dossier_rules_setting_set(f->r, U_ARCHIVIST,
+						   "root-role", "auditor"), 0);
+	assert_int_equal(dossier_rules_setting_set(f->r, U_ARCHIVIST,
+						   "trash-days", "0"), 0);
+}
+
 static void test_rules__names(void **state)
 {
 	(void)state;
@@ -1075,6 +1108,7 @@ int main(void)
 		T(explain),
 		T(users),
 		T(settings),
+		T(setting_values),
 		T(names),
 		T(policy_is_data),
 		T(decide_runs_no_sql),

@@ -692,9 +692,22 @@ static void test_rules__revoke_ends_grant(void **state)
 	assert_int_equal(dossier_rules_grant(f->r, U_GM, NULL, &o, U_STAFF, 0,
 					     2 * H, "inventory", T0, &id), 0);
 	assert_true(ask(f, U_STAFF, NULL, DOSSIER_ACT_READ, &o, T0 + 5).allow);
-	/* a third party may not end it */
+	/* a third party may not end it, nor learn that it exists */
 	assert_int_equal(dossier_rules_revoke(f->r, U_SALES, id, T0 + 10),
-			 DOSSIER_EDENIED);
+			 DOSSIER_ENOTFOUND);
+	{
+		char msg[256];
+
+		snprintf(msg, sizeof(msg), "%s", dossier_error_last());
+		dossier_error_clear();
+		assert_int_equal(dossier_rules_revoke(f->r, U_SALES, id + 100,
+						      T0 + 10),
+				 DOSSIER_ENOTFOUND);
+		/* the same sentence but for the id */
+		assert_int_equal(strncmp(msg, "no grant ", 9), 0);
+		assert_int_equal(strncmp(dossier_error_last(), "no grant ", 9),
+				 0);
+	}
 	dossier_error_clear();
 	assert_int_equal(dossier_rules_revoke(f->r, U_GM, id, T0 + 10), 0);
 	assert_false(ask(f, U_STAFF, NULL, DOSSIER_ACT_READ, &o,

@@ -193,6 +193,21 @@ int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 void dossier_file_mark_written(struct dossier_file *f);
 
 /*
+ * Before writing size bytes at off through f: 0, or DOSSIER_EFBIG (logged)
+ * past the record size limit (policy setting max-record-size).
+ */
+int dossier_file_write_check(struct dossier_archive *a,
+			     struct dossier_file *f, off_t off, size_t size);
+
+/*
+ * A write through f failed with errno err: the kernel's cached size and
+ * pages of the record are forgotten at its next lookup (logged unless
+ * err is EFBIG, which the caller reported).
+ */
+void dossier_file_write_failed(struct dossier_archive *a,
+			       struct dossier_file *f, int err);
+
+/*
  * The caller closed a descriptor of f (close(2) waits for this): if data
  * was written since the last save, or the record is new, this is one save
  * of the record, journaled before returning so it survives a crash.

@@ -88,6 +88,8 @@ struct dossier_archive {
 		int visible;
 	} vis[VIS_SLOTS];		/* protected by lock */
 	int lockfd;			/* flock: one serving daemon */
+	int64_t max_size;		/* atomic: limits.c's cache of */
+	int64_t max_size_sec;		/* max-record-size, and when read */
 };
 
 struct dossier_file {
@@ -194,6 +196,26 @@ void archive_changed(struct dossier_archive *a);
 
 /* Give record id a new content generation (lock held). */
 int archive_bump_cgen(struct dossier_archive *a, uint64_t id);
+
+/*
+ * Folder attributes beyond the row (core/folder.c, lock held): st_nlink
+ * is 2 + the sub-folders who may list (who NULL: all of them), st_atim
+ * the access time set by utimensat(2), else the mtime.
+ */
+void archive_folder_attr(struct dossier_archive *a,
+			 const struct dossier_caller *who,
+			 const struct node *n, struct stat *st);
+/*
+ * 0 if record id may grow to end bytes (policy setting max-record-size),
+ * else DOSSIER_EFBIG with the reason set. locked: the caller holds the
+ * lock (core/limits.c).
+ */
+int archive_size_allowed(struct dossier_archive *a, uint64_t id, off_t end,
+			 int locked);
+
+/* Remember a folder's access time t (ns). Lock held. */
+int archive_folder_set_atime(struct dossier_archive *a, uint64_t id,
+			     int64_t t);
 
 /*
  * A refusal: one NOTICE log line and one audit row (path of id, plus

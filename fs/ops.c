@@ -333,11 +333,17 @@ static void fs_write_buf(fuse_req_t req, fuse_ino_t ino,
 			fuse_reply_write(req, (size_t)n);
 		return;
 	}
+	if ((rc = dossier_file_write_check(fs_of(req)->archive, f, off,
+					   out.buf[0].size)) < 0) {
+		reply_rc(req, rc);
+		return;
+	}
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	out.buf[0].fd = dossier_file_fd(f);
 	out.buf[0].pos = off;
 	n = fuse_buf_copy(&out, in, 0);
 	if (n < 0) {
+		dossier_file_write_failed(fs_of(req)->archive, f, (int)-n);
 		fuse_reply_err(req, (int)-n);
 		return;
 	}
@@ -384,6 +390,12 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 	}
 	if (dossier_file_fd(f) < 0) {
 		fuse_reply_err(req, EOPNOTSUPP);
+		return;
+	}
+	if (!(mode & FALLOC_FL_KEEP_SIZE) &&
+	    (rc = dossier_file_write_check(fs_of(req)->archive, f, offset,
+					   (size_t)length)) < 0) {
+		reply_rc(req, rc);
 		return;
 	}
 	if (fallocate(dossier_file_fd(f), mode, offset, length) < 0) {
@@ -599,6 +611,10 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 	(void)rdev;
 	if (!S_ISREG(mode)) {
+		dossier_log(LOG_NOTICE, "refused mknod by uid %u: the archive "
+			    "holds no %s", (unsigned)who.uid,
+			    S_ISFIFO(mode) ? "FIFOs" : S_ISSOCK(mode) ?
+			    "sockets" : "device nodes");
 		fuse_reply_err(req, EPERM);
 		return;
 	}

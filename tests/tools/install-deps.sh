@@ -5,7 +5,7 @@
 PKGS="build-essential pkg-config libfuse3-dev fuse3 libsqlite3-dev \
 libgit2-dev libacl1-dev libutf8proc-dev libcmocka-dev zlib1g-dev \
 sqlite3 git attr acl bindfs libglib2.0-bin poppler-utils vim \
-util-linux procps"
+util-linux procps rsync"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

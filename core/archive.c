@@ -725,10 +725,14 @@ int archive_node_attr(struct dossier_archive *a,
 	if (fstatat(a->contentfd, rel, &cst, AT_SYMLINK_NOFOLLOW) < 0) {
 		int saverr = errno;
 
-		dossier_error_set("content of record %" PRIu64 " missing: %s",
-				  n->id, strerror(saverr));
-		dossier_log(LOG_ERR, "content of record %" PRIu64 ": %s",
-			    n->id, strerror(saverr));
+		char *path = archive_node_path(a, n->id);
+
+		dossier_error_set("content of record %" PRIu64 " ('%s') "
+				  "unreadable: %s; restore a version with "
+				  "'dossierctl restore PATH REV'", n->id,
+				  path ? path : "", strerror(saverr));
+		dossier_log(LOG_ERR, "%s", dossier_error_last());
+		free(path);
 		return DOSSIER_EIO;
 	}
 	out->st.st_size = cst.st_size;

@@ -90,6 +90,9 @@ struct dossier_archive {
 	int lockfd;			/* flock: one serving daemon */
 	int64_t max_size;		/* atomic: limits.c's cache of */
 	int64_t max_size_sec;		/* max-record-size, and when read */
+	int64_t space_low;		/* atomic: limits.c: disk nearly full */
+	int64_t space_ns;		/* atomic: when space_low was found */
+	int64_t space_busy;		/* atomic: bytes of writes under way */
 };
 
 struct dossier_file {
@@ -102,6 +105,7 @@ struct dossier_file {
 	int written;		/* data written since the last save */
 	int created;		/* new record, no save yet */
 	int on_grant;		/* opened thanks to a grant: re-checked */
+	int write_err;		/* a write failed (logged once): errno */
 	int flags;
 	struct dossier_caller who;
 };
@@ -212,6 +216,16 @@ void archive_folder_attr(struct dossier_archive *a,
  */
 int archive_size_allowed(struct dossier_archive *a, uint64_t id, off_t end,
 			 int locked);
+
+/* Bytes of the archive's filesystem kept free of content (limits.c). */
+struct statvfs;
+int64_t archive_space_reserve(const struct statvfs *sv);
+
+/*
+ * May history write need more bytes? 0, or DOSSIER_ENOSPC (reason set)
+ * when that would eat into the second half of the reserve (limits.c).
+ */
+int archive_space_room(struct dossier_archive *a, int64_t need);
 
 /* Remember a folder's access time t (ns). Lock held. */
 int archive_folder_set_atime(struct dossier_archive *a, uint64_t id,

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "archive_i.h"
+#include "audit_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "log.h"
@@ -48,6 +49,8 @@ struct dossier_history {
 	pthread_cond_t cond;
 	int stop;			/* protected by qlock */
 	int kicked;			/* protected by qlock */
+	int recovering;			/* protected by qlock */
+	pthread_cond_t recovered;	/* recovering went to 0 */
 	uint64_t spool_seq;		/* protected by qlock */
 	int64_t next_purge_ns;		/* committer thread only */
 	struct built *built;		/* BATCH_MAX; under drain_lock */
@@ -201,6 +204,7 @@ int history_open(struct dossier_history **out, struct dossier_archive *a,
 	pthread_mutex_init(&h->drain_lock, NULL);
 	pthread_mutex_init(&h->qlock, NULL);
 	pthread_cond_init(&h->cond, NULL);
+	pthread_cond_init(&h->recovered, NULL);
 	pthread_cond_init(&h->live_cond, NULL);
 	snprintf(p, sizeof(p), "%s/%s", dossier_archive_path(a), REPO_DIR);
 	if ((rc = dossier_git_open(&h->git, p, create)) < 0) {
@@ -1108,7 +1112,8 @@ static int index_commit(struct dossier_history *h, const struct entry *e,
 static int is_content_op(const char *op)
 {
 	return !strcmp(op, "create") || !strcmp(op, "save") ||
-	       !strcmp(op, "restore") || !strcmp(op, "recovered");
+	       !strcmp(op, "restore") || !strcmp(op, "recovered") ||
+	       !strcmp(op, "altered");
 }
 
 /*
@@ -1117,6 +1122,24 @@ static int is_content_op(const char *op)
  * (a name git cannot hold) is logged and dropped, so one bad entry never
  * stops the history.
  */
+/*
+ * Is there room on the disk for the blob of e (content open as fd, else
+ * its spool file)? Checked before writing it: a large blob written
+ * loose on a nearly full disk took the room kept for the catalog, and
+ * then nothing (not even rm) could be recorded.
+ */
+static int room_for(struct dossier_history *h, int fd, const struct entry *e)
+{
+	struct stat st;
+
+	if (fd < 0 && e->spool && !e->has_data)
+		return fstatat(h->spoolfd, e->spool, &st, 0) < 0 ? 0 :
+			       archive_space_room(h->a, st.st_size);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return 0;
+	return archive_space_room(h->a, st.st_size);
+}
+
 static int transient(int rc)
 {
 	return rc == DOSSIER_EBUSY || rc == DOSSIER_EIO ||
@@ -1171,6 +1194,12 @@ static int commit_entry(struct dossier_history *h, struct entry *e,
 			dossier_error_clear();
 			held_release(&held);
 			return 0;
+		}
+		if ((rc = room_for(h, lv == 1 ? e->live_fd : -1, e)) < 0) {
+			if (lv == 1)
+				live_end(h, e, NULL);
+			held_release(&held);
+			return rc;	/* kept in the journal, retried */
 		}
 		history_git_lock(h);
 		if (lv == 1) {
@@ -1367,6 +1396,7 @@ static int drain(struct dossier_history *h, int all, int tidy)
 	size_t n = 0, i;
 	int64_t after = 0;
 	int rc = 0, r, done = 0;
+	char why[512] = "";
 
 	memset(&e, 0, sizeof(e));
 	pthread_mutex_lock(&h->drain_lock);
@@ -1387,6 +1417,11 @@ static int drain(struct dossier_history *h, int all, int tidy)
 			n++;
 		else if (r < 0)
 			rc = r;
+		if (r < 0)	/* what follows may clear it: keep the reason */
+			snprintf(why, sizeof(why), "%s of record %" PRIu64
+				 ": %s", e.op, e.record,
+				 dossier_error_last()[0] ?
+				 dossier_error_last() : dossier_strerror(r));
 		entry_release(&e);
 		done++;
 	}
@@ -1403,19 +1438,79 @@ static int drain(struct dossier_history *h, int all, int tidy)
 		pthread_mutex_unlock(&h->a->lock);
 	}
 	pthread_mutex_unlock(&h->drain_lock);
+	if (rc < 0 && why[0]) {
+		dossier_error_clear();
+		dossier_error_set("%s", why);
+	}
 	return rc;
 }
 
 int history_drain(struct dossier_history *h, int all)
 {
+	/* what was journaled before a restart comes first */
+	pthread_mutex_lock(&h->qlock);
+	while (h->recovering)
+		pthread_cond_wait(&h->recovered, &h->qlock);
+	pthread_mutex_unlock(&h->qlock);
 	return drain(h, all, 1);
+}
+
+/*
+ * A drain that failed is tried again 250 ms later: say so once a minute
+ * per reason, not 4 times a second (a full disk wrote 697 lines), and
+ * always with a reason.
+ */
+struct failure {
+	char why[256];
+	int64_t at_ns;
+};
+
+static void drain_failed(int rc, struct failure *last)
+{
+	int64_t now = archive_now_ns();
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s", dossier_error_last()[0] ?
+		 dossier_error_last() : dossier_strerror(rc));
+	dossier_error_clear();
+	if (!strcmp(why, last->why) && now - last->at_ns < 60000000000LL)
+		return;
+	snprintf(last->why, sizeof(last->why), "%s", why);
+	last->at_ns = now;
+	dossier_log(LOG_ERR, "history: cannot commit journaled changes yet "
+		    "(retried; the changes are safe in the journal): %s", why);
+}
+
+static int reconcile(struct dossier_history *h);
+
+/*
+ * What a restart finds (the journal left by the last daemon, content
+ * changed without a save) is committed here, in the background: the
+ * mount serves meanwhile (a backlog after a kill -9 kept it from
+ * answering for 21 s, and a full disk kept it from mounting at all).
+ * history_drain() waits for it, so 'dossierctl log' sees its result.
+ */
+static void recover(struct dossier_history *h, struct failure *last)
+{
+	int rc;
+
+	if ((rc = drain(h, 1, 1)) < 0)
+		drain_failed(rc, last);
+	reconcile(h);
+	if ((rc = drain(h, 1, 1)) < 0)
+		drain_failed(rc, last);
+	pthread_mutex_lock(&h->qlock);
+	h->recovering = 0;
+	pthread_cond_broadcast(&h->recovered);
+	pthread_mutex_unlock(&h->qlock);
 }
 
 static void *committer(void *arg)
 {
 	struct dossier_history *h = arg;
+	struct failure last = { "", 0 };
 	struct timespec ts;
-	int stop = 0;
+	int stop = 0, rc;
 
 	/*
 	 * Commit work (hashing, deflating, tree updates) is done in the
@@ -1426,6 +1521,7 @@ static void *committer(void *arg)
 		dossier_log(LOG_DEBUG, "history: cannot lower the committer's "
 			    "priority: %s", strerror(errno));
 
+	recover(h, &last);
 	while (!stop) {
 		pthread_mutex_lock(&h->qlock);
 		if (!h->kicked && !h->stop) {
@@ -1440,11 +1536,8 @@ static void *committer(void *arg)
 		h->kicked = 0;
 		stop = h->stop;
 		pthread_mutex_unlock(&h->qlock);
-		if (drain(h, stop, !stop) < 0) {
-			dossier_log(LOG_ERR, "history: %s",
-				    dossier_error_last());
-			dossier_error_clear();
-		}
+		if ((rc = drain(h, stop, !stop)) < 0)
+			drain_failed(rc, &last);
 		/* the daily purge of the trash runs here, between drains */
 		if (!stop)
 			trash_daily(h->a, archive_now_ns(), &h->next_purge_ns);
@@ -1524,10 +1617,85 @@ static int heal_head(struct dossier_history *h)
 }
 
 /*
+ * How the last daemon ended: "running" in the catalog's meta table while
+ * one serves, "clean" once it committed everything and stopped. Returns
+ * 1 if the last one stopped cleanly (or none ever ran), and marks this
+ * one as running.
+ */
+static int last_stop_clean(struct dossier_archive *a)
+{
+	sqlite3_stmt *st = NULL;
+	int clean = 1;
+
+	pthread_mutex_lock(&a->lock);
+	if (dossier_db_prepare(a->db, "SELECT value FROM meta WHERE key = "
+			       "'daemon'", &st) == 0 &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		clean = !strcmp((const char *)sqlite3_column_text(st, 0),
+				"clean");
+	sqlite3_finalize(st);
+	if (archive_exec(a, "INSERT OR REPLACE INTO meta(key, value) "
+			 "VALUES('daemon', ?)", "t", "running") < 0)
+		dossier_error_clear();
+	pthread_mutex_unlock(&a->lock);
+	return clean;
+}
+
+static void mark_stop_clean(struct dossier_archive *a)
+{
+	pthread_mutex_lock(&a->lock);
+	if (archive_exec(a, "INSERT OR REPLACE INTO meta(key, value) "
+			 "VALUES('daemon', ?)", "t", "clean") < 0)
+		dossier_error_clear();
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Has record id a journal row (a save made meanwhile)? Lock held. */
+static int journal_busy(struct dossier_archive *a, uint64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	int busy = 1;
+
+	if (archive_stmt(a, "SELECT 1 FROM journal WHERE record = ?1 LIMIT 1",
+			 &st) < 0)
+		return 1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	busy = sqlite3_step(st) != SQLITE_DONE;
+	archive_stmt_done(st);
+	return busy;
+}
+
+/*
+ * A record's content file is gone from the store: nothing to commit, but
+ * the archive's keepers must hear of it (reads fail with EIO meanwhile).
+ */
+static void content_missing(struct dossier_history *h, uint64_t id)
+{
+	struct dossier_archive *a = h->a;
+	char *path, detail[512];
+
+	pthread_mutex_lock(&a->lock);
+	path = archive_node_path(a, id);
+	pthread_mutex_unlock(&a->lock);
+	snprintf(detail, sizeof(detail), "content file of record %" PRIu64
+		 " missing from the content store; restore a version with "
+		 "'dossierctl restore PATH REV'", id);
+	dossier_log(LOG_ERR, "history: '%s': %s", path ? path : "", detail);
+	audit_record(a->audit, NULL, "content-missing", path, 0, 0, detail);
+	free(path);
+}
+
+/*
  * Content written but never saved (the daemon died before the close, or
  * the last closes were lost with the catalog's last transactions): compare
  * each live record's content with its snapshot and commit changes as
- * recovered. Records with journal entries are left to those.
+ * recovered. Records with journal entries are left to those. If the last
+ * daemon stopped cleanly, nothing can have been left unsaved: a change is
+ * content altered outside the archive (by someone with access to the
+ * store), committed as "altered" with no author, logged as an error and
+ * audited, never passed off as a save. Runs while the mount serves: a
+ * record written meanwhile (its content changes while hashed, or it gets
+ * a journal row) is left to its own save.
  */
 static int reconcile(struct dossier_history *h)
 {
@@ -1535,7 +1703,7 @@ static int reconcile(struct dossier_history *h)
 	sqlite3_stmt *st = NULL;
 	uint64_t *ids = NULL;
 	size_t n = 0, cap = 0, i;
-	int rc;
+	int rc, clean = last_stop_clean(a);
 
 	pthread_mutex_lock(&a->lock);
 	rc = dossier_db_prepare(a->db, "SELECT id, snap_mtime_ns, snap_size "
@@ -1549,11 +1717,17 @@ static int reconcile(struct dossier_history *h)
 		int64_t m;
 
 		content_relpath(rel, sizeof(rel), id);
-		if (fstatat(a->contentfd, rel, &cs, 0) < 0)
-			continue;
+		if (fstatat(a->contentfd, rel, &cs, 0) < 0) {
+			if (errno != ENOENT)
+				continue;
+			cs.st_size = -1;	/* missing: said below */
+			cs.st_mtim.tv_sec = 0;
+			cs.st_mtim.tv_nsec = 0;
+		}
 		m = (int64_t)cs.st_mtim.tv_sec * 1000000000 +
 		    cs.st_mtim.tv_nsec;
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
+		if (cs.st_size >= 0 &&
+		    sqlite3_column_type(st, 1) != SQLITE_NULL &&
 		    sqlite3_column_int64(st, 1) == m &&
 		    sqlite3_column_int64(st, 2) == cs.st_size)
 			continue;
@@ -1571,41 +1745,68 @@ static int reconcile(struct dossier_history *h)
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&a->lock);
 	for (i = 0; i < n; i++) {
+		const struct dossier_caller nobody = { (uid_t)-1, (gid_t)-1,
+						       0 };
 		struct dossier_oid blob;
 		struct held held;
-		char rel[64], bhex[41];
-		int fd;
+		struct stat before, after;
+		char rel[64], bhex[41], *path;
+		int fd, busy;
 
 		content_relpath(rel, sizeof(rel), ids[i]);
 		fd = openat(a->contentfd, rel, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == ENOENT)
+				content_missing(h, ids[i]);
 			continue;
+		}
 		history_git_lock(h);
-		rc = dossier_git_blob_from_fd(h->git, fd, &blob, NULL);
+		rc = fstat(fd, &before) < 0 ? DOSSIER_EIO :
+		     dossier_git_blob_from_fd(h->git, fd, &blob, NULL);
 		history_git_unlock(h);
+		if (rc == 0 && (fstat(fd, &after) < 0 ||
+				after.st_size != before.st_size ||
+				after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
+				after.st_mtim.tv_nsec != before.st_mtim.tv_nsec))
+			rc = DOSSIER_EBUSY;	/* being written: its save */
 		close(fd);
 		if (rc < 0 || read_held(a, ids[i], &held) < 0) {
 			dossier_error_clear();
 			continue;
 		}
 		dossier_oid_fmt(bhex, &blob);
-		if (!held.hist_blob || strcmp(held.hist_blob, bhex)) {
-			const struct dossier_caller nobody = { (uid_t)-1,
-							       (gid_t)-1, 0 };
-			char *path;
-
-			pthread_mutex_lock(&a->lock);
-			path = archive_node_path(a, ids[i]);
-			archive_journal(a, ids[i], "recovered", path, NULL,
-					NULL, bhex, &nobody,
+		if (held.hist_blob && !strcmp(held.hist_blob, bhex)) {
+			held_release(&held);
+			continue;
+		}
+		held_release(&held);
+		pthread_mutex_lock(&a->lock);
+		busy = journal_busy(a, ids[i]);
+		path = archive_node_path(a, ids[i]);
+		if (!busy)
+			archive_journal(a, ids[i], clean ? "altered" :
+					"recovered", path, NULL, NULL, bhex,
+					&nobody, clean ? "content changed "
+					"outside dossierfs (found at mount)" :
 					"content changed before a crash",
 					archive_now_ns());
-			pthread_mutex_unlock(&a->lock);
+		pthread_mutex_unlock(&a->lock);
+		if (busy) {
 			free(path);
+			continue;
+		}
+		if (clean) {
+			dossier_log(LOG_ERR, "history: '%s' (record %" PRIu64
+				    ") was changed outside dossierfs: "
+				    "committed as 'altered', author unknown",
+				    path ? path : "", ids[i]);
+			audit_record(a->audit, NULL, "altered", path, 0, 0,
+				     "content changed outside dossierfs");
+		} else {
 			dossier_log(LOG_NOTICE, "history: record %" PRIu64
 				    " recovered after a crash", ids[i]);
 		}
-		held_release(&held);
+		free(path);
 	}
 	free(ids);
 	return 0;
@@ -1657,13 +1858,11 @@ int history_start(struct dossier_history *h)
 	if ((rc = apply_refs(h)) < 0)
 		return rc;
 	heal_head(h);
-	if ((rc = history_drain(h, 1)) < 0)
-		return rc;
-	reconcile(h);
-	if ((rc = history_drain(h, 1)) < 0)
-		return rc;
+	/* before anyone may write a snapshot that no row names yet */
 	sweep_spool(h);
+	h->recovering = 1;
 	if (pthread_create(&h->thread, NULL, committer, h) != 0) {
+		h->recovering = 0;
 		dossier_error_set("cannot start the history committer");
 		return DOSSIER_ERROR;
 	}
@@ -1681,6 +1880,7 @@ void history_close(struct dossier_history *h)
 		pthread_cond_signal(&h->cond);
 		pthread_mutex_unlock(&h->qlock);
 		pthread_join(h->thread, NULL);
+		mark_stop_clean(h->a);
 	}
 	dossier_git_free(h->git);
 	if (h->spoolfd >= 0)
@@ -1689,6 +1889,7 @@ void history_close(struct dossier_history *h)
 	pthread_mutex_destroy(&h->drain_lock);
 	pthread_mutex_destroy(&h->qlock);
 	pthread_cond_destroy(&h->cond);
+	pthread_cond_destroy(&h->recovered);
 	while (h->live)
 		live_unlink(h, h->live);
 	pthread_cond_destroy(&h->live_cond);

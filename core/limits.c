@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 
 #include "error.h"
 #include "log.h"
@@ -81,10 +82,71 @@ int archive_size_allowed(struct dossier_archive *a, uint64_t id, off_t end,
 	return DOSSIER_EFBIG;
 }
 
-int dossier_file_write_check(struct dossier_archive *a,
+/*
+ * A full disk must leave room for what the archive itself writes: the
+ * journal row of the save that filled it (so it is recorded under its
+ * author), deletes (rm must always work), audit rows and history. So
+ * content may not take the last 5 % of the archive's filesystem (at
+ * least 1 MiB, at most 64 MiB): writes are refused with ENOSPC below
+ * that, as ext4 keeps blocks for root. Asked at most every 50 ms while
+ * more than 256 MiB are left above the reserve, else at every write.
+ */
+#define SPACE_CHECK_NS 50000000LL
+#define RESERVE_MIN (1LL << 20)
+#define RESERVE_MAX (64LL << 20)
+#define SPACE_NEAR (256LL << 20)
+
+int64_t archive_space_reserve(const struct statvfs *sv)
+{
+	int64_t total = (int64_t)sv->f_blocks * (int64_t)sv->f_frsize;
+	int64_t r = total / 20;
+
+	return r < RESERVE_MIN ? RESERVE_MIN : r > RESERVE_MAX ? RESERVE_MAX : r;
+}
+
+/*
+ * 1 if writing size more bytes would reach into the reserve. Near it,
+ * the bytes of writes under way count too (*counted: size was added to
+ * them; dossier_file_write_end() takes it off): the kernel's writeback
+ * sends many writes at once, and each alone saw room.
+ */
+static int space_low(struct dossier_archive *a, size_t size, int64_t *left,
+		     int *counted)
+{
+	int64_t now = archive_now_ns(), avail, margin, busy;
+	struct statvfs sv;
+
+	*counted = 0;
+	/* far from the reserve: 50 ms of writes cannot reach it */
+	if (now - __atomic_load_n(&a->space_ns, __ATOMIC_ACQUIRE) <
+	    SPACE_CHECK_NS && !__atomic_load_n(&a->space_low, __ATOMIC_RELAXED))
+		return 0;
+	if (fstatvfs(a->contentfd, &sv) < 0)
+		return 0;
+	avail = (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
+	*left = avail;
+	margin = archive_space_reserve(&sv);
+	/* near it, every write asks */
+	__atomic_store_n(&a->space_low, avail < margin + SPACE_NEAR,
+			 __ATOMIC_RELAXED);
+	__atomic_store_n(&a->space_ns, now, __ATOMIC_RELEASE);
+	if (avail >= margin + SPACE_NEAR)
+		return 0;
+	busy = __atomic_add_fetch(&a->space_busy, (int64_t)size,
+				  __ATOMIC_ACQ_REL);
+	if (avail - busy >= margin) {
+		*counted = 1;
+		return 0;
+	}
+	__atomic_sub_fetch(&a->space_busy, (int64_t)size, __ATOMIC_ACQ_REL);
+	return 1;
+}
+
+int dossier_file_write_begin(struct dossier_archive *a,
 			     struct dossier_file *f, off_t off, size_t size)
 {
-	int rc;
+	int64_t left = 0;
+	int rc, counted;
 
 	if (f->fd < 0 || (off_t)size <= 0)
 		return 0;
@@ -92,8 +154,31 @@ int dossier_file_write_check(struct dossier_archive *a,
 		dossier_log(LOG_NOTICE, "refused write by uid %u: %s",
 			    (unsigned)f->who.uid, dossier_error_last());
 		dossier_file_write_failed(a, f, EFBIG);
+		return rc;
 	}
-	return rc;
+	if (space_low(a, size, &left, &counted)) {
+		if (!f->write_err)
+			dossier_log(LOG_ERR, "refused write by uid %u to record "
+				    "%" PRIu64 ": the archive's disk is full "
+				    "(%lld bytes left, kept for the catalog "
+				    "and history)", (unsigned)f->who.uid,
+				    f->id, (long long)left);
+		f->write_err = ENOSPC;
+		dossier_file_write_failed(a, f, ENOSPC);
+		dossier_error_set("the archive's disk is full");
+		return DOSSIER_ENOSPC;
+	}
+	return counted;
+}
+
+void dossier_file_write_end(struct dossier_archive *a, struct dossier_file *f,
+			    size_t size, int counted, ssize_t result)
+{
+	if (counted)
+		__atomic_sub_fetch(&a->space_busy, (int64_t)size,
+				   __ATOMIC_ACQ_REL);
+	if (result < 0)
+		dossier_file_write_failed(a, f, (int)-result);
 }
 
 /*
@@ -102,7 +187,7 @@ int dossier_file_write_check(struct dossier_archive *a,
  * inode claiming bytes the content never got (a stat said 4 EiB after a
  * pwrite at 2^62, and reads returned zeros up to there). A new content
  * generation makes the next lookup hand the kernel a fresh inode with
- * the size the content really has.
+ * the size the content really has. Logged once per open file.
  */
 void dossier_file_write_failed(struct dossier_archive *a,
 			       struct dossier_file *f, int err)
@@ -113,7 +198,26 @@ void dossier_file_write_failed(struct dossier_archive *a,
 	if (archive_bump_cgen(a, f->id) < 0)
 		dossier_error_clear();
 	pthread_mutex_unlock(&a->lock);
-	if (err != EFBIG)
+	if (!f->write_err && err != EFBIG && err != ENOSPC)
 		dossier_log(LOG_ERR, "cannot write record %" PRIu64 ": %s",
 			    f->id, strerror(err));
+	else if (!f->write_err && err == ENOSPC)
+		dossier_log(LOG_ERR, "cannot write record %" PRIu64 ": the "
+			    "archive's disk is full", f->id);
+	f->write_err = err;
+}
+
+int archive_space_room(struct dossier_archive *a, int64_t need)
+{
+	struct statvfs sv;
+	int64_t avail;
+
+	if (fstatvfs(a->contentfd, &sv) < 0)
+		return 0;
+	avail = (int64_t)sv.f_bavail * (int64_t)sv.f_frsize;
+	if (avail - need >= archive_space_reserve(&sv) / 2)
+		return 0;
+	dossier_error_set("the archive's disk is full: %lld bytes of history "
+			  "wait for space", (long long)need);
+	return DOSSIER_ENOSPC;
 }

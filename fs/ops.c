@@ -333,7 +333,7 @@ static void fs_write_buf(fuse_req_t req, fuse_ino_t ino,
 			fuse_reply_write(req, (size_t)n);
 		return;
 	}
-	if ((rc = dossier_file_write_check(fs_of(req)->archive, f, off,
+	if ((rc = dossier_file_write_begin(fs_of(req)->archive, f, off,
 					   out.buf[0].size)) < 0) {
 		reply_rc(req, rc);
 		return;
@@ -342,8 +342,8 @@ static void fs_write_buf(fuse_req_t req, fuse_ino_t ino,
 	out.buf[0].fd = dossier_file_fd(f);
 	out.buf[0].pos = off;
 	n = fuse_buf_copy(&out, in, 0);
+	dossier_file_write_end(fs_of(req)->archive, f, out.buf[0].size, rc, n);
 	if (n < 0) {
-		dossier_file_write_failed(fs_of(req)->archive, f, (int)-n);
 		fuse_reply_err(req, (int)-n);
 		return;
 	}
@@ -381,6 +381,7 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 			 off_t offset, off_t length, struct fuse_file_info *fi)
 {
 	struct dossier_file *f = file_of(fi);
+	ssize_t n;
 	int rc;
 
 	(void)ino;
@@ -392,14 +393,17 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	if (!(mode & FALLOC_FL_KEEP_SIZE) &&
-	    (rc = dossier_file_write_check(fs_of(req)->archive, f, offset,
+	/* punching a hole frees room: never refused for want of it */
+	if (!(mode & FALLOC_FL_PUNCH_HOLE) &&
+	    (rc = dossier_file_write_begin(fs_of(req)->archive, f, offset,
 					   (size_t)length)) < 0) {
 		reply_rc(req, rc);
 		return;
 	}
-	if (fallocate(dossier_file_fd(f), mode, offset, length) < 0) {
-		fuse_reply_err(req, errno);
+	n = fallocate(dossier_file_fd(f), mode, offset, length) < 0 ? -errno : 0;
+	dossier_file_write_end(fs_of(req)->archive, f, (size_t)length, rc, n);
+	if (n < 0) {
+		fuse_reply_err(req, (int)-n);
 		return;
 	}
 	dossier_file_mark_written(f);

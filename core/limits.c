@@ -16,10 +16,13 @@
 #include "rules_i.h"
 
 /*
- * Without a setting a record may reach 16 GiB: far above any scanned
- * document, far below what fills a server's disk with one truncate(1).
+ * Without a setting a record may reach 4 GiB: far above any scanned
+ * document. A sparse `truncate -s 8G` was written into history as an
+ * 8 GiB object (large blobs are stored, not deflated, until a pack
+ * reads them whole into memory) and held every other record's commits
+ * back meanwhile.
  */
-#define DEFAULT_MAX_SIZE (16LL << 30)
+#define DEFAULT_MAX_SIZE (4LL << 30)
 
 /* Lock held: setting max-record-size in bytes (K, M, G, T suffixes). */
 static int64_t max_size_setting(struct dossier_archive *a)

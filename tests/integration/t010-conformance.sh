@@ -19,6 +19,9 @@ check "a write at 2^62 is refused (at the latest at close)" sh -c "
 	! '$FSOP' pwrite '$C/f' 4611686018427387904 | grep -q OK"
 check "the refused write left size and content as they were" sh -c "
 	[ \$(stat -c %s '$C/f') -eq 3 ] && [ \"\$(head -c 16 '$C/f')\" = hi ]"
+check "truncate -s 8G of a record is refused by default (EFBIG)" sh -c "
+	! truncate -s 8G '$C/f' 2>'$T/err' && grep -q 'too large' '$T/err' &&
+	[ \$(stat -c %s '$C/f') -eq 3 ]"
 check "a policy limit refuses a too-big truncate" sh -c "
 	'$CTL' -a '$A' policy set max-record-size 1M >/dev/null &&
 	i=0; while [ \$('$FSOP' truncate '$C/f' 2097152) != EFBIG ]; do

@@ -1445,6 +1445,16 @@ static int drain(struct dossier_history *h, int all, int tidy)
 	return rc;
 }
 
+int history_recovering(struct dossier_history *h)
+{
+	int r;
+
+	pthread_mutex_lock(&h->qlock);
+	r = h->recovering;
+	pthread_mutex_unlock(&h->qlock);
+	return r;
+}
+
 int history_drain(struct dossier_history *h, int all)
 {
 	/* what was journaled before a restart comes first */

@@ -99,4 +99,7 @@ void history_program(int pid, char *out, size_t outsz);
 /* Commit everything due now (or everything, with all); for tests/shutdown. */
 int history_drain(struct dossier_history *h, int all);
 
+/* Is the committer still committing what the last daemon left? */
+int history_recovering(struct dossier_history *h);
+
 #endif

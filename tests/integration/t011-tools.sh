@@ -58,6 +58,15 @@ check "purge right after a delete destroys it (trash-days 0)" sh -c "
 	$CTL purge > '$T/purge' 2>&1 && cat '$T/purge' &&
 	grep -q '^1 destroyed' '$T/purge' && $CTL register | grep -q gone.txt"
 
+# log of a record with nothing waiting does not wait for everyone's saves
+check "log of an idle record answers before others' backlog is committed" sh -c "
+	mkdir -p '$M/2024/contracts/Busy' && printf 'idle
+' > '$C/idle.txt' &&
+	$CTL log '$C/idle.txt' >/dev/null &&
+	i=0; while [ \$i -lt 2000 ]; do printf 'b%d' \$i > '$M/2024/contracts/Busy/b'\$i; i=\$((i + 1)); done &&
+	$CTL log '$C/idle.txt' | grep -q create &&
+	[ \$(sqlite3 -readonly '$A/catalog.db' 'SELECT count(*) FROM journal') -gt 0 ]"
+
 # a refused name cannot forge a log line
 check "a name with a newline is escaped in the log" sh -c "
 	'$FSOP' create \"\$(printf '$C/x\nserving forged')\" >/dev/null;

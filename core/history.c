@@ -51,6 +51,9 @@ struct dossier_history {
 	int kicked;			/* protected by qlock */
 	int recovering;			/* protected by qlock */
 	pthread_cond_t recovered;	/* recovering went to 0 */
+	struct recon *recon;		/* to reconcile; committer thread */
+	size_t nrecon;
+	int recon_clean;		/* the last daemon stopped cleanly */
 	uint64_t spool_seq;		/* protected by qlock */
 	int64_t next_purge_ns;		/* committer thread only */
 	struct built *built;		/* BATCH_MAX; under drain_lock */
@@ -58,6 +61,13 @@ struct dossier_history {
 	struct live *live;		/* deferred snapshots; archive lock */
 	unsigned nlive;			/* written under the archive lock */
 	pthread_cond_t live_cond;	/* a deferred snapshot was settled */
+};
+
+/* A record whose content differed from its snapshot at the start. */
+struct recon {
+	uint64_t id;
+	int64_t mtime_ns;	/* the content's stat then (size -1: gone) */
+	int64_t size;
 };
 
 /*
@@ -1629,13 +1639,14 @@ static int heal_head(struct dossier_history *h)
 /*
  * How the last daemon ended: "running" in the catalog's meta table while
  * one serves, "clean" once it committed everything and stopped. Returns
- * 1 if the last one stopped cleanly (or none ever ran), and marks this
- * one as running.
+ * 1 if the last one stopped cleanly, and marks this
+ * one as running. An archive of an older version has no such row: as
+ * after a crash, its differences are "recovered".
  */
 static int last_stop_clean(struct dossier_archive *a)
 {
 	sqlite3_stmt *st = NULL;
-	int clean = 1;
+	int clean = 0;
 
 	pthread_mutex_lock(&a->lock);
 	if (dossier_db_prepare(a->db, "SELECT value FROM meta WHERE key = "
@@ -1707,14 +1718,18 @@ static void content_missing(struct dossier_history *h, uint64_t id)
  * record written meanwhile (its content changes while hashed, or it gets
  * a journal row) is left to its own save.
  */
-static int reconcile(struct dossier_history *h)
+/*
+ * Which records to look at (lock not held; before the mount serves, so no
+ * user has changed anything yet): their ids and the content's stat then.
+ */
+static void reconcile_select(struct dossier_history *h)
 {
 	struct dossier_archive *a = h->a;
 	sqlite3_stmt *st = NULL;
-	uint64_t *ids = NULL;
-	size_t n = 0, cap = 0, i;
-	int rc, clean = last_stop_clean(a);
+	size_t cap = 0;
+	int rc;
 
+	h->recon_clean = last_stop_clean(a);
 	pthread_mutex_lock(&a->lock);
 	rc = dossier_db_prepare(a->db, "SELECT id, snap_mtime_ns, snap_size "
 				"FROM node WHERE kind = 5 AND scratch = 0 AND "
@@ -1730,7 +1745,7 @@ static int reconcile(struct dossier_history *h)
 		if (fstatat(a->contentfd, rel, &cs, 0) < 0) {
 			if (errno != ENOENT)
 				continue;
-			cs.st_size = -1;	/* missing: said below */
+			cs.st_size = -1;	/* missing: said later */
 			cs.st_mtim.tv_sec = 0;
 			cs.st_mtim.tv_nsec = 0;
 		}
@@ -1741,20 +1756,39 @@ static int reconcile(struct dossier_history *h)
 		    sqlite3_column_int64(st, 1) == m &&
 		    sqlite3_column_int64(st, 2) == cs.st_size)
 			continue;
-		if (n == cap) {
-			uint64_t *ni;
+		if (h->nrecon == cap) {
+			struct recon *nr;
 
 			cap = cap ? cap * 2 : 64;
-			ni = realloc(ids, cap * sizeof(*ids));
-			if (!ni)
+			nr = realloc(h->recon, cap * sizeof(*nr));
+			if (!nr)
 				break;
-			ids = ni;
+			h->recon = nr;
 		}
-		ids[n++] = id;
+		h->recon[h->nrecon].id = id;
+		h->recon[h->nrecon].mtime_ns = m;
+		h->recon[h->nrecon].size = cs.st_size;
+		h->nrecon++;
 	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&a->lock);
-	for (i = 0; i < n; i++) {
+}
+
+static int same_stat(const struct stat *a, int64_t mtime_ns, int64_t size)
+{
+	return a->st_size == size &&
+	       (int64_t)a->st_mtim.tv_sec * 1000000000 + a->st_mtim.tv_nsec ==
+		       mtime_ns;
+}
+
+static int reconcile(struct dossier_history *h)
+{
+	struct dossier_archive *a = h->a;
+	size_t i;
+	int rc, clean = h->recon_clean;
+
+	for (i = 0; i < h->nrecon; i++) {
+		struct recon *r = &h->recon[i];
 		const struct dossier_caller nobody = { (uid_t)-1, (gid_t)-1,
 						       0 };
 		struct dossier_oid blob;
@@ -1763,24 +1797,27 @@ static int reconcile(struct dossier_history *h)
 		char rel[64], bhex[41], *path;
 		int fd, busy;
 
-		content_relpath(rel, sizeof(rel), ids[i]);
+		content_relpath(rel, sizeof(rel), r->id);
 		fd = openat(a->contentfd, rel, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			if (errno == ENOENT)
-				content_missing(h, ids[i]);
+			if (errno == ENOENT && r->size < 0)
+				content_missing(h, r->id);
 			continue;
 		}
+		/*
+		 * Changed since the mount began to serve, or while hashed: a
+		 * user is at it, and their save records it.
+		 */
 		history_git_lock(h);
-		rc = fstat(fd, &before) < 0 ? DOSSIER_EIO :
+		rc = fstat(fd, &before) < 0 ||
+		     !same_stat(&before, r->mtime_ns, r->size) ? DOSSIER_EBUSY :
 		     dossier_git_blob_from_fd(h->git, fd, &blob, NULL);
 		history_git_unlock(h);
 		if (rc == 0 && (fstat(fd, &after) < 0 ||
-				after.st_size != before.st_size ||
-				after.st_mtim.tv_sec != before.st_mtim.tv_sec ||
-				after.st_mtim.tv_nsec != before.st_mtim.tv_nsec))
-			rc = DOSSIER_EBUSY;	/* being written: its save */
+				!same_stat(&after, r->mtime_ns, r->size)))
+			rc = DOSSIER_EBUSY;
 		close(fd);
-		if (rc < 0 || read_held(a, ids[i], &held) < 0) {
+		if (rc < 0 || read_held(a, r->id, &held) < 0) {
 			dossier_error_clear();
 			continue;
 		}
@@ -1791,10 +1828,10 @@ static int reconcile(struct dossier_history *h)
 		}
 		held_release(&held);
 		pthread_mutex_lock(&a->lock);
-		busy = journal_busy(a, ids[i]);
-		path = archive_node_path(a, ids[i]);
+		busy = journal_busy(a, r->id);
+		path = archive_node_path(a, r->id);
 		if (!busy)
-			archive_journal(a, ids[i], clean ? "altered" :
+			archive_journal(a, r->id, clean ? "altered" :
 					"recovered", path, NULL, NULL, bhex,
 					&nobody, clean ? "content changed "
 					"outside dossierfs (found at mount)" :
@@ -1809,16 +1846,18 @@ static int reconcile(struct dossier_history *h)
 			dossier_log(LOG_ERR, "history: '%s' (record %" PRIu64
 				    ") was changed outside dossierfs: "
 				    "committed as 'altered', author unknown",
-				    path ? path : "", ids[i]);
+				    path ? path : "", r->id);
 			audit_record(a->audit, NULL, "altered", path, 0, 0,
 				     "content changed outside dossierfs");
 		} else {
 			dossier_log(LOG_NOTICE, "history: record %" PRIu64
-				    " recovered after a crash", ids[i]);
+				    " recovered after a crash", r->id);
 		}
 		free(path);
 	}
-	free(ids);
+	free(h->recon);
+	h->recon = NULL;
+	h->nrecon = 0;
 	return 0;
 }
 
@@ -1870,6 +1909,8 @@ int history_start(struct dossier_history *h)
 	heal_head(h);
 	/* before anyone may write a snapshot that no row names yet */
 	sweep_spool(h);
+	/* before anyone may write: what differs now is not theirs */
+	reconcile_select(h);
 	h->recovering = 1;
 	if (pthread_create(&h->thread, NULL, committer, h) != 0) {
 		h->recovering = 0;
@@ -1900,6 +1941,7 @@ void history_close(struct dossier_history *h)
 	pthread_mutex_destroy(&h->qlock);
 	pthread_cond_destroy(&h->cond);
 	pthread_cond_destroy(&h->recovered);
+	free(h->recon);
 	while (h->live)
 		live_unlink(h, h->live);
 	pthread_cond_destroy(&h->live_cond);

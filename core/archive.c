@@ -2979,6 +2979,7 @@ static int dir_open_virtual(struct dossier_archive *a,
 	size_t i;
 	int rc;
 
+	history_wait_recovered(a->history);
 	pthread_mutex_lock(&a->lock);
 	rc = views_list(a, who, id, &l);
 	pthread_mutex_unlock(&a->lock);

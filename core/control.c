@@ -133,7 +133,8 @@ static void version_file(char *out, size_t outsz, int64_t ns,
 }
 
 /*
- * Commit what is journaled, if the record at path has something waiting:
+ * Commit what is journaled, if the record at path has something waiting
+ * (or a folder move, which moves many records, does):
  * a log of a record with nothing in the journal answers at once instead
  * of waiting for everyone's saves (72 s after 30 s of three writers).
  */
@@ -148,8 +149,8 @@ static void settle_record(struct dossier_archive *a,
 		return;
 	pthread_mutex_lock(&a->lock);
 	if (control_resolve(a, who, path, 1, &rec) == 0 &&
-	    archive_stmt(a, "SELECT 1 FROM journal WHERE record = ?1 LIMIT 1",
-			 &st) == 0) {
+	    archive_stmt(a, "SELECT 1 FROM journal WHERE record = ?1 OR "
+			 "op = 'move' LIMIT 1", &st) == 0) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)rec.id);
 		busy = sqlite3_step(st) == SQLITE_ROW;
 		archive_stmt_done(st);

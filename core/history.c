@@ -51,6 +51,8 @@ struct dossier_history {
 	int kicked;			/* protected by qlock */
 	int recovering;			/* protected by qlock */
 	pthread_cond_t recovered;	/* recovering went to 0 */
+	int64_t recover_upto;		/* journal rows the last daemon left:
+					   committed at once; drain_lock */
 	struct recon *recon;		/* to reconcile; committer thread */
 	size_t nrecon;
 	int recon_clean;		/* the last daemon stopped cleanly */
@@ -718,11 +720,12 @@ static int next_entry(struct dossier_history *h, int64_t now, int all,
 	if (archive_stmt(a, "SELECT seq, record, op, path, old_path,"
 			       " spool, blob, author_uid, program, reason, "
 			       "time_ns, data, live FROM journal WHERE seq > ?3 AND "
-			       "(?1 OR due_ns <= ?2) "
+			       "(?1 OR due_ns <= ?2 OR seq <= ?4) "
 			       "ORDER BY seq LIMIT 1", &st) == 0) {
 		sqlite3_bind_int(st, 1, all);
 		sqlite3_bind_int64(st, 2, now);
 		sqlite3_bind_int64(st, 3, after);
+		sqlite3_bind_int64(st, 4, h->recover_upto);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			e->seq = sqlite3_column_int64(st, 0);
 			e->record = (uint64_t)sqlite3_column_int64(st, 1);
@@ -1465,13 +1468,20 @@ int history_recovering(struct dossier_history *h)
 	return r;
 }
 
-int history_drain(struct dossier_history *h, int all)
+void history_wait_recovered(struct dossier_history *h)
 {
-	/* what was journaled before a restart comes first */
+	if (!h)
+		return;
 	pthread_mutex_lock(&h->qlock);
 	while (h->recovering)
 		pthread_cond_wait(&h->recovered, &h->qlock);
 	pthread_mutex_unlock(&h->qlock);
+}
+
+int history_drain(struct dossier_history *h, int all)
+{
+	/* what was journaled before a restart comes first */
+	history_wait_recovered(h);
 	return drain(h, all, 1);
 }
 
@@ -1514,11 +1524,15 @@ static void recover(struct dossier_history *h, struct failure *last)
 {
 	int rc;
 
-	if ((rc = drain(h, 1, 1)) < 0)
+	/* only what was there before: new saves keep their window */
+	if ((rc = drain(h, 0, 1)) < 0)
 		drain_failed(rc, last);
 	reconcile(h);
-	if ((rc = drain(h, 1, 1)) < 0)
+	if ((rc = drain(h, 0, 1)) < 0)
 		drain_failed(rc, last);
+	pthread_mutex_lock(&h->drain_lock);
+	h->recover_upto = 0;
+	pthread_mutex_unlock(&h->drain_lock);
 	pthread_mutex_lock(&h->qlock);
 	h->recovering = 0;
 	pthread_cond_broadcast(&h->recovered);
@@ -1774,6 +1788,23 @@ static void reconcile_select(struct dossier_history *h)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* The newest journal row's seq (0: none), or INT64_MAX if unknown. */
+static int64_t last_seq(struct dossier_archive *a)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = INT64_MAX;
+
+	pthread_mutex_lock(&a->lock);
+	if (dossier_db_prepare(a->db, "SELECT coalesce(max(seq), 0) FROM "
+			       "journal", &st) == 0 &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->lock);
+	dossier_error_clear();
+	return v;
+}
+
 static int same_stat(const struct stat *a, int64_t mtime_ns, int64_t size)
 {
 	return a->st_size == size &&
@@ -1911,6 +1942,7 @@ int history_start(struct dossier_history *h)
 	sweep_spool(h);
 	/* before anyone may write: what differs now is not theirs */
 	reconcile_select(h);
+	h->recover_upto = last_seq(h->a);
 	h->recovering = 1;
 	if (pthread_create(&h->thread, NULL, committer, h) != 0) {
 		h->recovering = 0;

@@ -102,4 +102,10 @@ int history_drain(struct dossier_history *h, int all);
 /* Is the committer still committing what the last daemon left? */
 int history_recovering(struct dossier_history *h);
 
+/*
+ * Wait until it has (h may be NULL): a listing of /.history right after
+ * a restart shows what the last daemon journaled. Lock not held.
+ */
+void history_wait_recovered(struct dossier_history *h);
+
 #endif

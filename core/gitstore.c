@@ -815,6 +815,14 @@ int dossier_git_open(struct dossier_git **out, const char *path, int create)
 	*out = NULL;
 	if (git_libgit2_init() < 0)
 		return git_fail(-1, "cannot initialise libgit2");
+	/*
+	 * libgit2 keeps up to 256 MiB of parsed objects and maps up to 8 GiB
+	 * of pack windows per process by default: the daemon grew from 11 to
+	 * 276 MB committing 20k records (566 MB over a day was seen). Our
+	 * commits touch each tree once per batch, so a small cache does.
+	 */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(32 << 20));
+	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(128 << 20));
 	if (!(git = calloc(1, sizeof(*git)))) {
 		rc = sys_fail(ENOMEM, "cannot open repository '%s'", path);
 		goto fail;

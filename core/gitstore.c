@@ -1467,6 +1467,72 @@ static int noref_reflog_delete(git_refdb_backend *backend, const char *name)
 	return noref_refuse();
 }
 
+/*
+ * git_packbuilder_write() as the batches need it, without its cost:
+ * libgit2 1.5 hands every piece of the pack stream (each object's
+ * header and data) to its indexer, which writes each by mmap, memcpy
+ * and munmap, and every munmap flushes the TLB of each CPU the daemon's
+ * threads ran on. Measured 2026-12 on the 2-CPU VM: 27 % of the
+ * daemon's time while the committer worked through a backlog of new
+ * records. The pieces are gathered here and given to the indexer by
+ * 4 MiB. The pack is not thin, so the indexer needs no object database.
+ */
+#define PACK_SINK_CHUNK (4 << 20)
+
+struct pack_sink {
+	git_indexer *idx;
+	git_indexer_progress stats;
+	unsigned char *buf;
+	size_t len;
+};
+
+static int sink_flush(struct pack_sink *s)
+{
+	int gerr = 0;
+
+	if (s->len)
+		gerr = git_indexer_append(s->idx, s->buf, s->len, &s->stats);
+	s->len = 0;
+	return gerr;
+}
+
+static int sink_cb(void *data, size_t size, void *payload)
+{
+	struct pack_sink *s = payload;
+	int gerr;
+
+	if (s->len + size > PACK_SINK_CHUNK && (gerr = sink_flush(s)) < 0)
+		return gerr;
+	if (size >= PACK_SINK_CHUNK)
+		return git_indexer_append(s->idx, data, size, &s->stats);
+	memcpy(s->buf + s->len, data, size);
+	s->len += size;
+	return 0;
+}
+
+static int pack_write(git_packbuilder *pb, const char *packdir)
+{
+	git_indexer_options opts;
+	struct pack_sink s;
+	int gerr;
+
+	memset(&s, 0, sizeof(s));
+	if ((gerr = git_indexer_options_init(&opts,
+					     GIT_INDEXER_OPTIONS_VERSION)) < 0)
+		return gerr;
+	if (!(s.buf = malloc(PACK_SINK_CHUNK))) {
+		git_error_set_oom();
+		return -1;
+	}
+	if ((gerr = git_indexer_new(&s.idx, packdir, 0, NULL, &opts)) == 0 &&
+	    (gerr = git_packbuilder_foreach(pb, sink_cb, &s)) == 0 &&
+	    (gerr = sink_flush(&s)) == 0)
+		gerr = git_indexer_commit(s.idx, &s.stats);
+	git_indexer_free(s.idx);
+	free(s.buf);
+	return gerr;
+}
+
 static int packer_new(git_packbuilder **pb, git_repository **repo,
 		      git_odb *odb)
 {
@@ -1557,7 +1623,7 @@ int dossier_git_flush(struct dossier_git *git)
 			rc = git_fail(gerr, "cannot pack the batch");
 			goto out;
 		}
-	if ((gerr = git_packbuilder_write(pb, packdir, 0, NULL, NULL)) < 0) {
+	if ((gerr = pack_write(pb, packdir)) < 0) {
 		rc = git_fail(gerr, "cannot write the batch's pack");
 		goto out;
 	}

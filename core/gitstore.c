@@ -1468,7 +1468,8 @@ static int noref_reflog_delete(git_refdb_backend *backend, const char *name)
 }
 
 /*
- * git_packbuilder_write() as the batches need it, without its cost:
+ * git_packbuilder_write() as we need it (the pack's name, 40 hex, into
+ * name if not NULL), without its cost:
  * libgit2 1.5 hands every piece of the pack stream (each object's
  * header and data) to its indexer, which writes each by mmap, memcpy
  * and munmap, and every munmap flushes the TLB of each CPU the daemon's
@@ -1510,7 +1511,8 @@ static int sink_cb(void *data, size_t size, void *payload)
 	return 0;
 }
 
-static int pack_write(git_packbuilder *pb, const char *packdir)
+static int pack_write(git_packbuilder *pb, const char *packdir, char *name,
+		      size_t namesz)
 {
 	git_indexer_options opts;
 	struct pack_sink s;
@@ -1526,8 +1528,9 @@ static int pack_write(git_packbuilder *pb, const char *packdir)
 	}
 	if ((gerr = git_indexer_new(&s.idx, packdir, 0, NULL, &opts)) == 0 &&
 	    (gerr = git_packbuilder_foreach(pb, sink_cb, &s)) == 0 &&
-	    (gerr = sink_flush(&s)) == 0)
-		gerr = git_indexer_commit(s.idx, &s.stats);
+	    (gerr = sink_flush(&s)) == 0 &&
+	    (gerr = git_indexer_commit(s.idx, &s.stats)) == 0 && name)
+		snprintf(name, namesz, "%s", git_indexer_name(s.idx));
 	git_indexer_free(s.idx);
 	free(s.buf);
 	return gerr;
@@ -1623,7 +1626,7 @@ int dossier_git_flush(struct dossier_git *git)
 			rc = git_fail(gerr, "cannot pack the batch");
 			goto out;
 		}
-	if ((gerr = pack_write(pb, packdir)) < 0) {
+	if ((gerr = pack_write(pb, packdir, NULL, 0)) < 0) {
 		rc = git_fail(gerr, "cannot write the batch's pack");
 		goto out;
 	}
@@ -2543,7 +2546,7 @@ static int repack(struct dossier_git *git, const char *skip_ref,
 	git_odb_backend *one = NULL;
 	char *packdir = NULL, *packpath = NULL, *idxpath = NULL;
 	const char *name = NULL;
-	char keep[GIT_OID_HEXSZ + 16] = "";
+	char keep[GIT_OID_HEXSZ + 16] = "", pname[GIT_OID_HEXSZ + 1] = "";
 	size_t count;
 	int gerr, rc, r;
 
@@ -2563,12 +2566,12 @@ static int repack(struct dossier_git *git, const char *skip_ref,
 		goto out;
 	count = git_packbuilder_object_count(pb);
 	if (count > 0) {
-		if ((gerr = git_packbuilder_write(pb, packdir, 0, NULL,
-						  NULL)) < 0) {
+		if ((gerr = pack_write(pb, packdir, pname,
+				       sizeof(pname))) < 0) {
 			rc = git_fail(gerr, "cannot write pack");
 			goto out;
 		}
-		name = git_packbuilder_name(pb);
+		name = pname;
 		snprintf(keep, sizeof(keep), "pack-%s", name);
 		if (asprintf(&packpath, "%s/%s.pack", packdir, keep) < 0 ||
 		    asprintf(&idxpath, "%s/%s.idx", packdir, keep) < 0) {
@@ -2906,7 +2909,7 @@ int dossier_git_rollup(struct dossier_git *git, size_t limit)
 	struct packinfo *v = NULL;
 	git_packbuilder *pb = NULL;
 	git_repository *prepo = NULL;
-	char *packdir = NULL, *path = NULL;
+	char *packdir = NULL, *path = NULL, pname[GIT_OID_HEXSZ + 1] = "";
 	uint64_t sum = 0;
 	size_t n = 0, names = 0, m, i, j;
 	int gerr, rc;
@@ -2965,12 +2968,12 @@ int dossier_git_rollup(struct dossier_git *git, size_t limit)
 	}
 	if (rc < 0)
 		goto out;
-	if ((gerr = git_packbuilder_write(pb, packdir, 0, NULL, NULL)) < 0) {
+	if ((gerr = pack_write(pb, packdir, pname, sizeof(pname))) < 0) {
 		rc = git_fail(gerr, "cannot write pack");
 		goto out;
 	}
 	if (asprintf(&path, "%s/pack-%s.pack", packdir,
-		     git_packbuilder_name(pb)) < 0) {
+		     pname) < 0) {
 		path = NULL;
 		rc = sys_fail(ENOMEM, "cannot pack");
 		goto out;
@@ -2984,7 +2987,7 @@ int dossier_git_rollup(struct dossier_git *git, size_t limit)
 	for (i = 0; i < m; i++) {
 		char *p = NULL;
 
-		if (strstr(v[i].base, git_packbuilder_name(pb)))
+		if (strstr(v[i].base, pname))
 			continue;	/* the same objects, the same name */
 		for (j = 0; j < sizeof(exts) / sizeof(exts[0]); j++) {
 			if (asprintf(&p, "%s%s", v[i].base, exts[j]) < 0)
@@ -2994,7 +2997,7 @@ int dossier_git_rollup(struct dossier_git *git, size_t limit)
 		}
 	}
 	dossier_log(LOG_DEBUG, "rolled %zu packs (%" PRIu64 " objects) into "
-		    "pack-%s", m, sum, git_packbuilder_name(pb));
+		    "pack-%s", m, sum, pname);
 	rc = reopen(git);
 out:
 	free(path);

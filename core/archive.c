@@ -863,7 +863,6 @@ static void fill_attr(struct dossier_archive *a, const struct node *n,
 	st->st_uid = n->uid;
 	st->st_gid = n->gid;
 	st->st_nlink = 1;
-	/* nlink 1 on folders: "unknown", so find(1) never skips subfolders */
 	st->st_blksize = 4096;
 	ns_to_ts(&st->st_mtim, n->mtime_ns);
 	ns_to_ts(&st->st_ctim, n->ctime_ns);
@@ -871,7 +870,9 @@ static void fill_attr(struct dossier_archive *a, const struct node *n,
 	out->save_source = is_save_source(n);
 	if (n->kind <= DOSSIER_KIND_CATEGORY) {
 		out->entry_ttl = TTL_FIXED;
-		out->attr_ttl = TTL_FIXED;
+		/* a category's link count counts the clients one may see */
+		out->attr_ttl = n->kind == DOSSIER_KIND_CATEGORY ?
+					TTL_CALLER_ATTR : TTL_FIXED;
 	} else {
 		out->entry_ttl = TTL_CALLER;
 		out->attr_ttl = TTL_CALLER_ATTR;
@@ -922,16 +923,22 @@ int archive_node_attr(struct dossier_archive *a,
 	    archive_decide(a, who, n, NULL, ACT_GRANT) == 0)
 		out->st.st_uid = who->uid;
 	dossier_error_clear();
-	if (n->kind != DOSSIER_KIND_FILE)
+	if (n->kind != DOSSIER_KIND_FILE) {
+		archive_folder_attr(a, who, n, &out->st);
 		return 0;
+	}
 	content_relpath(rel, sizeof(rel), n->id);
 	if (fstatat(a->contentfd, rel, &cst, AT_SYMLINK_NOFOLLOW) < 0) {
 		int saverr = errno;
 
-		dossier_error_set("content of record %" PRIu64 " missing: %s",
-				  n->id, strerror(saverr));
-		dossier_log(LOG_ERR, "content of record %" PRIu64 ": %s",
-			    n->id, strerror(saverr));
+		char *path = archive_node_path(a, n->id);
+
+		dossier_error_set("content of record %" PRIu64 " ('%s') "
+				  "unreadable: %s; restore a version with "
+				  "'dossierctl restore PATH REV'", n->id,
+				  path ? path : "", strerror(saverr));
+		dossier_log(LOG_ERR, "%s", dossier_error_last());
+		free(path);
 		return DOSSIER_EIO;
 	}
 	out->st.st_size = cst.st_size;
@@ -2725,6 +2732,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	char rel[64];
 	int rc, fd = -1;
 	int64_t t = archive_now_ns();
+	uint64_t ino = id;
 
 	id = node_of(id);
 	/* a temp renamed onto a record: its descriptor is the record's now */
@@ -2748,6 +2756,15 @@ int dossier_archive_setattr(struct dossier_archive *a,
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
+	/*
+	 * Times sent for an inode of replaced content (the kernel writes
+	 * back the cached times of the record's old inode after a save by
+	 * rename) are the old content's: the new content keeps its own.
+	 */
+	if (n.kind == DOSSIER_KIND_FILE && ino != NODEID(n.id, n.cgen))
+		set &= ~(unsigned)(DOSSIER_SET_ATIME | DOSSIER_SET_MTIME |
+				   DOSSIER_SET_ATIME_NOW |
+				   DOSSIER_SET_MTIME_NOW);
 	if (set & (DOSSIER_SET_MODE | DOSSIER_SET_UID | DOSSIER_SET_GID)) {
 		mode_t mode = n.mode;
 		uid_t uid = n.uid;
@@ -2805,6 +2822,9 @@ int dossier_archive_setattr(struct dossier_archive *a,
 		if ((set & DOSSIER_SET_SIZE) && !f &&
 		    (rc = archive_decide(a, who, &n, NULL, ACT_WRITE)) < 0)
 			goto unlock;
+		if ((set & DOSSIER_SET_SIZE) &&
+		    (rc = archive_size_allowed(a, id, st->st_size, 1)) < 0)
+			goto unlock;
 		if (set & DOSSIER_SET_ATIME)
 			ts[0] = st->st_atim;
 		if (set & DOSSIER_SET_ATIME_NOW)
@@ -2842,6 +2862,13 @@ int dossier_archive_setattr(struct dossier_archive *a,
 						       "set times")) < 0)
 				goto unlock;
 			n.mtime_ns = m;
+			if ((set & (DOSSIER_SET_ATIME |
+				    DOSSIER_SET_ATIME_NOW)) &&
+			    (rc = archive_folder_set_atime(
+				     a, id, set & DOSSIER_SET_ATIME ?
+				     (int64_t)ts[0].tv_sec * 1000000000 +
+				     ts[0].tv_nsec : t)) < 0)
+				goto unlock;
 		} else {
 			fd = f ? f->fd : -1;
 			content_relpath(rel, sizeof(rel), id);
@@ -2876,8 +2903,11 @@ unlock:
  * The open(2) flags used on the content file. Write-only opens become
  * read-write and O_APPEND is dropped: with the kernel's writeback cache
  * the kernel itself reads partial pages and places appends at explicit
- * offsets (as passthrough_ll does). The caller's own flags were decided
- * on before this.
+ * offsets (as passthrough_ll does). O_DIRECT is dropped too: the kernel
+ * already bypasses its cache for such an open and hands us each write,
+ * but in its request buffer, at no alignment ext4's O_DIRECT accepts
+ * (dd oflag=direct and fsx -Z failed with EINVAL). The caller's own
+ * flags were decided on before this.
  */
 static int content_flags(int open_flags)
 {
@@ -2886,7 +2916,7 @@ static int content_flags(int open_flags)
 	/* O_RDONLY|O_TRUNC truncates too (after the settle, by ftruncate) */
 	if (acc == O_WRONLY || (open_flags & O_TRUNC))
 		acc = O_RDWR;
-	return acc | (open_flags & (O_TRUNC | O_DIRECT | O_SYNC | O_DSYNC |
+	return acc | (open_flags & (O_TRUNC | O_SYNC | O_DSYNC |
 				    O_NOATIME)) | O_CLOEXEC;
 }
 
@@ -3511,6 +3541,7 @@ static int dir_open_virtual(struct dossier_archive *a,
 	size_t i;
 	int rc;
 
+	history_wait_recovered(a->history);
 	pthread_mutex_lock(&a->lock);
 	rc = views_list(a, who, id, &l);
 	pthread_mutex_unlock(&a->lock);
@@ -3972,9 +4003,13 @@ int dossier_archive_removexattr(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = xattr_node(a, who, id, name, &n)) < 0)
 		goto unlock;
-	/* removing a computed ACL or classification: nothing to remove */
-	if (!strncmp(name, "system.posix_acl_", 17))
+	/* removing the computed ACL ends loans; a default ACL is none */
+	if (!strncmp(name, "system.posix_acl_", 17)) {
+		if (!strcmp(name, "system.posix_acl_access") &&
+		    n.kind == DOSSIER_KIND_FILE)
+			rc = meta_remove_acl(a, who, &n);
 		goto unlock;
+	}
 	if ((rc = archive_decide(a, who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
 				ACT_WRITE : ACT_CREATE)) < 0)
 		goto unlock;

@@ -204,6 +204,28 @@ int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 void dossier_file_mark_written(struct dossier_file *f);
 
 /*
+ * Before writing size bytes at off through f: >= 0 to go ahead (hand it
+ * to dossier_file_write_end() as counted), or DOSSIER_EFBIG past the
+ * record size limit (policy setting max-record-size), DOSSIER_ENOSPC
+ * when the write would take the room kept on the archive's disk for the
+ * catalog and history (both logged).
+ */
+int dossier_file_write_begin(struct dossier_archive *a,
+			     struct dossier_file *f, off_t off, size_t size);
+
+/* After that write: result is its byte count or -errno. */
+void dossier_file_write_end(struct dossier_archive *a, struct dossier_file *f,
+			    size_t size, int counted, ssize_t result);
+
+/*
+ * A write through f failed with errno err: the kernel's cached size and
+ * pages of the record are forgotten at its next lookup (logged unless
+ * err is EFBIG, which the caller reported).
+ */
+void dossier_file_write_failed(struct dossier_archive *a,
+			       struct dossier_file *f, int err);
+
+/*
  * The caller closed a descriptor of f (close(2) waits for this): if data
  * was written since the last save, or the record is new, this is one save
  * of the record, journaled before returning so it survives a crash.

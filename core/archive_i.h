@@ -117,6 +117,11 @@ struct dossier_archive {
 	pthread_cond_t sweep_cond;	/* with lock */
 	int sweeping;			/* the sweeper runs */
 	int sweep_stop;			/* protected by lock */
+	int64_t max_size;		/* atomic: limits.c's cache of */
+	int64_t max_size_sec;		/* max-record-size, and when read */
+	int64_t space_low;		/* atomic: limits.c: disk nearly full */
+	int64_t space_ns;		/* atomic: when space_low was found */
+	int64_t space_busy;		/* atomic: bytes of writes under way */
 };
 
 struct dossier_file {
@@ -129,6 +134,7 @@ struct dossier_file {
 	int written;		/* data written since the last save */
 	int created;		/* new record, no save yet */
 	int on_grant;		/* opened thanks to a grant: re-checked */
+	int write_err;		/* a write failed (logged once): errno */
 	int flags;
 	struct dossier_caller who;
 	/*
@@ -281,6 +287,36 @@ void archive_notify_wait(struct dossier_archive *a);
 
 /* Give record id a new content generation (lock held). */
 int archive_bump_cgen(struct dossier_archive *a, uint64_t id);
+
+/*
+ * Folder attributes beyond the row (core/folder.c, lock held): st_nlink
+ * is 2 + the sub-folders who may list (who NULL: all of them), st_atim
+ * the access time set by utimensat(2), else the mtime.
+ */
+void archive_folder_attr(struct dossier_archive *a,
+			 const struct dossier_caller *who,
+			 const struct node *n, struct stat *st);
+/*
+ * 0 if record id may grow to end bytes (policy setting max-record-size),
+ * else DOSSIER_EFBIG with the reason set. locked: the caller holds the
+ * lock (core/limits.c).
+ */
+int archive_size_allowed(struct dossier_archive *a, uint64_t id, off_t end,
+			 int locked);
+
+/* Bytes of the archive's filesystem kept free of content (limits.c). */
+struct statvfs;
+int64_t archive_space_reserve(const struct statvfs *sv);
+
+/*
+ * May history write need more bytes? 0, or DOSSIER_ENOSPC (reason set)
+ * when that would eat into the second half of the reserve (limits.c).
+ */
+int archive_space_room(struct dossier_archive *a, int64_t need);
+
+/* Remember a folder's access time t (ns). Lock held. */
+int archive_folder_set_atime(struct dossier_archive *a, uint64_t id,
+			     int64_t t);
 
 /*
  * A refusal: one NOTICE log line and one audit row (path of id, plus

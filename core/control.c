@@ -146,6 +146,35 @@ static void version_file(char *out, size_t outsz, int64_t ns,
 		 dot && dot != base ? dot : "");
 }
 
+/*
+ * Commit what is journaled, if the record at path has something waiting
+ * (or a folder move, which moves many records, does):
+ * a log of a record with nothing in the journal answers at once instead
+ * of waiting for everyone's saves (72 s after 30 s of three writers).
+ */
+static void settle_record(struct dossier_archive *a,
+			  const struct dossier_caller *who, const char *path)
+{
+	struct node rec;
+	sqlite3_stmt *st = NULL;
+	int busy = 1;
+
+	if (!a->history)
+		return;
+	pthread_mutex_lock(&a->lock);
+	if (control_resolve(a, who, path, 1, &rec) == 0 &&
+	    archive_stmt(a, "SELECT 1 FROM journal WHERE record = ?1 OR "
+			 "op = 'move' LIMIT 1", &st) == 0) {
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)rec.id);
+		busy = sqlite3_step(st) == SQLITE_ROW;
+		archive_stmt_done(st);
+	}
+	dossier_error_clear();
+	pthread_mutex_unlock(&a->lock);
+	if (busy || history_recovering(a->history))
+		history_drain(a->history, 1);
+}
+
 static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
 		   char **f, int n, struct dossier_buf *out)
 {
@@ -157,8 +186,7 @@ static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
 	if (n != 2)
 		return control_status(out, 2, "usage: log PATH");
 	/* what was saved before asking is in the answer */
-	if (a->history)
-		history_drain(a->history, 1);
+	settle_record(a, who, f[1]);
 	pthread_mutex_lock(&a->lock);
 	rc = control_resolve(a, who, f[1], 1, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)

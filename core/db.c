@@ -191,6 +191,15 @@ static const struct {
 	 * and the full-text index of current versions (text.c)
 	 */
 	{ text_schema, NULL },
+	/*
+	 * 14: a folder's access time as utimensat(2) set it (NULL: its
+	 * mtime), and its sub-folders at a glance for the link count
+	 * (core/folder.c): without the index a client folder of thousands
+	 * of records was read whole at every lookup of it.
+	 */
+	{ "ALTER TABLE node ADD COLUMN atime_ns INTEGER;"
+	  "CREATE INDEX node_subdirs ON node(parent) WHERE kind <> 5 AND "
+	  "deleted_ns IS NULL;", NULL },
 };
 
 int dossier_db_latest_version(void)

@@ -70,6 +70,7 @@ int dossier_err_from_errno(int e)
 	case ENOTEMPTY: return DOSSIER_ENOTEMPTY;
 	case ENOTDIR: return DOSSIER_ENOTDIR;
 	case EISDIR: return DOSSIER_EISDIR;
+	case EFBIG: return DOSSIER_EFBIG;
 	default: return DOSSIER_EIO;
 	}
 }

@@ -28,6 +28,7 @@ enum dossier_err {
 	DOSSIER_ENODATA = -17,	/* no such attribute */
 	DOSSIER_ENOTSUP = -18,
 	DOSSIER_ERANGE = -19,	/* caller's buffer too small */
+	DOSSIER_EFBIG = -20,	/* past the largest size a record may have */
 };
 
 /*

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "archive_i.h"
+#include "audit_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "log.h"
@@ -49,6 +50,13 @@ struct dossier_history {
 	pthread_cond_t cond;
 	int stop;			/* protected by qlock */
 	int kicked;			/* protected by qlock */
+	int recovering;			/* protected by qlock */
+	pthread_cond_t recovered;	/* recovering went to 0 */
+	int64_t recover_upto;		/* journal rows the last daemon left:
+					   committed at once; drain_lock */
+	struct recon *recon;		/* to reconcile; committer thread */
+	size_t nrecon;
+	int recon_clean;		/* the last daemon stopped cleanly */
 	uint64_t spool_seq;		/* protected by qlock */
 	int64_t next_purge_ns;		/* committer thread only */
 	struct built *built;		/* BATCH_MAX; under drain_lock */
@@ -56,6 +64,13 @@ struct dossier_history {
 	struct live *live;		/* deferred snapshots; archive lock */
 	unsigned nlive;			/* written under the archive lock */
 	pthread_cond_t live_cond;	/* a deferred snapshot was settled */
+};
+
+/* A record whose content differed from its snapshot at the start. */
+struct recon {
+	uint64_t id;
+	int64_t mtime_ns;	/* the content's stat then (size -1: gone) */
+	int64_t size;
 };
 
 /*
@@ -202,6 +217,7 @@ int history_open(struct dossier_history **out, struct dossier_archive *a,
 	pthread_mutex_init(&h->drain_lock, NULL);
 	pthread_mutex_init(&h->qlock, NULL);
 	pthread_cond_init(&h->cond, NULL);
+	pthread_cond_init(&h->recovered, NULL);
 	pthread_cond_init(&h->live_cond, NULL);
 	snprintf(p, sizeof(p), "%s/%s", dossier_archive_path(a), REPO_DIR);
 	if ((rc = dossier_git_open(&h->git, p, create)) < 0) {
@@ -705,11 +721,12 @@ static int next_entry(struct dossier_history *h, int64_t now, int all,
 	if (archive_stmt(a, "SELECT seq, record, op, path, old_path,"
 			       " spool, blob, author_uid, program, reason, "
 			       "time_ns, data, live FROM journal WHERE seq > ?3 AND "
-			       "(?1 OR due_ns <= ?2) "
+			       "(?1 OR due_ns <= ?2 OR seq <= ?4) "
 			       "ORDER BY seq LIMIT 1", &st) == 0) {
 		sqlite3_bind_int(st, 1, all);
 		sqlite3_bind_int64(st, 2, now);
 		sqlite3_bind_int64(st, 3, after);
+		sqlite3_bind_int64(st, 4, h->recover_upto);
 		if (sqlite3_step(st) == SQLITE_ROW) {
 			e->seq = sqlite3_column_int64(st, 0);
 			e->record = (uint64_t)sqlite3_column_int64(st, 1);
@@ -1157,7 +1174,8 @@ static int index_commit(struct dossier_history *h, const struct entry *e,
 static int is_content_op(const char *op)
 {
 	return !strcmp(op, "create") || !strcmp(op, "save") ||
-	       !strcmp(op, "restore") || !strcmp(op, "recovered");
+	       !strcmp(op, "restore") || !strcmp(op, "recovered") ||
+	       !strcmp(op, "altered");
 }
 
 /*
@@ -1166,6 +1184,24 @@ static int is_content_op(const char *op)
  * (a name git cannot hold) is logged and dropped, so one bad entry never
  * stops the history.
  */
+/*
+ * Is there room on the disk for the blob of e (content open as fd, else
+ * its spool file)? Checked before writing it: a large blob written
+ * loose on a nearly full disk took the room kept for the catalog, and
+ * then nothing (not even rm) could be recorded.
+ */
+static int room_for(struct dossier_history *h, int fd, const struct entry *e)
+{
+	struct stat st;
+
+	if (fd < 0 && e->spool && !e->has_data)
+		return fstatat(h->spoolfd, e->spool, &st, 0) < 0 ? 0 :
+			       archive_space_room(h->a, st.st_size);
+	if (fd < 0 || fstat(fd, &st) < 0)
+		return 0;
+	return archive_space_room(h->a, st.st_size);
+}
+
 static int transient(int rc)
 {
 	return rc == DOSSIER_EBUSY || rc == DOSSIER_EIO ||
@@ -1220,6 +1256,12 @@ static int commit_entry(struct dossier_history *h, struct entry *e,
 			dossier_error_clear();
 			held_release(&held);
 			return 0;
+		}
+		if ((rc = room_for(h, lv == 1 ? e->live_fd : -1, e)) < 0) {
+			if (lv == 1)
+				live_end(h, e, NULL);
+			held_release(&held);
+			return rc;	/* kept in the journal, retried */
 		}
 		history_git_lock(h);
 		if (lv == 1) {
@@ -1421,6 +1463,7 @@ static int drain(struct dossier_history *h, int all, int tidy)
 	size_t n = 0, i;
 	int64_t after = 0;
 	int rc = 0, r, done = 0;
+	char why[512] = "";
 
 	memset(&e, 0, sizeof(e));
 	pthread_mutex_lock(&h->drain_lock);
@@ -1441,6 +1484,11 @@ static int drain(struct dossier_history *h, int all, int tidy)
 			n++;
 		else if (r < 0)
 			rc = r;
+		if (r < 0)	/* what follows may clear it: keep the reason */
+			snprintf(why, sizeof(why), "%s of record %" PRIu64
+				 ": %s", e.op, e.record,
+				 dossier_error_last()[0] ?
+				 dossier_error_last() : dossier_strerror(r));
 		entry_release(&e);
 		done++;
 	}
@@ -1457,11 +1505,37 @@ static int drain(struct dossier_history *h, int all, int tidy)
 		pthread_mutex_unlock(&h->a->lock);
 	}
 	pthread_mutex_unlock(&h->drain_lock);
+	if (rc < 0 && why[0]) {
+		dossier_error_clear();
+		dossier_error_set("%s", why);
+	}
 	return rc;
+}
+
+int history_recovering(struct dossier_history *h)
+{
+	int r;
+
+	pthread_mutex_lock(&h->qlock);
+	r = h->recovering;
+	pthread_mutex_unlock(&h->qlock);
+	return r;
+}
+
+void history_wait_recovered(struct dossier_history *h)
+{
+	if (!h)
+		return;
+	pthread_mutex_lock(&h->qlock);
+	while (h->recovering)
+		pthread_cond_wait(&h->recovered, &h->qlock);
+	pthread_mutex_unlock(&h->qlock);
 }
 
 int history_drain(struct dossier_history *h, int all)
 {
+	/* what was journaled before a restart comes first */
+	history_wait_recovered(h);
 	return drain(h, all, 1);
 }
 
@@ -1478,11 +1552,66 @@ int history_quiesce(struct dossier_history *h, int (*fn)(void *arg),
 	return rc;
 }
 
+/*
+ * A drain that failed is tried again 250 ms later: say so once a minute
+ * per reason, not 4 times a second (a full disk wrote 697 lines), and
+ * always with a reason.
+ */
+struct failure {
+	char why[256];
+	int64_t at_ns;
+};
+
+static void drain_failed(int rc, struct failure *last)
+{
+	int64_t now = archive_now_ns();
+	char why[256];
+
+	snprintf(why, sizeof(why), "%s", dossier_error_last()[0] ?
+		 dossier_error_last() : dossier_strerror(rc));
+	dossier_error_clear();
+	if (!strcmp(why, last->why) && now - last->at_ns < 60000000000LL)
+		return;
+	snprintf(last->why, sizeof(last->why), "%s", why);
+	last->at_ns = now;
+	dossier_log(LOG_ERR, "history: cannot commit journaled changes yet "
+		    "(retried; the changes are safe in the journal): %s", why);
+}
+
+static int reconcile(struct dossier_history *h);
+
+/*
+ * What a restart finds (the journal left by the last daemon, content
+ * changed without a save) is committed here, in the background: the
+ * mount serves meanwhile (a backlog after a kill -9 kept it from
+ * answering for 21 s, and a full disk kept it from mounting at all).
+ * history_drain() waits for it, so 'dossierctl log' sees its result.
+ */
+static void recover(struct dossier_history *h, struct failure *last)
+{
+	int rc;
+
+	/* only what was there before: new saves keep their window */
+	if ((rc = drain(h, 0, 1)) < 0)
+		drain_failed(rc, last);
+	reconcile(h);
+	if ((rc = drain(h, 0, 1)) < 0)
+		drain_failed(rc, last);
+	pthread_mutex_lock(&h->drain_lock);
+	h->recover_upto = 0;
+	pthread_mutex_unlock(&h->drain_lock);
+	pthread_mutex_lock(&h->qlock);
+	h->recovering = 0;
+	pthread_cond_broadcast(&h->recovered);
+	pthread_mutex_unlock(&h->qlock);
+}
+
 static void *committer(void *arg)
 {
 	struct dossier_history *h = arg;
+	struct failure last = { "", 0 };
 	struct timespec ts;
-	int stop = 0;
+	int stop = 0, rc;
 
 	/*
 	 * Commit work (hashing, deflating, tree updates) is done in the
@@ -1493,6 +1622,7 @@ static void *committer(void *arg)
 		dossier_log(LOG_DEBUG, "history: cannot lower the committer's "
 			    "priority: %s", strerror(errno));
 
+	recover(h, &last);
 	while (!stop) {
 		pthread_mutex_lock(&h->qlock);
 		if (!h->kicked && !h->stop) {
@@ -1507,11 +1637,8 @@ static void *committer(void *arg)
 		h->kicked = 0;
 		stop = h->stop;
 		pthread_mutex_unlock(&h->qlock);
-		if (drain(h, stop, !stop) < 0) {
-			dossier_log(LOG_ERR, "history: %s",
-				    dossier_error_last());
-			dossier_error_clear();
-		}
+		if ((rc = drain(h, stop, !stop)) < 0)
+			drain_failed(rc, &last);
 		/* the daily purge of the trash runs here, between drains */
 		if (!stop)
 			trash_daily(h->a, archive_now_ns(), &h->next_purge_ns);
@@ -1591,19 +1718,99 @@ static int heal_head(struct dossier_history *h)
 }
 
 /*
+ * How the last daemon ended: "running" in the catalog's meta table while
+ * one serves, "clean" once it committed everything and stopped. Returns
+ * 1 if the last one stopped cleanly, and marks this
+ * one as running. An archive of an older version has no such row: as
+ * after a crash, its differences are "recovered".
+ */
+static int last_stop_clean(struct dossier_archive *a)
+{
+	sqlite3_stmt *st = NULL;
+	int clean = 0;
+
+	pthread_mutex_lock(&a->lock);
+	if (dossier_db_prepare(a->db, "SELECT value FROM meta WHERE key = "
+			       "'daemon'", &st) == 0 &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		clean = !strcmp((const char *)sqlite3_column_text(st, 0),
+				"clean");
+	sqlite3_finalize(st);
+	if (archive_exec(a, "INSERT OR REPLACE INTO meta(key, value) "
+			 "VALUES('daemon', ?)", "t", "running") < 0)
+		dossier_error_clear();
+	pthread_mutex_unlock(&a->lock);
+	return clean;
+}
+
+static void mark_stop_clean(struct dossier_archive *a)
+{
+	pthread_mutex_lock(&a->lock);
+	if (archive_exec(a, "INSERT OR REPLACE INTO meta(key, value) "
+			 "VALUES('daemon', ?)", "t", "clean") < 0)
+		dossier_error_clear();
+	pthread_mutex_unlock(&a->lock);
+}
+
+/* Has record id a journal row (a save made meanwhile)? Lock held. */
+static int journal_busy(struct dossier_archive *a, uint64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	int busy = 1;
+
+	if (archive_stmt(a, "SELECT 1 FROM journal WHERE record = ?1 LIMIT 1",
+			 &st) < 0)
+		return 1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	busy = sqlite3_step(st) != SQLITE_DONE;
+	archive_stmt_done(st);
+	return busy;
+}
+
+/*
+ * A record's content file is gone from the store: nothing to commit, but
+ * the archive's keepers must hear of it (reads fail with EIO meanwhile).
+ */
+static void content_missing(struct dossier_history *h, uint64_t id)
+{
+	struct dossier_archive *a = h->a;
+	char *path, detail[512];
+
+	pthread_mutex_lock(&a->lock);
+	path = archive_node_path(a, id);
+	pthread_mutex_unlock(&a->lock);
+	snprintf(detail, sizeof(detail), "content file of record %" PRIu64
+		 " missing from the content store; restore a version with "
+		 "'dossierctl restore PATH REV'", id);
+	dossier_log(LOG_ERR, "history: '%s': %s", path ? path : "", detail);
+	audit_record(a->audit, NULL, "content-missing", path, 0, 0, detail);
+	free(path);
+}
+
+/*
  * Content written but never saved (the daemon died before the close, or
  * the last closes were lost with the catalog's last transactions): compare
  * each live record's content with its snapshot and commit changes as
- * recovered. Records with journal entries are left to those.
+ * recovered. Records with journal entries are left to those. If the last
+ * daemon stopped cleanly, nothing can have been left unsaved: a change is
+ * content altered outside the archive (by someone with access to the
+ * store), committed as "altered" with no author, logged as an error and
+ * audited, never passed off as a save. Runs while the mount serves: a
+ * record written meanwhile (its content changes while hashed, or it gets
+ * a journal row) is left to its own save.
  */
-static int reconcile(struct dossier_history *h)
+/*
+ * Which records to look at (lock not held; before the mount serves, so no
+ * user has changed anything yet): their ids and the content's stat then.
+ */
+static void reconcile_select(struct dossier_history *h)
 {
 	struct dossier_archive *a = h->a;
 	sqlite3_stmt *st = NULL;
-	uint64_t *ids = NULL;
-	size_t n = 0, cap = 0, i;
+	size_t cap = 0;
 	int rc;
 
+	h->recon_clean = last_stop_clean(a);
 	pthread_mutex_lock(&a->lock);
 	rc = dossier_db_prepare(a->db, "SELECT id, snap_mtime_ns, snap_size "
 				"FROM node WHERE kind = 5 AND scratch = 0 AND "
@@ -1616,65 +1823,139 @@ static int reconcile(struct dossier_history *h)
 		int64_t m;
 
 		content_relpath(rel, sizeof(rel), id);
-		if (fstatat(a->contentfd, rel, &cs, 0) < 0)
-			continue;
+		if (fstatat(a->contentfd, rel, &cs, 0) < 0) {
+			if (errno != ENOENT)
+				continue;
+			cs.st_size = -1;	/* missing: said later */
+			cs.st_mtim.tv_sec = 0;
+			cs.st_mtim.tv_nsec = 0;
+		}
 		m = (int64_t)cs.st_mtim.tv_sec * 1000000000 +
 		    cs.st_mtim.tv_nsec;
-		if (sqlite3_column_type(st, 1) != SQLITE_NULL &&
+		if (cs.st_size >= 0 &&
+		    sqlite3_column_type(st, 1) != SQLITE_NULL &&
 		    sqlite3_column_int64(st, 1) == m &&
 		    sqlite3_column_int64(st, 2) == cs.st_size)
 			continue;
-		if (n == cap) {
-			uint64_t *ni;
+		if (h->nrecon == cap) {
+			struct recon *nr;
 
 			cap = cap ? cap * 2 : 64;
-			ni = realloc(ids, cap * sizeof(*ids));
-			if (!ni)
+			nr = realloc(h->recon, cap * sizeof(*nr));
+			if (!nr)
 				break;
-			ids = ni;
+			h->recon = nr;
 		}
-		ids[n++] = id;
+		h->recon[h->nrecon].id = id;
+		h->recon[h->nrecon].mtime_ns = m;
+		h->recon[h->nrecon].size = cs.st_size;
+		h->nrecon++;
 	}
 	sqlite3_finalize(st);
 	pthread_mutex_unlock(&a->lock);
-	for (i = 0; i < n; i++) {
+}
+
+/* The newest journal row's seq (0: none), or INT64_MAX if unknown. */
+static int64_t last_seq(struct dossier_archive *a)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = INT64_MAX;
+
+	pthread_mutex_lock(&a->lock);
+	if (dossier_db_prepare(a->db, "SELECT coalesce(max(seq), 0) FROM "
+			       "journal", &st) == 0 &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&a->lock);
+	dossier_error_clear();
+	return v;
+}
+
+static int same_stat(const struct stat *a, int64_t mtime_ns, int64_t size)
+{
+	return a->st_size == size &&
+	       (int64_t)a->st_mtim.tv_sec * 1000000000 + a->st_mtim.tv_nsec ==
+		       mtime_ns;
+}
+
+static int reconcile(struct dossier_history *h)
+{
+	struct dossier_archive *a = h->a;
+	size_t i;
+	int rc, clean = h->recon_clean;
+
+	for (i = 0; i < h->nrecon; i++) {
+		struct recon *r = &h->recon[i];
+		const struct dossier_caller nobody = { (uid_t)-1, (gid_t)-1,
+						       0 };
 		struct dossier_oid blob;
 		struct held held;
-		char rel[64], bhex[41];
-		int fd;
+		struct stat before, after;
+		char rel[64], bhex[41], *path;
+		int fd, busy;
 
-		content_relpath(rel, sizeof(rel), ids[i]);
+		content_relpath(rel, sizeof(rel), r->id);
 		fd = openat(a->contentfd, rel, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			if (errno == ENOENT && r->size < 0)
+				content_missing(h, r->id);
 			continue;
+		}
+		/*
+		 * Changed since the mount began to serve, or while hashed: a
+		 * user is at it, and their save records it.
+		 */
 		history_git_lock(h);
-		rc = dossier_git_blob_from_fd(h->git, fd, &blob, NULL);
+		rc = fstat(fd, &before) < 0 ||
+		     !same_stat(&before, r->mtime_ns, r->size) ? DOSSIER_EBUSY :
+		     dossier_git_blob_from_fd(h->git, fd, &blob, NULL);
 		history_git_unlock(h);
+		if (rc == 0 && (fstat(fd, &after) < 0 ||
+				!same_stat(&after, r->mtime_ns, r->size)))
+			rc = DOSSIER_EBUSY;
 		close(fd);
-		if (rc < 0 || read_held(a, ids[i], &held) < 0) {
+		if (rc < 0 || read_held(a, r->id, &held) < 0) {
 			dossier_error_clear();
 			continue;
 		}
 		dossier_oid_fmt(bhex, &blob);
-		if (!held.hist_blob || strcmp(held.hist_blob, bhex)) {
-			const struct dossier_caller nobody = { (uid_t)-1,
-							       (gid_t)-1, 0 };
-			char *path;
-
-			pthread_mutex_lock(&a->lock);
-			path = archive_node_path(a, ids[i]);
-			archive_journal(a, ids[i], "recovered", path, NULL,
-					NULL, bhex, &nobody,
-					"content changed before a crash",
-					archive_now_ns());
-			pthread_mutex_unlock(&a->lock);
-			free(path);
-			dossier_log(LOG_NOTICE, "history: record %" PRIu64
-				    " recovered after a crash", ids[i]);
+		if (held.hist_blob && !strcmp(held.hist_blob, bhex)) {
+			held_release(&held);
+			continue;
 		}
 		held_release(&held);
+		pthread_mutex_lock(&a->lock);
+		busy = journal_busy(a, r->id);
+		path = archive_node_path(a, r->id);
+		if (!busy)
+			archive_journal(a, r->id, clean ? "altered" :
+					"recovered", path, NULL, NULL, bhex,
+					&nobody, clean ? "content changed "
+					"outside dossierfs (found at mount)" :
+					"content changed before a crash",
+					archive_now_ns());
+		pthread_mutex_unlock(&a->lock);
+		if (busy) {
+			free(path);
+			continue;
+		}
+		if (clean) {
+			dossier_log(LOG_ERR, "history: '%s' (record %" PRIu64
+				    ") was changed outside dossierfs: "
+				    "committed as 'altered', author unknown",
+				    path ? path : "", r->id);
+			audit_record(a->audit, NULL, "altered", path, 0, 0,
+				     "content changed outside dossierfs");
+		} else {
+			dossier_log(LOG_NOTICE, "history: record %" PRIu64
+				    " recovered after a crash", r->id);
+		}
+		free(path);
 	}
-	free(ids);
+	free(h->recon);
+	h->recon = NULL;
+	h->nrecon = 0;
 	return 0;
 }
 
@@ -1724,13 +2005,14 @@ int history_start(struct dossier_history *h)
 	if ((rc = apply_refs(h)) < 0)
 		return rc;
 	heal_head(h);
-	if ((rc = history_drain(h, 1)) < 0)
-		return rc;
-	reconcile(h);
-	if ((rc = history_drain(h, 1)) < 0)
-		return rc;
+	/* before anyone may write a snapshot that no row names yet */
 	sweep_spool(h);
+	/* before anyone may write: what differs now is not theirs */
+	reconcile_select(h);
+	h->recover_upto = last_seq(h->a);
+	h->recovering = 1;
 	if (pthread_create(&h->thread, NULL, committer, h) != 0) {
+		h->recovering = 0;
 		dossier_error_set("cannot start the history committer");
 		return DOSSIER_ERROR;
 	}
@@ -1748,6 +2030,7 @@ void history_close(struct dossier_history *h)
 		pthread_cond_signal(&h->cond);
 		pthread_mutex_unlock(&h->qlock);
 		pthread_join(h->thread, NULL);
+		mark_stop_clean(h->a);
 	}
 	dossier_git_free(h->git);
 	if (h->spoolfd >= 0)
@@ -1756,6 +2039,8 @@ void history_close(struct dossier_history *h)
 	pthread_mutex_destroy(&h->drain_lock);
 	pthread_mutex_destroy(&h->qlock);
 	pthread_cond_destroy(&h->cond);
+	pthread_cond_destroy(&h->recovered);
+	free(h->recon);
 	while (h->live)
 		live_unlink(h, h->live);
 	pthread_cond_destroy(&h->live_cond);

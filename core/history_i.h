@@ -108,5 +108,13 @@ int history_drain(struct dossier_history *h, int all);
  */
 int history_quiesce(struct dossier_history *h, int (*fn)(void *arg),
 		    void *arg);
+/* Is the committer still committing what the last daemon left? */
+int history_recovering(struct dossier_history *h);
+
+/*
+ * Wait until it has (h may be NULL): a listing of /.history right after
+ * a restart shows what the last daemon journaled. Lock not held.
+ */
+void history_wait_recovered(struct dossier_history *h);
 
 #endif

@@ -172,6 +172,123 @@ int meta_list(struct dossier_archive *a, const struct node *n, char *buf,
 	return 0;
 }
 
+/* The grants running on one record, collected by grants_each. */
+struct loans {
+	uint64_t record;
+	size_t n;
+	struct {
+		int64_t id;
+		uid_t uid;
+	} g[64];
+};
+
+static int collect_loan(void *ctx, int64_t id, uint64_t record, uid_t uid,
+			int can_write, uid_t approved_by, int64_t start,
+			int64_t end)
+{
+	struct loans *l = ctx;
+
+	(void)can_write;
+	(void)approved_by;
+	(void)start;
+	(void)end;
+	if (record != l->record)
+		return 0;
+	if (l->n == sizeof(l->g) / sizeof(l->g[0]))
+		return 1;
+	l->g[l->n].id = id;
+	l->g[l->n].uid = uid;
+	l->n++;
+	return 0;
+}
+
+/* Does the ACL value (checked already) name uid with read rights? */
+static int acl_names(const unsigned char *p, size_t count, uid_t uid)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		uint16_t tag, perm;
+		uint32_t id;
+
+		memcpy(&tag, p + 4 + 8 * i, 2);
+		memcpy(&perm, p + 6 + 8 * i, 2);
+		memcpy(&id, p + 8 + 8 * i, 4);
+		if (le16toh(tag) == TAG_USER && le32toh(id) == uid &&
+		    (le16toh(perm) & 4))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * setfacl -x u:NAME, setfacl -b: the loans (grants) of users the new ACL
+ * leaves out end, as 'dossierctl revoke' would end them (so only for
+ * whoever may revoke them). A user whose access comes from the rules
+ * stays: that is refused when the ACL names other users (-x), and is no
+ * refusal when it names none (-b removes what was lent, not the rules).
+ */
+static int end_loans(struct dossier_archive *a, const struct dossier_caller *who,
+		     const struct node *n, const unsigned char *p, size_t count)
+{
+	struct loans l;
+	size_t i, named = 0, users;
+	int64_t now = archive_now_ns() / 1000000000;
+	char gid[32];
+	int rc = 0;
+
+	memset(&l, 0, sizeof(l));
+	l.record = n->id;
+	dossier_rules_grants_each(a->rules, now, collect_loan, &l);
+	for (i = 0; rc == 0 && i < l.n; i++) {
+		if (acl_names(p, count, l.g[i].uid))
+			continue;
+		rc = dossier_rules_revoke(a->rules, who->uid, l.g[i].id, now);
+		snprintf(gid, sizeof(gid), "%" PRId64, l.g[i].id);
+		audit_record(a->audit, who, "revoke", gid, rc == 0, 0,
+			     "setfacl");
+		archive_changed(a);
+		if (rc == 0)
+			dossier_log(LOG_NOTICE, "grant %" PRId64 " on record %"
+				    PRIu64 " ended by setfacl of uid %u",
+				    l.g[i].id, n->id, (unsigned)who->uid);
+	}
+	if (rc < 0)
+		return rc;
+	for (i = 0; i < count; i++) {
+		uint16_t tag;
+
+		memcpy(&tag, p + 4 + 8 * i, 2);
+		named += le16toh(tag) == TAG_USER;
+	}
+	if (named == 0)
+		return 0;
+	users = dossier_rules_user_count(a->rules);
+	for (i = 0; i < users; i++) {
+		const char *name, *role, *dept;
+		uid_t uid;
+
+		if (dossier_rules_user_at(a->rules, i, &uid, &name, &role,
+					  &dept) < 0 || uid == n->uid ||
+		    acl_names(p, count, uid) || !(rights(a, uid, n) & 4))
+			continue;
+		dossier_error_set("%s may read it by the rules, not on a "
+				  "grant: an ACL cannot take that away "
+				  "(dossierctl explain PATH --user %s)", name,
+				  name);
+		return DOSSIER_ESTRUCTURE;
+	}
+	return 0;
+}
+
+static int acl_refused(const struct dossier_caller *who,
+		       const struct node *n, int rc)
+{
+	dossier_log(LOG_NOTICE, "refused setfacl by uid %u on record %" PRIu64
+		    ": %s", (unsigned)who->uid, n->id, dossier_error_last());
+	return rc;
+}
+
 /* setfacl: new named-user rights are grant requests by who. */
 static int set_acl(struct dossier_archive *a, const struct dossier_caller *who,
 		   const struct node *n, const void *value, size_t size)
@@ -237,7 +354,20 @@ static int set_acl(struct dossier_archive *a, const struct dossier_caller *who,
 				    (unsigned)who->uid);
 	}
 	(void)asked;
-	return rc == DOSSIER_EEXISTS ? 0 : rc;
+	if (rc == DOSSIER_EEXISTS)
+		rc = 0;
+	if (rc == 0)
+		rc = end_loans(a, who, n, p, count);
+	return rc < 0 ? acl_refused(who, n, rc) : 0;
+}
+
+int meta_remove_acl(struct dossier_archive *a,
+		    const struct dossier_caller *who, const struct node *n)
+{
+	static const unsigned char none[4] = { ACL_VERSION, 0, 0, 0 };
+	int rc = end_loans(a, who, n, none, 0);
+
+	return rc < 0 ? acl_refused(who, n, rc) : 0;
 }
 
 /* Take (read and delete) user.dossier.reason of n into out; 1 if there. */

@@ -24,6 +24,13 @@ int meta_set(struct dossier_archive *a, const struct dossier_caller *who,
 	     const struct node *n, const char *name, const void *value,
 	     size_t size);
 
+/*
+ * removexattr of the ACL (setfacl -b): the grants on n end, for whoever
+ * may revoke them (else DOSSIER_EDENIED); what the rules give stays.
+ */
+int meta_remove_acl(struct dossier_archive *a,
+		    const struct dossier_caller *who, const struct node *n);
+
 /* Append the computed names to a listxattr buffer at *len. */
 int meta_list(struct dossier_archive *a, const struct node *n, char *buf,
 	      size_t size, size_t *len);

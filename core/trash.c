@@ -2433,6 +2433,32 @@ static int resolve(struct dossier_archive *a, const struct dossier_caller *who,
 	return control_resolve(a, who, target, deleted, out);
 }
 
+/*
+ * The time a purge asked for now goes by. A delete stays undoable for
+ * the commit window (an editor's delete-and-write revives the record),
+ * so with trash-days 0 a record deleted a moment ago is only due once
+ * that window has passed: the purge waits for it (at most the window)
+ * rather than answer "0 destroyed" right after an rm.
+ */
+static int64_t window_passed(struct dossier_archive *a)
+{
+	int64_t now = archive_now_ns(), last;
+	struct timespec ts;
+
+	pthread_mutex_lock(&a->lock);
+	last = trash_days(a) == 0 ?
+		       query_int(a, "SELECT coalesce(max(deleted_ns), 0) FROM "
+				 "node WHERE kind = 5 AND deleted_ns > ?",
+				 now - HISTORY_WINDOW_NS, 0) : 0;
+	pthread_mutex_unlock(&a->lock);
+	if (last <= 0 || expiry_ns(last, 0) <= now)
+		return now;
+	ts.tv_sec = (expiry_ns(last, 0) - now) / 1000000000;
+	ts.tv_nsec = (expiry_ns(last, 0) - now) % 1000000000;
+	nanosleep(&ts, NULL);
+	return archive_now_ns();
+}
+
 static int cmd_trash(struct dossier_archive *a,
 		     const struct dossier_caller *who, char **f, int n,
 		     struct dossier_buf *out)
@@ -2563,7 +2589,7 @@ static int cmd_purge(struct dossier_archive *a,
 			    DEFAULT_DISPOSERS);
 	pthread_mutex_unlock(&a->lock);
 	if (rc == 0)
-		rc = trash_purge(a, who, archive_now_ns(), &report, &done);
+		rc = trash_purge(a, who, window_passed(a), &report, &done);
 	if (rc < 0 && done == 0 && report.len == 0) {
 		audit_record(a->audit, who, "purge", "", 0, 0,
 			     dossier_error_last());

@@ -29,6 +29,7 @@ static const struct {
 	{ DOSSIER_ENODATA, ENODATA },
 	{ DOSSIER_ENOTSUP, ENOTSUP },
 	{ DOSSIER_ERANGE, ERANGE },
+	{ DOSSIER_EFBIG, EFBIG },
 };
 
 int fs_errno(int rc)

@@ -447,10 +447,16 @@ static void fs_write_buf(fuse_req_t req, fuse_ino_t ino,
 			fuse_reply_write(req, (size_t)n);
 		return;
 	}
+	if ((rc = dossier_file_write_begin(fs_of(req)->archive, f, off,
+					   out.buf[0].size)) < 0) {
+		reply_rc(req, rc);
+		return;
+	}
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	out.buf[0].fd = dossier_file_fd(f);
 	out.buf[0].pos = off;
 	n = fuse_buf_copy(&out, in, 0);
+	dossier_file_write_end(fs_of(req)->archive, f, out.buf[0].size, rc, n);
 	if (n < 0) {
 		fuse_reply_err(req, (int)-n);
 		return;
@@ -497,6 +503,7 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 			 off_t offset, off_t length, struct fuse_file_info *fi)
 {
 	struct dossier_file *f = file_of(fi);
+	ssize_t n;
 	int rc;
 
 	(void)ino;
@@ -508,8 +515,17 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
-	if (fallocate(dossier_file_fd(f), mode, offset, length) < 0) {
-		fuse_reply_err(req, errno);
+	/* punching a hole frees room: never refused for want of it */
+	if (!(mode & FALLOC_FL_PUNCH_HOLE) &&
+	    (rc = dossier_file_write_begin(fs_of(req)->archive, f, offset,
+					   (size_t)length)) < 0) {
+		reply_rc(req, rc);
+		return;
+	}
+	n = fallocate(dossier_file_fd(f), mode, offset, length) < 0 ? -errno : 0;
+	dossier_file_write_end(fs_of(req)->archive, f, (size_t)length, rc, n);
+	if (n < 0) {
+		fuse_reply_err(req, (int)-n);
 		return;
 	}
 	dossier_file_mark_written(f);
@@ -770,6 +786,10 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 
 	(void)rdev;
 	if (!S_ISREG(mode)) {
+		dossier_log(LOG_NOTICE, "refused mknod by uid %u: the archive "
+			    "holds no %s", (unsigned)who.uid,
+			    S_ISFIFO(mode) ? "FIFOs" : S_ISSOCK(mode) ?
+			    "sockets" : "device nodes");
 		fuse_reply_err(req, EPERM);
 		return;
 	}

@@ -62,7 +62,10 @@ check "precondition: hz_s2 does not list the secret record, gm reads it" sh -c "
 	! setpriv --reuid=\$(id -u hz_s2) --regid=\$(id -g hz_s2) --clear-groups ls -a '$C' | grep -qx bid.txt &&
 	setpriv --reuid=\$(id -u hz_gm) --regid=\$(id -g hz_gm) --clear-groups cat '$C/bid.txt' | grep -q v1"
 # hz_s2 polls the folder all through gm's editing
-as hz_s2 sh -c "while :; do ls -a '$C'; done" > "$T/poll2" 2>/dev/null &
+# (setpriv itself in the background, so that $! is the poller; it also
+# stops by itself once the folder is gone)
+setpriv --reuid="$(id -u hz_s2)" --regid="$(id -g hz_s2)" --clear-groups -- \
+	sh -c "while [ -d '$C' ]; do ls -a '$C'; done" > "$T/poll2" 2>/dev/null &
 POLL=$!
 n=1
 for mode in no yes auto; do

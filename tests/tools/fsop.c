@@ -107,6 +107,19 @@ static int run(int argc, char **argv)
 	}
 	if (!strcmp(op, "truncate") && argc > 3)
 		return truncate(p, atoll(argv[3]));
+	if (!strcmp(op, "ftruncate") && argc > 3) {
+		fd = open(p, O_WRONLY);
+		if (fd < 0 || ftruncate(fd, atoll(argv[3])) < 0)
+			return -1;
+		return close(fd);
+	}
+	if (!strcmp(op, "pwrite") && argc > 3) {
+		/* one byte at OFFSET, then the close: the first error */
+		fd = open(p, O_WRONLY);
+		if (fd < 0 || pwrite(fd, "x", 1, atoll(argv[3])) < 0)
+			return -1;
+		return close(fd);
+	}
 	if (!strcmp(op, "getxattr") && argc > 3)
 		return getxattr(p, argv[3], buf, sizeof(buf)) < 0 ? -1 : 0;
 	if (!strcmp(op, "access") && argc > 3)

@@ -200,6 +200,12 @@ static const struct {
 	{ "ALTER TABLE node ADD COLUMN atime_ns INTEGER;"
 	  "CREATE INDEX node_subdirs ON node(parent) WHERE kind <> 5 AND "
 	  "deleted_ns IS NULL;", NULL },
+	/*
+	 * 15: the settings the text worker and the size limit read, as rows
+	 * ('policy set' takes only keys that are rows): their defaults.
+	 */
+	{ "INSERT OR IGNORE INTO setting(key, value) VALUES"
+	  " ('text-recognition', 'on'), ('max-record-size', '4G');", NULL },
 };
 
 int dossier_db_latest_version(void)

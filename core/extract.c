@@ -397,43 +397,6 @@ static int has_line(const struct dossier_buf *b, const char *line)
 	return 0;
 }
 
-/* The text of XML: one line per shared string, entities decoded. */
-static void xml_text(struct dossier_buf *out, const char *x, size_t n)
-{
-	static const struct {
-		const char *ent, *ch;
-	} ents[] = { { "&amp;", "&" }, { "&lt;", "<" }, { "&gt;", ">" },
-		     { "&quot;", "\"" }, { "&apos;", "'" } };
-	const char *p = x, *end = x + n;
-	size_t i;
-
-	while (p < end) {
-		if (*p == '<') {
-			const char *gt = memchr(p, '>', (size_t)(end - p));
-
-			if (!gt)
-				break;
-			if (!strncmp(p, "</si>", 5) || !strncmp(p, "</row>", 6))
-				dossier_buf_add(out, "\n", 1);
-			p = gt + 1;
-			continue;
-		}
-		if (*p == '&') {
-			for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++)
-				if (!strncmp(p, ents[i].ent,
-					     strlen(ents[i].ent)))
-					break;
-			if (i < sizeof(ents) / sizeof(ents[0])) {
-				dossier_buf_add(out, ents[i].ch, 1);
-				p += strlen(ents[i].ent);
-				continue;
-			}
-		}
-		dossier_buf_add(out, p, 1);
-		p++;
-	}
-}
-
 static int office_zip(struct dossier_buf *out,
 		      struct dossier_extract_info *info, int content,
 		      unsigned flags, struct dossier_extract_job *job)
@@ -441,9 +404,8 @@ static int office_zip(struct dossier_buf *out,
 	const char *const docx[] = { "docx2txt", CONTENT, "-", NULL };
 	const char *const odt[] = { "odt2txt", "--encoding=UTF-8",
 				    "--width=-1", CONTENT, NULL };
-	const char *const xlsx[] = { "unzip", "-p", CONTENT,
-				     "xl/sharedStrings.xml", NULL };
-	struct dossier_buf names = DOSSIER_BUF_INIT, x = DOSSIER_BUF_INIT;
+	const char *const xlsx[] = { "xlsx2csv", "-a", CONTENT, NULL };
+	struct dossier_buf names = DOSSIER_BUF_INIT;
 	int rc;
 
 	if ((rc = zip_names(content, flags, job, &names)) < 0)
@@ -457,15 +419,14 @@ static int office_zip(struct dossier_buf *out,
 		snprintf(info->method, sizeof(info->method), "odt2txt");
 		rc = run(odt, NULL, content, flags, job, out,
 			 &info->truncated);
-	} else if (has_line(&names, "xl/sharedStrings.xml")) {
-		snprintf(info->method, sizeof(info->method), "xlsx");
-		if ((rc = run(xlsx, NULL, content, flags, job, &x,
-			      &info->truncated)) == 0)
-			xml_text(out, x.buf, x.len);
+	} else if (has_line(&names, "xl/workbook.xml")) {
+		/* every sheet, inline strings and numbers too */
+		snprintf(info->method, sizeof(info->method), "xlsx2csv");
+		rc = run(xlsx, NULL, content, flags, job, out,
+			 &info->truncated);
 	}
 out:
 	dossier_buf_release(&names);
-	dossier_buf_release(&x);
 	return rc;
 }
 

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,38 +60,56 @@ static int make_dirs(const char *path)
 	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl mount --user NAME DIR\n\n"
+		     "Ask the archive's daemon to serve, at DIR, the archive as "
+		     "user NAME sees it:\nonly NAME can enter it (the kernel "
+		     "refuses everyone else, root included),\nand it is faster "
+		     "than the shared mount because the kernel may cache it.\n"
+		     "Root may open any user's view (DIR is made if missing); "
+		     "a user, their own\nat a folder they own. End it with "
+		     "'fusermount3 -u DIR' or 'dossierctl\nunmount DIR'; it "
+		     "ends with the daemon.\n");
+}
+
 int cmd_mount(struct ctl *ctl, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "user", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct ctl_reply r;
 	char req[PATH_MAX + 300], *dir;
-	int ret;
+	const char *user = NULL, *where;
+	int ret, c;
 
-	if (ctl_wants_help(argc, argv) || argc != 4 ||
-	    strcmp(argv[1], "--user")) {
-		fprintf(ctl_wants_help(argc, argv) ? stdout : stderr,
-			"usage: dossierctl mount --user NAME DIR\n\n"
-			"Ask the archive's daemon to serve, at DIR, the archive "
-			"as user NAME sees it:\nonly NAME can enter it (the "
-			"kernel refuses everyone else, root included),\nand it "
-			"is faster than the shared mount because the kernel may "
-			"cache it.\nRoot may open any user's view (DIR is made "
-			"if missing); a user, their own\nat a folder they own. "
-			"End it with 'fusermount3 -u DIR' or 'dossierctl\n"
-			"unmount DIR'; it ends with the daemon.\n");
-		return ctl_wants_help(argc, argv) ? CTL_OK : CTL_USAGE;
+	while ((c = getopt_long(argc, argv, "hu:", opts, NULL)) != -1) {
+		if (c == 'u') {
+			user = optarg;
+			continue;
+		}
+		usage(c == 'h' ? stdout : stderr);
+		return c == 'h' ? CTL_OK : CTL_USAGE;
 	}
-	if (getuid() == 0 && make_dirs(argv[3]) < 0) {
+	if (!user || argc - optind != 1) {
+		usage(stderr);
+		return CTL_USAGE;
+	}
+	where = argv[optind];
+	if (getuid() == 0 && make_dirs(where) < 0) {
 		fprintf(stderr, "dossierctl mount: cannot make '%s': %s\n",
-			argv[3], strerror(errno));
+			where, strerror(errno));
 		return CTL_REFUSED;
 	}
-	dir = ctl_view_dir(argv[3]);
+	dir = ctl_view_dir(where);
 	if (!dir) {
 		fprintf(stderr, "dossierctl mount: cannot resolve '%s': %s\n",
-			argv[3], strerror(errno));
+			where, strerror(errno));
 		return CTL_REFUSED;
 	}
-	snprintf(req, sizeof(req), "view-mount\t%s\t%s\n", argv[2], dir);
+	snprintf(req, sizeof(req), "view-mount\t%s\t%s\n", user, dir);
 	free(dir);
 	if (ctl_call(ctl, req, &r) < 0)
 		return CTL_REFUSED;

@@ -5,19 +5,21 @@
 
 #include "ctl.h"
 
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: dossierctl views\n\nList the per-user views the "
+		     "daemon serves (root: all; a user: their own),\none per "
+		     "line: USER<TAB>DIR.\n");
+}
+
 int cmd_views(struct ctl *ctl, int argc, char **argv)
 {
 	struct ctl_reply r;
 	const char *line;
 	int ret;
 
-	if (ctl_wants_help(argc, argv) || argc != 1) {
-		fprintf(argc == 1 ? stdout : stderr,
-			"usage: dossierctl views\n\nList the per-user views the "
-			"daemon serves (root: all; a user: their own),\none "
-			"per line: USER<TAB>DIR.\n");
-		return argc == 1 ? CTL_OK : CTL_USAGE;
-	}
+	if ((ret = ctl_only_help(argc, argv, usage, 0, 0)) >= 0)
+		return ret;
 	if (ctl_call(ctl, "views\n", &r) < 0)
 		return CTL_REFUSED;
 	if ((ret = ctl_reply_exit(&r, "views")) == CTL_OK)

@@ -8,7 +8,7 @@ libcmocka-dev zlib1g-dev \
 sqlite3 git attr acl bindfs libglib2.0-bin poppler-utils vim \
 util-linux procps samba smbclient samba-vfs-modules \
 tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng img2pdf imagemagick \
-fonts-wqy-zenhei odt2txt docx2txt xlsx2csv catdoc unzip zip rsync"
+fonts-wqy-zenhei odt2txt docx2txt xlsx2csv catdoc unzip zip rsync python3"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

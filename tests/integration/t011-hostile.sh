@@ -205,6 +205,20 @@ check "after it became confidential and personal a held descriptor reads EACCES"
 check "and a held mapping faults (SIGBUS)" sh -c "tail -1 '$T/out5m' | grep -qx SIGBUS"
 check "a new open is refused too" sh -c "
 	[ \$(setpriv --reuid=\$(id -u hz_mkt) --regid=\$(id -g hz_mkt) --clear-groups '$FSOP' read '$C/open.txt') != OK ]"
+# a role taken away while open (dossierctl user set)
+record role.txt internal company "role v1"
+mkfifo "$T/go8"
+as hz_mkt "$HOSTILE" hold read "$C/role.txt" < "$T/go8" > "$T/out8" &
+P8=$!
+exec 7<>"$T/go8"
+i=0
+while ! grep -q READY "$T/out8" && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+$CTL0 user set hz_mkt --role staff --dept marketing >/dev/null
+echo go >&7
+exec 7>&-
+wait $P8
+check "a director made staff while holding a descriptor: reads are refused" sh -c "
+	head -1 '$T/out8' | grep -qx 'OK role v1' && tail -1 '$T/out8' | grep -qx EACCES"
 # a grant revoked while open
 record lent.txt internal department "lent v1"
 as hz_mgr $CTL0 grant "$C/lent.txt" --user hz_s2 --read --for 1h \

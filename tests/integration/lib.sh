@@ -86,6 +86,16 @@ map_users() {
 	done
 }
 
+# put_record FILE TEXT OWNER DEPT SCOPE LEVEL: a record written, then
+# classified (level last: setting it may hide the record from root)
+put_record() {
+	printf '%s\n' "$2" > "$1" &&
+	setfattr -n user.dossier.owner -v "$3" "$1" &&
+	setfattr -n user.dossier.dept -v "$4" "$1" &&
+	setfattr -n user.dossier.scope -v "$5" "$1" &&
+	setfattr -n user.dossier.level -v "$6" "$1"
+}
+
 new_archive() {
 	"$BUILD/dossierctl" init "$A" "$@" >/dev/null
 }

@@ -26,15 +26,7 @@ chmod 777 "$T"
 
 # record NAME LEVEL SCOPE TEXT: owned by hz_s1 of sales
 record() {
-	printf '%s\n' "$4" > "$C/$1" &&
-	setfattr -n user.dossier.owner -v hz_s1 "$C/$1" &&
-	setfattr -n user.dossier.dept -v sales "$C/$1" &&
-	setfattr -n user.dossier.scope -v "$3" "$C/$1" &&
-	setfattr -n user.dossier.level -v "$2" "$C/$1"
-}
-# sees USER NAME: USER lists NAME in the client folder
-sees() {
-	as "$1" ls -a "$C" 2>/dev/null | grep -qxF -- "$2"
+	put_record "$C/$1" "$4" hz_s1 sales "$3" "$2"
 }
 
 # ---- 1. the control channel acts for the process that opened it ----

@@ -38,11 +38,7 @@ chmod 777 "$T"
 
 # record NAME LEVEL SCOPE TEXT: owned by rt_s1 of sales
 record() {
-	printf '%s\n' "$4" > "$C/$1" &&
-	setfattr -n user.dossier.owner -v rt_s1 "$C/$1" &&
-	setfattr -n user.dossier.dept -v sales "$C/$1" &&
-	setfattr -n user.dossier.scope -v "$3" "$C/$1" &&
-	setfattr -n user.dossier.level -v "$2" "$C/$1"
+	put_record "$C/$1" "$4" rt_s1 sales "$3" "$2"
 }
 # lists USER NAME: USER lists NAME in the client folder
 lists() {

@@ -363,6 +363,31 @@ int archive_find_visible(struct dossier_archive *a,
 	return find_shown(a, who, parent, nfc, out);
 }
 
+int archive_first_listed(struct dossier_archive *a,
+			 const struct dossier_caller *who, uint64_t parent,
+			 const char *nfc, const char *cond, struct node *out)
+{
+	sqlite3_stmt *st = NULL;
+	char sql[768];
+	int rc;
+
+	snprintf(sql, sizeof(sql), "SELECT %s FROM node WHERE parent = ?1 AND "
+		 "name = ?2 AND %s", archive_node_cols, cond);
+	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
+	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
+	rc = DOSSIER_ENOTFOUND;
+	while (rc < 0 && sqlite3_step(st) == SQLITE_ROW) {
+		archive_row_to_node(st, out);
+		if (archive_decide(a, who, out, NULL, ACT_LIST) == 0)
+			rc = 0;
+	}
+	dossier_error_clear();
+	sqlite3_finalize(st);
+	return rc;
+}
+
 /* The oldest entry hidden from who that holds parent/nfc, or left it in
  * a save dance within the window; 0 if none. Lock held. */
 static uint64_t hidden_holder(struct dossier_archive *a,

@@ -223,6 +223,16 @@ int archive_find_visible(struct dossier_archive *a,
 			 const struct dossier_caller *who, uint64_t parent,
 			 const char *nfc, struct node *out);
 /*
+ * The first entry named nfc in parent, among those the SQL condition
+ * cond (and its ORDER BY) selects, that who may list: names are shared by
+ * entries hidden from each other, and a hidden one must not stand in
+ * front of one the caller may see. DOSSIER_ENOTFOUND if none. Lock held.
+ */
+int archive_first_listed(struct dossier_archive *a,
+			 const struct dossier_caller *who, uint64_t parent,
+			 const char *nfc, const char *cond, struct node *out);
+
+/*
  * The name who is shown for entry id named nfc when an older entry of the
  * same name is visible to who as well: "STEM (#ID).EXT" (folders:
  * "NAME (#ID)"), written into out.

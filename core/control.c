@@ -34,26 +34,9 @@ static int find_deleted(struct dossier_archive *a,
 			const struct dossier_caller *who, uint64_t parent,
 			const char *nfc, struct node *out)
 {
-	sqlite3_stmt *st = NULL;
-	char sql[512];
-	int rc = DOSSIER_ENOTFOUND;
-
-	snprintf(sql, sizeof(sql), "SELECT %s FROM node WHERE parent = ?1 AND "
-		 "name = ?2 AND kind = 5 AND deleted_ns IS NOT NULL ORDER BY "
-		 "deleted_ns DESC", archive_node_cols);
-	if (dossier_db_prepare(a->db, sql, &st) < 0) {
-		dossier_error_clear();
-		return DOSSIER_ENOTFOUND;
-	}
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
-	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
-	while (rc < 0 && sqlite3_step(st) == SQLITE_ROW) {
-		archive_row_to_node(st, out);
-		if (archive_decide(a, who, out, NULL, ACT_LIST) == 0)
-			rc = 0;
-	}
-	sqlite3_finalize(st);
-	return rc;
+	return archive_first_listed(a, who, parent, nfc, "kind = 5 AND "
+				    "deleted_ns IS NOT NULL ORDER BY "
+				    "deleted_ns DESC", out);
 }
 
 /*

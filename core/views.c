@@ -155,26 +155,10 @@ static int history_child(struct dossier_archive *a,
 			 const struct dossier_caller *who, uint64_t parent,
 			 const char *nfc, struct node *out)
 {
-	sqlite3_stmt *st = NULL;
-	char sql[512];
-	int rc = DOSSIER_ENOTFOUND;
-
-	snprintf(sql, sizeof(sql), "SELECT %s FROM node WHERE parent = ?1 AND "
-		 "name = ?2 AND scratch = 0 AND (kind < 5 OR hist_rec IS NOT "
-		 "NULL) ORDER BY deleted_ns IS NOT NULL, deleted_ns DESC, id",
-		 archive_node_cols);
-	if (dossier_db_prepare(a->db, sql, &st) < 0)
-		return DOSSIER_ERROR;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
-	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
-	while (rc < 0 && sqlite3_step(st) == SQLITE_ROW) {
-		archive_row_to_node(st, out);
-		if (archive_decide(a, who, out, NULL, ACT_LIST) == 0)
-			rc = 0;
-	}
-	dossier_error_clear();
-	sqlite3_finalize(st);
-	return rc;
+	return archive_first_listed(a, who, parent, nfc, "scratch = 0 AND "
+				    "(kind < 5 OR hist_rec IS NOT NULL) ORDER "
+				    "BY deleted_ns IS NOT NULL, deleted_ns "
+				    "DESC, id", out);
 }
 
 int views_may_see_history(struct dossier_archive *a,

@@ -8,12 +8,7 @@
 
 new_archive
 CTL="$BUILD/dossierctl -a $A"
-# name role dept
-while read -r u role dept; do
-	ensure_user "$u"
-	$CTL user add "$u" --role "$role" --dept "$dept" >/dev/null ||
-		echo "cannot map $u" >&2
-done <<'USERS'
+map_users $CTL <<'USERS'
 lt_gm gm management
 lt_mgr manager sales
 lt_s1 sales sales

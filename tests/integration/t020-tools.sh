@@ -5,11 +5,7 @@
 
 new_archive
 CTL="$BUILD/dossierctl -a $A"
-while read -r u role dept; do
-	ensure_user "$u"
-	$CTL user add "$u" --role "$role" --dept "$dept" >/dev/null ||
-		echo "cannot map $u" >&2
-done <<'USERS'
+map_users $CTL <<'USERS'
 dt_gm gm management
 dt_dgm deputy_gm management
 dt_s1 sales sales

@@ -41,7 +41,10 @@ CTL_LIBS = $(call pc,--libs,smartcols)
 TEST_CFLAGS = $(call pc,--cflags,cmocka)
 TEST_LIBS = $(call pc,--libs,cmocka)
 
-CORE_SRC := $(wildcard core/*.c)
+CORE_SRC := $(wildcard core/*/*.c)
+# core/ is in layer folders (docs/design.md); every folder is on the
+# include path, so a header is named by its file name alone.
+CORE_INC := $(addprefix -I,$(sort $(dir $(wildcard core/*/*.h))))
 FS_SRC := $(wildcard fs/*.c)
 CTL_SRC := $(wildcard mount-helpers/dossierctl/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
@@ -64,15 +67,15 @@ deps:
 
 $(BUILD)/core/%.o: core/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(CORE_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CORE_INC) $(CORE_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/fs/%.o: fs/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Icore $(FS_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CORE_INC) $(FS_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/mount-helpers/%.o: mount-helpers/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Icore $(CTL_CFLAGS) $(CFLAGS) -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(CORE_INC) $(CTL_CFLAGS) $(CFLAGS) -c $< -o $@
 
 $(LIB): $(CORE_OBJ)
 	@mkdir -p $(dir $@)
@@ -94,17 +97,17 @@ $(BUILD)/mount.dossierfs: mount-helpers/mount.dossierfs
 
 $(BUILD)/tests/test_%: tests/unit/test_%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) -Icore $(CORE_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) \
+	$(CC) $(BASE_CFLAGS) $(CORE_INC) $(CORE_CFLAGS) $(TEST_CFLAGS) $(CFLAGS) \
 		$< -o $@ $(LDFLAGS_SAN) $(LIB) $(TEST_LIBS) $(CORE_LIBS)
 
 # Every header compiles on its own.
 check-headers:
-	@set -e; for h in core/*.h; do \
+	@set -e; for h in core/*/*.h; do \
 		echo "#include \"$$h\"" | $(CC) $(SYNTAX_CFLAGS) $(CORE_CFLAGS) \
-			-Icore -x c -fsyntax-only - ; done; \
+			$(CORE_INC) -x c -fsyntax-only - ; done; \
 	for h in fs/*.h; do \
 		echo "#include \"$$h\"" | $(CC) $(SYNTAX_CFLAGS) $(FS_CFLAGS) \
-			-Icore -Ifs -x c -fsyntax-only - ; done; \
+			$(CORE_INC) -Ifs -x c -fsyntax-only - ; done; \
 	echo "check-headers: all headers compile alone"
 
 # core/ never sees libfuse; fs/ never talks SQL or git.

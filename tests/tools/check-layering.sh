@@ -2,7 +2,7 @@
 # Fails if core/ includes libfuse or fs/ talks to SQLite or libgit2.
 cd "$(dirname "$0")/../.." || exit 1
 bad=0
-if grep -nE '#[[:space:]]*include[[:space:]]*[<"]fuse' core/*.c core/*.h; then
+if grep -nE '#[[:space:]]*include[[:space:]]*[<"]fuse' core/*/*.c core/*/*.h; then
 	echo "check-layering: core/ must not include libfuse" >&2
 	bad=1
 fi
@@ -14,7 +14,7 @@ if grep -nE '\bsqlite3_|\bgit_[a-z_]+\(|[<"](sqlite3|git2)' mount-helpers/dossie
 	echo "check-layering: dossierctl must go through libdossier" >&2
 	bad=1
 fi
-for h in core/*.h; do
+for h in core/*/*.h; do
 	case $h in *_i.h) continue ;; esac
 	if grep -nE '\bsqlite3|\bgit_[a-z]|#include[[:space:]]*<git2' "$h"; then
 		echo "check-layering: public header $h exposes SQLite or libgit2" >&2

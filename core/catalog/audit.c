@@ -644,7 +644,7 @@ static int parse_since(const char *s, int64_t *out)
 {
 	int64_t t;
 
-	if (dossier_time_parse(s, 0, archive_now_ns() / 1000000000, &t) < 0) {
+	if (dossier_time_parse(s, 0, dossier_clock_ns() / 1000000000, &t) < 0) {
 		dossier_error_clear();
 		return -1;
 	}

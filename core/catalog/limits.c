@@ -59,7 +59,7 @@ static int64_t max_size_setting(struct dossier_archive *a)
  */
 static int64_t max_size(struct dossier_archive *a)
 {
-	int64_t sec = archive_now_ns() / 1000000000, v;
+	int64_t sec = dossier_clock_ns() / 1000000000, v;
 
 	if (__atomic_load_n(&a->max_size_sec, __ATOMIC_ACQUIRE) == sec)
 		return __atomic_load_n(&a->max_size, __ATOMIC_RELAXED);
@@ -116,7 +116,7 @@ int64_t archive_space_reserve(const struct statvfs *sv)
 static int space_low(struct dossier_archive *a, size_t size, int64_t *left,
 		     int *counted)
 {
-	int64_t now = archive_now_ns(), avail, margin, busy;
+	int64_t now = dossier_clock_ns(), avail, margin, busy;
 	struct statvfs sv;
 
 	*counted = 0;

@@ -313,7 +313,7 @@ static int cmd_restore(struct dossier_archive *a,
 	if (rc == 0) {
 		path = archive_node_path(a, rec.id);
 		rc = archive_journal(a, rec.id, "restore", path, NULL, NULL,
-				     hex, who, f[3], archive_now_ns());
+				     hex, who, f[3], dossier_clock_ns());
 	}
 	rc = archive_end(a, rc);
 	pthread_mutex_unlock(&a->lock);

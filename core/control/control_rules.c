@@ -20,7 +20,7 @@
 
 static int64_t now_s(void)
 {
-	return archive_now_ns() / 1000000000;
+	return dossier_clock_ns() / 1000000000;
 }
 
 /* Drop the kernel's cached name and pages of record n (lock held). */

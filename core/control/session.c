@@ -79,7 +79,7 @@ int64_t dossier_archive_next_grant_end(struct dossier_archive *a)
 
 	pthread_mutex_lock(&a->lock);
 	end = dossier_rules_next_expiry(a->rules,
-					archive_now_ns() / 1000000000);
+					dossier_clock_ns() / 1000000000);
 	pthread_mutex_unlock(&a->lock);
 	return end;
 }

@@ -298,7 +298,7 @@ int history_spool(struct dossier_history *h, int fd, char *name,
 	seq = ++h->spool_seq;
 	pthread_mutex_unlock(&h->qlock);
 	snprintf(name, namesz, "%" PRId64 "-%" PRIu64 "-%d",
-		 archive_now_ns(), seq, (int)getpid());
+		 dossier_clock_ns(), seq, (int)getpid());
 	out = openat(h->spoolfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 		     0600);
 	if (out < 0)
@@ -1470,7 +1470,7 @@ static int drain(struct dossier_history *h, int all, int tidy)
 	history_git_lock(h);
 	dossier_git_batch_begin(h->git);
 	history_git_unlock(h);
-	while (rc == 0 && next_entry(h, archive_now_ns(), all, after, &e)) {
+	while (rc == 0 && next_entry(h, dossier_clock_ns(), all, after, &e)) {
 		for (i = 0; i < n && h->built[i].e.record != e.record; i++)
 			;
 		if (n && (i < n || n == BATCH_MAX || !strcmp(e.op, "move")) &&
@@ -1564,7 +1564,7 @@ struct failure {
 
 static void drain_failed(int rc, struct failure *last)
 {
-	int64_t now = archive_now_ns();
+	int64_t now = dossier_clock_ns();
 	char why[256];
 
 	snprintf(why, sizeof(why), "%s", dossier_error_last()[0] ?
@@ -1641,7 +1641,7 @@ static void *committer(void *arg)
 			drain_failed(rc, &last);
 		/* the daily purge of the trash runs here, between drains */
 		if (!stop)
-			trash_daily(h->a, archive_now_ns(), &h->next_purge_ns);
+			trash_daily(h->a, dossier_clock_ns(), &h->next_purge_ns);
 	}
 	return NULL;
 }
@@ -1934,7 +1934,7 @@ static int reconcile(struct dossier_history *h)
 					&nobody, clean ? "content changed "
 					"outside dossierfs (found at mount)" :
 					"content changed before a crash",
-					archive_now_ns());
+					dossier_clock_ns());
 		pthread_mutex_unlock(&a->lock);
 		if (busy) {
 			free(path);

@@ -104,7 +104,7 @@ int text_queue_version(struct dossier_archive *a, int64_t version,
 {
 	int rc = archive_exec(a, "INSERT OR IGNORE INTO text_queue(version, "
 			      "record, queued_ns) VALUES(?, ?, ?)", "iii",
-			      version, (int64_t)record, archive_now_ns());
+			      version, (int64_t)record, dossier_clock_ns());
 
 	if (rc == 0)
 		rc = archive_exec(a, "DELETE FROM text_index WHERE rowid = ?",
@@ -232,7 +232,7 @@ static int reuse(struct dossier_archive *a, const struct qitem *q)
 				  " body, error, done_ns) SELECT ?, record, "
 				  "status, method, 0, 0, body, error, ? FROM "
 				  "version_text WHERE version = ?", "iii",
-				  q->version, archive_now_ns(), from);
+				  q->version, dossier_clock_ns(), from);
 	if (rc == 0)
 		rc = archive_exec(a, "DELETE FROM text_queue WHERE version = ?",
 				  "i", q->version);
@@ -324,7 +324,7 @@ static int store(struct dossier_archive *a, const struct qitem *q,
 				  "?, ?, ?, ?, ?)", "iiitiitti", q->version,
 				  (int64_t)q->record, (int64_t)status,
 				  info->method, (int64_t)info->pages, ms,
-				  body, error, archive_now_ns());
+				  body, error, dossier_clock_ns());
 	if (rc == 0)
 		rc = archive_exec(a, "DELETE FROM text_queue WHERE version = ?",
 				  "i", q->version);
@@ -751,7 +751,7 @@ static int under(const char *path, const char *prefix)
 
 static void wait_quantum(int64_t start_ns)
 {
-	int64_t el = archive_now_ns() - start_ns, until;
+	int64_t el = dossier_clock_ns() - start_ns, until;
 	struct timespec ts;
 
 	if (el < 0)
@@ -781,7 +781,7 @@ static int cmd_search(struct dossier_archive *a,
 		      const struct dossier_caller *who, char **f, int n,
 		      struct dossier_buf *out)
 {
-	int64_t start = archive_now_ns();
+	int64_t start = dossier_clock_ns();
 	struct dossier_buf body = DOSSIER_BUF_INIT;
 	const char *prefix = n > 3 ? f[3] : "";
 	struct query q;

@@ -854,7 +854,7 @@ static int restore_entry(struct dossier_archive *a,
 {
 	struct node np, live;
 	int rc, kind;
-	int64_t now = archive_now_ns();
+	int64_t now = dossier_clock_ns();
 
 	if ((rc = archive_get_node(a, newparent, &np)) < 0)
 		return rc;
@@ -1012,7 +1012,7 @@ static void pending_free(struct xdg_pending **pp)
 static void pending_expire(void)
 {
 	struct xdg_pending **pp = &pending;
-	int64_t now = archive_now_ns();
+	int64_t now = dossier_clock_ns();
 
 	while (*pp)
 		if (now - (*pp)->born_ns > PENDING_TTL_NS)
@@ -1538,7 +1538,7 @@ int trash_xdg_create(struct dossier_archive *a,
 		p->uid = who->uid;
 		p->gid = who->gid;
 		p->serial = ++pending_serial;
-		p->born_ns = archive_now_ns();
+		p->born_ns = dossier_clock_ns();
 		snprintf(p->name, sizeof(p->name), "%s", nfc);
 		p->next = pending;
 		pending = p;
@@ -2442,7 +2442,7 @@ static int resolve(struct dossier_archive *a, const struct dossier_caller *who,
  */
 static int64_t window_passed(struct dossier_archive *a)
 {
-	int64_t now = archive_now_ns(), last;
+	int64_t now = dossier_clock_ns(), last;
 	struct timespec ts;
 
 	pthread_mutex_lock(&a->lock);
@@ -2456,7 +2456,7 @@ static int64_t window_passed(struct dossier_archive *a)
 	ts.tv_sec = (expiry_ns(last, 0) - now) / 1000000000;
 	ts.tv_nsec = (expiry_ns(last, 0) - now) % 1000000000;
 	nanosleep(&ts, NULL);
-	return archive_now_ns();
+	return dossier_clock_ns();
 }
 
 static int cmd_trash(struct dossier_archive *a,
@@ -2467,7 +2467,7 @@ static int cmd_trash(struct dossier_archive *a,
 	sqlite3_stmt *st = NULL;
 	uid_t only = 0;
 	int rc, days, need, base;
-	int64_t now = archive_now_ns();
+	int64_t now = dossier_clock_ns();
 
 	if (n > 2)
 		return control_status(out, 2, "usage: trash [USER]");
@@ -2556,7 +2556,7 @@ static int cmd_restore_deleted(struct dossier_archive *a,
 	else if (rc == 0)
 		rc = archive_decide(a, who, &r, NULL, ACT_CREATE);
 	if (rc == 0 && (rc = archive_begin(a)) == 0) {
-		rc = restore_in_place(a, who, &r, archive_now_ns());
+		rc = restore_in_place(a, who, &r, dossier_clock_ns());
 		rc = archive_end(a, rc);
 	}
 	if (rc == 0)
@@ -2677,7 +2677,7 @@ static int cmd_approve_destruction(struct dossier_archive *a,
 				  "approved_by, approver, reason, time_ns) "
 				  "VALUES(?, ?, ?, ?, ?)", "iitti",
 				  (int64_t)r.id, (int64_t)who->uid, name, f[2],
-				  archive_now_ns());
+				  dossier_clock_ns());
 	}
 	if (rc == 0)
 		snprintf(msg, sizeof(msg), "destruction of record %" PRIu64
@@ -2719,7 +2719,7 @@ static int cmd_hold(struct dossier_archive *a, const struct dossier_caller *who,
 		rc = archive_exec(a, "INSERT INTO hold(node, path, reason, "
 				  "held_by, held_ns) VALUES(?, ?, ?, ?, ?)",
 				  "ittii", (int64_t)r.id, path, f[2],
-				  (int64_t)who->uid, archive_now_ns());
+				  (int64_t)who->uid, dossier_clock_ns());
 	if (rc == 0)
 		snprintf(msg, sizeof(msg), "'%s' is held%s: it cannot be "
 			 "deleted or destroyed until released", path,
@@ -2757,7 +2757,7 @@ static int cmd_release(struct dossier_archive *a,
 		rc = archive_exec(a, "UPDATE hold SET released_by = ?, "
 				  "released_ns = ?, release_reason = ? WHERE "
 				  "node = ? AND released_ns IS NULL", "iiti",
-				  (int64_t)who->uid, archive_now_ns(),
+				  (int64_t)who->uid, dossier_clock_ns(),
 				  n == 3 ? f[2] : NULL, (int64_t)r.id);
 		changed = sqlite3_changes(a->db);
 	}
@@ -2793,7 +2793,7 @@ static int cmd_due(struct dossier_archive *a, const struct dossier_caller *who,
 	sqlite3_stmt *st = NULL;
 	char sql[1536];
 	struct tm tm;
-	time_t now = time(NULL);
+	time_t now = (time_t)(dossier_clock_ns() / 1000000000);
 	int rc, base, need;
 
 	(void)f;

@@ -139,14 +139,6 @@ static const char *const stmt_sql[ST__COUNT] = {
 
 #define LIST_NAME_COL ARCHIVE_NODE_NCOLS
 
-int64_t archive_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static void ns_to_ts(struct timespec *ts, int64_t ns)
 {
 	ts->tv_sec = ns / 1000000000;
@@ -1120,7 +1112,7 @@ static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
 	if (n->kind != DOSSIER_KIND_FILE && act == ACT_READ)
 		act = ACT_LIST;
 	dossier_rules_decide(a->rules, who->uid, a->site[0] ? a->site : NULL,
-			     rules_action(act), &o, archive_now_ns() /
+			     rules_action(act), &o, dossier_clock_ns() /
 			     1000000000, v);
 	if (v->allow && act == ACT_READ && n->kind == DOSSIER_KIND_FILE &&
 	    n->level > DOSSIER_LEVEL_INTERNAL && is_thumbnailer(a, who->pid)) {
@@ -1162,7 +1154,7 @@ static int folder_visible(struct dossier_archive *a,
 			  const struct dossier_caller *who,
 			  const struct node *n, int depth)
 {
-	int64_t sec = archive_now_ns() / 1000000000;
+	int64_t sec = dossier_clock_ns() / 1000000000;
 	size_t slot = (n->id * 31 + who->uid) % VIS_SLOTS;
 	int vis;
 
@@ -1191,7 +1183,7 @@ static int folder_visible_now(struct dossier_archive *a,
 	sqlite3_stmt *st = NULL;
 	char sql[512];
 	int seen = 0;
-	int64_t now = archive_now_ns() / 1000000000;
+	int64_t now = dossier_clock_ns() / 1000000000;
 
 	archive_object(n, &o);
 	dossier_rules_decide(a->rules, who->uid, a->site[0] ? a->site : NULL,
@@ -1604,7 +1596,7 @@ static int seed_catalog(sqlite3 *db, enum dossier_lang lang)
 	sqlite3_stmt *st = NULL;
 	size_t i;
 	int rc;
-	int64_t t = archive_now_ns();
+	int64_t t = dossier_clock_ns();
 	char sql[512];
 
 	snprintf(sql, sizeof(sql),
@@ -1825,7 +1817,7 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	struct node p, n;
 	uint64_t id;
 	int rc, kind;
-	int64_t t = archive_now_ns();
+	int64_t t = dossier_clock_ns();
 
 	parent = node_of(parent);
 
@@ -1937,7 +1929,7 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 	char nfc[DOSSIER_NAME_MAX + 1];
 	struct node p, n;
 	int rc;
-	int64_t t = archive_now_ns();
+	int64_t t = dossier_clock_ns();
 
 	parent = node_of(parent);
 
@@ -2014,7 +2006,7 @@ static int remove_file(struct dossier_archive *a,
 {
 	struct node p, n;
 	int rc;
-	int64_t t = archive_now_ns();
+	int64_t t = dossier_clock_ns();
 
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
@@ -2470,7 +2462,7 @@ int dossier_archive_rename(struct dossier_archive *a,
 	char nfc[DOSSIER_NAME_MAX + 1], nnfc[DOSSIER_NAME_MAX + 1];
 	struct node p, np, n, dst;
 	int rc, have_dst, kind;
-	int64_t t = archive_now_ns();
+	int64_t t = dossier_clock_ns();
 
 	parent = node_of(parent);
 	newparent = node_of(newparent);
@@ -2756,7 +2748,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	struct node n;
 	char rel[64];
 	int rc, fd = -1;
-	int64_t t = archive_now_ns();
+	int64_t t = dossier_clock_ns();
 	uint64_t ino = id;
 
 	id = node_of(id);
@@ -3060,7 +3052,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	struct node p, n;
 	uint64_t id = 0, rid;
 	int rc, fd = -1, revived = 0;
-	int64_t t = archive_now_ns();
+	int64_t t = dossier_clock_ns();
 
 	parent = node_of(parent);
 
@@ -3415,7 +3407,7 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 	struct node n;
 	struct stat cs;
 	int rc, have_reason = 0, deferred;
-	int64_t t = archive_now_ns();
+	int64_t t = dossier_clock_ns();
 
 	if (f->virt || !(f->written || (f->created && last)))
 		return 0;
@@ -3785,7 +3777,7 @@ int dossier_category_add(struct dossier_archive *a, const char *name)
 				       "2, c.id, 17407, 0, 0, ?3, ?3, ?3 FROM "
 				       "node y, category c WHERE y.kind = 1 "
 				       "AND y.deleted_ns IS NULL AND "
-				       "c.name = ?1", nfc, NULL, archive_now_ns());
+				       "c.name = ?1", nfc, NULL, dossier_clock_ns());
 		rc = archive_end(a, rc);
 	}
 	pthread_mutex_unlock(&a->lock);

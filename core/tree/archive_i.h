@@ -9,6 +9,7 @@
 
 #include "archive.h"
 #include "buf.h"
+#include "clock.h"
 
 enum stmt_id {
 	ST_LOOKUP,
@@ -342,8 +343,6 @@ int64_t archive_last_rule(void);
 int archive_refuse(const struct dossier_caller *who, const char *op,
 		   uint64_t id, const char *name, int rc);
 
-/* now, in nanoseconds since the epoch */
-int64_t archive_now_ns(void);
 
 /*
  * The '/'-joined canonical path of node id below the root, live or

@@ -233,7 +233,7 @@ static int end_loans(struct dossier_archive *a, const struct dossier_caller *who
 {
 	struct loans l;
 	size_t i, named = 0, users;
-	int64_t now = archive_now_ns() / 1000000000;
+	int64_t now = dossier_clock_ns() / 1000000000;
 	char gid[32];
 	int rc = 0;
 
@@ -342,7 +342,7 @@ static int set_acl(struct dossier_archive *a, const struct dossier_caller *who,
 		rc = dossier_rules_grant(a->rules, who->uid,
 					 a->site[0] ? a->site : NULL, &o,
 					 (uid_t)e.id, (want & 2) != 0, secs,
-					 reason, archive_now_ns() / 1000000000,
+					 reason, dossier_clock_ns() / 1000000000,
 					 &id);
 		audit_record(a->audit, who, "grant", NULL, rc == 0, 0, reason);
 		if (rc == 0)
@@ -478,7 +478,7 @@ int meta_set(struct dossier_archive *a, const struct dossier_caller *who,
 	path = archive_node_path(a, n->id);
 	if (rc == 0 && n->kind == DOSSIER_KIND_FILE)
 		rc = archive_journal(a, n->id, "classify", path, NULL, NULL,
-				     NULL, who, detail, archive_now_ns());
+				     NULL, who, detail, dossier_clock_ns());
 	rc = archive_end(a, rc);
 	/* access it takes away reaches descriptors already open */
 	if (rc == 0)

@@ -190,7 +190,7 @@ int snap_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 		uint64_t parent, const char *nfc, struct dossier_attr *out)
 {
 	struct node f, c;
-	int64_t t, now = archive_now_ns() / 1000000000;
+	int64_t t, now = dossier_clock_ns() / 1000000000;
 	int rc;
 
 	if (!snap_owns(parent)) {
@@ -323,7 +323,7 @@ static int list_tokens(struct dossier_archive *a,
 	struct dossier_attr at;
 	sqlite3_stmt *st = NULL;
 	char sql[512], name[32];
-	int64_t now = archive_now_ns() / 1000000000;
+	int64_t now = dossier_clock_ns() / 1000000000;
 	size_t i, shown = 0;
 	int rc;
 

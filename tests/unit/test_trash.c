@@ -516,7 +516,7 @@ static void test_trash__hold_blocks_delete_and_purge(void **state)
 	/* a hold on the deleted record keeps it from the purge */
 	assert_int_equal(control(s, &root, "hold\t2024/contracts/ACME Ltd/"
 				 "evidence.txt\tcase 18\n", &out), 0);
-	assert_int_equal(purge(s, archive_now_ns() + 31 * DAY_NS, &n), 0);
+	assert_int_equal(purge(s, dossier_clock_ns() + 31 * DAY_NS, &n), 0);
 	assert_int_equal(n, 0);
 	assert_true(content_exists(s, id));
 	assert_int_equal(control(s, &root, "release\t#1\n", &out), 1);
@@ -527,7 +527,7 @@ static void test_trash__hold_blocks_delete_and_purge(void **state)
 			 id);
 		assert_int_equal(control(s, &root, req, &out), 0);
 	}
-	assert_int_equal(purge(s, archive_now_ns() + 31 * DAY_NS, &n), 0);
+	assert_int_equal(purge(s, dossier_clock_ns() + 31 * DAY_NS, &n), 0);
 	assert_int_equal(n, 1);
 	assert_false(content_exists(s, id));
 	dossier_buf_release(&out);
@@ -554,11 +554,11 @@ static void test_trash__purge_destroys_every_version(void **state)
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"old.txt"), 0);
 	/* inside the trash period (a fake clock: 29 days on): nothing */
-	assert_int_equal(purge(s, archive_now_ns() + 29 * DAY_NS, &n), 0);
+	assert_int_equal(purge(s, dossier_clock_ns() + 29 * DAY_NS, &n), 0);
 	assert_int_equal(n, 0);
 	assert_true(blob_present(s, &b[0]));
 	/* after it */
-	assert_int_equal(purge(s, archive_now_ns() + 31 * DAY_NS, &n), 0);
+	assert_int_equal(purge(s, dossier_clock_ns() + 31 * DAY_NS, &n), 0);
 	assert_int_equal(n, 1);
 	for (i = 0; i < nb; i++)
 		assert_false(blob_present(s, &b[i]));
@@ -583,7 +583,7 @@ static void test_trash__purge_destroys_every_version(void **state)
 	assert_int_equal(control(s, &root, "register\n", &out), 0);
 	assert_non_null(strstr(out.buf, "2024/contracts/ACME Ltd/old.txt"));
 	/* idempotent: nothing left to do */
-	assert_int_equal(purge(s, archive_now_ns() + 31 * DAY_NS, &n), 0);
+	assert_int_equal(purge(s, dossier_clock_ns() + 31 * DAY_NS, &n), 0);
 	assert_int_equal(n, 0);
 	dossier_buf_release(&out);
 }
@@ -618,7 +618,7 @@ static void test_trash__purge_finishes_after_a_crash(void **state)
 	/* still loose and young: a plain pack would keep it an hour */
 	assert_true(blob_present(s, &b[0]));
 	/* pending records are finished whatever the clock says */
-	assert_int_equal(purge(s, archive_now_ns(), &n), 0);
+	assert_int_equal(purge(s, dossier_clock_ns(), &n), 0);
 	assert_int_equal(n, 1);
 	assert_false(blob_present(s, &b[0]));
 	assert_int_equal(count(s, "SELECT count(*) FROM destruction_register "
@@ -642,7 +642,7 @@ static void test_trash__classified_needs_approval(void **state)
 	pthread_mutex_unlock(&s->a->lock);
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"secret-ish.txt"), 0);
-	assert_int_equal(purge(s, archive_now_ns() + 31 * DAY_NS, &n), 0);
+	assert_int_equal(purge(s, dossier_clock_ns() + 31 * DAY_NS, &n), 0);
 	assert_int_equal(n, 0);
 	assert_true(content_exists(s, id));
 	/* alice (sales) is no approver; an archivist (root) is */
@@ -650,7 +650,7 @@ static void test_trash__classified_needs_approval(void **state)
 		 "\tretention over\n", id);
 	assert_int_equal(control(s, &alice, req, &out), 1);
 	assert_int_equal(control(s, &root, req, &out), 0);
-	assert_int_equal(purge(s, archive_now_ns() + 31 * DAY_NS, &n), 0);
+	assert_int_equal(purge(s, dossier_clock_ns() + 31 * DAY_NS, &n), 0);
 	assert_int_equal(n, 1);
 	assert_int_equal(count(s, "SELECT count(*) FROM destruction_register "
 			       "WHERE record = ? AND approved_by = 'root' AND "
@@ -735,7 +735,7 @@ static void test_trash__list_and_due(void **state)
 static void test_trash__daily_purge_runs_once_a_day(void **state)
 {
 	struct sandbox *s = *state;
-	int64_t next = 0, t = archive_now_ns();
+	int64_t next = 0, t = dossier_clock_ns();
 	uint64_t id;
 
 	id = put(s, &root, s->client.id, "daily.txt", "d");

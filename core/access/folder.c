@@ -4,6 +4,7 @@
  * utimensat(2) set. Kept apart from archive.c's tree operations.
  */
 #include "archive_i.h"
+#include "access_i.h"
 
 #include <pthread.h>
 #include <sqlite3.h>

@@ -41,11 +41,13 @@
 #include <unistd.h>
 
 #include "archive_i.h"
+#include "access_i.h"
 #include "control_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "history_i.h"
 #include "log.h"
+#include "proc.h"
 #include "rules_i.h"
 #include "when.h"
 
@@ -269,7 +271,7 @@ static struct row *drop_row(uint64_t n, int64_t first_ns, int64_t last_ns)
 	r->uid = geteuid();
 	r->pid = getpid();
 	r->allowed = 1;
-	history_program(r->pid, r->program, sizeof(r->program));
+	dossier_program_of(r->pid, r->program, sizeof(r->program));
 	memcpy(r->data, "dropped", sizeof("dropped"));
 	r->action = r->data;
 	r->path = r->data + sizeof("dropped");	/* "" */
@@ -521,7 +523,7 @@ void audit_record_program(struct dossier_audit *au,
 			snprintf(r->program, sizeof(r->program), "%s",
 				 program);
 		else
-			history_program(r->pid, r->program,
+			dossier_program_of(r->pid, r->program,
 					sizeof(r->program));
 		p = r->data;
 		r->action = memcpy(p, action, la);

@@ -51,7 +51,7 @@ void audit_record(struct dossier_audit *au, const struct dossier_caller *who,
 
 /*
  * audit_record() for a caller that already read who's program name (with
- * history_program(), e.g. for the thumbnailer rule): saves reading /proc
+ * dossier_program_of(), e.g. for the thumbnailer rule): saves reading /proc
  * again (a few microseconds). program NULL: look it up.
  */
 void audit_record_program(struct dossier_audit *au,

@@ -3,6 +3,7 @@
  * leaves in the kernel. Kept apart from archive.c's tree operations.
  */
 #include "archive_i.h"
+#include "access_i.h"
 
 #include <errno.h>
 #include <inttypes.h>

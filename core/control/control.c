@@ -23,85 +23,10 @@
 #include "history_i.h"
 #include "log.h"
 #include "name.h"
+#include "access_i.h"
+#include "journal_i.h"
 
 #define MAX_FIELDS 8
-
-/*
- * The newest deleted record named nfc in folder parent that who may list
- * (a hidden one does not stand in front of it). Lock held.
- */
-static int find_deleted(struct dossier_archive *a,
-			const struct dossier_caller *who, uint64_t parent,
-			const char *nfc, struct node *out)
-{
-	return archive_first_listed(a, who, parent, nfc, "kind = 5 AND "
-				    "deleted_ns IS NOT NULL ORDER BY "
-				    "deleted_ns DESC", out);
-}
-
-/*
- * Resolve a path inside the archive ("2024/contracts/ACME/x.pdf") to its
- * node, as who may see it. With deleted, the last component may be a
- * deleted record (its history lives on). A component hidden from who
- * answers as one nobody has: the same code, no message. Lock held.
- */
-int control_resolve(struct dossier_archive *a,
-		    const struct dossier_caller *who, const char *path,
-		    int deleted, struct node *out)
-{
-	char comp[DOSSIER_NAME_MAX + 1], nfc[DOSSIER_NAME_MAX + 1];
-	const char *p = path, *slash;
-	uint64_t cur = DOSSIER_ROOT_ID;
-	int rc;
-
-	while (*p == '/')
-		p++;
-	if (!*p)
-		return archive_get_node(a, DOSSIER_ROOT_ID, out);
-	while (*p) {
-		size_t len;
-
-		slash = strchr(p, '/');
-		len = slash ? (size_t)(slash - p) : strlen(p);
-		if (len == 0 || len > DOSSIER_NAME_MAX)
-			return DOSSIER_ENOTFOUND;
-		memcpy(comp, p, len);
-		comp[len] = '\0';
-		if ((rc = dossier_name_normalize(nfc, sizeof(nfc), comp)) < 0) {
-			dossier_error_clear();
-			return DOSSIER_ENOTFOUND;
-		}
-		rc = archive_find_visible(a, who, cur, nfc, out);
-		if (rc == DOSSIER_ENOTFOUND && deleted && !slash)
-			rc = find_deleted(a, who, cur, nfc, out);
-		if (rc < 0) {
-			dossier_error_clear();
-			return rc;
-		}
-		cur = out->id;
-		p += len;
-		while (*p == '/')
-			p++;
-	}
-	return 0;
-}
-
-int control_status(struct dossier_buf *out, int status, const char *msg)
-{
-	dossier_buf_addf(out, "%d\t%s\n", status, msg);
-	return status;
-}
-
-int control_refused(struct dossier_buf *out, int rc, const char *what)
-{
-	const char *m = dossier_error_last();
-	char line[600];
-
-	snprintf(line, sizeof(line), "%s: %s", what,
-		 m[0] ? m : dossier_strerror(rc));
-	dossier_error_clear();
-	return control_status(out, 1, line);
-}
 
 static void iso_time(char *out, size_t outsz, int64_t ns)
 {
@@ -145,7 +70,7 @@ static void settle_record(struct dossier_archive *a,
 	if (!a->history)
 		return;
 	pthread_mutex_lock(&a->lock);
-	if (control_resolve(a, who, path, 1, &rec) == 0 &&
+	if (access_resolve(a, who, path, 1, &rec) == 0 &&
 	    archive_stmt(a, "SELECT 1 FROM journal WHERE record = ?1 OR "
 			 "op = 'move' LIMIT 1", &st) == 0) {
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)rec.id);
@@ -171,7 +96,7 @@ static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
 	/* what was saved before asking is in the answer */
 	settle_record(a, who, f[1]);
 	pthread_mutex_lock(&a->lock);
-	rc = control_resolve(a, who, f[1], 1, &rec);
+	rc = access_resolve(a, who, f[1], 1, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
 		rc = DOSSIER_EISDIR;
 	if (rc == 0 && archive_decide(a, who, &rec, NULL, ACT_HISTORY) < 0) {
@@ -246,7 +171,7 @@ static int cmd_restore(struct dossier_archive *a,
 		return control_status(out, 1, "history is not open here: restore "
 					    "through the mounted archive");
 	pthread_mutex_lock(&a->lock);
-	rc = control_resolve(a, who, f[1], 0, &rec);
+	rc = access_resolve(a, who, f[1], 0, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
 		rc = DOSSIER_EISDIR;
 	if (rc == 0 && (archive_decide(a, who, &rec, NULL, ACT_HISTORY) < 0 ||

@@ -5,6 +5,7 @@
 
 #include "archive_i.h"
 #include "buf.h"
+#include "reply.h"
 
 /* One request handler; f[0] is the request's name, n the field count. */
 struct control_cmd {
@@ -36,16 +37,6 @@ extern const struct control_cmd control_backup_cmds[];	/* backup.c */
  */
 void backup_sweep_stages(struct dossier_archive *a);
 
-/* Helpers for handlers. */
-int control_status(struct dossier_buf *out, int status, const char *msg);
-int control_refused(struct dossier_buf *out, int rc, const char *what);
-/*
- * Resolve a path inside the archive to its node as who may see it; with
- * deleted, the last component may be a deleted record. Lock held.
- */
-int control_resolve(struct dossier_archive *a,
-		    const struct dossier_caller *who, const char *path,
-		    int deleted, struct node *out);
 
 /*
  * Whether who is an account the archive does not map (root counts as

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "log.h"
 #include "rules_i.h"
+#include "access_i.h"
 
 static int64_t now_s(void)
 {
@@ -181,7 +182,7 @@ static int cmd_grant(struct dossier_archive *a,
 		return control_status(out, 2, "usage: grant PATH USER r|rw "
 					      "SECONDS REASON");
 	pthread_mutex_lock(&a->lock);
-	rc = control_resolve(a, who, f[1], 0, &rec);
+	rc = access_resolve(a, who, f[1], 0, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE) {
 		dossier_error_set("grants are given on records, not folders");
 		rc = DOSSIER_EINVAL;
@@ -338,7 +339,7 @@ static int cmd_explain(struct dossier_archive *a,
 	if (n < 2 || n > 3)
 		return control_status(out, 2, "usage: explain PATH [USER]");
 	pthread_mutex_lock(&a->lock);
-	rc = control_resolve(a, who, f[1], 1, &rec);
+	rc = access_resolve(a, who, f[1], 1, &rec);
 	if (rc == 0 && n == 3) {
 		rc = dossier_rules_user_lookup(a->rules, f[2], &uid);
 		/* for others: policy editors and auditors */

@@ -13,6 +13,7 @@
 #include "error.h"
 #include "log.h"
 #include "rules_i.h"
+#include "access_i.h"
 
 /* whoami tells the caller its own uid, which it knows anyway */
 static const char *const open_to_all[] = { "whoami", NULL };

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "log.h"
 #include "rules_i.h"
+#include "access_i.h"
 
 void dossier_archive_set_sessions(struct dossier_archive *a,
 				  const struct dossier_session_ops *ops,

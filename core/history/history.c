@@ -16,6 +16,8 @@
 #include <unistd.h>
 
 #include "archive_i.h"
+#include "access_i.h"
+#include "journal_i.h"
 #include "audit_i.h"
 #include "db_i.h"
 #include "error.h"
@@ -156,29 +158,6 @@ void history_git_lock(struct dossier_history *h)
 void history_git_unlock(struct dossier_history *h)
 {
 	pthread_mutex_unlock(&h->git_lock);
-}
-
-void history_program(int pid, char *out, size_t outsz)
-{
-	char p[64];
-	ssize_t n;
-	int fd;
-
-	snprintf(out, outsz, "?");
-	if (pid <= 0)
-		return;
-	snprintf(p, sizeof(p), "/proc/%d/comm", pid);
-	fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, out, outsz - 1);
-	close(fd);
-	if (n <= 0) {
-		snprintf(out, outsz, "?");
-		return;
-	}
-	out[n] = '\0';
-	out[strcspn(out, "\n")] = '\0';
 }
 
 /* The author's name: the Unix account, else "uid N". */

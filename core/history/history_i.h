@@ -93,9 +93,6 @@ void history_live_prune(struct dossier_history *h, uint64_t record);
 /* Remove a spool file that no journal entry took. */
 void history_discard_spool(struct dossier_history *h, const char *name);
 
-/* The program name of pid (from /proc), or "?" */
-void history_program(int pid, char *out, size_t outsz);
-
 /* Commit everything due now (or everything, with all); for tests/shutdown. */
 int history_drain(struct dossier_history *h, int all);
 

@@ -24,6 +24,7 @@
 #include "history_i.h"
 #include "log.h"
 #include "rules_i.h"
+#include "access_i.h"
 
 /*
  * text_queue: content versions waiting for their text (oldest first).
@@ -884,7 +885,7 @@ static int cmd_text(struct dossier_archive *a,
 		return control_status(out, 2, "usage: text PATH [REV] (REV: "
 					    "at least 4 hex digits)");
 	pthread_mutex_lock(&a->lock);
-	rc = control_resolve(a, who, f[1], 0, &rec);
+	rc = access_resolve(a, who, f[1], 0, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
 		rc = DOSSIER_EISDIR;
 	if (rc == 0 && archive_decide(a, who, &rec, NULL, ACT_READ) < 0)

@@ -29,6 +29,8 @@
 #include "rules_i.h"
 #include "text_i.h"
 #include "views_i.h"
+#include "access_i.h"
+#include "journal_i.h"
 
 #define DAY_NS ((int64_t)86400 * 1000000000)
 #define DEFAULT_TRASH_DAYS 30
@@ -1353,10 +1355,10 @@ int trash_xdg_list(struct dossier_archive *a, const struct dossier_caller *who,
 					     DOSSIER_ENOTDIR;
 	if (which == XDG_TOP) {
 		xdg_dir_attr(who, XDG_FILES, &at);
-		if ((rc = views_list_add(out, "files", &at)) < 0)
+		if ((rc = view_list_add(out, "files", &at)) < 0)
 			return rc;
 		xdg_dir_attr(who, XDG_INFO, &at);
-		return views_list_add(out, "info", &at);
+		return view_list_add(out, "info", &at);
 	}
 	if ((rc = xdg_entries(a, who, &e, &n)) < 0)
 		return rc;
@@ -1366,7 +1368,7 @@ int trash_xdg_list(struct dossier_archive *a, const struct dossier_caller *who,
 		if (which == XDG_FILES) {
 			trash_record_attr(a, who, &e[i].n, e[i].deleted_ns,
 					  &at);
-			rc = views_list_add(out, e[i].name, &at);
+			rc = view_list_add(out, e[i].name, &at);
 			continue;
 		}
 		/* a name too long for its .trashinfo shows without one */
@@ -1374,7 +1376,7 @@ int trash_xdg_list(struct dossier_archive *a, const struct dossier_caller *who,
 			continue;
 		snprintf(info, sizeof(info), "%s" INFO_SUFFIX, e[i].name);
 		if ((rc = xdg_info_attr(a, who, &e[i], &at)) == 0)
-			rc = views_list_add(out, info, &at);
+			rc = view_list_add(out, info, &at);
 	}
 	if (rc == 0 && which == XDG_INFO) {
 		pthread_mutex_lock(&pending_lock);
@@ -1384,7 +1386,7 @@ int trash_xdg_list(struct dossier_archive *a, const struct dossier_caller *who,
 			    xdg_find(e, n, p->name, 1))
 				continue;
 			pending_attr(p, &at);
-			rc = views_list_add(out, p->name, &at);
+			rc = view_list_add(out, p->name, &at);
 		}
 		pthread_mutex_unlock(&pending_lock);
 	}
@@ -1707,7 +1709,7 @@ int trash_xdg_rename(struct dossier_archive *a,
 		return archive_deny(a, who, "rename", parent, name, rc);
 	if ((rc = dossier_name_normalize(nnfc, sizeof(nnfc), newname)) < 0)
 		return archive_deny(a, who, "rename", newparent, newname, rc);
-	if (from == XDG_FILES && !views_is_virtual(newparent)) {
+	if (from == XDG_FILES && !ino_is_virtual(newparent)) {
 		/* Restore: out of files/ as out of /.trash */
 		pthread_mutex_lock(&a->lock);
 		if ((rc = xdg_entries(a, who, &e, &n)) == 0) {
@@ -2430,7 +2432,7 @@ static int resolve(struct dossier_archive *a, const struct dossier_caller *who,
 		}
 		return rc;
 	}
-	return control_resolve(a, who, target, deleted, out);
+	return access_resolve(a, who, target, deleted, out);
 }
 
 /*

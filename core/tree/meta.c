@@ -17,6 +17,8 @@
 #include "error.h"
 #include "log.h"
 #include "rules_i.h"
+#include "access_i.h"
+#include "journal_i.h"
 
 #define ACL_XATTR "system.posix_acl_access"
 #define PREFIX "user.dossier."

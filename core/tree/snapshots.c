@@ -14,6 +14,7 @@
 #include "db_i.h"
 #include "error.h"
 #include "views_i.h"
+#include "access_i.h"
 
 #define AT_INO(folder, t)                                                  \
 	(SNAP_AT_BASE | ((uint64_t)(folder) << 32) |                       \
@@ -195,7 +196,7 @@ int snap_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 
 	if (!snap_owns(parent)) {
 		/* FOLDER/.snapshots */
-		if (views_is_virtual(parent) || strcmp(nfc, SNAP_DIR_NAME))
+		if (ino_is_virtual(parent) || strcmp(nfc, SNAP_DIR_NAME))
 			return DOSSIER_ENOTFOUND;
 		if (parent >= SNAP_ID_LIMIT)
 			return DOSSIER_ENOTFOUND;
@@ -350,7 +351,7 @@ static int list_tokens(struct dossier_archive *a,
 			continue;
 		snap_token(name, sizeof(name), all.t[i]);
 		at_attr(f, all.t[i], &at);
-		rc = views_list_add(out, name, &at);
+		rc = view_list_add(out, name, &at);
 		shown++;
 	}
 	free(all.t);
@@ -378,7 +379,7 @@ static int list_at(struct dossier_archive *a,
 		archive_row_to_node(st, &c);
 		if (child_at(a, who, &c, t, &at) < 0)
 			continue;
-		rc = views_list_add(out, (const char *)sqlite3_column_text(
+		rc = view_list_add(out, (const char *)sqlite3_column_text(
 						 st, NAME_COL), &at);
 	}
 	sqlite3_finalize(st);

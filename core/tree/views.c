@@ -25,21 +25,9 @@
 #include "name.h"
 #include "snapshots_i.h"
 #include "trash_i.h"
+#include "access_i.h"
 
 #define TTL_VIRT 0.0
-
-void views_dir_attr(uint64_t ino, struct dossier_attr *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->id = ino;
-	out->kind = DOSSIER_KIND_FOLDER;
-	out->st.st_ino = ino;
-	out->st.st_mode = S_IFDIR | 0555;
-	out->st.st_nlink = 1;
-	out->st.st_blksize = 4096;
-	clock_gettime(CLOCK_REALTIME, &out->st.st_mtim);
-	out->st.st_atim = out->st.st_ctim = out->st.st_mtim;
-}
 
 /* Version file name: YYYY-MM-DDTHH.MM.SSZ-<7 hex>[.ext] */
 static void version_name(char *out, size_t outsz, int64_t time_ns,
@@ -104,25 +92,6 @@ static int list_versions(struct dossier_archive *a, const struct node *rec,
 	return rc;
 }
 
-void views_version_attr(const struct node *rec, int64_t vid, int64_t size,
-			int64_t time_ns, struct dossier_attr *out)
-{
-	memset(out, 0, sizeof(*out));
-	out->id = HIST_VER_BASE | (uint64_t)vid;
-	out->kind = DOSSIER_KIND_FILE;
-	out->st.st_ino = out->id;
-	out->st.st_mode = S_IFREG | 0444;
-	out->st.st_nlink = 1;
-	out->st.st_uid = rec->uid;
-	out->st.st_gid = rec->gid;
-	out->st.st_size = size;
-	out->st.st_blocks = (size + 511) / 512;
-	out->st.st_blksize = 4096;
-	out->st.st_mtim.tv_sec = time_ns / 1000000000;
-	out->st.st_mtim.tv_nsec = time_ns % 1000000000;
-	out->st.st_ctim = out->st.st_atim = out->st.st_mtim;
-}
-
 static void version_attr(const struct node *rec, const struct vrow *v,
 			 struct dossier_attr *out)
 {
@@ -159,18 +128,6 @@ static int history_child(struct dossier_archive *a,
 				    "(kind < 5 OR hist_rec IS NOT NULL) ORDER "
 				    "BY deleted_ns IS NOT NULL, deleted_ns "
 				    "DESC, id", out);
-}
-
-int views_may_see_history(struct dossier_archive *a,
-			  const struct dossier_caller *who,
-			  const struct node *n)
-{
-	if (archive_decide(a, who, n, NULL, ACT_LIST) < 0)
-		return DOSSIER_EHIDDEN;
-	if (n->kind == DOSSIER_KIND_FILE &&
-	    archive_decide(a, who, n, NULL, ACT_HISTORY) < 0)
-		return DOSSIER_EDENIED;
-	return 0;
 }
 
 /* Attributes of one /.trash entry. */
@@ -221,20 +178,15 @@ static int trash_list(struct dossier_archive *a,
 		return rc;
 	for (i = 0; i < n && rc == 0; i++) {
 		trash_attr(a, who, &e[i], &at);
-		rc = views_list_add(out, e[i].name, &at);
+		rc = view_list_add(out, e[i].name, &at);
 	}
 	trash_entries_free(e, n);
 	return rc;
 }
 
-int views_is_virtual(uint64_t ino)
-{
-	return ino >= HIST_DIR_BASE;
-}
-
 int views_claims(uint64_t parent, const char *nfc)
 {
-	return views_is_virtual(parent) ||
+	return ino_is_virtual(parent) ||
 	       (parent == DOSSIER_ROOT_ID && nfc[0] == '.') ||
 	       !strcmp(nfc, SNAP_DIR_NAME);
 }
@@ -379,26 +331,6 @@ int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 	return rc;
 }
 
-int views_list_add(struct view_list *l, const char *name,
-		   const struct dossier_attr *at)
-{
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 32;
-		struct view_entry *ne = realloc(l->e, cap * sizeof(*ne));
-
-		if (!ne)
-			return DOSSIER_ERROR;
-		l->e = ne;
-		l->cap = cap;
-	}
-	l->e[l->n].name = strdup(name);
-	l->e[l->n].attr = *at;
-	if (!l->e[l->n].name)
-		return DOSSIER_ERROR;
-	l->n++;
-	return 0;
-}
-
 int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 	       uint64_t ino, struct view_list *out)
 {
@@ -414,7 +346,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		views_dir_attr(INO_CTL, &at);
 		at.kind = DOSSIER_KIND_FILE;
 		at.st.st_mode = S_IFREG | 0666;
-		return views_list_add(out, "ctl", &at);
+		return view_list_add(out, "ctl", &at);
 	}
 	if (trash_xdg_is(ino))
 		return trash_xdg_list(a, who, ino, out);
@@ -441,7 +373,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		    (rc = list_versions(a, &p, rname, &v, &nv)) == 0)
 			for (i = 0; i < nv && rc == 0; i++) {
 				version_attr(&p, &v[i], &at);
-				rc = views_list_add(out, v[i].name, &at);
+				rc = view_list_add(out, v[i].name, &at);
 			}
 		free(v);
 		free(rname);
@@ -469,7 +401,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		views_dir_attr(HIST_DIR_BASE | n.id, &at);
 		at.st.st_uid = n.uid;
 		at.st.st_gid = n.gid;
-		rc = views_list_add(out, name, &at);
+		rc = view_list_add(out, name, &at);
 	}
 	sqlite3_finalize(st);
 	return rc;

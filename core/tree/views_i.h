@@ -12,24 +12,8 @@
 #include <stdint.h>
 
 #include "archive_i.h"
-
-struct view_entry {
-	char *name;
-	struct dossier_attr attr;
-};
-
-struct view_list {
-	struct view_entry *e;
-	size_t n;
-	size_t cap;
-};
-
-/* Add an entry to a listing (name copied). */
-int views_list_add(struct view_list *l, const char *name,
-		   const struct dossier_attr *at);
-
-/* 1 if ino belongs to a virtual tree. */
-int views_is_virtual(uint64_t ino);
+#include "listing.h"
+#include "vattr_i.h"
 
 /*
  * 1 if a lookup of nfc in parent is answered here rather than from the
@@ -37,21 +21,6 @@ int views_is_virtual(uint64_t ino);
  * .snapshots of every folder (snapshots_i.h).
  */
 int views_claims(uint64_t parent, const char *nfc);
-
-/* Attributes of a read-only virtual folder (0555, now). */
-void views_dir_attr(uint64_t ino, struct dossier_attr *out);
-
-/* Attributes of version vid of record rec (read-only, its own inode). */
-void views_version_attr(const struct node *rec, int64_t vid, int64_t size,
-			int64_t time_ns, struct dossier_attr *out);
-
-/*
- * May who read the history of n? 0; DOSSIER_EHIDDEN if who may not list
- * n; DOSSIER_EDENIED if who may list a record but not its history.
- */
-int views_may_see_history(struct dossier_archive *a,
-			  const struct dossier_caller *who,
-			  const struct node *n);
 
 /* Lookup of nfc in parent: a virtual parent, or the root's hidden names. */
 int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,

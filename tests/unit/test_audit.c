@@ -19,6 +19,7 @@
 #include "buf.h"
 #include "error.h"
 #include "history_i.h"
+#include "proc.h"
 #include "rules_i.h"
 
 struct sandbox {
@@ -178,7 +179,7 @@ static void test_audit__two_threads(void **state)
 			 2 * PER_THREAD);
 	assert_int_equal(count(db, "SELECT count(*) FROM audit WHERE "
 				   "allowed = 0"), 2 * ((PER_THREAD + 2) / 3));
-	history_program(getpid(), prog, sizeof(prog));
+	dossier_program_of(getpid(), prog, sizeof(prog));
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT time_ns, uid, user, "
 					    "pid, program, action, path, "
 					    "allowed, rule, detail FROM audit "

@@ -14,6 +14,7 @@
 
 #include "archive.h"
 #include "archive_i.h"
+#include "access_i.h"
 #include "buf.h"
 #include "error.h"
 #include "history_i.h"

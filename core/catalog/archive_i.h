@@ -68,7 +68,6 @@ struct node {
 /* columns of archive_node_cols; a SELECT of them may add its own after */
 #define ARCHIVE_NODE_NCOLS 19
 
-
 /*
  * Lock rules: lock protects db, every prepared statement, patterns and
  * nothing else. It is never held across a call into the notify callbacks'
@@ -198,6 +197,11 @@ static inline uint64_t node_of(uint64_t ino)
 {
 	return ino >= HIST_DIR_BASE ? ino : ino & ID_MASK;
 }
+/* 1 if ino belongs to a virtual tree (history, trash, control, views). */
+static inline int ino_is_virtual(uint64_t ino)
+{
+	return ino >= HIST_DIR_BASE;
+}
 #define VIRT_ID(ino) ((ino) & ((1ULL << 60) - 1))
 
 /* SELECT list of a node row (archive_row_to_node reads it). */
@@ -241,79 +245,8 @@ int archive_first_listed(struct dossier_archive *a,
 void archive_shown_name(char *out, size_t outsz, const char *nfc,
 			uint64_t id, int is_file);
 
-/*
- * Entry id has just taken name nfc in parent for who (a create, a move,
- * a restore): if an entry hidden from who holds that name, or left it a
- * moment ago in an editor's save dance, id becomes its twin (twin_of),
- * else no twin at all. Lock held, in a transaction.
- */
-int archive_take_name(struct dossier_archive *a,
-		      const struct dossier_caller *who, uint64_t id,
-		      uint64_t parent, const char *nfc, int64_t t);
-/* Attributes of n as who sees them (who NULL: as stored). */
-int archive_node_attr(struct dossier_archive *a,
-		      const struct dossier_caller *who, const struct node *n,
-		      struct dossier_attr *out);
-void archive_row_to_node(sqlite3_stmt *st, struct node *n);
-/* 0 if who may do act on n, else DOSSIER_EDENIED with the reason set. */
-int archive_decide(struct dossier_archive *a, const struct dossier_caller *who,
-		   const struct node *n, const struct node *parent,
-		   enum action act);
-struct dossier_verdict;
-struct dossier_object;
-/* The full verdict (rule, grant, reason) of who doing act on n. */
-int archive_verdict(struct dossier_archive *a, const struct dossier_caller *who,
-		    const struct node *n, enum action act,
-		    struct dossier_verdict *v);
-/* The rules' view of n. */
-void archive_object(const struct node *n, struct dossier_object *o);
-int archive_exec(struct dossier_archive *a, const char *sql,
-		 const char *types, ...);
-/*
- * A statement prepared once and kept for the archive's life (lock held):
- * sql must be a string literal, its address is the key. Hand it back with
- * archive_stmt_done (reset, bindings cleared), never finalize it.
- */
-int archive_stmt(struct dossier_archive *a, const char *sql,
-		 sqlite3_stmt **out);
-void archive_stmt_done(sqlite3_stmt *st);
-int archive_begin(struct dossier_archive *a);
-int archive_end(struct dossier_archive *a, int rc);
-/*
- * Something that may change who may do what happened (lock held): a
- * grant, a revoke, a policy or user edit, a reclassification. Forgets
- * cached folder answers, and every open record whose opener lost the
- * right it was opened with is refused from now on, its pages dropped
- * from the kernel's cache (queued; archive_notify_wait waits for it).
- * Every catalog write also forgets cached answers (archive_end).
- */
-void archive_changed(struct dossier_archive *a);
-
-/*
- * Wait until the kernel has dropped what archive_changed asked it to
- * (the lock must not be held: the kernel may wait on a request that
- * needs it). Before a command that took access away returns.
- */
-void archive_notify_wait(struct dossier_archive *a);
-
 /* Give record id a new content generation (lock held). */
 int archive_bump_cgen(struct dossier_archive *a, uint64_t id);
-
-/*
- * Folder attributes beyond the row (core/folder.c, lock held): st_nlink
- * is 2 + the sub-folders who may list (who NULL: all of them), st_atim
- * the access time set by utimensat(2), else the mtime.
- */
-void archive_folder_attr(struct dossier_archive *a,
-			 const struct dossier_caller *who,
-			 const struct node *n, struct stat *st);
-/*
- * 0 if record id may grow to end bytes (policy setting max-record-size),
- * else DOSSIER_EFBIG with the reason set. locked: the caller holds the
- * lock (core/limits.c).
- */
-int archive_size_allowed(struct dossier_archive *a, uint64_t id, off_t end,
-			 int locked);
 
 /* Bytes of the archive's filesystem kept free of content (limits.c). */
 struct statvfs;
@@ -328,21 +261,6 @@ int archive_space_room(struct dossier_archive *a, int64_t need);
 /* Remember a folder's access time t (ns). Lock held. */
 int archive_folder_set_atime(struct dossier_archive *a, uint64_t id,
 			     int64_t t);
-
-/*
- * A refusal: one NOTICE log line and one audit row (path of id, plus
- * name when given); returns rc. The archive lock must not be held.
- */
-int archive_deny(struct dossier_archive *a, const struct dossier_caller *who,
-		 const char *op, uint64_t id, const char *name, int rc);
-
-/* The rule that decided this thread's last verdict (0: none). */
-int64_t archive_last_rule(void);
-
-/* Log a refusal (NOTICE) and return rc; see archive_deny. */
-int archive_refuse(const struct dossier_caller *who, const char *op,
-		   uint64_t id, const char *name, int rc);
-
 
 /*
  * The '/'-joined canonical path of node id below the root, live or
@@ -360,22 +278,35 @@ char *archive_node_path(struct dossier_archive *a, uint64_t id);
  */
 char *archive_path_shown(char *s);
 
-/*
- * Journal a change of record in the catalog (lock held; inside the
- * caller's transaction if one is open) and wake the committer.
- */
-int archive_journal(struct dossier_archive *a, uint64_t record,
-		    const char *op, const char *path, const char *old_path,
-		    const char *spool, const char *blob,
-		    const struct dossier_caller *who, const char *reason,
-		    int64_t t);
-/* The same for a content change whose snapshot is spool (a spool file)
- * or, when spool is "", data (kept in the journal row). */
-struct dossier_buf;
-int archive_journal_snap(struct dossier_archive *a, uint64_t record,
-			 const char *op, const char *path, const char *spool,
-			 const struct dossier_buf *data,
-			 const struct dossier_caller *who, const char *reason,
-			 int64_t t);
+/* Node rows (core/catalog/nodes.c) and statements (catalog.c). */
+
+/* One integer from a query with one int64 and one text binding; 0 if none. */
+int64_t archive_query_id(struct dossier_archive *a, const char *sql,
+			int64_t i1, const char *t2, int64_t i3, int64_t i4);
+
+/* Prepare every statement, with "%s" in its text standing for node_cols. */
+int archive_prepare_all(struct dossier_archive *a);
+
+/* Fetch one row from a prepared lookup; resets st. Lock held. */
+int archive_fetch_node(struct dossier_archive *a, sqlite3_stmt *st,
+		      struct node *out);
+
+int archive_has_child(struct dossier_archive *a, uint64_t id, int any);
+
+int archive_insert_node(struct dossier_archive *a, uint64_t parent,
+		       const char *name, int kind, int64_t category,
+		       int scratch, mode_t mode, uid_t uid, gid_t gid,
+		       int64_t t, uint64_t *id_out);
+
+int archive_touch_node(struct dossier_archive *a, uint64_t id, int64_t t);
+
+int archive_delete_node(struct dossier_archive *a, uint64_t id);
+
+/* 1 if anc is id or one of its ancestors. */
+int archive_is_ancestor(struct dossier_archive *a, uint64_t anc, uint64_t id);
+
+int archive_is_scratch_name(struct dossier_archive *a, const char *name);
+
+int archive_load_patterns(struct dossier_archive *a);
 
 #endif

@@ -1,0 +1,414 @@
+#include "archive.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "archive_i.h"
+#include "access_i.h"
+#include "journal_i.h"
+#include "tree_i.h"
+#include "db_i.h"
+#include "error.h"
+#include "audit_i.h"
+#include "history_i.h"
+#include "meta_i.h"
+#include "rules_i.h"
+#include "text_i.h"
+#include "trash_i.h"
+#include "views_i.h"
+#include "log.h"
+#include "name.h"
+
+
+/*
+ * ---- gio trash: the caller's /.Trash-UID (trash.c) ----
+ * GIO trashes a file by renaming it into /.Trash-UID/files: for a record
+ * that is exactly an unlink. Moves out of files/ (restores) and GIO's
+ * .trashinfo files are trash.c's.
+ */
+static int rename_xdg(struct dossier_archive *a,
+		      const struct dossier_caller *who, uint64_t parent,
+		      const char *name, uint64_t newparent,
+		      const char *newname, unsigned flags)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	int rc;
+
+	if (ino_is_virtual(parent))
+		return trash_xdg_rename(a, who, parent, name, newparent,
+					newname, flags);
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return archive_deny(a, who, "unlink", parent, name, rc);
+	if ((rc = trash_xdg_may_take(who, newparent, 0)) == 0)
+		rc = tree_remove_file(a, who, parent, nfc,
+				 "moved to .Trash-UID/files");
+	if (rc == DOSSIER_EISDIR)	/* a folder: trash.c says why not */
+		rc = trash_xdg_may_take(who, newparent, 1);
+	if (rc < 0)
+		return archive_deny(a, who, "unlink", parent, nfc, rc);
+	trash_xdg_taken(a, who, newname);
+	return 0;
+}
+
+static int move_node(struct dossier_archive *a, uint64_t id,
+		     uint64_t newparent, const char *newname, int kind,
+		     int scratch, int64_t t)
+{
+	sqlite3_stmt *st = a->st[ST_MOVE];
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)newparent);
+	sqlite3_bind_text(st, 3, newname, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, kind);
+	sqlite3_bind_int(st, 5, scratch);
+	sqlite3_bind_int64(st, 6, t);
+	return dossier_db_step_done(a->db, st, "move node");
+}
+
+/*
+ * Descriptors still open on src's content reach dst's now (a temp
+ * renamed onto a record, closed after the rename as gio does): they are
+ * decided as dst for their opener from now on. The rename was the save:
+ * only writes after it make another. Lock held.
+ */
+static void retarget_files(struct dossier_archive *a, uint64_t src,
+			   uint64_t dst)
+{
+	struct dossier_file *f;
+
+	for (f = a->files; f; f = f->next)
+		if (f->id == src) {
+			f->id = dst;
+			f->written = 0;
+			f->created = 0;
+			__atomic_store_n(&f->checked, 0, __ATOMIC_RELAXED);
+		}
+}
+
+/*
+ * src's content becomes dst's: dst keeps its identity (id, level,
+ * history) and src's row goes. This is how write-temp-then-rename saves
+ * stay one record. Lock held, in a transaction.
+ */
+static int replace_content(struct dossier_archive *a, const struct node *src,
+			   const struct node *dst)
+{
+	char from[64], to[64];
+	int rc;
+
+	content_relpath(from, sizeof(from), src->id);
+	content_relpath(to, sizeof(to), dst->id);
+	/* a save of dst still waiting on its old content keeps a copy */
+	if ((rc = history_live_settle_record(a->history, dst->id, 0)) < 0 ||
+	    (rc = journal_forget(a, src->id, NULL)) < 0 ||
+	    (rc = archive_delete_node(a, src->id)) < 0)
+		return rc;
+	if (renameat(a->contentfd, from, a->contentfd, to) < 0) {
+		dossier_error_set("cannot move content: %s", strerror(errno));
+		return dossier_err_from_errno(errno);
+	}
+	retarget_files(a, src->id, dst->id);
+	return archive_bump_cgen(a, dst->id);
+}
+
+/*
+ * Word's save through Samba: the record R was renamed away (to ~WRL*.tmp)
+ * and now src (~WRD*.tmp) is renamed onto R's old name. R goes back to
+ * its name with src's content; src takes R's temporary name and R's old
+ * content, as a scratch file. Lock held, in a transaction.
+ */
+static int swap_back(struct dossier_archive *a, const struct node *src,
+		     uint64_t rid, uint64_t newparent, const char *newname,
+		     int64_t t)
+{
+	struct node r;
+	char from[64], to[64];
+	sqlite3_stmt *st = NULL;
+	char *rname = NULL;
+	int rc;
+
+	if ((rc = archive_get_node(a, rid, &r)) < 0)
+		return rc;
+	if ((rc = dossier_db_prepare(a->db, "SELECT name FROM node WHERE "
+				     "id = ?1", &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)rid);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		rname = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	if (!rname)
+		return DOSSIER_ERROR;
+	content_relpath(from, sizeof(from), src->id);
+	content_relpath(to, sizeof(to), rid);
+	if ((rc = history_live_settle_record(a->history, rid, 0)) < 0)
+		goto out;
+	if (renameat2(a->contentfd, from, a->contentfd, to,
+		      RENAME_EXCHANGE) < 0) {
+		dossier_error_set("cannot exchange content: %s",
+				  strerror(errno));
+		rc = dossier_err_from_errno(errno);
+		goto out;
+	}
+	rc = archive_exec(a, "UPDATE node SET name = ?, parent = ?, "
+		       "prev_name = NULL, displaced_ns = NULL, ctime_ns = ? "
+		       "WHERE id = ?", "tiii", "\001swap", (int64_t)newparent,
+		       t, (int64_t)rid);
+	if (rc == 0)
+		rc = archive_exec(a, "UPDATE node SET name = ?, parent = ?, "
+			       "scratch = 1, ctime_ns = ? WHERE id = ?", "tiii",
+			       rname, (int64_t)r.parent, t, (int64_t)src->id);
+	if (rc == 0)
+		rc = archive_exec(a, "UPDATE node SET name = ? WHERE id = ?", "ti",
+			       newname, (int64_t)rid);
+	/* src now holds R's old content: it is classified as R */
+	if (rc == 0)
+		rc = tree_derive_from(a, src->id, rid);
+	if (rc == 0)
+		rc = journal_forget(a, src->id, NULL);
+	if (rc == 0)
+		rc = journal_forget(a, rid, "rename");
+	if (rc == 0)
+		rc = archive_bump_cgen(a, rid);
+	if (rc == 0)
+		rc = archive_bump_cgen(a, src->id);
+out:
+	free(rname);
+	return rc;
+}
+
+static int rename_file(struct dossier_archive *a,
+		       const struct dossier_caller *who, const struct node *n,
+		       uint64_t newparent, const char *nnfc, int have_dst,
+		       const struct node *dst, int64_t t)
+{
+	uint64_t rid;
+	char *old_path;
+	int rc, to_scratch = archive_is_scratch_name(a, nnfc);
+
+	if (have_dst && access_is_save_source(n)) {
+		/* gio, LibreOffice, rsync: temp renamed onto the record */
+		if ((rc = replace_content(a, n, dst)) == 0)
+			rc = journal_content(a, dst->id, "save", -1, who, NULL,
+					     t);
+		return rc;
+	}
+	if (have_dst) {
+		/* one record replaces another: the replaced one is deleted */
+		old_path = archive_node_path(a, dst->id);
+		rc = tree_trash_node(a, dst, who, t);
+		if (rc == 0)
+			rc = archive_journal(a, dst->id, "delete", old_path,
+					     NULL, NULL, NULL, who, NULL, t);
+		free(old_path);
+		if (rc < 0)
+			return rc;
+	} else if (access_is_save_source(n) &&
+		   (rid = tree_recently_deleted(a, who, newparent, nnfc, t))) {
+		/* Excel: the original was deleted, the temp takes its name */
+		struct node r;
+
+		if ((rc = archive_get_node(a, rid, &r)) == 0 &&
+		    (rc = tree_undelete(a, rid)) == 0 &&
+		    (rc = replace_content(a, n, &r)) == 0)
+			rc = journal_content(a, rid, "save", -1, who, NULL, t);
+		return rc;
+	} else if (access_is_save_source(n) &&
+		   (rid = tree_recently_displaced(a, who, newparent, nnfc, t)) &&
+		   rid != n->id) {
+		/* Word: the original was renamed away, the temp takes its name */
+		if ((rc = swap_back(a, n, rid, newparent, nnfc, t)) == 0)
+			rc = journal_content(a, rid, "save", -1, who, NULL, t);
+		return rc;
+	}
+	old_path = archive_node_path(a, n->id);
+	if (n->scratch) {
+		rc = move_node(a, n->id, newparent, nnfc, DOSSIER_KIND_FILE,
+			       to_scratch, t);
+		if (rc == 0)
+			rc = archive_take_name(a, who, n->id, newparent, nnfc,
+					       t);
+		/* a temp renamed to a real name becomes a record (rsync) */
+		if (rc == 0 && !to_scratch)
+			rc = journal_content(a, n->id, "create", -1, who, NULL,
+					     t);
+	} else {
+		/* records stay records; a record renamed to a scratch name
+		 * (vim's NAME~, Word's ~WRL*.tmp) may come back */
+		rc = move_node(a, n->id, newparent, nnfc, DOSSIER_KIND_FILE, 0,
+			       t);
+		if (rc == 0)
+			rc = archive_take_name(a, who, n->id, newparent, nnfc,
+					       t);
+		if (rc == 0)
+			rc = archive_exec(a, "UPDATE node SET prev_name = ?, "
+				       "displaced_ns = ?, displaced_by = ? "
+				       "WHERE id = ?", "tiii",
+				       to_scratch ? strrchr(old_path, '/') + 1 :
+						    NULL,
+				       to_scratch ? t : (int64_t)0,
+				       (int64_t)who->uid, (int64_t)n->id);
+		if (rc == 0)
+			rc = journal_plain(a, n->id, "rename", old_path, who, t);
+	}
+	free(old_path);
+	return rc;
+}
+
+int dossier_archive_rename(struct dossier_archive *a,
+			   const struct dossier_caller *who, uint64_t parent,
+			   const char *name, uint64_t newparent,
+			   const char *newname, unsigned flags)
+{
+	char nfc[DOSSIER_NAME_MAX + 1], nnfc[DOSSIER_NAME_MAX + 1];
+	struct node p, np, n, dst;
+	int rc, have_dst, kind;
+	int64_t t = dossier_clock_ns();
+
+	parent = node_of(parent);
+	newparent = node_of(newparent);
+
+	dossier_error_clear();
+	if (trash_xdg_is(parent) || trash_xdg_is(newparent))
+		return rename_xdg(a, who, parent, name, newparent, newname,
+				  flags);
+	if (trash_is_view(parent) && !ino_is_virtual(newparent))
+		return trash_rename_out(a, who, parent, name, newparent,
+					newname);
+	if (ino_is_virtual(parent) || ino_is_virtual(newparent))
+		return tree_virtual_readonly(a, who, "rename", parent);
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return archive_deny(a, who, "rename", parent, name, rc);
+	if ((rc = dossier_name_normalize(nnfc, sizeof(nnfc), newname)) < 0)
+		return archive_deny(a, who, "rename", newparent, newname, rc);
+	pthread_mutex_lock(&a->lock);
+	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
+	    (rc = archive_get_node(a, newparent, &np)) < 0 ||
+	    (rc = archive_find_visible(a, who, parent, nfc, &n)) < 0)
+		goto unlock;
+	if (np.deleted) {
+		rc = DOSSIER_ENOTFOUND;
+		goto unlock;
+	}
+	if (np.kind == DOSSIER_KIND_FILE) {
+		rc = DOSSIER_ENOTDIR;
+		goto unlock;
+	}
+	if (n.kind <= DOSSIER_KIND_CATEGORY) {
+		dossier_error_set("years and categories cannot be renamed or "
+				  "moved");
+		rc = DOSSIER_ESTRUCTURE;
+		goto unlock;
+	}
+	if (n.kind == DOSSIER_KIND_FILE) {
+		kind = DOSSIER_KIND_FILE;
+		if (!tree_may_hold_files(np.kind)) {
+			dossier_error_set("files live inside a client folder");
+			rc = DOSSIER_ESTRUCTURE;
+			goto unlock;
+		}
+	} else {
+		kind = tree_child_dir_kind(np.kind);
+		if (kind != DOSSIER_KIND_CLIENT && kind != DOSSIER_KIND_FOLDER) {
+			dossier_error_set("only years may sit at the top and "
+					  "only categories in a year");
+			rc = DOSSIER_ESTRUCTURE;
+			goto unlock;
+		}
+		if (archive_is_ancestor(a, n.id, newparent)) {
+			dossier_error_set("cannot move a folder into itself");
+			rc = DOSSIER_EINVAL;
+			goto unlock;
+		}
+	}
+	if ((rc = archive_decide(a, who, &n, &p, ACT_DELETE)) < 0 ||
+	    (rc = archive_decide(a, who, &np, NULL, ACT_CREATE)) < 0)
+		goto unlock;
+	/* a name taken only by what who may not see is free for who */
+	have_dst = archive_find_visible(a, who, newparent, nnfc, &dst) == 0;
+	if (have_dst && dst.id == n.id) {
+		rc = 0;		/* same entry (or another spelling of it) */
+		if (strcmp(nfc, nnfc) == 0 || parent != newparent)
+			goto unlock;
+		have_dst = 0;
+	}
+	if (have_dst) {
+		if (flags & DOSSIER_RENAME_NOREPLACE) {
+			rc = DOSSIER_EEXISTS;
+			goto unlock;
+		}
+		if (dst.kind == DOSSIER_KIND_FILE && n.kind != DOSSIER_KIND_FILE) {
+			rc = DOSSIER_ENOTDIR;
+			goto unlock;
+		}
+		if (dst.kind != DOSSIER_KIND_FILE && n.kind == DOSSIER_KIND_FILE) {
+			rc = DOSSIER_EISDIR;
+			goto unlock;
+		}
+		if (dst.kind != DOSSIER_KIND_FILE && archive_has_child(a, dst.id, 0)) {
+			rc = DOSSIER_ENOTEMPTY;
+			goto unlock;
+		}
+		/* a save by rename writes the record; any other replacing
+		 * rename deletes it */
+		if (dst.kind == DOSSIER_KIND_FILE && access_is_save_source(&n))
+			rc = archive_decide(a, who, &dst, NULL, ACT_WRITE);
+		else
+			rc = archive_decide(a, who, &dst, &np, ACT_DELETE);
+		if (rc < 0)
+			goto unlock;
+		/* replacing a record that is not a save deletes it */
+		if (dst.kind == DOSSIER_KIND_FILE && !access_is_save_source(&n) &&
+		    (rc = trash_may_delete(a, &dst)) < 0)
+			goto unlock;
+	}
+	if ((rc = archive_begin(a)) < 0)
+		goto unlock;
+	if (n.kind == DOSSIER_KIND_FILE) {
+		rc = rename_file(a, who, &n, newparent, nnfc, have_dst, &dst, t);
+	} else {
+		char *old_path = archive_node_path(a, n.id);
+
+		if (have_dst)
+			rc = tree_remove_dir(a, &dst, who, t);
+		if (rc == 0)
+			rc = move_node(a, n.id, newparent, nnfc, kind,
+				       archive_is_scratch_name(a, nnfc), t);
+		if (rc == 0)
+			rc = archive_take_name(a, who, n.id, newparent, nnfc,
+					       t);
+		if (rc == 0) {
+			char *path = archive_node_path(a, n.id);
+
+			rc = archive_journal(a, n.id, "move", path, old_path,
+					     NULL, NULL, who, NULL, t);
+			free(path);
+		}
+		free(old_path);
+	}
+	if (rc == 0)
+		rc = archive_touch_node(a, parent, t);
+	if (rc == 0 && newparent != parent)
+		rc = archive_touch_node(a, newparent, t);
+	rc = archive_end(a, rc);
+	if (rc == 0 && a->audit && !n.scratch) {
+		char *to = archive_node_path(a, have_dst && access_is_save_source(&n) ?
+						     dst.id : n.id);
+
+		audit_record(a->audit, who, "rename", nfc, 1, 0, to);
+		free(to);
+	}
+unlock:
+	pthread_mutex_unlock(&a->lock);
+	return rc < 0 ? archive_deny(a, who, "rename", parent, nfc, rc) : 0;
+}

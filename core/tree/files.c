@@ -18,6 +18,7 @@
 #include "access_i.h"
 #include "journal_i.h"
 #include "tree_i.h"
+#include "subtree_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "audit_i.h"
@@ -182,6 +183,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 				int open_flags, struct dossier_attr *attr,
 				struct dossier_file **out)
 {
+	const struct subtree *s;
 	char nfc[DOSSIER_NAME_MAX + 1], rel[64];
 	struct node p, n;
 	uint64_t id = 0, rid;
@@ -192,10 +194,12 @@ int dossier_archive_create_file(struct dossier_archive *a,
 
 	dossier_error_clear();
 	*out = NULL;
-	if (trash_xdg_owns(parent, name)) {
+	if ((s = subtree_change_at(parent, name)) && !s->create)
+		return tree_virtual_readonly(a, who, "create", parent);
+	if (s) {
 		/* GIO's .trashinfo files in /.Trash-UID/info: trash.c */
-		if ((rc = trash_xdg_create(a, who, parent, name, open_flags,
-					   attr, &fd)) < 0)
+		if ((rc = s->create(a, who, parent, name, open_flags, attr,
+				    &fd)) < 0)
 			return rc;
 		if (!(*out = file_new(attr->id, fd, open_flags, who))) {
 			close(fd);
@@ -204,8 +208,6 @@ int dossier_archive_create_file(struct dossier_archive *a,
 		(*out)->virt = 1;
 		return 0;
 	}
-	if (ino_is_virtual(parent))
-		return tree_virtual_readonly(a, who, "create", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "create", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
@@ -313,7 +315,7 @@ static int open_virtual(struct dossier_archive *a,
 	int rc, fd = -1, is_ctl = 0;
 
 	pthread_mutex_lock(&a->lock);
-	rc = views_open(a, who, id, open_flags, &fd, &is_ctl);
+	rc = subtree_of(id)->open(a, who, id, open_flags, &fd, &is_ctl);
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0)
 		return archive_deny(a, who, "open", id, NULL, rc);

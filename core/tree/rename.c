@@ -18,6 +18,7 @@
 #include "access_i.h"
 #include "journal_i.h"
 #include "tree_i.h"
+#include "subtree_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "audit_i.h"
@@ -270,6 +271,7 @@ int dossier_archive_rename(struct dossier_archive *a,
 			   const char *name, uint64_t newparent,
 			   const char *newname, unsigned flags)
 {
+	const struct subtree *s, *ns;
 	char nfc[DOSSIER_NAME_MAX + 1], nnfc[DOSSIER_NAME_MAX + 1];
 	struct node p, np, n, dst;
 	int rc, have_dst, kind;
@@ -277,15 +279,16 @@ int dossier_archive_rename(struct dossier_archive *a,
 
 	parent = node_of(parent);
 	newparent = node_of(newparent);
+	s = subtree_of(parent);
+	ns = subtree_of(newparent);
 
 	dossier_error_clear();
-	if (trash_xdg_is(parent) || trash_xdg_is(newparent))
+	if (s == &subtree_xdg || ns == &subtree_xdg)
 		return rename_xdg(a, who, parent, name, newparent, newname,
 				  flags);
-	if (trash_is_view(parent) && !ino_is_virtual(newparent))
-		return trash_rename_out(a, who, parent, name, newparent,
-					newname);
-	if (ino_is_virtual(parent) || ino_is_virtual(newparent))
+	if (s && s->move_out && !ns)
+		return s->move_out(a, who, parent, name, newparent, newname);
+	if (s || ns)
 		return tree_virtual_readonly(a, who, "rename", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "rename", parent, name, rc);

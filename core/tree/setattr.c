@@ -17,6 +17,7 @@
 #include "archive_i.h"
 #include "access_i.h"
 #include "tree_i.h"
+#include "subtree_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "audit_i.h"
@@ -103,6 +104,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 			    struct dossier_file *f, const struct stat *st,
 			    unsigned set, struct dossier_attr *out)
 {
+	const struct subtree *s;
 	struct node n;
 	char rel[64];
 	int rc, fd = -1;
@@ -115,12 +117,9 @@ int dossier_archive_setattr(struct dossier_archive *a,
 		id = f->id;
 
 	dossier_error_clear();
-	if (id == INO_CTL)	/* "> ctl" truncates: nothing to do */
-		return dossier_archive_getattr(a, who, id, out);
-	if (trash_xdg_is(id))	/* /.Trash-UID: trash.c */
-		return trash_xdg_setattr(a, who, id, st, set, out);
-	if (ino_is_virtual(id))
-		return tree_virtual_readonly(a, who, "setattr", id);
+	if ((s = subtree_of(id)))
+		return s->setattr ? s->setattr(a, who, id, st, set, out) :
+				    tree_virtual_readonly(a, who, "setattr", id);
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, id, &n)) < 0) {
 		if (rc == DOSSIER_ENOTFOUND && f)

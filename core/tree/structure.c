@@ -18,6 +18,7 @@
 #include "access_i.h"
 #include "journal_i.h"
 #include "tree_i.h"
+#include "subtree_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "audit_i.h"
@@ -76,6 +77,7 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 			  const char *name, mode_t mode,
 			  struct dossier_attr *out)
 {
+	const struct subtree *s;
 	char nfc[DOSSIER_NAME_MAX + 1];
 	struct node p, n;
 	uint64_t id;
@@ -85,10 +87,9 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	parent = node_of(parent);
 
 	dossier_error_clear();
-	if (trash_xdg_owns(parent, name))	/* /.Trash-UID: trash.c */
-		return trash_xdg_mkdir(a, who, parent, name, out);
-	if (ino_is_virtual(parent))
-		return tree_virtual_readonly(a, who, "mkdir", parent);
+	if ((s = subtree_change_at(parent, name)))
+		return s->mkdir ? s->mkdir(a, who, parent, name, out) :
+				  tree_virtual_readonly(a, who, "mkdir", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "mkdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
@@ -189,6 +190,7 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 			  const struct dossier_caller *who, uint64_t parent,
 			  const char *name)
 {
+	const struct subtree *s;
 	char nfc[DOSSIER_NAME_MAX + 1];
 	struct node p, n;
 	int rc;
@@ -197,10 +199,9 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 	parent = node_of(parent);
 
 	dossier_error_clear();
-	if (trash_xdg_owns(parent, name))	/* /.Trash-UID: trash.c */
-		return trash_xdg_unlink(a, who, parent, name, 1);
-	if (ino_is_virtual(parent))
-		return tree_virtual_readonly(a, who, "rmdir", parent);
+	if ((s = subtree_change_at(parent, name)))
+		return s->remove ? s->remove(a, who, parent, name, 1) :
+				   tree_virtual_readonly(a, who, "rmdir", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "rmdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
@@ -315,16 +316,16 @@ int dossier_archive_unlink(struct dossier_archive *a,
 			   const struct dossier_caller *who, uint64_t parent,
 			   const char *name)
 {
+	const struct subtree *s;
 	char nfc[DOSSIER_NAME_MAX + 1];
 	int rc;
 
 	parent = node_of(parent);
 
 	dossier_error_clear();
-	if (trash_xdg_owns(parent, name))	/* /.Trash-UID: trash.c */
-		return trash_xdg_unlink(a, who, parent, name, 0);
-	if (ino_is_virtual(parent))
-		return tree_virtual_readonly(a, who, "unlink", parent);
+	if ((s = subtree_change_at(parent, name)))
+		return s->remove ? s->remove(a, who, parent, name, 0) :
+				   tree_virtual_readonly(a, who, "unlink", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "unlink", parent, name, rc);
 	rc = tree_remove_file(a, who, parent, nfc, NULL);

@@ -10,49 +10,72 @@
 #include "gitstore_i.h"
 #include "log.h"
 
+/* The batch's object database: the writer above an in-memory store. */
+static int open_batch_odb(git_odb **out, struct memstore **mem_out,
+			  const char *objdir)
+{
+	git_odb *bodb = NULL;
+	struct memstore *mem = NULL;
+	int gerr, rc = 0;
+
+	if ((gerr = git_odb_open(&bodb, objdir)) < 0) {
+		rc = gitstore_fail(gerr, "cannot open object database");
+		goto out;
+	}
+	if ((rc = memstore_new(&mem)) < 0)
+		goto out;
+	if ((gerr = git_odb_add_backend(bodb, &mem->parent,
+					MEM_PRIORITY)) < 0) {
+		mem->parent.free(&mem->parent);
+		rc = gitstore_fail(gerr, "cannot open object database");
+		goto out;
+	}
+	if ((rc = writer_add(bodb, objdir)) < 0)
+		goto out;
+	*out = bodb;
+	*mem_out = mem;
+	bodb = NULL;
+out:
+	git_odb_free(bodb);
+	return rc;
+}
+
 /*
  * The repository's object database gets the writer; a second one, used
  * during batches, the writer too and, below it, an in-memory store that
  * takes every other write: a batch's trees, commits and small blobs
  * reach the disk as one pack (dossier_git_flush), not as a file each.
+ * The ones git had before are freed.
  */
 static int setup_odb(struct dossier_git *git, git_repository *repo)
 {
-	git_odb *odb = NULL, *bodb = NULL;
-	git_odb_backend *loose = NULL;
+	git_odb *odb = NULL, *bodb = NULL, *old;
+	git_odb_backend *loose = NULL, *old_loose;
 	struct memstore *mem = NULL;
 	int gerr, rc;
 
 	if ((gerr = git_repository_odb(&odb, repo)) < 0)
 		return gitstore_fail(gerr, "cannot open object database");
-	if ((rc = writer_add(odb, git->objdir)) < 0)
-		goto fail;
-	if ((gerr = git_odb_open(&bodb, git->objdir)) < 0 ||
-	    (gerr = git_odb_backend_loose(&loose, git->objdir, 1, 0, 0,
+	if ((rc = writer_add(odb, git->objdir)) < 0 ||
+	    (rc = open_batch_odb(&bodb, &mem, git->objdir)) < 0)
+		goto out;
+	if ((gerr = git_odb_backend_loose(&loose, git->objdir, 1, 0, 0,
 					  0)) < 0) {
 		rc = gitstore_fail(gerr, "cannot open object database");
-		goto fail;
+		goto out;
 	}
-	if ((rc = memstore_new(&mem)) < 0)
-		goto fail;
-	if ((gerr = git_odb_add_backend(bodb, &mem->parent,
-					MEM_PRIORITY)) < 0) {
-		mem->parent.free(&mem->parent);
-		rc = gitstore_fail(gerr, "cannot open object database");
-		goto fail;
-	}
-	if ((rc = writer_add(bodb, git->objdir)) < 0)
-		goto fail;
-	git_odb_free(git->odb);
-	git_odb_free(git->bodb);
-	if (git->loose)
-		git->loose->free(git->loose);
+	/* swap: the old ones are freed on the way out */
+	old = git->odb;
 	git->odb = odb;
+	odb = old;
+	old = git->bodb;
 	git->bodb = bodb;
-	git->mem = mem;
+	bodb = old;
+	old_loose = git->loose;
 	git->loose = loose;
-	return 0;
-fail:
+	loose = old_loose;
+	git->mem = mem;
+out:
 	if (loose)
 		loose->free(loose);
 	git_odb_free(odb);
@@ -97,9 +120,64 @@ static int init_repo(const char *path)
 	return 0;
 }
 
+static int open_or_create(git_repository **out, const char *path,
+			  int create)
+{
+	int rc = open_repo(out, path);
+
+	if (rc == DOSSIER_ENOTFOUND && create) {
+		dossier_error_clear();
+		if ((rc = init_repo(path)) == 0)
+			rc = open_repo(out, path);
+	}
+	return rc;
+}
+
+/* Everything git holds, and git; libgit2 stays initialised. */
+static void release(struct dossier_git *git)
+{
+	git_repository_free(git->repo);
+	git_odb_free(git->odb);
+	git_odb_free(git->bodb);
+	if (git->loose)
+		git->loose->free(git->loose);
+	free(git->gitdir);
+	free(git->objdir);
+	free(git->pending);
+	free(git);
+}
+
+static int git_new(struct dossier_git **out, const char *path, int create)
+{
+	struct dossier_git *git = calloc(1, sizeof(*git));
+	int rc;
+
+	if (!git)
+		return gitstore_sys_fail(ENOMEM, "cannot open repository '%s'",
+					 path);
+	if ((rc = open_or_create(&git->repo, path, create)) < 0)
+		goto out;
+	git->gitdir = strdup(git_repository_path(git->repo));
+	if (git->gitdir &&
+	    asprintf(&git->objdir, "%sobjects", git->gitdir) < 0)
+		git->objdir = NULL;
+	if (!git->gitdir || !git->objdir) {
+		rc = gitstore_sys_fail(ENOMEM, "cannot open repository '%s'",
+				       path);
+		goto out;
+	}
+	if ((rc = setup_odb(git, git->repo)) < 0)
+		goto out;
+	*out = git;
+	git = NULL;
+out:
+	if (git)
+		release(git);
+	return rc;
+}
+
 int dossier_git_open(struct dossier_git **out, const char *path, int create)
 {
-	struct dossier_git *git = NULL;
 	int rc;
 
 	*out = NULL;
@@ -113,45 +191,8 @@ int dossier_git_open(struct dossier_git **out, const char *path, int create)
 	 */
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)(32 << 20));
 	git_libgit2_opts(GIT_OPT_SET_MWINDOW_MAPPED_LIMIT, (size_t)(128 << 20));
-	if (!(git = calloc(1, sizeof(*git)))) {
-		rc = gitstore_sys_fail(ENOMEM, "cannot open repository '%s'",
-				       path);
-		goto fail;
-	}
-	rc = open_repo(&git->repo, path);
-	if (rc == DOSSIER_ENOTFOUND && create) {
-		dossier_error_clear();
-		if ((rc = init_repo(path)) < 0)
-			goto fail;
-		rc = open_repo(&git->repo, path);
-	}
-	if (rc < 0)
-		goto fail;
-	git->gitdir = strdup(git_repository_path(git->repo));
-	if (git->gitdir &&
-	    asprintf(&git->objdir, "%sobjects", git->gitdir) < 0)
-		git->objdir = NULL;
-	if (!git->gitdir || !git->objdir) {
-		rc = gitstore_sys_fail(ENOMEM, "cannot open repository '%s'",
-				       path);
-		goto fail;
-	}
-	if ((rc = setup_odb(git, git->repo)) < 0)
-		goto fail;
-	*out = git;
-	return 0;
-fail:
-	if (git) {
-		git_odb_free(git->odb);
-		git_odb_free(git->bodb);
-		if (git->loose)
-			git->loose->free(git->loose);
-		git_repository_free(git->repo);
-		free(git->gitdir);
-		free(git->objdir);
-		free(git);
-	}
-	git_libgit2_shutdown();
+	if ((rc = git_new(out, path, create)) < 0)
+		git_libgit2_shutdown();
 	return rc;
 }
 
@@ -159,15 +200,7 @@ void dossier_git_free(struct dossier_git *git)
 {
 	if (!git)
 		return;
-	git_repository_free(git->repo);
-	git_odb_free(git->odb);
-	git_odb_free(git->bodb);
-	if (git->loose)
-		git->loose->free(git->loose);
-	free(git->gitdir);
-	free(git->objdir);
-	free(git->pending);
-	free(git);
+	release(git);
 	git_libgit2_shutdown();
 }
 

@@ -72,7 +72,26 @@ void dossier_git_batch_end(struct dossier_git *git)
 	git_repository_set_odb(git->repo, git->odb);
 }
 
-int dossier_git_flush(struct dossier_git *git)
+/* A few objects: loose, until the next pack of loose ones. */
+static int flush_loose(struct dossier_git *git)
+{
+	struct memstore *m = git->mem;
+	size_t i;
+	int gerr;
+
+	for (i = 0; i < m->n; i++) {
+		struct memobj *o = m->all[i];
+
+		if ((gerr = git->loose->write(git->loose, &o->id, o->data,
+					      o->len, o->type)) < 0)
+			return gitstore_fail(gerr, "cannot write object");
+	}
+	git->loose_est += m->n;
+	memstore_reset(m);
+	return 0;
+}
+
+static int flush_pack(struct dossier_git *git)
 {
 	struct memstore *m = git->mem;
 	git_packbuilder *pb = NULL;
@@ -81,23 +100,6 @@ int dossier_git_flush(struct dossier_git *git)
 	size_t i;
 	int gerr, rc = 0;
 
-	if (!git->batch || m->n == 0)
-		return 0;
-	if (m->n < FLUSH_PACK_MIN) {
-		/* a few objects: loose, until the next pack of loose ones */
-		for (i = 0; i < m->n; i++) {
-			struct memobj *o = m->all[i];
-
-			if ((gerr = git->loose->write(git->loose, &o->id,
-						      o->data, o->len,
-						      o->type)) < 0)
-				return gitstore_fail(gerr,
-						     "cannot write object");
-		}
-		git->loose_est += m->n;
-		memstore_reset(m);
-		return 0;
-	}
 	if (asprintf(&packdir, "%s/pack", git->objdir) < 0)
 		return gitstore_sys_fail(ENOMEM, "cannot pack the batch");
 	if ((gerr = packer_new(&pb, &prepo, git->bodb)) < 0) {
@@ -119,6 +121,14 @@ out:
 	packer_free(pb, prepo);
 	free(packdir);
 	return rc;
+}
+
+int dossier_git_flush(struct dossier_git *git)
+{
+	if (!git->batch || git->mem->n == 0)
+		return 0;
+	return git->mem->n < FLUSH_PACK_MIN ? flush_loose(git)
+					    : flush_pack(git);
 }
 
 int dossier_git_set_ref(struct dossier_git *git, uint64_t record,

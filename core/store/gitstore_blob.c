@@ -27,6 +27,56 @@ static int write_all(int fd, const char *buf, size_t len)
 }
 
 /*
+ * Up to len bytes of the blob's source into buf, *got how many: pread at
+ * off, or read from the current offset when off < 0.
+ */
+static int source_read(int fd, char *buf, size_t len, off_t off,
+		       size_t *got)
+{
+	ssize_t n;
+
+	do {
+		n = off < 0 ? read(fd, buf, len) : pread(fd, buf, len, off);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return gitstore_sys_fail(errno, "cannot read blob source");
+	*got = (size_t)n;
+	return 0;
+}
+
+/* The size bytes of fd, through buf (IO_CHUNK bytes), into stream. */
+static int copy_file(git_odb_stream *stream, int fd, uint64_t size,
+		     char *buf)
+{
+	uint64_t off = 0;
+	size_t got;
+	int gerr, rc;
+
+	while (off < size) {
+		size_t want = size - off < IO_CHUNK ? (size_t)(size - off)
+						    : IO_CHUNK;
+
+		if ((rc = source_read(fd, buf, want, (off_t)off, &got)) < 0)
+			return rc;
+		if (got == 0) {
+			dossier_error_set("file shrank while being stored");
+			return DOSSIER_EBUSY;
+		}
+		if ((gerr = git_odb_stream_write(stream, buf, got)) < 0)
+			return gitstore_fail(gerr, "cannot write blob");
+		off += got;
+	}
+	/* a regular file must be at its end now */
+	if ((rc = source_read(fd, buf, 1, (off_t)off, &got)) < 0)
+		return rc;
+	if (got > 0) {
+		dossier_error_set("file grew while being stored");
+		return DOSSIER_EBUSY;
+	}
+	return 0;
+}
+
+/*
  * A regular file: its size is known, so stream straight into a loose
  * object (libgit2 needs the size for the object header up front).
  */
@@ -35,8 +85,6 @@ static int blob_from_file(struct dossier_git *git, int fd, uint64_t size,
 {
 	git_odb *odb = NULL;
 	git_odb_stream *stream = NULL;
-	uint64_t off = 0;
-	ssize_t n;
 	int gerr, rc;
 
 	if ((rc = gitstore_odb(&odb, git)) < 0)
@@ -46,49 +94,32 @@ static int blob_from_file(struct dossier_git *git, int fd, uint64_t size,
 		rc = gitstore_fail(gerr, "cannot start blob");
 		goto out;
 	}
-	while (off < size) {
-		size_t want = size - off < IO_CHUNK ? (size_t)(size - off)
-						    : IO_CHUNK;
-
-		n = pread(fd, buf, want, (off_t)off);
-		if (n < 0) {
-			int saverr = errno;
-
-			if (saverr == EINTR)
-				continue;
-			rc = gitstore_sys_fail(saverr,
-					       "cannot read blob source");
-			goto out;
-		}
-		if (n == 0) {
-			dossier_error_set("file shrank while being stored");
-			rc = DOSSIER_EBUSY;
-			goto out;
-		}
-		if ((gerr = git_odb_stream_write(stream, buf, (size_t)n)) < 0) {
-			rc = gitstore_fail(gerr, "cannot write blob");
-			goto out;
-		}
-		off += (uint64_t)n;
-	}
-	do {
-		n = pread(fd, buf, 1, (off_t)off);
-	} while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		rc = gitstore_sys_fail(errno, "cannot read blob source");
+	if ((rc = copy_file(stream, fd, size, buf)) < 0)
 		goto out;
-	}
-	if (n > 0) {
-		dossier_error_set("file grew while being stored");
-		rc = DOSSIER_EBUSY;
-		goto out;
-	}
 	if ((gerr = git_odb_stream_finalize_write(out, stream)) < 0)
 		rc = gitstore_fail(gerr, "cannot write blob");
 out:
 	git_odb_stream_free(stream);
 	git_odb_free(odb);
 	return rc;
+}
+
+/* fd read to its end, through buf (IO_CHUNK bytes), into ws. */
+static int copy_stream(git_writestream *ws, int fd, char *buf,
+		       uint64_t *size)
+{
+	size_t got;
+	int gerr, rc;
+
+	for (;;) {
+		if ((rc = source_read(fd, buf, IO_CHUNK, -1, &got)) < 0)
+			return rc;
+		if (got == 0)
+			return 0;
+		if ((gerr = ws->write(ws, buf, got)) < 0)
+			return gitstore_fail(gerr, "cannot write blob");
+		*size += (uint64_t)got;
+	}
 }
 
 /*
@@ -99,37 +130,21 @@ static int blob_from_stream(struct dossier_git *git, int fd, char *buf,
 			    git_oid *out, uint64_t *size)
 {
 	git_writestream *ws = NULL;
-	ssize_t n;
-	int gerr, rc = 0;
+	int gerr, rc;
 
 	*size = 0;
 	if ((gerr = git_blob_create_from_stream(&ws, git->repo, NULL)) < 0)
 		return gitstore_fail(gerr, "cannot start blob");
-	for (;;) {
-		n = read(fd, buf, IO_CHUNK);
-		if (n < 0) {
-			int saverr = errno;
-
-			if (saverr == EINTR)
-				continue;
-			rc = gitstore_sys_fail(saverr,
-					       "cannot read blob source");
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		if ((gerr = ws->write(ws, buf, (size_t)n)) < 0) {
-			rc = gitstore_fail(gerr, "cannot write blob");
-			goto fail;
-		}
-		*size += (uint64_t)n;
-	}
+	if ((rc = copy_stream(ws, fd, buf, size)) < 0)
+		goto out;
 	/* commit frees the stream, on failure too */
-	if ((gerr = git_blob_create_from_stream_commit(out, ws)) < 0)
-		return gitstore_fail(gerr, "cannot write blob");
-	return 0;
-fail:
-	ws->free(ws);
+	gerr = git_blob_create_from_stream_commit(out, ws);
+	ws = NULL;
+	if (gerr < 0)
+		rc = gitstore_fail(gerr, "cannot write blob");
+out:
+	if (ws)
+		ws->free(ws);
 	return rc;
 }
 
@@ -180,6 +195,47 @@ int dossier_git_blob_from_buffer(struct dossier_git *git, const void *data,
 	return 0;
 }
 
+/* A packed blob, read whole: its first max bytes to fd. */
+static int packed_to_fd(git_odb *odb, const git_oid *id, int fd, size_t max)
+{
+	git_odb_object *obj = NULL;
+	size_t len;
+	int gerr, rc;
+
+	if ((gerr = git_odb_read(&obj, odb, id)) < 0)
+		return gitstore_fail(gerr, "cannot read blob");
+	len = git_odb_object_size(obj);
+	rc = write_all(fd, git_odb_object_data(obj), len < max ? len : max);
+	git_odb_object_free(obj);
+	return rc;
+}
+
+/* The next len bytes of a loose blob's stream to fd. */
+static int stream_to_fd(git_odb_stream *stream, size_t len, int fd)
+{
+	char *buf = malloc(IO_CHUNK);
+	size_t done = 0;
+	int rc = 0;
+
+	if (!buf)
+		return gitstore_sys_fail(ENOMEM, "cannot read blob");
+	while (rc == 0 && done < len) {
+		size_t want = len - done < IO_CHUNK ? len - done : IO_CHUNK;
+		int n = git_odb_stream_read(stream, buf, want);
+
+		if (n < 0) {
+			rc = gitstore_fail(n, "cannot read blob");
+		} else if (n == 0) {
+			dossier_error_set("blob shorter than its header says");
+			rc = DOSSIER_ECORRUPT;
+		} else if ((rc = write_all(fd, buf, (size_t)n)) == 0) {
+			done += (size_t)n;
+		}
+	}
+	free(buf);
+	return rc;
+}
+
 /*
  * Only the loose backend can stream (libgit2 1.5 has no pack read
  * stream), so a packed blob is read whole, once.
@@ -190,59 +246,24 @@ int dossier_git_blob_head_to_fd(struct dossier_git *git,
 {
 	git_odb *odb = NULL;
 	git_odb_stream *stream = NULL;
-	git_odb_object *obj = NULL;
 	git_object_t type = GIT_OBJECT_INVALID;
 	git_oid id;
-	size_t len = 0, done = 0;
-	char *buf = NULL;
-	int gerr, rc;
+	size_t len = 0;
+	int rc;
 
 	to_git(&id, blob);
-	if ((rc = gitstore_expect_type(git, &id, GIT_OBJECT_BLOB, NULL)) < 0)
-		return rc;
-	if ((rc = gitstore_odb(&odb, git)) < 0)
+	if ((rc = gitstore_expect_type(git, &id, GIT_OBJECT_BLOB, NULL)) < 0 ||
+	    (rc = gitstore_odb(&odb, git)) < 0)
 		return rc;
 	if (git_odb_open_rstream(&stream, &len, &type, odb, &id) < 0) {
 		git_error_clear();
 		stream = NULL;
 	}
-	if (!stream) {
-		if ((gerr = git_odb_read(&obj, odb, &id)) < 0) {
-			rc = gitstore_fail(gerr, "cannot read blob");
-			goto out;
-		}
-		rc = write_all(fd, git_odb_object_data(obj),
-			       git_odb_object_size(obj) < max ?
-				       git_odb_object_size(obj) : max);
-		goto out;
-	}
-	if (!(buf = malloc(IO_CHUNK))) {
-		rc = gitstore_sys_fail(ENOMEM, "cannot read blob");
-		goto out;
-	}
-	if (len > max)
-		len = max;
-	while (done < len) {
-		size_t want = len - done < IO_CHUNK ? len - done : IO_CHUNK;
-		int n = git_odb_stream_read(stream, buf, want);
-
-		if (n < 0) {
-			rc = gitstore_fail(n, "cannot read blob");
-			goto out;
-		}
-		if (n == 0) {
-			dossier_error_set("blob shorter than its header says");
-			rc = DOSSIER_ECORRUPT;
-			goto out;
-		}
-		if ((rc = write_all(fd, buf, (size_t)n)) < 0)
-			goto out;
-		done += (size_t)n;
-	}
-out:
-	free(buf);
+	if (stream)
+		rc = stream_to_fd(stream, len < max ? len : max, fd);
+	else
+		rc = packed_to_fd(odb, &id, fd, max);
 	git_odb_stream_free(stream);
-	git_odb_object_free(obj);
 	git_odb_free(odb);
 	return rc;
 }

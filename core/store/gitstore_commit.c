@@ -32,13 +32,17 @@ static char *clean_ident(const char *s)
 }
 
 /* The user as author and the service as committer, at the same time. */
-static int make_sigs(git_signature **author, git_signature **committer,
-		     const struct dossier_git_sig *sig)
+struct sigs {
+	git_signature *author;
+	git_signature *committer;
+};
+
+static int make_sigs(struct sigs *out, const struct dossier_git_sig *sig)
 {
 	char *name = NULL, *email = NULL;
 	int gerr, rc = 0;
 
-	*author = *committer = NULL;
+	out->author = out->committer = NULL;
 	if (!sig || !sig->name) {
 		dossier_error_set("signature without a name");
 		return DOSSIER_EINVAL;
@@ -49,13 +53,14 @@ static int make_sigs(git_signature **author, git_signature **committer,
 		rc = gitstore_sys_fail(ENOMEM, "cannot make signature");
 		goto out;
 	}
-	if ((gerr = git_signature_new(author, name, email,
+	if ((gerr = git_signature_new(&out->author, name, email,
 				      (git_time_t)sig->when, 0)) < 0 ||
-	    (gerr = git_signature_new(committer, SERVICE_NAME, SERVICE_EMAIL,
-				      (git_time_t)sig->when, 0)) < 0) {
+	    (gerr = git_signature_new(&out->committer, SERVICE_NAME,
+				      SERVICE_EMAIL, (git_time_t)sig->when,
+				      0)) < 0) {
 		/* an empty (or all-blank) name */
-		git_signature_free(*author);
-		*author = NULL;
+		git_signature_free(out->author);
+		out->author = NULL;
 		gitstore_fail(gerr, "invalid signature '%s' <%s>", name, email);
 		rc = DOSSIER_EINVAL;
 	}
@@ -65,6 +70,96 @@ out:
 	return rc;
 }
 
+static void sigs_release(struct sigs *s)
+{
+	git_signature_free(s->author);
+	git_signature_free(s->committer);
+}
+
+/*
+ * Commit tree on top of parent (NULL: none) and move refname to it, or in
+ * a batch note it as record's tip instead (record 0: main).
+ */
+static int write_commit(struct dossier_git *git, uint64_t record,
+			const char *refname, const struct sigs *sigs,
+			const char *msg, git_tree *tree, git_commit *parent,
+			git_oid *out)
+{
+	int gerr;
+
+	gerr = git_commit_create(out, git->repo, git->batch ? NULL : refname,
+				 sigs->author, sigs->committer, NULL, msg,
+				 tree, parent ? 1 : 0,
+				 (const git_commit **)&parent);
+	if (gerr < 0 && record)
+		return gitstore_fail(gerr, "cannot commit record %" PRIu64,
+				     record);
+	if (gerr < 0)
+		return gitstore_fail(gerr, "cannot commit history");
+	return git->batch ? batch_note_tip(git, record, out) : 0;
+}
+
+/*
+ * The tip of record's ref refname (0: main), the batch's own first, into
+ * *out; *has is 0 when there is none yet.
+ */
+static int read_tip(struct dossier_git *git, uint64_t record,
+		    const char *refname, git_oid *out, int *has)
+{
+	int gerr = batch_tip(git, record, refname, out);
+
+	if (gerr < 0 && gerr != GIT_ENOTFOUND)
+		return gitstore_fail(gerr, "cannot read '%s'", refname);
+	git_error_clear();
+	*has = gerr == 0;
+	return 0;
+}
+
+/* A tree of one entry, CONTENT_NAME: blob. */
+static int content_tree(struct dossier_git *git, uint64_t record_id,
+			const git_oid *blob, git_tree **out)
+{
+	git_treebuilder *bld = NULL;
+	git_oid tree_id;
+	int gerr, rc = 0;
+
+	if ((gerr = git_treebuilder_new(&bld, git->repo, NULL)) < 0 ||
+	    (gerr = git_treebuilder_insert(NULL, bld, CONTENT_NAME, blob,
+					   GIT_FILEMODE_BLOB)) < 0 ||
+	    (gerr = git_treebuilder_write(&tree_id, bld)) < 0 ||
+	    (gerr = git_tree_lookup(out, git->repo, &tree_id)) < 0)
+		rc = gitstore_fail(gerr,
+				   "cannot write tree for record %" PRIu64,
+				   record_id);
+	git_treebuilder_free(bld);
+	return rc;
+}
+
+/*
+ * message (NULL: empty) and the trailer "Dossier-Record: <id>". The
+ * trailer keeps two records' first versions with equal bytes, author,
+ * time and message from being one commit, so a gitlink names one record
+ * and purging one leaves the other's commit alone.
+ */
+static int record_message(char **out, const char *message,
+			  uint64_t record_id)
+{
+	size_t len;
+
+	if (!message)
+		message = "";
+	len = strlen(message);
+	if (asprintf(out, "%s%s%sDossier-Record: %" PRIu64 "\n", message,
+		     len && message[len - 1] != '\n' ? "\n" : "",
+		     len ? "\n" : "", record_id) < 0) {
+		*out = NULL;
+		return gitstore_sys_fail(ENOMEM,
+					 "cannot commit record %" PRIu64,
+					 record_id);
+	}
+	return 0;
+}
+
 int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 			       const struct dossier_oid *blob,
 			       const struct dossier_git_sig *author,
@@ -72,22 +167,17 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 			       struct dossier_oid *rec_commit_out)
 {
 	char refname[64];
-	git_oid parent_id, blob_id, tree_id, commit_id;
+	git_oid parent_id, blob_id, commit_id;
 	git_commit *parent = NULL;
-	git_treebuilder *bld = NULL;
 	git_tree *tree = NULL;
-	git_signature *asig = NULL, *csig = NULL;
+	struct sigs sigs = { NULL, NULL };
 	char *msg = NULL;
-	size_t len;
-	int has_parent, gerr, rc;
+	int has_parent = 0, gerr, rc;
 
 	snprintf(refname, sizeof(refname), RECORD_REF_FMT, record_id);
-	gerr = batch_tip(git, record_id, refname, &parent_id);
-	if (gerr < 0 && gerr != GIT_ENOTFOUND)
-		return gitstore_fail(gerr, "cannot read '%s'", refname);
-	git_error_clear();
-	has_parent = gerr == 0;
-
+	if ((rc = read_tip(git, record_id, refname, &parent_id,
+			   &has_parent)) < 0)
+		return rc;
 	if (!blob) {
 		if (has_parent)
 			from_git(rec_commit_out, &parent_id);
@@ -95,62 +185,76 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 			memset(rec_commit_out, 0, sizeof(*rec_commit_out));
 		return 0;
 	}
-
 	to_git(&blob_id, blob);
 	if ((rc = gitstore_expect_type(git, &blob_id, GIT_OBJECT_BLOB,
 				       NULL)) < 0 ||
-	    (rc = make_sigs(&asig, &csig, author)) < 0)
+	    (rc = make_sigs(&sigs, author)) < 0)
 		goto out;
 	if (has_parent &&
 	    (gerr = git_commit_lookup(&parent, git->repo, &parent_id)) < 0) {
 		rc = gitstore_fail(gerr, "cannot read '%s'", refname);
 		goto out;
 	}
-	if ((gerr = git_treebuilder_new(&bld, git->repo, NULL)) < 0 ||
-	    (gerr = git_treebuilder_insert(NULL, bld, CONTENT_NAME, &blob_id,
-					   GIT_FILEMODE_BLOB)) < 0 ||
-	    (gerr = git_treebuilder_write(&tree_id, bld)) < 0 ||
-	    (gerr = git_tree_lookup(&tree, git->repo, &tree_id)) < 0) {
-		rc = gitstore_fail(gerr,
-				   "cannot write tree for record %" PRIu64,
-				   record_id);
-		goto out;
-	}
-	/*
-	 * The trailer keeps two records' first versions with equal bytes,
-	 * author, time and message from being one commit, so a gitlink
-	 * names one record and purging one leaves the other's commit alone.
-	 */
-	if (!message)
-		message = "";
-	len = strlen(message);
-	if (asprintf(&msg, "%s%s%sDossier-Record: %" PRIu64 "\n", message,
-		     len && message[len - 1] != '\n' ? "\n" : "",
-		     len ? "\n" : "", record_id) < 0) {
-		msg = NULL;
-		rc = gitstore_sys_fail(ENOMEM, "cannot commit record %" PRIu64,
-				       record_id);
-		goto out;
-	}
-	gerr = git_commit_create(&commit_id, git->repo,
-				 git->batch ? NULL : refname, asig, csig,
-				 NULL, msg, tree, has_parent ? 1 : 0,
-				 (const git_commit **)&parent);
-	if (gerr < 0) {
-		rc = gitstore_fail(gerr, "cannot commit record %" PRIu64,
-				   record_id);
-		goto out;
-	}
-	if (git->batch && (rc = batch_note_tip(git, record_id, &commit_id)) < 0)
+	if ((rc = content_tree(git, record_id, &blob_id, &tree)) < 0 ||
+	    (rc = record_message(&msg, message, record_id)) < 0 ||
+	    (rc = write_commit(git, record_id, refname, &sigs, msg, tree,
+			       parent, &commit_id)) < 0)
 		goto out;
 	from_git(rec_commit_out, &commit_id);
 out:
 	free(msg);
-	git_signature_free(asig);
-	git_signature_free(csig);
+	sigs_release(&sigs);
 	git_tree_free(tree);
-	git_treebuilder_free(bld);
 	git_commit_free(parent);
+	return rc;
+}
+
+/*
+ * The head of main (the batch's own first) and its tree: both NULL
+ * before the first commit.
+ */
+static int main_parent(struct dossier_git *git, git_commit **parent,
+		       git_tree **base)
+{
+	git_oid id;
+	int has = 0, gerr, rc;
+
+	if ((rc = read_tip(git, 0, MAIN_REF, &id, &has)) < 0 || !has)
+		return rc;
+	if ((gerr = git_commit_lookup(parent, git->repo, &id)) < 0 ||
+	    (gerr = git_commit_tree(base, *parent)) < 0)
+		return gitstore_fail(gerr, "cannot read '%s'", MAIN_REF);
+	return 0;
+}
+
+/* changes, each checked against base, as tree updates (caller frees). */
+static int make_updates(struct dossier_git *git, git_tree *base,
+			const struct dossier_git_change *changes, size_t n,
+			git_tree_update **out)
+{
+	git_tree_update *u = NULL;
+	size_t i;
+	int rc = 0;
+
+	*out = NULL;
+	if (n > 0 && !(u = calloc(n, sizeof(*u))))
+		return gitstore_sys_fail(ENOMEM, "cannot commit");
+	for (i = 0; i < n; i++) {
+		if ((rc = changes_check_one(git, base, &changes[i])) < 0)
+			goto out;
+		u[i].path = changes[i].path;
+		if (changes[i].target) {
+			u[i].action = GIT_TREE_UPDATE_UPSERT;
+			u[i].filemode = GIT_FILEMODE_COMMIT;
+			to_git(&u[i].id, changes[i].target);
+		} else {
+			u[i].action = GIT_TREE_UPDATE_REMOVE;
+		}
+	}
+	*out = u;
+	u = NULL;
+out:
+	free(u);
 	return rc;
 }
 
@@ -163,64 +267,28 @@ int dossier_git_commit(struct dossier_git *git,
 	git_tree_update *updates = NULL;
 	git_commit *parent = NULL;
 	git_tree *base = NULL, *tree = NULL;
-	git_signature *asig = NULL, *csig = NULL;
-	git_oid parent_id, tree_id, commit_id;
-	int has_parent, gerr, rc;
-	size_t i;
+	struct sigs sigs = { NULL, NULL };
+	git_oid tree_id, commit_id;
+	int gerr, rc;
 
-	if ((rc = make_sigs(&asig, &csig, author)) < 0 ||
-	    (rc = changes_check(changes, n, &sorted)) < 0)
+	if ((rc = make_sigs(&sigs, author)) < 0 ||
+	    (rc = changes_check(changes, n, &sorted)) < 0 ||
+	    (rc = main_parent(git, &parent, &base)) < 0 ||
+	    (rc = make_updates(git, base, changes, n, &updates)) < 0)
 		goto out;
-	gerr = batch_tip(git, 0, MAIN_REF, &parent_id);
-	if (gerr < 0 && gerr != GIT_ENOTFOUND) {
-		rc = gitstore_fail(gerr, "cannot read '%s'", MAIN_REF);
-		goto out;
-	}
-	git_error_clear();
-	has_parent = gerr == 0;
-	if (has_parent &&
-	    ((gerr = git_commit_lookup(&parent, git->repo, &parent_id)) < 0 ||
-	     (gerr = git_commit_tree(&base, parent)) < 0)) {
-		rc = gitstore_fail(gerr, "cannot read '%s'", MAIN_REF);
-		goto out;
-	}
-	if (n > 0 && !(updates = calloc(n, sizeof(*updates)))) {
-		rc = gitstore_sys_fail(ENOMEM, "cannot commit");
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		if ((rc = changes_check_one(git, base, &changes[i])) < 0)
-			goto out;
-		updates[i].path = changes[i].path;
-		if (changes[i].target) {
-			updates[i].action = GIT_TREE_UPDATE_UPSERT;
-			updates[i].filemode = GIT_FILEMODE_COMMIT;
-			to_git(&updates[i].id, changes[i].target);
-		} else {
-			updates[i].action = GIT_TREE_UPDATE_REMOVE;
-		}
-	}
 	if ((gerr = git_tree_create_updated(&tree_id, git->repo, base, n,
 					    updates)) < 0 ||
 	    (gerr = git_tree_lookup(&tree, git->repo, &tree_id)) < 0) {
 		rc = gitstore_fail(gerr, "cannot write history tree");
 		goto out;
 	}
-	gerr = git_commit_create(&commit_id, git->repo,
-				 git->batch ? NULL : MAIN_REF, asig, csig,
-				 NULL, message ? message : "", tree,
-				 has_parent ? 1 : 0,
-				 (const git_commit **)&parent);
-	if (gerr < 0) {
-		rc = gitstore_fail(gerr, "cannot commit history");
-		goto out;
-	}
-	if (git->batch && (rc = batch_note_tip(git, 0, &commit_id)) < 0)
+	if ((rc = write_commit(git, 0, MAIN_REF, &sigs,
+			       message ? message : "", tree, parent,
+			       &commit_id)) < 0)
 		goto out;
 	from_git(commit_out, &commit_id);
 out:
-	git_signature_free(asig);
-	git_signature_free(csig);
+	sigs_release(&sigs);
 	git_tree_free(tree);
 	git_tree_free(base);
 	git_commit_free(parent);

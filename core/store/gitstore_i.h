@@ -217,8 +217,8 @@ void packer_free(git_packbuilder *pb, git_repository *repo);
 int packer_write(git_packbuilder *pb, const char *packdir, char *name,
 		 size_t namesz);
 
-/* Open path and fsync it (a pack, its index, their folder). */
-int packer_fsync(const char *path);
+/* fsync packdir's pack-<name>.pack, its .idx, then packdir itself. */
+int packer_sync(const char *packdir, const char *name);
 
 /* Remove path (gone already is fine); a failure is also logged. */
 int packer_unlink(const char *path);

@@ -20,10 +20,47 @@ static int is_hex(const char *s, size_t len)
 	return s[len] == '\0';
 }
 
+/*
+ * fn on each object file of fan-out folder sub, named xx; *deleted is set
+ * when one was removed.
+ */
+static int each_in(DIR *sub, const char *xx, loose_fn fn, void *payload,
+		   int *deleted)
+{
+	struct dirent *se;
+
+	while ((se = readdir(sub)) != NULL) {
+		char hex[GIT_OID_HEXSZ + 1];
+		git_oid id;
+		int r;
+
+		if (!is_hex(se->d_name, GIT_OID_HEXSZ - 2))
+			continue;
+		memcpy(hex, xx, 2);
+		memcpy(hex + 2, se->d_name, GIT_OID_HEXSZ - 2);
+		hex[GIT_OID_HEXSZ] = '\0';
+		if (git_oid_fromstr(&id, hex) < 0) {
+			git_error_clear();
+			continue;
+		}
+		if ((r = fn(&id, dirfd(sub), se->d_name, payload)) < 0)
+			return r;
+		if (r == 0)
+			continue;
+		if (unlinkat(dirfd(sub), se->d_name, 0) < 0 &&
+		    errno != ENOENT)
+			return gitstore_sys_fail(errno,
+						 "cannot remove object %s",
+						 hex);
+		*deleted = 1;
+	}
+	return 0;
+}
+
 int loose_each(struct dossier_git *git, loose_fn fn, void *payload)
 {
 	DIR *top = NULL, *sub = NULL;
-	struct dirent *de, *se;
+	struct dirent *de;
 	int rc = 0;
 
 	if (!(top = opendir(git->objdir)))
@@ -43,35 +80,7 @@ int loose_each(struct dossier_git *git, loose_fn fn, void *payload)
 				close(fd);
 			break;
 		}
-		while ((se = readdir(sub)) != NULL) {
-			char hex[GIT_OID_HEXSZ + 1];
-			git_oid id;
-			int r;
-
-			if (!is_hex(se->d_name, GIT_OID_HEXSZ - 2))
-				continue;
-			memcpy(hex, de->d_name, 2);
-			memcpy(hex + 2, se->d_name, GIT_OID_HEXSZ - 2);
-			hex[GIT_OID_HEXSZ] = '\0';
-			if (git_oid_fromstr(&id, hex) < 0) {
-				git_error_clear();
-				continue;
-			}
-			r = fn(&id, dirfd(sub), se->d_name, payload);
-			if (r < 0) {
-				rc = r;
-				break;
-			}
-			if (r == 0)
-				continue;
-			if (unlinkat(dirfd(sub), se->d_name, 0) < 0 &&
-			    errno != ENOENT) {
-				rc = gitstore_sys_fail(
-					errno, "cannot remove object %s", hex);
-				break;
-			}
-			deleted = 1;
-		}
+		rc = each_in(sub, de->d_name, fn, payload, &deleted);
 		closedir(sub);
 		sub = NULL;
 		if (deleted)

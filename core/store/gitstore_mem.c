@@ -105,14 +105,14 @@ static void mem_free(git_odb_backend *b)
 int memstore_new(struct memstore **out)
 {
 	struct memstore *m = calloc(1, sizeof(*m));
-	int gerr;
+	int gerr, rc = 0;
 
 	if (!m)
 		return gitstore_sys_fail(ENOMEM, "cannot open object database");
 	if ((gerr = git_odb_init_backend(&m->parent,
 					 GIT_ODB_BACKEND_VERSION)) < 0) {
-		free(m);
-		return gitstore_fail(gerr, "cannot open object database");
+		rc = gitstore_fail(gerr, "cannot open object database");
+		goto out;
 	}
 	m->parent.read = mem_read;
 	m->parent.read_header = mem_read_header;
@@ -120,5 +120,8 @@ int memstore_new(struct memstore **out)
 	m->parent.write = mem_write;
 	m->parent.free = mem_free;
 	*out = m;
-	return 0;
+	m = NULL;
+out:
+	free(m);
+	return rc;
 }

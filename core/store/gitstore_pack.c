@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,24 +66,58 @@ out:
 }
 
 /*
+ * Remove the file fmt names (packer_unlink); a failure is kept in *rc
+ * unless one is already. -1 when out of memory (nothing done).
+ */
+static int remove_file(int *rc, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int remove_file(int *rc, const char *fmt, ...)
+{
+	char *path = NULL;
+	va_list ap;
+	int n, r;
+
+	va_start(ap, fmt);
+	n = vasprintf(&path, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((r = packer_unlink(path)) < 0 && *rc == 0)
+		*rc = r;
+	free(path);
+	return 0;
+}
+
+/* The files of pack name ("pack-<hash>" is its first len bytes). */
+static int remove_pack(const char *packdir, const char *name, size_t len)
+{
+	static const char *const exts[] = { ".idx", ".pack", ".rev",
+					    ".bitmap", ".keep" };
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++)
+		if (remove_file(&rc, "%s/%.*s%s", packdir, (int)len, name,
+				exts[i]) < 0)
+			return gitstore_sys_fail(ENOMEM, "cannot remove pack");
+	return rc;
+}
+
+/*
  * Delete every pack but keep ("pack-<hash>", or NULL for none); the .idx
  * goes first so no reader finds a pack without its data. Also drop the
  * caches git(1) may have left that would describe deleted objects.
  */
 static int drop_old_packs(struct dossier_git *git, const char *keep)
 {
-	static const char *const exts[] = { ".idx", ".pack", ".rev",
-					    ".bitmap", ".keep" };
-	char *packdir = NULL, *path = NULL;
+	char *packdir = NULL;
 	DIR *dir = NULL;
 	struct dirent *de;
-	size_t i;
 	int rc = 0, r;
 
-	if (asprintf(&packdir, "%s/pack", git->objdir) < 0) {
-		packdir = NULL;
+	if (asprintf(&packdir, "%s/pack", git->objdir) < 0)
 		return gitstore_sys_fail(ENOMEM, "cannot list packs");
-	}
 	if (!(dir = opendir(packdir))) {
 		if (errno != ENOENT)
 			rc = gitstore_sys_fail(errno, "cannot list '%s'",
@@ -99,35 +134,14 @@ static int drop_old_packs(struct dossier_git *git, const char *keep)
 		if (keep && strlen(keep) == len &&
 		    strncmp(de->d_name, keep, len) == 0)
 			continue;
-		for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
-			if (asprintf(&path, "%s/%.*s%s", packdir, (int)len,
-				     de->d_name, exts[i]) < 0) {
-				path = NULL;
-				rc = gitstore_sys_fail(ENOMEM,
-						       "cannot remove pack");
-				goto out;
-			}
-			if ((r = packer_unlink(path)) < 0 && rc == 0)
-				rc = r;
-			free(path);
-			path = NULL;
-		}
-	}
-	if (asprintf(&path, "%s/multi-pack-index", packdir) >= 0) {
-		if ((r = packer_unlink(path)) < 0 && rc == 0)
+		if ((r = remove_pack(packdir, de->d_name, len)) < 0 && rc == 0)
 			rc = r;
-		free(path);
 	}
-	if (asprintf(&path, "%s/info/commit-graph", git->objdir) >= 0) {
-		if ((r = packer_unlink(path)) < 0 && rc == 0)
-			rc = r;
-		free(path);
-	}
-	path = NULL;
+	remove_file(&rc, "%s/multi-pack-index", packdir);
+	remove_file(&rc, "%s/info/commit-graph", git->objdir);
 out:
 	if (dir)
 		closedir(dir);
-	free(path);
 	free(packdir);
 	return rc;
 }
@@ -170,6 +184,60 @@ static int insert_loose_cb(const git_oid *id, int dirfd, const char *name,
 }
 
 /*
+ * Write pb's pack into packdir, fsynced, and open it alone as *packed (to
+ * tell which loose objects it holds); keep gets "pack-<hash>".
+ */
+static int write_pack(git_packbuilder *pb, const char *packdir, char *keep,
+		      size_t keepsz, git_odb **packed)
+{
+	char pname[GIT_OID_HEXSZ + 1] = "", *idxpath = NULL;
+	git_odb_backend *one = NULL;
+	int gerr, rc;
+
+	if ((gerr = packer_write(pb, packdir, pname, sizeof(pname))) < 0)
+		return gitstore_fail(gerr, "cannot write pack");
+	snprintf(keep, keepsz, "pack-%s", pname);
+	if ((rc = packer_sync(packdir, pname)) < 0)
+		return rc;
+	if (asprintf(&idxpath, "%s/%s.idx", packdir, keep) < 0)
+		return gitstore_sys_fail(ENOMEM, "cannot pack");
+	if ((gerr = git_odb_new(packed)) < 0 ||
+	    (gerr = git_odb_backend_one_pack(&one, idxpath)) < 0 ||
+	    (gerr = git_odb_add_backend(*packed, one, 1)) < 0) {
+		rc = gitstore_fail(gerr, "cannot open new pack '%s'", idxpath);
+		goto out;
+	}
+	one = NULL;
+out:
+	if (one)
+		one->free(one);
+	free(idxpath);
+	return rc;
+}
+
+/*
+ * Once the new pack (keep, or NULL for none) is on disk: delete the old
+ * packs (unless loose_only) and the loose objects prune says, then open
+ * the repository afresh. Failures here leave redundant files behind, no
+ * damage.
+ */
+static int tidy(struct dossier_git *git, const char *keep, int loose_only,
+		struct prune *prune)
+{
+	int rc, r;
+
+	rc = loose_only ? 0 : drop_old_packs(git, keep);
+	prune->now = time(NULL);
+	if ((r = loose_each(git, prune_cb, prune)) < 0 && rc == 0)
+		rc = r;
+	loose_drop_stale_tmp(git, prune->now);
+	git->loose_known = 0;
+	if ((r = gitstore_reopen(git)) < 0 && rc == 0)
+		rc = r;
+	return rc;
+}
+
+/*
  * Every step leaves a valid repository: nothing is deleted before the new
  * pack is on disk, and the only things deleted are copies or unreachable.
  */
@@ -179,18 +247,12 @@ int pack_repack(struct dossier_git *git, const char *skip_ref,
 	git_packbuilder *pb = NULL;
 	git_repository *prepo = NULL;
 	struct prune prune = { 0 };
-	git_odb_backend *one = NULL;
-	char *packdir = NULL, *packpath = NULL, *idxpath = NULL;
-	const char *name = NULL;
-	char keep[GIT_OID_HEXSZ + 16] = "", pname[GIT_OID_HEXSZ + 1] = "";
+	char *packdir = NULL, keep[GIT_OID_HEXSZ + 16] = "";
 	size_t count;
-	int gerr, rc, r;
+	int gerr, rc;
 
-	if (asprintf(&packdir, "%s/pack", git->objdir) < 0) {
-		packdir = NULL;
-		rc = gitstore_sys_fail(ENOMEM, "cannot pack");
-		goto out;
-	}
+	if (asprintf(&packdir, "%s/pack", git->objdir) < 0)
+		return gitstore_sys_fail(ENOMEM, "cannot pack");
 	if ((gerr = packer_new(&pb, &prepo, git->odb)) < 0) {
 		rc = gitstore_fail(gerr, "cannot pack");
 		goto out;
@@ -198,63 +260,26 @@ int pack_repack(struct dossier_git *git, const char *skip_ref,
 	/* the committer packs loose objects: leave a CPU to the users */
 	git_packbuilder_set_threads(pb, loose_only ? 1 : 0);
 	if ((rc = loose_only ? loose_each(git, insert_loose_cb, pb) :
-	     insert_reachable(git, pb, skip_ref)) < 0)
+			       insert_reachable(git, pb, skip_ref)) < 0)
 		goto out;
 	count = git_packbuilder_object_count(pb);
-	if (count > 0) {
-		if ((gerr = packer_write(pb, packdir, pname,
-					 sizeof(pname))) < 0) {
-			rc = gitstore_fail(gerr, "cannot write pack");
-			goto out;
-		}
-		name = pname;
-		snprintf(keep, sizeof(keep), "pack-%s", name);
-		if (asprintf(&packpath, "%s/%s.pack", packdir, keep) < 0 ||
-		    asprintf(&idxpath, "%s/%s.idx", packdir, keep) < 0) {
-			packpath = idxpath = NULL;
-			rc = gitstore_sys_fail(ENOMEM, "cannot pack");
-			goto out;
-		}
-		if ((rc = packer_fsync(packpath)) < 0 ||
-		    (rc = packer_fsync(idxpath)) < 0 ||
-		    (rc = packer_fsync(packdir)) < 0)
-			goto out;
-		if ((gerr = git_odb_new(&prune.packed)) < 0 ||
-		    (gerr = git_odb_backend_one_pack(&one, idxpath)) < 0 ||
-		    (gerr = git_odb_add_backend(prune.packed, one, 1)) < 0) {
-			rc = gitstore_fail(gerr, "cannot open new pack '%s'",
-					   idxpath);
-			goto out;
-		}
-		one = NULL;
-	}
+	if (count > 0 && (rc = write_pack(pb, packdir, keep, sizeof(keep),
+					  &prune.packed)) < 0)
+		goto out;
 	if (skip_ref &&
 	    (gerr = git_reference_remove(git->repo, skip_ref)) < 0) {
 		rc = gitstore_fail(gerr, "cannot delete '%s'", skip_ref);
 		goto out;
 	}
-
-	/* from here on, failures leave redundant files behind, no damage */
-	rc = loose_only ? 0 : drop_old_packs(git, count > 0 ? keep : NULL);
 	prune.drop = drop;
-	prune.now = time(NULL);
-	if ((r = loose_each(git, prune_cb, &prune)) < 0 && rc == 0)
-		rc = r;
-	loose_drop_stale_tmp(git, prune.now);
-	git->loose_known = 0;
-	if ((r = gitstore_reopen(git)) < 0 && rc == 0)
-		rc = r;
+	rc = tidy(git, count > 0 ? keep : NULL, loose_only, &prune);
 	dossier_log(LOG_INFO,
 		    "packed %zu objects into '%s', removed %zu loose, kept %zu",
 		    count, count > 0 ? keep : "(none)", prune.dropped,
 		    prune.kept);
 out:
-	if (one)
-		one->free(one);
 	git_odb_free(prune.packed);
 	packer_free(pb, prepo);
-	free(idxpath);
-	free(packpath);
 	free(packdir);
 	return rc;
 }

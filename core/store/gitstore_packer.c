@@ -88,25 +88,22 @@ int packer_new(git_packbuilder **pb, git_repository **repo, git_odb *odb)
 	int gerr;
 
 	*pb = NULL;
-	if ((gerr = git_repository_wrap_odb(repo, odb)) < 0)
-		return gerr;
-	if ((gerr = git_refdb_new(&db, *repo)) < 0 ||
-	    (gerr = noref_backend_new(&b)) < 0)
-		goto fail;
-	if ((gerr = git_refdb_set_backend(db, b)) < 0) {
-		free(b);
-		goto fail;
-	}
-	git_repository_set_refdb(*repo, db);
-	git_refdb_free(db);
-	if ((gerr = git_packbuilder_new(pb, *repo)) < 0)
-		goto fail_repo;
-	return 0;
-fail:
-	git_refdb_free(db);
-fail_repo:
-	git_repository_free(*repo);
 	*repo = NULL;
+	if ((gerr = git_repository_wrap_odb(repo, odb)) < 0 ||
+	    (gerr = git_refdb_new(&db, *repo)) < 0 ||
+	    (gerr = noref_backend_new(&b)) < 0 ||
+	    (gerr = git_refdb_set_backend(db, b)) < 0)
+		goto out;
+	b = NULL;	/* db owns it */
+	git_repository_set_refdb(*repo, db);
+	gerr = git_packbuilder_new(pb, *repo);
+out:
+	free(b);
+	git_refdb_free(db);
+	if (gerr < 0) {
+		git_repository_free(*repo);
+		*repo = NULL;
+	}
 	return gerr;
 }
 
@@ -116,7 +113,7 @@ void packer_free(git_packbuilder *pb, git_repository *repo)
 	git_repository_free(repo);
 }
 
-int packer_fsync(const char *path)
+static int fsync_path(const char *path)
 {
 	int fd, rc = 0;
 
@@ -125,6 +122,22 @@ int packer_fsync(const char *path)
 	if (fsync(fd) < 0)
 		rc = gitstore_sys_fail(errno, "cannot fsync '%s'", path);
 	close(fd);
+	return rc;
+}
+
+int packer_sync(const char *packdir, const char *name)
+{
+	char *path = NULL;
+	int rc;
+
+	if (asprintf(&path, "%s/pack-%s.pack", packdir, name) < 0)
+		return gitstore_sys_fail(ENOMEM, "cannot pack");
+	if ((rc = fsync_path(path)) == 0) {
+		memcpy(path + strlen(path) - 5, ".idx", 5);
+		if ((rc = fsync_path(path)) == 0)
+			rc = fsync_path(packdir);
+	}
+	free(path);
 	return rc;
 }
 

@@ -139,6 +139,30 @@ static void packs_release(struct packinfo *v, size_t n)
 	free(v);
 }
 
+/* packdir opened into *dir, or *dir NULL when there is no such folder. */
+static int open_packdir(const char *packdir, DIR **dir)
+{
+	if ((*dir = opendir(packdir)) != NULL || errno == ENOENT)
+		return 0;
+	return gitstore_sys_fail(errno, "cannot list '%s'", packdir);
+}
+
+/* The pack whose index is packdir/name: its base path and object count. */
+static int pack_info(const char *packdir, const char *name,
+		     struct packinfo *out)
+{
+	char *path = NULL;
+	int rc;
+
+	if (asprintf(&path, "%s/%s", packdir, name) < 0)
+		return gitstore_sys_fail(ENOMEM, "cannot list packs");
+	rc = idx_count(path, &out->count);
+	if (rc == 0 && !(out->base = strndup(path, strlen(path) - 4)))
+		rc = gitstore_sys_fail(ENOMEM, "cannot list packs");
+	free(path);
+	return rc;
+}
+
 /* Every pack of the repository, smallest first. */
 static int list_packs(const char *packdir, struct packinfo **out,
 		      size_t *nout)
@@ -147,18 +171,13 @@ static int list_packs(const char *packdir, struct packinfo **out,
 	size_t n = 0, cap = 0;
 	struct dirent *de;
 	DIR *dir;
-	int rc = 0;
+	int rc;
 
 	*out = NULL;
 	*nout = 0;
-	if (!(dir = opendir(packdir)))
-		return errno == ENOENT ? 0 :
-					 gitstore_sys_fail(errno,
-							   "cannot list '%s'",
-							   packdir);
+	if ((rc = open_packdir(packdir, &dir)) < 0 || !dir)
+		return rc;
 	while ((de = readdir(dir)) != NULL) {
-		char *path = NULL;
-
 		if (!is_pack_idx(de->d_name))
 			continue;
 		if (n == cap) {
@@ -172,32 +191,21 @@ static int list_packs(const char *packdir, struct packinfo **out,
 			}
 			v = nv;
 		}
-		if (asprintf(&path, "%s/%s", packdir, de->d_name) < 0) {
-			rc = gitstore_sys_fail(ENOMEM, "cannot list packs");
+		if ((rc = pack_info(packdir, de->d_name, &v[n])) < 0)
 			break;
-		}
-		rc = idx_count(path, &v[n].count);
-		if (rc == 0)
-			v[n].base = strndup(path, strlen(path) - 4);
-		free(path);
-		if (rc < 0)
-			break;
-		if (!v[n].base) {
-			rc = gitstore_sys_fail(ENOMEM, "cannot list packs");
-			break;
-		}
 		n++;
 	}
 	closedir(dir);
-	if (rc < 0) {
-		packs_release(v, n);
-		return rc;
+	if (rc == 0) {
+		if (n)
+			qsort(v, n, sizeof(*v), cmp_packinfo);
+		*out = v;
+		*nout = n;
+		v = NULL;
+		n = 0;
 	}
-	if (n)
-		qsort(v, n, sizeof(*v), cmp_packinfo);
-	*out = v;
-	*nout = n;
-	return 0;
+	packs_release(v, n);
+	return rc;
 }
 
 /* How many pack indexes packdir holds (names only). */
@@ -205,13 +213,11 @@ static int count_packs_quick(const char *packdir, size_t *n)
 {
 	struct dirent *de;
 	DIR *dir;
+	int rc;
 
 	*n = 0;
-	if (!(dir = opendir(packdir)))
-		return errno == ENOENT ? 0 :
-					 gitstore_sys_fail(errno,
-							   "cannot list '%s'",
-							   packdir);
+	if ((rc = open_packdir(packdir, &dir)) < 0 || !dir)
+		return rc;
 	while ((de = readdir(dir)) != NULL)
 		if (is_pack_idx(de->d_name))
 			++*n;
@@ -219,60 +225,50 @@ static int count_packs_quick(const char *packdir, size_t *n)
 	return 0;
 }
 
-int dossier_git_rollup(struct dossier_git *git, size_t limit)
+/*
+ * How many of the packs v (smallest first) to merge, their objects into
+ * *sum. Geometric (as git repack --geometric=2): the largest packs that
+ * each hold at least twice the next smaller one stay; the rest are
+ * merged, and so is any kept pack smaller than twice the merged sum.
+ * Each object is repacked about log2(packs) times in all.
+ */
+static size_t choose(const struct packinfo *v, size_t n, uint64_t *sum)
 {
-	static const char *const exts[] = { ".pack", ".idx", ".rev" };
-	struct packinfo *v = NULL;
-	git_packbuilder *pb = NULL;
-	git_repository *prepo = NULL;
-	char *packdir = NULL, *path = NULL, pname[GIT_OID_HEXSZ + 1] = "";
-	uint64_t sum = 0;
-	size_t n = 0, names = 0, m, i, j;
-	int gerr, rc;
+	size_t m, i;
 
-	if (asprintf(&packdir, "%s/pack", git->objdir) < 0)
-		return gitstore_sys_fail(ENOMEM, "cannot pack");
-	if ((rc = count_packs_quick(packdir, &names)) < 0 || names <= limit ||
-	    (rc = list_packs(packdir, &v, &n)) < 0 || n <= limit)
-		goto out;
-	/*
-	 * Geometric (as git repack --geometric=2): the largest packs that
-	 * each hold at least twice the next smaller one stay; the rest are
-	 * merged, and so is any kept pack smaller than twice the merged sum.
-	 * Each object is repacked about log2(packs) times in all.
-	 */
+	*sum = 0;
 	for (m = n - 1; m > 0 && v[m].count >= 2 * (uint64_t)v[m - 1].count;
 	     m--)
 		;
 	for (i = 0; i < m; i++)
-		sum += v[i].count;
-	while (m < n && (uint64_t)v[m].count < 2 * sum)
-		sum += v[m++].count;
+		*sum += v[i].count;
+	while (m < n && (uint64_t)v[m].count < 2 * *sum)
+		*sum += v[m++].count;
 	/*
 	 * libgit2 recomputes every delta, and the committer waits for the
 	 * merge: bound one merge's work (packs that big stay apart).
 	 */
-	while (m > 0 && sum > ROLLUP_MAX_OBJECTS)
-		sum -= v[--m].count;
-	if (m < 2)
-		goto out;
-	if ((gerr = packer_new(&pb, &prepo, git->odb)) < 0) {
-		rc = gitstore_fail(gerr, "cannot pack");
-		goto out;
-	}
-	git_packbuilder_set_threads(pb, 1);	/* leave a CPU to the users */
+	while (m > 0 && *sum > ROLLUP_MAX_OBJECTS)
+		*sum -= v[--m].count;
+	return m;
+}
+
+/* Every object of the first m packs of v into pb. */
+static int insert_packs(git_packbuilder *pb, const struct packinfo *v,
+			size_t m)
+{
+	char *path = NULL;
+	size_t i, j;
+	int gerr, rc = 0;
+
 	for (i = 0; rc == 0 && i < m; i++) {
 		unsigned char *idx = NULL;
 		uint32_t count = 0;
 
-		if (asprintf(&path, "%s.idx", v[i].base) < 0) {
-			path = NULL;
-			rc = gitstore_sys_fail(ENOMEM, "cannot pack");
-			break;
-		}
+		if (asprintf(&path, "%s.idx", v[i].base) < 0)
+			return gitstore_sys_fail(ENOMEM, "cannot pack");
 		rc = read_idx(path, &idx, &count);
 		free(path);
-		path = NULL;
 		for (j = 0; rc == 0 && j < count; j++) {
 			git_oid id;
 
@@ -282,24 +278,15 @@ int dossier_git_rollup(struct dossier_git *git, size_t limit)
 		}
 		free(idx);
 	}
-	if (rc < 0)
-		goto out;
-	if ((gerr = packer_write(pb, packdir, pname, sizeof(pname))) < 0) {
-		rc = gitstore_fail(gerr, "cannot write pack");
-		goto out;
-	}
-	if (asprintf(&path, "%s/pack-%s.pack", packdir,
-		     pname) < 0) {
-		path = NULL;
-		rc = gitstore_sys_fail(ENOMEM, "cannot pack");
-		goto out;
-	}
-	if ((rc = packer_fsync(path)) < 0)
-		goto out;
-	memcpy(path + strlen(path) - 5, ".idx", 5);
-	if ((rc = packer_fsync(path)) < 0 || (rc = packer_fsync(packdir)) < 0)
-		goto out;
-	/* every object of the merged packs is in the new one: drop them */
+	return rc;
+}
+
+/* Every object of the merged packs is in the new one: drop them. */
+static void drop_merged(const struct packinfo *v, size_t m, const char *pname)
+{
+	static const char *const exts[] = { ".pack", ".idx", ".rev" };
+	size_t i, j;
+
 	for (i = 0; i < m; i++) {
 		char *p = NULL;
 
@@ -312,11 +299,43 @@ int dossier_git_rollup(struct dossier_git *git, size_t limit)
 			free(p);
 		}
 	}
+}
+
+int dossier_git_rollup(struct dossier_git *git, size_t limit)
+{
+	struct packinfo *v = NULL;
+	git_packbuilder *pb = NULL;
+	git_repository *prepo = NULL;
+	char *packdir = NULL, pname[GIT_OID_HEXSZ + 1] = "";
+	uint64_t sum = 0;
+	size_t n = 0, names = 0, m;
+	int gerr, rc;
+
+	if (asprintf(&packdir, "%s/pack", git->objdir) < 0)
+		return gitstore_sys_fail(ENOMEM, "cannot pack");
+	if ((rc = count_packs_quick(packdir, &names)) < 0 || names <= limit ||
+	    (rc = list_packs(packdir, &v, &n)) < 0 || n <= limit)
+		goto out;
+	if ((m = choose(v, n, &sum)) < 2)
+		goto out;
+	if ((gerr = packer_new(&pb, &prepo, git->odb)) < 0) {
+		rc = gitstore_fail(gerr, "cannot pack");
+		goto out;
+	}
+	git_packbuilder_set_threads(pb, 1);	/* leave a CPU to the users */
+	if ((rc = insert_packs(pb, v, m)) < 0)
+		goto out;
+	if ((gerr = packer_write(pb, packdir, pname, sizeof(pname))) < 0) {
+		rc = gitstore_fail(gerr, "cannot write pack");
+		goto out;
+	}
+	if ((rc = packer_sync(packdir, pname)) < 0)
+		goto out;
+	drop_merged(v, m, pname);
 	dossier_log(LOG_DEBUG, "rolled %zu packs (%" PRIu64 " objects) into "
 		    "pack-%s", m, sum, pname);
 	rc = gitstore_reopen(git);
 out:
-	free(path);
 	packer_free(pb, prepo);
 	packs_release(v, n);
 	free(packdir);

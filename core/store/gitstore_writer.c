@@ -42,46 +42,58 @@ static int sw_write(git_odb_stream *stream, const char *buffer, size_t len)
 	return zstream_write(&s->z, buffer, len);
 }
 
-static int sw_finalize(git_odb_stream *stream, const git_oid *oid)
+/* Rename tmppath to objdir/xx/<the rest of hex>, making folder xx. */
+static int place(const char *objdir, const char *hex, const char *tmppath)
 {
-	struct swstream *s = (struct swstream *)stream;
-	struct swriter *w = (struct swriter *)stream->backend;
-	char hex[GIT_OID_HEXSZ + 1], *path = NULL;
+	char *path = NULL;
 	int rc = -1;
 
-	if (zstream_finish(&s->z) < 0)
-		return -1;
-	if (fchmod(s->z.fd, 0444) < 0 || close(s->z.fd) < 0) {
-		s->z.fd = -1;
-		git_error_set(GIT_ERROR_OS, "cannot write '%s'", s->tmppath);
-		return -1;
-	}
-	s->z.fd = -1;
-	git_oid_tostr(hex, sizeof(hex), oid);
-	if (asprintf(&path, "%s/%.2s", w->objdir, hex) < 0) {
+	if (asprintf(&path, "%s/%.2s", objdir, hex) < 0) {
+		path = NULL;
 		git_error_set_oom();
-		return -1;
+		goto out;
 	}
 	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
 		git_error_set(GIT_ERROR_OS, "cannot create '%s'", path);
 		goto out;
 	}
 	free(path);
-	if (asprintf(&path, "%s/%.2s/%s", w->objdir, hex, hex + 2) < 0) {
+	if (asprintf(&path, "%s/%.2s/%s", objdir, hex, hex + 2) < 0) {
 		path = NULL;
 		git_error_set_oom();
 		goto out;
 	}
-	if (rename(s->tmppath, path) < 0) {
+	if (rename(tmppath, path) < 0) {
 		git_error_set(GIT_ERROR_OS, "cannot create '%s'", path);
 		goto out;
 	}
-	free(s->tmppath);
-	s->tmppath = NULL;
 	rc = 0;
 out:
 	free(path);
 	return rc;
+}
+
+static int sw_finalize(git_odb_stream *stream, const git_oid *oid)
+{
+	struct swstream *s = (struct swstream *)stream;
+	struct swriter *w = (struct swriter *)stream->backend;
+	char hex[GIT_OID_HEXSZ + 1];
+	int fd;
+
+	if (zstream_finish(&s->z) < 0)
+		return -1;
+	fd = s->z.fd;
+	s->z.fd = -1;
+	if (fchmod(fd, 0444) < 0 || close(fd) < 0) {
+		git_error_set(GIT_ERROR_OS, "cannot write '%s'", s->tmppath);
+		return -1;
+	}
+	git_oid_tostr(hex, sizeof(hex), oid);
+	if (place(w->objdir, hex, s->tmppath) < 0)
+		return -1;
+	free(s->tmppath);
+	s->tmppath = NULL;
+	return 0;
 }
 
 static void sw_free(git_odb_stream *stream)
@@ -101,34 +113,40 @@ static int sw_writestream(git_odb_stream **out, git_odb_backend *backend,
 {
 	struct swriter *w = (struct swriter *)backend;
 	struct swstream *s = NULL;
-	int fd;
+	int fd, rc = -1;
 
 	*out = NULL;
-	if (!(s = calloc(1, sizeof(*s))) ||
-	    asprintf(&s->tmppath, "%s/tmp_dossier_XXXXXX", w->objdir) < 0) {
-		free(s);
+	if (!(s = calloc(1, sizeof(*s)))) {
 		git_error_set_oom();
-		return -1;
+		goto out;
 	}
 	s->parent.backend = backend;
 	s->parent.mode = GIT_STREAM_WRONLY;
 	s->parent.write = sw_write;
 	s->parent.finalize_write = sw_finalize;
 	s->parent.free = sw_free;
-	if ((s->z.fd = fd = mkostemp(s->tmppath, O_CLOEXEC)) < 0) {
+	s->z.fd = -1;
+	if (asprintf(&s->tmppath, "%s/tmp_dossier_XXXXXX", w->objdir) < 0) {
+		s->tmppath = NULL;
+		git_error_set_oom();
+		goto out;
+	}
+	if ((fd = mkostemp(s->tmppath, O_CLOEXEC)) < 0) {
 		git_error_set(GIT_ERROR_OS, "cannot create '%s'", s->tmppath);
 		free(s->tmppath);
 		s->tmppath = NULL;
-		sw_free(&s->parent);
-		return -1;
+		goto out;
 	}
 	zstream_init(&s->z, fd, s->tmppath);
-	if (zstream_start(&s->z, type, (uint64_t)length) < 0) {
-		sw_free(&s->parent);
-		return -1;
-	}
+	if (zstream_start(&s->z, type, (uint64_t)length) < 0)
+		goto out;
 	*out = &s->parent;
-	return 0;
+	s = NULL;
+	rc = 0;
+out:
+	if (s)
+		sw_free(&s->parent);
+	return rc;
 }
 
 static void sw_backend_free(git_odb_backend *backend)
@@ -162,10 +180,8 @@ int writer_add(git_odb *odb, const char *objdir)
 	}
 	w = NULL;	/* odb owns it */
 out:
-	if (w) {
-		free(w->objdir);
-		free(w);
-	}
+	if (w)
+		sw_backend_free(&w->parent);
 	return rc;
 }
 

@@ -25,6 +25,7 @@
 #include "name.h"
 #include "access_i.h"
 #include "journal_i.h"
+#include "version_name.h"
 
 #define MAX_FIELDS 8
 
@@ -35,23 +36,6 @@ static void iso_time(char *out, size_t outsz, int64_t ns)
 
 	gmtime_r(&t, &tm);
 	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The .history file name of a version (same rule as views.c). */
-static void version_file(char *out, size_t outsz, int64_t ns,
-			 const char *commit, const char *path)
-{
-	time_t t = (time_t)(ns / 1000000000);
-	const char *base = strrchr(path, '/'), *dot;
-	struct tm tm;
-	char stamp[32];
-
-	base = base ? base + 1 : path;
-	dot = strrchr(base, '.');
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H.%M.%SZ", &tm);
-	snprintf(out, outsz, "%s-%.7s%s", stamp, commit,
-		 dot && dot != base ? dot : "");
 }
 
 /*
@@ -120,9 +104,9 @@ static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
 			iso_time(when, sizeof(when),
 				 sqlite3_column_int64(st, 0));
 			if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-				version_file(file, sizeof(file),
-					     sqlite3_column_int64(st, 0),
-					     commit, path);
+				dossier_version_name(file, sizeof(file),
+						     sqlite3_column_int64(st, 0),
+						     commit, path);
 			else
 				snprintf(file, sizeof(file), "-");
 			dossier_buf_addf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",

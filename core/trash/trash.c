@@ -686,11 +686,6 @@ int trash_view_open(struct dossier_archive *a, const struct dossier_caller *who,
 
 /* ---- restore ---- */
 
-static int may_hold_files(int kind)
-{
-	return kind == DOSSIER_KIND_CLIENT || kind == DOSSIER_KIND_FOLDER;
-}
-
 /* May who bring r back into folder np? (the right to delete it) */
 static int may_restore(struct dossier_archive *a,
 		       const struct dossier_caller *who, const struct node *r,
@@ -865,7 +860,7 @@ static int restore_entry(struct dossier_archive *a,
 	if (np.kind == DOSSIER_KIND_FILE)
 		return DOSSIER_ENOTDIR;
 	if (t->n.kind == DOSSIER_KIND_FILE) {
-		if (!may_hold_files(np.kind)) {
+		if (!dossier_kind_holds_files(np.kind)) {
 			dossier_error_set("files live inside a client folder");
 			return DOSSIER_ESTRUCTURE;
 		}
@@ -880,7 +875,8 @@ static int restore_entry(struct dossier_archive *a,
 			return DOSSIER_ESTRUCTURE;
 		}
 		kind = np.kind == DOSSIER_KIND_CATEGORY ? DOSSIER_KIND_CLIENT :
-		       may_hold_files(np.kind) ? DOSSIER_KIND_FOLDER : -1;
+		       dossier_kind_holds_files(np.kind) ? DOSSIER_KIND_FOLDER :
+		       -1;
 		if (kind < 0) {
 			dossier_error_set("folders go into a category or a "
 					  "client folder");

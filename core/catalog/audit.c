@@ -833,7 +833,7 @@ static int query(struct dossier_archive *a, const struct filter *q,
  * latest N rows (1000 unless given; 0: all) matching, oldest first. Only
  * auditors; the reading is audited too, as is a refusal.
  */
-static int cmd_audit(struct dossier_archive *a,
+static int ctl_audit(struct dossier_archive *a,
 		     const struct dossier_caller *who, char **f, int n,
 		     struct dossier_buf *out)
 {
@@ -885,6 +885,6 @@ static int cmd_audit(struct dossier_archive *a,
 }
 
 const struct control_cmd control_audit_cmds[] = {
-	{ "audit", cmd_audit },
+	{ "audit", ctl_audit },
 	{ NULL, NULL },
 };

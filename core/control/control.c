@@ -67,7 +67,7 @@ static void settle_record(struct dossier_archive *a,
 		history_drain(a->history, 1);
 }
 
-static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
+static int ctl_log(struct dossier_archive *a, const struct dossier_caller *who,
 		   char **f, int n, struct dossier_buf *out)
 {
 	struct node rec;
@@ -132,7 +132,7 @@ static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
  * restore PATH REV REASON: the record's content becomes that of version
  * REV (a commit prefix of at least 4 hex digits), as a new history entry.
  */
-static int cmd_restore(struct dossier_archive *a,
+static int ctl_restore(struct dossier_archive *a,
 		       const struct dossier_caller *who, char **f, int n,
 		       struct dossier_buf *out)
 {
@@ -236,7 +236,7 @@ static int cmd_restore(struct dossier_archive *a,
 	return 0;
 }
 
-static int cmd_whoami(struct dossier_archive *a,
+static int ctl_whoami(struct dossier_archive *a,
 		      const struct dossier_caller *who, char **f, int n,
 		      struct dossier_buf *out)
 {
@@ -248,7 +248,7 @@ static int cmd_whoami(struct dossier_archive *a,
 }
 
 /* sync: commit everything journaled now (tests, backups). */
-static int cmd_sync(struct dossier_archive *a, const struct dossier_caller *who,
+static int ctl_sync(struct dossier_archive *a, const struct dossier_caller *who,
 		    char **f, int n, struct dossier_buf *out)
 {
 	(void)who;
@@ -260,10 +260,10 @@ static int cmd_sync(struct dossier_archive *a, const struct dossier_caller *who,
 }
 
 const struct control_cmd control_history_cmds[] = {
-	{ "log", cmd_log },
-	{ "restore", cmd_restore },
-	{ "sync", cmd_sync },
-	{ "whoami", cmd_whoami },
+	{ "log", ctl_log },
+	{ "restore", ctl_restore },
+	{ "sync", ctl_sync },
+	{ "whoami", ctl_whoami },
 	{ NULL, NULL },
 };
 

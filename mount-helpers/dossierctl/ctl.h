@@ -121,6 +121,11 @@ struct ctl_reply {
 
 /* Send one request (tab-separated fields) through mnt's control file. */
 int ctl_request(const char *mnt, const char *req, struct ctl_reply *out);
+/*
+ * Read reply raw, "STATUS\tMESSAGE\nBODY", into out, which takes it
+ * (malloc'd; freed by ctl_reply_release).
+ */
+void ctl_reply_parse(struct ctl_reply *out, char *raw);
 void ctl_reply_release(struct ctl_reply *r);
 /* Print a refusal and give the exit code for the reply. */
 int ctl_reply_exit(struct ctl_reply *r, const char *cmd);
@@ -136,6 +141,13 @@ int ctl_mount_of_archive(struct ctl *ctl, char *mnt, size_t mntsz);
  * straight to an unmounted archive (root only). -1 after printing why.
  */
 int ctl_call(struct ctl *ctl, const char *req, struct ctl_reply *out);
+
+/*
+ * ctl_call for a request that writes history (purge): an archive that is
+ * not mounted is opened here as its serving process, since only that
+ * one may write its history repository.
+ */
+int ctl_call_serving(struct ctl *ctl, const char *req, struct ctl_reply *out);
 
 /*
  * Send a request about path: fmt_rest is the request with one "%s" where

@@ -78,7 +78,7 @@ static int in_a_mount(const char *path)
 
 static int one_line(const char *opt, const char *v)
 {
-	if (!v[0] || strpbrk(v, "\t\n")) {
+	if (!ctl_is_field(v)) {
 		fprintf(stderr, "dossierctl audit: %s wants one line of text "
 				"without tabs\n", opt);
 		return -1;

@@ -83,7 +83,7 @@ int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	struct ctl_reply r;
 	char req[PATH_MAX + 300], *dir;
 	const char *user = NULL, *where;
-	int ret, c;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "hu:", opts, NULL)) != -1) {
 		if (c == 'u') {
@@ -111,10 +111,5 @@ int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	}
 	snprintf(req, sizeof(req), "view-mount\t%s\t%s\n", user, dir);
 	free(dir);
-	if (ctl_call(ctl, req, &r) < 0)
-		return CTL_REFUSED;
-	if ((ret = ctl_reply_exit(&r, "mount")) == CTL_OK)
-		printf("%s\n", r.message);
-	ctl_reply_release(&r);
-	return ret;
+	return ctl_reply_say(ctl_call(ctl, req, &r), &r, "mount");
 }

@@ -24,14 +24,8 @@ static void usage(FILE *out)
 static int run(struct ctl *ctl, const char *req, const char *what)
 {
 	struct ctl_reply r;
-	int ret;
 
-	if (ctl_call(ctl, req, &r) < 0)
-		return CTL_REFUSED;
-	if ((ret = ctl_reply_exit(&r, what)) == CTL_OK)
-		printf("%s\n", r.message);
-	ctl_reply_release(&r);
-	return ret;
+	return ctl_reply_say(ctl_call(ctl, req, &r), &r, what);
 }
 
 static int list(struct ctl *ctl, int json)
@@ -113,8 +107,7 @@ int cmd_user(struct ctl *ctl, int argc, char **argv)
 	if (!strcmp(verb, "list") && !name && !role && !dept)
 		return list(ctl, json);
 	if (!name || optind + 2 != argc || json || strpbrk(name, "\t\n") ||
-	    (role && (!role[0] || strpbrk(role, "\t\n"))) ||
-	    (dept && (!dept[0] || strpbrk(dept, "\t\n")))) {
+	    (role && !ctl_is_field(role)) || (dept && !ctl_is_field(dept))) {
 		usage(stderr);
 		return CTL_USAGE;
 	}

@@ -136,3 +136,25 @@ int ctl_reason_args(int argc, char **argv, const char **reason,
 	}
 	return n;
 }
+
+int ctl_is_field(const char *s)
+{
+	return s[0] && !strpbrk(s, "\t\n");
+}
+
+int ctl_target_args(int argc, char **argv, int optional, const char **target,
+		    const char **reason)
+{
+	const char *ops[1];
+
+	*target = NULL;
+	*reason = NULL;
+	if (ctl_reason_args(argc, argv, reason, ops, 1) != 1 ||
+	    strpbrk(ops[0], "\t\n"))
+		return -1;
+	*target = ops[0];
+	if (!*reason)
+		return optional ? 0 : -1;
+	return ctl_is_field(*reason) && strlen(*reason) <= CTL_REASON_MAX ?
+		       0 : -1;
+}

@@ -129,6 +129,12 @@ void ctl_reply_parse(struct ctl_reply *out, char *raw);
 void ctl_reply_release(struct ctl_reply *r);
 /* Print a refusal and give the exit code for the reply. */
 int ctl_reply_exit(struct ctl_reply *r, const char *cmd);
+/*
+ * The end of a command whose request was sent with result rc (< 0: it
+ * was not, and why is said): print the reply's message on success, else
+ * the refusal; release r and give the exit code.
+ */
+int ctl_reply_say(int rc, struct ctl_reply *r, const char *cmd);
 
 /*
  * The mount point of the archive named by -a or $DOSSIER_ARCHIVE, or of
@@ -155,6 +161,15 @@ int ctl_call_serving(struct ctl *ctl, const char *req, struct ctl_reply *out);
  */
 int ctl_path_call(struct ctl *ctl, const char *path, const char *fmt_rest,
 		  struct ctl_reply *out);
+
+/*
+ * Send "VERB\tTARGET[\tARG]\n" about a record or folder named by target:
+ * all digits is an ID, a record's number in 'dossierctl trash' or 'due'
+ * (sent as "#ID", its first 20 digits), anything else a path as for
+ * ctl_path_call. arg may be NULL.
+ */
+int ctl_target_call(struct ctl *ctl, const char *verb, const char *target,
+		    const char *arg, struct ctl_reply *out);
 
 /* One line of 'log': a history entry of a record. */
 struct ctl_version {
@@ -209,6 +224,21 @@ int ctl_only_help(int argc, char **argv, void (*usage)(FILE *out), int min,
  */
 int ctl_reason_args(int argc, char **argv, const char **reason,
 		    const char **ops, int nops);
+
+/* Longest --reason of a command on an ID|PATH target. */
+#define CTL_REASON_MAX 1000
+
+/*
+ * "ID|PATH --reason TEXT" as ctl_reason_args reads it, checked: one
+ * target without a tab or newline, and a reason that is ctl_is_field()
+ * and at most CTL_REASON_MAX bytes (NULL when not given, if optional).
+ * 0, or -1 for anything else (the caller prints its usage).
+ */
+int ctl_target_args(int argc, char **argv, int optional, const char **target,
+		    const char **reason);
+
+/* 1 if s may be a field of a request: not empty, no tab or newline. */
+int ctl_is_field(const char *s);
 
 /* 1 if argv has -h or --help. */
 int ctl_wants_help(int argc, char **argv);

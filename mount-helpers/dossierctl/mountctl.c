@@ -161,3 +161,15 @@ int ctl_reply_exit(struct ctl_reply *r, const char *cmd)
 	fprintf(stderr, "dossierctl %s: %s\n", cmd, r->message);
 	return r->status == 2 ? CTL_USAGE : CTL_REFUSED;
 }
+
+int ctl_reply_say(int rc, struct ctl_reply *r, const char *cmd)
+{
+	int ret;
+
+	if (rc < 0)
+		return CTL_REFUSED;
+	if ((ret = ctl_reply_exit(r, cmd)) == CTL_OK)
+		printf("%s\n", r->message);
+	ctl_reply_release(r);
+	return ret;
+}

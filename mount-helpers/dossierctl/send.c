@@ -133,6 +133,21 @@ int ctl_path_call(struct ctl *ctl, const char *path, const char *fmt_rest,
 	return offline(ctl, req, 0, out);
 }
 
+int ctl_target_call(struct ctl *ctl, const char *verb, const char *target,
+		    const char *arg, struct ctl_reply *out)
+{
+	char req[9000];
+
+	if (target[0] && strspn(target, "0123456789") == strlen(target)) {
+		snprintf(req, sizeof(req), "%s\t#%.20s%s%s\n", verb, target,
+			 arg ? "\t" : "", arg ? arg : "");
+		return ctl_call(ctl, req, out);
+	}
+	snprintf(req, sizeof(req), "%s\t%%s%s%s\n", verb, arg ? "\t" : "",
+		 arg ? arg : "");
+	return ctl_path_call(ctl, target, req, out);
+}
+
 int ctl_stage(struct ctl *ctl, int refs, char *out, size_t outsz,
 	      int *mounted)
 {

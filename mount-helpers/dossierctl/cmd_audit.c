@@ -95,8 +95,7 @@ static void print_rows(const char *body)
 	};
 	struct ctl_table *t = ctl_table_new("audit", 0, cols, 10);
 	const char *line = body, *nl;
-	char buf[16384], *f[10], *p;
-	int n;
+	char buf[16384], *f[10];
 
 	for (; t && *line; line = nl ? nl + 1 : line + strlen(line)) {
 		const char *v[10];
@@ -105,16 +104,7 @@ static void print_rows(const char *body)
 		snprintf(buf, sizeof(buf), "%.*s",
 			 (int)(nl ? nl - line : (long)strlen(line)), line);
 		/* fields may be empty: split by hand, not with strtok */
-		for (n = 0, p = buf; n < 10; n++) {
-			f[n] = p;
-			p = strchr(p, '\t');
-			if (!p) {
-				n++;
-				break;
-			}
-			*p++ = '\0';
-		}
-		if (n < 10)
+		if (ctl_fields(buf, f, 10) < 10)
 			continue;
 		/* the reply: time user uid pid program action path decision
 		 * rule detail */

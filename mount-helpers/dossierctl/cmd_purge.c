@@ -39,16 +39,9 @@ int cmd_purge(struct ctl *ctl, int argc, char **argv)
 	body = strdup(r.body);
 	for (line = body ? strtok_r(body, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *f[5], *p = line;
-		int i;
+		char *f[5];
 
-		for (i = 0; i < 5; i++) {
-			f[i] = p;
-			p = p ? strchr(p, '\t') : NULL;
-			if (p)
-				*p++ = '\0';
-		}
-		if (!f[3])
+		if (ctl_fields(line, f, 5) < 4)
 			continue;
 		printf("%-10s %-7s %s%s%s%s\n", f[0], f[1], f[2],
 		       f[3][0] ? " (" : "", f[3], f[3][0] ? ")" : "");

@@ -158,3 +158,19 @@ int ctl_target_args(int argc, char **argv, int optional, const char **target,
 	return ctl_is_field(*reason) && strlen(*reason) <= CTL_REASON_MAX ?
 		       0 : -1;
 }
+
+int ctl_fields(char *line, char **f, int n)
+{
+	char *p = line;
+	int i, found = 0;
+
+	for (i = 0; i < n; i++) {
+		f[i] = p;
+		if (!p)
+			continue;
+		found++;
+		if ((p = strchr(p, '\t')))
+			*p++ = '\0';
+	}
+	return found;
+}

@@ -72,7 +72,8 @@ int cmd_verify(struct ctl *ctl, int argc, char **argv);
  * A listing: columns named in cols ("NAME", or "NAME:n" for a number),
  * printed as a table aligned by display width, or with json as
  * {"name": [{"col": value, ...}, ...]} (column names in lower case).
- * ctl_table_print() prints (nothing for an empty table) and frees.
+ * ctl_table_print() prints (nothing for an empty table) and frees. Both
+ * take a NULL table (one ctl_table_new() could not make) and fail.
  */
 struct ctl_table;
 struct ctl_table *ctl_table_new(const char *name, int json,
@@ -239,6 +240,13 @@ int ctl_target_args(int argc, char **argv, int optional, const char **target,
 
 /* 1 if s may be a field of a request: not empty, no tab or newline. */
 int ctl_is_field(const char *s);
+
+/*
+ * Split a reply's line at tabs into at most n fields, in place: f[i] is
+ * the i-th, NULL past the last one there is; what follows field n is cut
+ * off. Returns how many fields there are (at most n).
+ */
+int ctl_fields(char *line, char **f, int n);
 
 /* 1 if argv has -h or --help. */
 int ctl_wants_help(int argc, char **argv);

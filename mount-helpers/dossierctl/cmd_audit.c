@@ -145,19 +145,14 @@ int cmd_audit(struct ctl *ctl, int argc, char **argv)
 	int i, denied = 0, ret, len, via_mount = 0;
 	int json = ctl_take_json(&argc, argv);
 
-	while ((i = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((i = ctl_getopt(argc, argv, "h", opts, usage, &ret)) != -1) {
 		switch (i) {
-		case 'h':
-			usage(stdout);
-			return CTL_OK;
+		case CTL_OPT_END: return ret;
 		case 'u': user = optarg; break;
 		case 'p': path = optarg; break;
 		case 's': since = optarg; break;
 		case 'l': limit = optarg; break;
 		case 'd': denied = 1; break;
-		default:
-			usage(stderr);
-			return CTL_USAGE;
 		}
 	}
 	if (optind != argc) {

@@ -83,15 +83,12 @@ int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	struct ctl_reply r;
 	char req[PATH_MAX + 300], *dir;
 	const char *user = NULL, *where;
-	int c;
+	int ret, c;
 
-	while ((c = getopt_long(argc, argv, "hu:", opts, NULL)) != -1) {
-		if (c == 'u') {
-			user = optarg;
-			continue;
-		}
-		usage(c == 'h' ? stdout : stderr);
-		return c == 'h' ? CTL_OK : CTL_USAGE;
+	while ((c = ctl_getopt(argc, argv, "hu:", opts, usage, &ret)) != -1) {
+		if (c == CTL_OPT_END)
+			return ret;
+		user = optarg;	/* 'u' */
 	}
 	if (!user || argc - optind != 1) {
 		usage(stderr);

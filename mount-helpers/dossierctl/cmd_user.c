@@ -75,14 +75,14 @@ int cmd_user(struct ctl *ctl, int argc, char **argv)
 	};
 	const char *role = NULL, *dept = NULL, *verb, *name = NULL;
 	char req[1024];
-	int c, json = 0;
+	int c, ret, json = 0;
 
 	/* options may come anywhere ("user add --role=gm NAME" too) */
-	while ((c = getopt_long(argc, argv, "hr:d:J", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "hr:d:J", opts, usage, &ret)) !=
+	       -1) {
 		switch (c) {
-		case 'h':
-			usage(stdout);
-			return CTL_OK;
+		case CTL_OPT_END:
+			return ret;
 		case 'r':
 			role = optarg;
 			break;
@@ -92,9 +92,6 @@ int cmd_user(struct ctl *ctl, int argc, char **argv)
 		case 'J':
 			json = 1;
 			break;
-		default:
-			usage(stderr);
-			return CTL_USAGE;
 		}
 	}
 	if (optind >= argc) {

@@ -1,6 +1,7 @@
 #ifndef DOSSIER_MOUNT_HELPERS_CTL_H
 #define DOSSIER_MOUNT_HELPERS_CTL_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "archive.h"
@@ -208,6 +209,20 @@ int ctl_open(struct ctl *ctl, struct dossier_archive **out);
 
 /* Print "dossierctl: WHAT: REASON" for a failed core call. */
 int ctl_fail(const char *what, int rc);
+
+/* What ctl_getopt() returns when the command is to end at once. */
+#define CTL_OPT_END (-2)
+
+/*
+ * getopt_long() for a command with a usage(): -h (--help in longopts)
+ * prints it and ends with CTL_OK, an unknown option or a missing value
+ * prints it on stderr and ends with CTL_USAGE: then CTL_OPT_END is
+ * returned and *ret holds the exit code. Otherwise what getopt_long()
+ * returns, -1 after the last option.
+ */
+int ctl_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, void (*usage)(FILE *out),
+	       int *ret);
 
 /*
  * Options of a command that has none but -h/--help (getopt_long in GNU

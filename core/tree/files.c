@@ -217,7 +217,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 		rc = DOSSIER_ENOTDIR;
 		goto unlock;
 	}
-	if (!tree_may_hold_files(p.kind)) {
+	if (!dossier_kind_holds_files(p.kind)) {
 		dossier_error_set("files live inside a client folder "
 				  "(YEAR/CATEGORY/CLIENT/...)");
 		rc = DOSSIER_ESTRUCTURE;

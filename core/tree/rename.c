@@ -315,7 +315,7 @@ int dossier_archive_rename(struct dossier_archive *a,
 	}
 	if (n.kind == DOSSIER_KIND_FILE) {
 		kind = DOSSIER_KIND_FILE;
-		if (!tree_may_hold_files(np.kind)) {
+		if (!dossier_kind_holds_files(np.kind)) {
 			dossier_error_set("files live inside a client folder");
 			rc = DOSSIER_ESTRUCTURE;
 			goto unlock;

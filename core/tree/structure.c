@@ -43,11 +43,6 @@ int tree_child_dir_kind(int pk)
 	}
 }
 
-int tree_may_hold_files(int pk)
-{
-	return pk == DOSSIER_KIND_CLIENT || pk == DOSSIER_KIND_FOLDER;
-}
-
 static int insert_categories(struct dossier_archive *a, uint64_t year,
 			     int64_t t)
 {

@@ -26,23 +26,9 @@
 #include "snapshots_i.h"
 #include "trash_i.h"
 #include "access_i.h"
+#include "version_name.h"
 
 #define TTL_VIRT 0.0
-
-/* Version file name: YYYY-MM-DDTHH.MM.SSZ-<7 hex>[.ext] */
-static void version_name(char *out, size_t outsz, int64_t time_ns,
-			 const char *commit, const char *record_name)
-{
-	time_t t = (time_t)(time_ns / 1000000000);
-	struct tm tm;
-	const char *dot = strrchr(record_name, '.');
-	char stamp[32];
-
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H.%M.%SZ", &tm);
-	snprintf(out, outsz, "%s-%.7s%s", stamp, commit,
-		 dot && dot != record_name ? dot : "");
-}
 
 /* Versions of a record with content, oldest first: one indexed query. */
 struct vrow {
@@ -81,10 +67,10 @@ static int list_versions(struct dossier_archive *a, const struct node *rec,
 		}
 		v = &(*out)[(*n)++];
 		v->id = sqlite3_column_int64(st, 0);
-		version_name(v->name, sizeof(v->name),
-			     sqlite3_column_int64(st, 3),
-			     (const char *)sqlite3_column_text(st, 1),
-			     rec_name);
+		dossier_version_name(v->name, sizeof(v->name),
+				     sqlite3_column_int64(st, 3),
+				     (const char *)sqlite3_column_text(st, 1),
+				     rec_name);
 		v->size = sqlite3_column_int64(st, 2);
 		v->time_ns = sqlite3_column_int64(st, 3);
 	}

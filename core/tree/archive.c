@@ -366,14 +366,6 @@ int dossier_archive_create(const char *path, enum dossier_lang lang)
 	return rc;
 }
 
-int tree_virtual_readonly(struct dossier_archive *a,
-			    const struct dossier_caller *who, const char *op,
-			    uint64_t id)
-{
-	dossier_error_set("the .history, .trash and .dossier folders are read-only");
-	return archive_deny(a, who, op, id, NULL, DOSSIER_EREADONLY);
-}
-
 int dossier_archive_lookup(struct dossier_archive *a,
 			   const struct dossier_caller *who, uint64_t parent,
 			   const char *name, struct dossier_attr *out)

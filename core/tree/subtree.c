@@ -16,6 +16,14 @@
 #include "tree_i.h"
 #include "views_i.h"
 
+int tree_virtual_readonly(struct dossier_archive *a,
+			    const struct dossier_caller *who, const char *op,
+			    uint64_t id)
+{
+	dossier_error_set("the .history, .trash and .dossier folders are read-only");
+	return archive_deny(a, who, op, id, NULL, DOSSIER_EREADONLY);
+}
+
 /* ---- /.trash: deleted records where they were, read-only ---- */
 
 /* Attributes of one /.trash entry. */
@@ -169,7 +177,7 @@ static int ctl_setattr(struct dossier_archive *a,
 	(void)set;
 	if (ino != INO_CTL)
 		return tree_virtual_readonly(a, who, "setattr", ino);
-	return dossier_archive_getattr(a, who, ino, out);
+	return ctl_getattr(a, who, ino, out);
 }
 
 static int ctl_writable(const struct dossier_caller *who, uint64_t ino)

@@ -120,7 +120,6 @@ static int revive_for_create(struct dossier_archive *a,
 {
 	uint64_t rid, xid = 0;
 	struct node r;
-	sqlite3_stmt *st = NULL;
 	char from[64], to[64], *rname = NULL;
 	int rc;
 
@@ -132,15 +131,9 @@ static int revive_for_create(struct dossier_archive *a,
 	}
 	if (!(rid = tree_recently_displaced(a, who, parent, nfc, t)))
 		return 0;
-	if ((rc = archive_get_node(a, rid, &r)) < 0 ||
-	    (rc = dossier_db_prepare(a->db, "SELECT name FROM node WHERE "
-				     "id = ?1", &st)) < 0)
+	if ((rc = archive_get_node(a, rid, &r)) < 0)
 		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)rid);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		rname = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	if (!rname)
+	if (!(rname = archive_node_name(a, rid)))
 		return DOSSIER_ERROR;
 	rc = archive_exec(a, "UPDATE node SET name = ? WHERE id = ?", "ti",
 		       "\001swap", (int64_t)rid);
@@ -211,24 +204,16 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "create", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = archive_get_node(a, parent, &p)) < 0 || p.deleted)
+	if ((rc = archive_get_folder(a, parent, &p)) < 0)
 		goto unlock;
-	if (p.kind == DOSSIER_KIND_FILE) {
-		rc = DOSSIER_ENOTDIR;
-		goto unlock;
-	}
 	if (!dossier_kind_holds_files(p.kind)) {
 		dossier_error_set("files live inside a client folder "
 				  "(YEAR/CATEGORY/CLIENT/...)");
 		rc = DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = archive_decide(a, who, &p, NULL, ACT_CREATE)) < 0)
+	if ((rc = access_may_create(a, who, &p, nfc)) < 0)
 		goto unlock;
-	if (archive_find_visible(a, who, parent, nfc, &n) == 0) {
-		rc = DOSSIER_EEXISTS;
-		goto unlock;
-	}
 	/*
 	 * A create may revive a record deleted a moment ago, truncating its
 	 * content: a save of it still waiting for the committer gets its

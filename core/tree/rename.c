@@ -135,19 +135,12 @@ static int swap_back(struct dossier_archive *a, const struct node *src,
 {
 	struct node r;
 	char from[64], to[64];
-	sqlite3_stmt *st = NULL;
 	char *rname = NULL;
 	int rc;
 
 	if ((rc = archive_get_node(a, rid, &r)) < 0)
 		return rc;
-	if ((rc = dossier_db_prepare(a->db, "SELECT name FROM node WHERE "
-				     "id = ?1", &st)) < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)rid);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		rname = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	rname = archive_node_name(a, rid);
 	if (!rname)
 		return DOSSIER_ERROR;
 	content_relpath(from, sizeof(from), src->id);

@@ -31,6 +31,20 @@
 #include "name.h"
 
 
+/* The times utimensat(2) is to set, from set's flags (UTIME_OMIT else). */
+static void times_of(struct timespec ts[2], const struct stat *st,
+		     unsigned set)
+{
+	if (set & DOSSIER_SET_ATIME)
+		ts[0] = st->st_atim;
+	if (set & DOSSIER_SET_ATIME_NOW)
+		ts[0].tv_nsec = UTIME_NOW;
+	if (set & DOSSIER_SET_MTIME)
+		ts[1] = st->st_mtim;
+	if (set & DOSSIER_SET_MTIME_NOW)
+		ts[1].tv_nsec = UTIME_NOW;
+}
+
 /* Truncate a record's content (through fd, else by rel). Lock held. */
 static int truncate_content(struct dossier_archive *a, int fd,
 			    const char *rel, off_t size)
@@ -74,14 +88,7 @@ static int setattr_orphan(struct dossier_file *f, const struct stat *st,
 				  "removed: its descriptor changes nothing");
 		return DOSSIER_EDENIED;
 	}
-	if (set & DOSSIER_SET_ATIME)
-		ts[0] = st->st_atim;
-	if (set & DOSSIER_SET_ATIME_NOW)
-		ts[0].tv_nsec = UTIME_NOW;
-	if (set & DOSSIER_SET_MTIME)
-		ts[1] = st->st_mtim;
-	if (set & DOSSIER_SET_MTIME_NOW)
-		ts[1].tv_nsec = UTIME_NOW;
+	times_of(ts, st, set);
 	if ((ts[0].tv_nsec != UTIME_OMIT || ts[1].tv_nsec != UTIME_OMIT) &&
 	    futimens(f->fd, ts) < 0)
 		return dossier_err_from_errno(errno);
@@ -199,14 +206,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 		if ((set & DOSSIER_SET_SIZE) &&
 		    (rc = archive_size_allowed(a, id, st->st_size, 1)) < 0)
 			goto unlock;
-		if (set & DOSSIER_SET_ATIME)
-			ts[0] = st->st_atim;
-		if (set & DOSSIER_SET_ATIME_NOW)
-			ts[0].tv_nsec = UTIME_NOW;
-		if (set & DOSSIER_SET_MTIME)
-			ts[1] = st->st_mtim;
-		if (set & DOSSIER_SET_MTIME_NOW)
-			ts[1].tv_nsec = UTIME_NOW;
+		times_of(ts, st, set);
 		/*
 		 * Times: whoever may write the record may set them. With the
 		 * writeback cache the kernel itself sends explicit times on

@@ -88,12 +88,8 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "mkdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = archive_get_node(a, parent, &p)) < 0 || p.deleted)
+	if ((rc = archive_get_folder(a, parent, &p)) < 0)
 		goto unlock;
-	if (p.kind == DOSSIER_KIND_FILE) {
-		rc = DOSSIER_ENOTDIR;
-		goto unlock;
-	}
 	kind = tree_child_dir_kind(p.kind);
 	if (kind == DOSSIER_KIND_YEAR && nfc[0] == '.') {
 		/* file managers' .Trash-UID: deletes here are soft anyway */
@@ -114,12 +110,8 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 							   DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = archive_decide(a, who, &p, NULL, ACT_CREATE)) < 0)
+	if ((rc = access_may_create(a, who, &p, nfc)) < 0)
 		goto unlock;
-	if (archive_find_visible(a, who, parent, nfc, &n) == 0) {
-		rc = DOSSIER_EEXISTS;
-		goto unlock;
-	}
 	if ((rc = archive_begin(a)) < 0)
 		goto unlock;
 	rc = archive_insert_node(a, parent, nfc, kind, 0, archive_is_scratch_name(a, nfc),

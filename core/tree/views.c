@@ -84,22 +84,6 @@ static void version_attr(const struct node *rec, const struct vrow *v,
 	views_version_attr(rec, v->id, v->size, v->time_ns, out);
 }
 
-/* The name of node id (live or deleted); caller frees. */
-static char *node_name(struct dossier_archive *a, uint64_t id)
-{
-	sqlite3_stmt *st = NULL;
-	char *name = NULL;
-
-	if (dossier_db_prepare(a->db, "SELECT name FROM node WHERE id = ?1",
-			       &st) < 0)
-		return NULL;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		name = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return name;
-}
-
 /*
  * The history view of a child of folder parent as who sees it: the live
  * entry of that name, else the most recently deleted record of that name,
@@ -133,7 +117,7 @@ int hist_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 		return rc;
 	if (p.kind == DOSSIER_KIND_FILE) {
 		struct vrow *v = NULL;
-		char *rname = node_name(a, p.id);
+		char *rname = archive_node_name(a, p.id);
 		size_t nv = 0, i;
 
 		rc = DOSSIER_ENOTFOUND;
@@ -226,7 +210,7 @@ int hist_list(struct dossier_archive *a, const struct dossier_caller *who,
 		return rc;
 	if (p.kind == DOSSIER_KIND_FILE) {
 		struct vrow *v = NULL;
-		char *rname = node_name(a, p.id);
+		char *rname = archive_node_name(a, p.id);
 		size_t nv = 0, i;
 
 		if (!rname)

@@ -15,55 +15,20 @@
 
 #include "archive.h"
 #include "error.h"
-
-struct sandbox {
-	char dir[64];
-	char path[128];
-	struct dossier_archive *a;
-	struct dossier_attr year, contracts, client;
-};
-
-static const struct dossier_caller root = { 0, 0, 1 };
-static const struct dossier_caller alice = { 2001, 2001, 1 };
-static const struct dossier_caller bob = { 2002, 2002, 1 };
+#include "sandbox.h"
 
 static int setup(void **state)
 {
-	struct sandbox *s = calloc(1, sizeof(*s));
+	struct sandbox *s;
 
-	snprintf(s->dir, sizeof(s->dir), "/tmp/dossier-unit.XXXXXX");
-	if (!mkdtemp(s->dir))
+	if (sandbox_archive(&s, 0) < 0)
 		return -1;
-	snprintf(s->path, sizeof(s->path), "%s/archive", s->dir);
-	if (dossier_archive_create(s->path, DOSSIER_LANG_EN) < 0 ||
-	    dossier_archive_open(&s->a, s->path, 0) < 0 ||
-	    dossier_archive_user_add(s->a, alice.uid, "alice", "sales",
-				     "sales") < 0 ||
-	    dossier_archive_user_add(s->a, bob.uid, "bob", "sales",
-				     "service") < 0)
+	if (sandbox_user_add(s, &alice) < 0 || sandbox_user_add(s, &bob) < 0 ||
+	    sandbox_tree(s, &alice) < 0) {
+		sandbox_free(s);
 		return -1;
-	if (dossier_archive_mkdir(s->a, &root, DOSSIER_ROOT_ID, "2024", 0755,
-				  &s->year) < 0 ||
-	    dossier_archive_lookup(s->a, &root, s->year.id, "contracts",
-				   &s->contracts) < 0 ||
-	    dossier_archive_mkdir(s->a, &alice, s->contracts.id, "ACME Ltd",
-				  0755, &s->client) < 0)
-		return -1;
+	}
 	*state = s;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct sandbox *s = *state;
-	char cmd[128];
-
-	dossier_archive_close(s->a);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(s);
-	dossier_error_clear();
 	return 0;
 }
 
@@ -593,7 +558,8 @@ static void test_archive__xattrs(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, \
+						  sandbox_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_archive__no_planner_statistics),
 		T(test_archive__open_refuses_missing),

@@ -235,3 +235,43 @@ void sandbox_drain(struct sandbox *s)
 {
 	assert_int_equal(history_drain(s->a->history, 1), 0);
 }
+
+int sandbox_list(struct sandbox *s, const struct dossier_caller *who,
+		 uint64_t ino, char *out, size_t outsz)
+{
+	struct dossier_dir *d = NULL;
+	size_t i;
+	int rc;
+
+	out[0] = '\0';
+	if ((rc = dossier_dir_open(s->a, who, ino, &d)) < 0)
+		return rc;
+	for (i = 0; i < dossier_dir_count(d); i++)
+		snprintf(out + strlen(out), outsz - strlen(out), "%s%s",
+			 i ? "|" : "", dossier_dir_entry(d, i, NULL));
+	dossier_dir_free(d);
+	return 0;
+}
+
+int sandbox_walk(struct sandbox *s, const struct dossier_caller *who,
+		 uint64_t ino, const char *path, struct dossier_attr *out)
+{
+	char name[256];
+	const char *p = path;
+	size_t len;
+	int rc;
+
+	if (!*p)
+		return dossier_archive_getattr(s->a, who, ino, out);
+	while (*p) {
+		len = strcspn(p, "/");
+		snprintf(name, sizeof(name), "%.*s", (int)len, p);
+		if ((rc = dossier_archive_lookup(s->a, who, ino, name,
+						 out)) < 0)
+			return rc;
+		ino = out->id;
+		p += len;
+		p += *p == '/';
+	}
+	return 0;
+}

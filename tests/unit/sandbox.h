@@ -117,4 +117,18 @@ int64_t sandbox_count(struct sandbox *s, const char *sql, int64_t id);
 /* Commit everything journaled (an archive opened to serve). */
 void sandbox_drain(struct sandbox *s);
 
+/*
+ * The names of folder ino as who lists them, "|"-joined, into out;
+ * dossier_dir_open()'s code.
+ */
+int sandbox_list(struct sandbox *s, const struct dossier_caller *who,
+		 uint64_t ino, char *out, size_t outsz);
+
+/*
+ * Look up path ("a/b/c") from folder ino as who, one name at a time,
+ * into out; the code of the first lookup that fails.
+ */
+int sandbox_walk(struct sandbox *s, const struct dossier_caller *who,
+		 uint64_t ino, const char *path, struct dossier_attr *out);
+
 #endif

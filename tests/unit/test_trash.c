@@ -39,24 +39,6 @@ static int setup(void **state)
 	return 0;
 }
 
-/* Names of trash folder ino as who sees them, "|"-joined, into out. */
-static int trash_names(struct sandbox *s, const struct dossier_caller *who,
-		       uint64_t ino, char *out, size_t outsz)
-{
-	struct dossier_dir *d = NULL;
-	size_t i;
-	int rc;
-
-	out[0] = '\0';
-	if ((rc = dossier_dir_open(s->a, who, ino, &d)) < 0)
-		return rc;
-	for (i = 0; i < dossier_dir_count(d); i++)
-		snprintf(out + strlen(out), outsz - strlen(out), "%s%s",
-			 i ? "|" : "", dossier_dir_entry(d, i, NULL));
-	dossier_dir_free(d);
-	return 0;
-}
-
 /* The trash view inode of the ACME Ltd folder, looked up by name. */
 static uint64_t trash_client(struct sandbox *s,
 			     const struct dossier_caller *who)
@@ -148,11 +130,11 @@ static void test_trash__delete_shows_under_original_path(void **state)
 	id = sandbox_put(s, &root, s->client.id, "offer.pdf", "the offer");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"offer.pdf"), 0);
-	assert_int_equal(trash_names(s, &root, INO_TRASH, names,
-				     sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, INO_TRASH, names,
+				      sizeof(names)), 0);
 	assert_string_equal(names, "2024");
 	cl = trash_client(s, &root);
-	assert_int_equal(trash_names(s, &root, cl, names, sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, cl, names, sizeof(names)), 0);
 	assert_string_equal(names, "offer.pdf");
 	/* readable, read-only, its deletion time as mtime */
 	assert_int_equal(dossier_archive_lookup(s->a, &root, cl, "offer.pdf",
@@ -195,12 +177,12 @@ static void test_trash__only_listable_records_show(void **state)
 	assert_int_equal(dossier_archive_lookup(s->a, &mallory,
 						DOSSIER_ROOT_ID, ".trash", &t),
 			 0);
-	assert_int_equal(trash_names(s, &mallory, t.id, names, sizeof(names)),
+	assert_int_equal(sandbox_list(s, &mallory, t.id, names, sizeof(names)),
 			 0);
 	assert_string_equal(names, "");
 	assert_int_equal(dossier_archive_lookup(s->a, &mallory, t.id, "2024",
 						&t), DOSSIER_ENOTFOUND);
-	assert_int_equal(trash_names(s, &root, t.id, names, sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, t.id, names, sizeof(names)), 0);
 	assert_string_equal(names, "2024");
 	dossier_error_clear();
 }
@@ -221,7 +203,7 @@ static void test_trash__colliding_names_get_stable_suffixes(void **state)
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"report.pdf"), 0);
 	cl = trash_client(s, &root);
-	assert_int_equal(trash_names(s, &root, cl, names, sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, cl, names, sizeof(names)), 0);
 	/* the oldest keeps the name; the later one carries its time */
 	assert_non_null(strstr(names, "report.pdf"));
 	assert_non_null(strstr(names, "report (deleted "));
@@ -287,8 +269,8 @@ static void test_trash__rename_out_restores_record(void **state)
 				       "contracts/ACME Ltd/deal (old).txt'",
 				       id), 1);
 	/* the trash is empty again */
-	assert_int_equal(trash_names(s, &root, INO_TRASH, names,
-				     sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, INO_TRASH, names,
+				      sizeof(names)), 0);
 	assert_string_equal(names, "");
 	assert_int_equal(dossier_archive_lookup(s->a, &root, s->client.id,
 						"deal.txt", &other), 0);
@@ -590,8 +572,8 @@ static void test_trash__editor_saves_leave_no_trash(void **state)
 	assert_int_equal(dossier_archive_rename(s->a, &root, s->client.id,
 						"Cedd4100", s->client.id,
 						"book.xlsx", 0), 0);
-	assert_int_equal(trash_names(s, &root, INO_TRASH, names,
-				     sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, INO_TRASH, names,
+				      sizeof(names)), 0);
 	assert_string_equal(names, "");
 	assert_int_equal(dossier_archive_lookup(s->a, &root, s->client.id,
 						"book.xlsx", &at), 0);
@@ -603,8 +585,8 @@ static void test_trash__editor_saves_leave_no_trash(void **state)
 	sandbox_put(s, &root, s->client.id, "book.xlsx", "v3");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"book.xlsx~"), 0);
-	assert_int_equal(trash_names(s, &root, INO_TRASH, names,
-				     sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, INO_TRASH, names,
+				      sizeof(names)), 0);
 	assert_string_equal(names, "");
 }
 

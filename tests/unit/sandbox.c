@@ -150,6 +150,31 @@ int sandbox_free(struct sandbox *s)
 	return rc;
 }
 
+int sandbox_setup(void **state, unsigned flags,
+		  const struct dossier_caller *maker, ...)
+{
+	const struct dossier_caller *who;
+	struct sandbox *s;
+	va_list ap;
+	int rc = 0;
+
+	*state = NULL;
+	if (sandbox_archive(&s, flags) < 0)
+		return -1;
+	va_start(ap, maker);
+	while (rc == 0 && (who = va_arg(ap, const struct dossier_caller *)))
+		rc = sandbox_user_add(s, who);
+	va_end(ap);
+	if (rc == 0 && maker)
+		rc = sandbox_tree(s, maker);
+	if (rc < 0) {
+		sandbox_free(s);
+		return -1;
+	}
+	*state = s;
+	return 0;
+}
+
 int sandbox_teardown(void **state)
 {
 	int rc = sandbox_free(*state);
@@ -274,4 +299,69 @@ int sandbox_walk(struct sandbox *s, const struct dossier_caller *who,
 		p += *p == '/';
 	}
 	return 0;
+}
+
+ssize_t sandbox_slurp(struct sandbox *s, const struct dossier_caller *who,
+		      uint64_t id, char *buf, size_t size)
+{
+	struct dossier_file *f = NULL;
+	struct dossier_open_info info;
+	ssize_t n;
+
+	assert_int_equal(dossier_archive_open_file(s->a, who, id, O_RDONLY,
+						   &f, &info), 0);
+	n = pread(dossier_file_fd(f), buf, size - 1, 0);
+	assert_true(n >= 0);
+	buf[n] = '\0';
+	dossier_file_release(s->a, f);
+	return n;
+}
+
+int sandbox_may_read(struct sandbox *s, const struct dossier_caller *who,
+		     uint64_t id)
+{
+	struct dossier_file *f = NULL;
+	struct dossier_open_info info;
+	int rc = dossier_archive_open_file(s->a, who, id, O_RDONLY, &f, &info);
+
+	if (rc == 0)
+		dossier_file_release(s->a, f);
+	dossier_error_clear();
+	return rc;
+}
+
+int sandbox_reply_lines(const struct dossier_buf *b)
+{
+	const char *p = strchr(b->buf, '\n');
+	int n = 0;
+
+	for (p = p ? p + 1 : b->buf + b->len; *p; p++)
+		n += *p == '\n';
+	return n;
+}
+
+void sandbox_reply_field(const struct dossier_buf *b, int l, int i,
+			 char *out, size_t outsz)
+{
+	const char *p = strchr(b->buf, '\n') + 1, *e;
+
+	while (l-- > 0)
+		p = strchr(p, '\n') + 1;
+	while (i-- > 0)
+		p = strchr(p, '\t') + 1;
+	e = p + strcspn(p, "\t\n");
+	snprintf(out, outsz, "%.*s", (int)(e - p), p);
+}
+
+int64_t sandbox_sql_int(struct sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int64_t v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
+			 SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
 }

@@ -13,10 +13,12 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "archive.h"
 
 struct dossier_buf;
+struct sqlite3;
 
 struct sandbox {
 	char dir[64];		/* the temp dir, removed by sandbox_free */
@@ -82,6 +84,14 @@ int sandbox_tree(struct sandbox *s, const struct dossier_caller *maker);
  */
 int sandbox_free(struct sandbox *s);
 
+/*
+ * A cmocka setup in one call: sandbox_archive() with flags, then the
+ * people after maker mapped (a NULL-terminated list), then, if maker is
+ * not NULL, sandbox_tree() made by maker; the sandbox in *state. 0 or -1.
+ */
+int sandbox_setup(void **state, unsigned flags,
+		  const struct dossier_caller *maker, ...);
+
 /* A cmocka teardown: sandbox_free(*state). */
 int sandbox_teardown(void **state);
 
@@ -116,6 +126,30 @@ int64_t sandbox_count(struct sandbox *s, const char *sql, int64_t id);
 
 /* Commit everything journaled (an archive opened to serve). */
 void sandbox_drain(struct sandbox *s);
+
+/*
+ * Read record id as who into buf (at most size - 1 bytes, then a NUL);
+ * the byte count. The open must succeed.
+ */
+ssize_t sandbox_slurp(struct sandbox *s, const struct dossier_caller *who,
+		      uint64_t id, char *buf, size_t size);
+
+/* May who open id for reading now? 0 or the refusal; no message kept. */
+int sandbox_may_read(struct sandbox *s, const struct dossier_caller *who,
+		     uint64_t id);
+
+/* Lines of a control reply's body (after its status line). */
+int sandbox_reply_lines(const struct dossier_buf *b);
+
+/* Field i (0-based) of body line l of a control reply, into out. */
+void sandbox_reply_field(const struct dossier_buf *b, int l, int i,
+			 char *out, size_t outsz);
+
+/*
+ * The first column of the first row of sql on db, as an integer; -1 for
+ * no row.
+ */
+int64_t sandbox_sql_int(struct sqlite3 *db, const char *sql);
 
 /*
  * The names of folder ino as who lists them, "|"-joined, into out;

@@ -19,17 +19,7 @@
 
 static int setup(void **state)
 {
-	struct sandbox *s;
-
-	if (sandbox_archive(&s, 0) < 0)
-		return -1;
-	if (sandbox_user_add(s, &alice) < 0 || sandbox_user_add(s, &bob) < 0 ||
-	    sandbox_tree(s, &alice) < 0) {
-		sandbox_free(s);
-		return -1;
-	}
-	*state = s;
-	return 0;
+	return sandbox_setup(state, 0, &alice, &alice, &bob, NULL);
 }
 
 /* Create name in parent as who with content text; returns the attr. */
@@ -48,20 +38,6 @@ static int put(struct sandbox *s, const struct dossier_caller *who,
 	dossier_file_mark_written(f);
 	dossier_file_release(s->a, f);
 	return rc;
-}
-
-static void slurp(struct sandbox *s, uint64_t id, char *buf, size_t size)
-{
-	struct dossier_file *f = NULL;
-	struct dossier_open_info info;
-	ssize_t n;
-
-	assert_int_equal(dossier_archive_open_file(s->a, &root, id, O_RDONLY,
-						   &f, &info), 0);
-	n = pread(dossier_file_fd(f), buf, size - 1, 0);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	dossier_file_release(s->a, f);
 }
 
 static size_t count_entries(struct sandbox *s, uint64_t id)
@@ -240,7 +216,7 @@ static void test_archive__chinese_path(void **state)
 	assert_int_equal(dossier_archive_lookup(s->a, &root, cl.id,
 						"合同.pdf", &got), 0);
 	assert_int_equal(got.id, f.id);
-	slurp(s, f.id, buf, sizeof(buf));
+	sandbox_slurp(s, &root, f.id, buf, sizeof(buf));
 	assert_string_equal(buf, "%PDF");
 }
 
@@ -385,7 +361,7 @@ static void test_archive__rename_onto_record_keeps_identity(void **state)
 	assert_int_equal(dossier_archive_lookup(s->a, &alice, s->client.id,
 						"report.odt", &after), 0);
 	assert_int_equal(after.st.st_ino, rec.st.st_ino);
-	slurp(s, rec.id, buf, sizeof(buf));
+	sandbox_slurp(s, &root, rec.id, buf, sizeof(buf));
 	assert_string_equal(buf, "new");
 	assert_int_equal(count_entries(s, s->client.id), 1);
 }

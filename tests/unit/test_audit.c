@@ -67,44 +67,6 @@ static sqlite3 *catalog(struct sandbox *s, int writable)
 	return db;
 }
 
-static int64_t count(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t n = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-/* Lines of a reply's body (after the status line). */
-static int body_lines(const struct dossier_buf *b)
-{
-	const char *p = strchr(b->buf, '\n');
-	int n = 0;
-
-	for (p = p ? p + 1 : b->buf + b->len; *p; p++)
-		n += *p == '\n';
-	return n;
-}
-
-/* Field i (0-based) of body line l, into out. */
-static void body_field(const struct dossier_buf *b, int l, int i, char *out,
-		       size_t outsz)
-{
-	const char *p = strchr(b->buf, '\n') + 1, *e;
-
-	while (l-- > 0)
-		p = strchr(p, '\n') + 1;
-	while (i-- > 0)
-		p = strchr(p, '\t') + 1;
-	e = p + strcspn(p, "\t\n");
-	snprintf(out, outsz, "%.*s", (int)(e - p), p);
-}
-
 struct writer_arg {
 	struct dossier_audit *au;
 	int thread;
@@ -150,10 +112,11 @@ static void test_audit__two_threads(void **state)
 	au = NULL;
 
 	db = catalog(s, 0);
-	assert_int_equal(count(db, "SELECT count(*) FROM audit"),
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit"),
 			 2 * PER_THREAD);
-	assert_int_equal(count(db, "SELECT count(*) FROM audit WHERE "
-				   "allowed = 0"), 2 * ((PER_THREAD + 2) / 3));
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit WHERE "
+					     "allowed = 0"),
+			 2 * ((PER_THREAD + 2) / 3));
 	dossier_program_of(getpid(), prog, sizeof(prog));
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT time_ns, uid, user, "
 					    "pid, program, action, path, "
@@ -216,20 +179,20 @@ static void test_audit__control_denied_filter(void **state)
 
 	some_rows();
 	assert_int_equal(sandbox_control(s, &root, "audit\tdenied=1", &b), 0);
-	assert_int_equal(body_lines(&b), 2);
+	assert_int_equal(sandbox_reply_lines(&b), 2);
 	for (i = 0; i < 2; i++) {
-		body_field(&b, i, 7, f, sizeof(f));
+		sandbox_reply_field(&b, i, 7, f, sizeof(f));
 		assert_string_equal(f, "denied");
-		body_field(&b, i, 2, f, sizeof(f));
+		sandbox_reply_field(&b, i, 2, f, sizeof(f));
 		assert_string_equal(f, "2002");
 	}
-	body_field(&b, 0, 6, f, sizeof(f));
+	sandbox_reply_field(&b, 0, 6, f, sizeof(f));
 	assert_string_equal(f, "2024/contracts/ACME/y.pdf");
-	body_field(&b, 0, 8, f, sizeof(f));
+	sandbox_reply_field(&b, 0, 8, f, sizeof(f));
 	assert_string_equal(f, "11");
-	body_field(&b, 0, 9, f, sizeof(f));
+	sandbox_reply_field(&b, 0, 9, f, sizeof(f));
 	assert_string_equal(f, "confidential: needs a grant");
-	body_field(&b, 1, 5, f, sizeof(f));
+	sandbox_reply_field(&b, 1, 5, f, sizeof(f));
 	assert_string_equal(f, "write");
 	dossier_buf_release(&b);
 }
@@ -244,21 +207,21 @@ static void test_audit__control_filters(void **state)
 	/* a path and what is below it, not its look-alike siblings */
 	assert_int_equal(sandbox_control(s, &root, "audit\tpath=/2024/"
 					 "contracts/ACME/", &b), 0);
-	assert_int_equal(body_lines(&b), 3);
-	body_field(&b, 2, 6, f, sizeof(f));
+	assert_int_equal(sandbox_reply_lines(&b), 3);
+	sandbox_reply_field(&b, 2, 6, f, sizeof(f));
 	assert_string_equal(f, "2024/contracts/ACME");
 	dossier_buf_release(&b);
 
 	/* by uid, and the latest N only, oldest first */
 	assert_int_equal(sandbox_control(s, &root, "audit\tuser=2001\t"
 					 "limit=2", &b), 0);
-	assert_int_equal(body_lines(&b), 2);
-	body_field(&b, 0, 5, f, sizeof(f));
+	assert_int_equal(sandbox_reply_lines(&b), 2);
+	sandbox_reply_field(&b, 0, 5, f, sizeof(f));
 	assert_string_equal(f, "save");
 	/* fields with tabs stay on their line, escaped */
-	body_field(&b, 0, 9, f, sizeof(f));
+	sandbox_reply_field(&b, 0, 9, f, sizeof(f));
 	assert_string_equal(f, "tab\\there");
-	body_field(&b, 1, 5, f, sizeof(f));
+	sandbox_reply_field(&b, 1, 5, f, sizeof(f));
 	assert_string_equal(f, "delete");
 	assert_non_null(strstr(b.buf, "raise the limit"));
 	dossier_buf_release(&b);
@@ -266,22 +229,22 @@ static void test_audit__control_filters(void **state)
 	/* by name as the writer resolved it */
 	assert_int_equal(sandbox_control(s, &root, "audit\tuser=uid 2002",
 					 &b), 0);
-	assert_int_equal(body_lines(&b), 2);
+	assert_int_equal(sandbox_reply_lines(&b), 2);
 	dossier_buf_release(&b);
 
 	/* since: ISO 8601 or seconds */
 	assert_int_equal(sandbox_control(s, &root, "audit\tsince=2999-01-01",
 					 &b), 0);
-	assert_int_equal(body_lines(&b), 0);
+	assert_int_equal(sandbox_reply_lines(&b), 0);
 	dossier_buf_release(&b);
 	assert_int_equal(sandbox_control(s, &root, "audit\tsince="
 					 "2000-01-01T00:00Z\tdenied=1", &b),
 			 0);
-	assert_int_equal(body_lines(&b), 2);
+	assert_int_equal(sandbox_reply_lines(&b), 2);
 	dossier_buf_release(&b);
 	assert_int_equal(sandbox_control(s, &root, "audit\tsince=0\t"
 					 "user=2001", &b), 0);
-	assert_int_equal(body_lines(&b), 3);
+	assert_int_equal(sandbox_reply_lines(&b), 3);
 	dossier_buf_release(&b);
 
 	assert_int_equal(sandbox_control(s, &root, "audit\tsince=yesterday",
@@ -314,10 +277,10 @@ static void test_audit__only_auditors(void **state)
 	dossier_buf_release(&b);
 
 	assert_int_equal(sandbox_control(s, &root, "audit\tdenied=1", &b), 0);
-	assert_int_equal(body_lines(&b), 3);
-	body_field(&b, 2, 5, f, sizeof(f));
+	assert_int_equal(sandbox_reply_lines(&b), 3);
+	sandbox_reply_field(&b, 2, 5, f, sizeof(f));
 	assert_string_equal(f, "audit");
-	body_field(&b, 2, 2, f, sizeof(f));
+	sandbox_reply_field(&b, 2, 2, f, sizeof(f));
 	assert_string_equal(f, "2001");
 	dossier_buf_release(&b);
 
@@ -330,14 +293,14 @@ static void test_audit__only_auditors(void **state)
 		pthread_mutex_unlock(&s->a->lock);
 		assert_int_equal(sandbox_control(s, &carol, "audit\tdenied=1",
 						 &b), 0);
-		assert_int_equal(body_lines(&b), 3);
+		assert_int_equal(sandbox_reply_lines(&b), 3);
 		dossier_buf_release(&b);
 		/* a name of the rule store stands for its uid */
 		audit_record(au, &carol, "read", "2024/a.pdf", 1, 0, NULL);
 		assert_int_equal(sandbox_control(s, &root, "audit\tuser=carol",
 						 &b), 0);
-		assert_int_equal(body_lines(&b), 2);
-		body_field(&b, 1, 5, f, sizeof(f));
+		assert_int_equal(sandbox_reply_lines(&b), 2);
+		sandbox_reply_field(&b, 1, 5, f, sizeof(f));
 		assert_string_equal(f, "read");
 		dossier_buf_release(&b);
 	}
@@ -353,7 +316,7 @@ static void test_audit__append_only(void **state)
 	some_rows();
 	audit_flush(au);
 	db = catalog(s, 1);
-	n = count(db, "SELECT count(*) FROM audit");
+	n = sandbox_sql_int(db, "SELECT count(*) FROM audit");
 	assert_int_equal(n, 5);
 	assert_int_equal(sqlite3_exec(db, "UPDATE audit SET allowed = 1",
 				      NULL, NULL, NULL), SQLITE_CONSTRAINT);
@@ -362,9 +325,9 @@ static void test_audit__append_only(void **state)
 				      NULL, NULL, NULL), SQLITE_CONSTRAINT);
 	assert_int_equal(sqlite3_exec(db, "DELETE FROM audit", NULL, NULL,
 				      NULL), SQLITE_CONSTRAINT);
-	assert_int_equal(count(db, "SELECT count(*) FROM audit"), n);
-	assert_int_equal(count(db, "SELECT count(*) FROM audit WHERE "
-				   "allowed = 0"), 2);
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit"), n);
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit WHERE "
+					     "allowed = 0"), 2);
 	/* appending still works */
 	assert_int_equal(sqlite3_exec(db, "INSERT INTO audit(time_ns, uid, "
 				      "user, pid, program, action, path, "
@@ -411,10 +374,10 @@ static void test_audit__full_queue_drops_and_counts(void **state)
 	alarm(0);
 
 	db = catalog(s, 0);
-	written = count(db, "SELECT count(*) FROM audit WHERE action = "
-			    "'read'");
-	assert_int_equal(count(db, "SELECT count(*) FROM audit WHERE action = "
-				   "'dropped'"), 1);
+	written = sandbox_sql_int(db, "SELECT count(*) FROM audit WHERE "
+				      "action = 'read'");
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit WHERE "
+					     "action = 'dropped'"), 1);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT detail, id > (SELECT "
 					    "max(id) FROM audit WHERE action "
 					    "= 'read') FROM audit WHERE "
@@ -444,9 +407,9 @@ static void test_audit__null(void **state)
 	audit_record(au, NULL, "expire", NULL, 1, 0, NULL);
 	audit_flush(au);
 	db = catalog(s, 0);
-	assert_int_equal(count(db, "SELECT count(*) FROM audit WHERE action = "
-				   "'expire' AND path = '' AND detail IS NULL"),
-			 1);
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit WHERE "
+					     "action = 'expire' AND path = '' "
+					     "AND detail IS NULL"), 1);
 	sqlite3_close(db);
 }
 
@@ -467,7 +430,7 @@ static void test_audit__heals_placeholder_schema(void **state)
 	audit_record(au, &alice, "read", "2024/a.pdf", 1, 0, NULL);
 	audit_flush(au);
 	db = catalog(s, 1);
-	assert_int_equal(count(db, "SELECT count(*) FROM audit"), 1);
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit"), 1);
 	assert_int_equal(sqlite3_exec(db, "DELETE FROM audit", NULL, NULL,
 				      NULL), SQLITE_CONSTRAINT);
 	sqlite3_close(db);

@@ -30,16 +30,7 @@
 
 static int setup(void **state)
 {
-	struct sandbox *s;
-
-	if (sandbox_archive(&s, DOSSIER_ARCHIVE_OPEN_SERVE) < 0)
-		return -1;
-	if (sandbox_tree(s, &root) < 0) {
-		sandbox_free(s);
-		return -1;
-	}
-	*state = s;
-	return 0;
+	return sandbox_setup(state, DOSSIER_ARCHIVE_OPEN_SERVE, &root, NULL);
 }
 
 /* len bytes of pattern seed (each differs from the others everywhere). */

@@ -26,17 +26,8 @@
 /* A fresh archive served as the daemon does (history on). */
 static int setup(void **state)
 {
-	struct sandbox *s;
-
-	if (sandbox_archive(&s, DOSSIER_ARCHIVE_OPEN_SERVE) < 0)
-		return -1;
-	if (sandbox_user_add(s, &alice) < 0 ||
-	    sandbox_user_add(s, &carol) < 0 || sandbox_tree(s, &root) < 0) {
-		sandbox_free(s);
-		return -1;
-	}
-	*state = s;
-	return 0;
+	return sandbox_setup(state, DOSSIER_ARCHIVE_OPEN_SERVE, &root, &alice,
+			     &carol, NULL);
 }
 
 /* The trash view inode of the ACME Ltd folder, looked up by name. */
@@ -125,7 +116,6 @@ static void test_trash__delete_shows_under_original_path(void **state)
 	struct dossier_attr at;
 	char names[512], buf[64];
 	uint64_t id, cl;
-	ssize_t n;
 
 	id = sandbox_put(s, &root, s->client.id, "offer.pdf", "the offer");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
@@ -148,13 +138,8 @@ static void test_trash__delete_shows_under_original_path(void **state)
 						   O_RDWR, &f, &info),
 			 DOSSIER_EREADONLY);
 	dossier_error_clear();
-	assert_int_equal(dossier_archive_open_file(s->a, &root, at.id,
-						   O_RDONLY, &f, &info), 0);
-	n = pread(dossier_file_fd(f), buf, sizeof(buf) - 1, 0);
-	assert_int_equal(n, 9);
-	buf[n] = '\0';
+	assert_int_equal(sandbox_slurp(s, &root, at.id, buf, sizeof(buf)), 9);
 	assert_string_equal(buf, "the offer");
-	dossier_file_release(s->a, f);
 	/* the live tree no longer shows it; the trash is not writable */
 	assert_int_equal(dossier_archive_lookup(s->a, &root, s->client.id,
 						"offer.pdf", &at),

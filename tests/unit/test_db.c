@@ -48,29 +48,27 @@ static void raw_exec(const char *sql)
 	sqlite3_close(db);
 }
 
-/* The first column of sql's first row, as an integer; -1 for no row. */
-static int64_t raw_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
-
 static int64_t path_int(const char *sql)
 {
 	sqlite3 *db = NULL;
 	int64_t v;
 
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	v = raw_int(db, sql);
+	v = sandbox_sql_int(db, sql);
 	sqlite3_close(db);
 	return v;
+}
+
+/* A catalog made by this build, then marked as of schema version v. */
+static void catalog_at_version(int v)
+{
+	sqlite3 *db = NULL;
+	char sql[64];
+
+	assert_int_equal(dossier_db_open(&db, path, 1), 0);
+	dossier_db_close(db);
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v);
+	raw_exec(sql);
 }
 
 static void test_db__create_migrates_to_latest(void **state)
@@ -91,16 +89,17 @@ static void test_db__create_migrates_to_latest(void **state)
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_schema "
 			 "WHERE type = 'table' AND name = '%s'", tables[i]);
-		assert_int_equal(raw_int(db, sql), 1);
+		assert_int_equal(sandbox_sql_int(db, sql), 1);
 	}
 	/* what the steps seed: the default policy, the settings' defaults */
-	assert_true(raw_int(db, "SELECT count(*) FROM rule") > 0);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM setting WHERE "
-				 "key IN ('text-recognition', "
-				 "'max-record-size', 'thumbnailers')"), 3);
+	assert_true(sandbox_sql_int(db, "SELECT count(*) FROM rule") > 0);
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM setting "
+					 "WHERE key IN ('text-recognition', "
+					 "'max-record-size', 'thumbnailers')"),
+			 3);
 	/* as the connection is set up */
-	assert_int_equal(raw_int(db, "PRAGMA foreign_keys"), 1);
-	assert_int_equal(raw_int(db, "PRAGMA secure_delete"), 1);
+	assert_int_equal(sandbox_sql_int(db, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(sandbox_sql_int(db, "PRAGMA secure_delete"), 1);
 	dossier_db_close(db);
 	assert_int_equal(path_int("PRAGMA user_version"),
 			 dossier_db_latest_version());
@@ -142,14 +141,10 @@ static void test_db__not_a_database_is_corrupt(void **state)
 static void test_db__newer_schema_refused(void **state)
 {
 	sqlite3 *db = NULL;
-	char sql[64];
 	int latest = dossier_db_latest_version();
 
 	(void)state;
-	assert_int_equal(dossier_db_open(&db, path, 1), 0);
-	dossier_db_close(db);
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", latest + 1);
-	raw_exec(sql);
+	catalog_at_version(latest + 1);
 	assert_int_equal(dossier_db_open(&db, path, 0), DOSSIER_ECORRUPT);
 	assert_null(db);
 	assert_non_null(strstr(dossier_error_last(), "newer"));
@@ -160,27 +155,24 @@ static void test_db__newer_schema_refused(void **state)
 static void test_db__older_schema_gets_the_missing_steps(void **state)
 {
 	sqlite3 *db = NULL;
-	char sql[64];
 	int latest = dossier_db_latest_version();
 
 	(void)state;
-	assert_int_equal(dossier_db_open(&db, path, 1), 0);
-	dossier_db_close(db);
 	/* as before the last step, which adds two settings' rows */
-	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", latest - 1);
+	catalog_at_version(latest - 1);
 	raw_exec("DELETE FROM setting WHERE key IN ('text-recognition', "
 		 "'max-record-size')");
 	raw_exec("UPDATE setting SET value = 'kept' WHERE key = "
 		 "'thumbnailers'");
-	raw_exec(sql);
 	assert_int_equal(dossier_db_open(&db, path, 0), 0);
 	assert_int_equal(dossier_db_version(db), latest);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM setting WHERE key "
-				 "IN ('text-recognition', 'max-record-size')"),
-			 2);
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM setting "
+					 "WHERE key IN ('text-recognition', "
+					 "'max-record-size')"), 2);
 	/* an earlier step did not run again */
-	assert_int_equal(raw_int(db, "SELECT value = 'kept' FROM setting "
-				 "WHERE key = 'thumbnailers'"), 1);
+	assert_int_equal(sandbox_sql_int(db, "SELECT value = 'kept' FROM "
+					 "setting WHERE key = 'thumbnailers'"),
+			 1);
 	dossier_db_close(db);
 }
 
@@ -280,7 +272,7 @@ static void test_db__failures_on_a_connection(void **state)
 	assert_int_equal(dossier_db_prepare(db, "SELECT k FROM t", &st), 0);
 	assert_int_equal(dossier_db_step_done(db, st, "read"), 0);
 	sqlite3_finalize(st);
-	assert_int_equal(raw_int(db, "SELECT count(*) FROM t"), 1);
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM t"), 1);
 	dossier_db_close(db);
 }
 

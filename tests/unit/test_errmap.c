@@ -19,32 +19,23 @@
  * table from libdossier's codes to what the kernel is answered.
  */
 
+/* Every code of enum dossier_err but DOSSIER_ERROR, and its errno. */
 static const struct {
-	int rc;
-	int err;
-} table[] = {
-	{ DOSSIER_ENOTFOUND, ENOENT },
-	{ DOSSIER_EEXISTS, EEXIST },
-	{ DOSSIER_EDENIED, EACCES },
-	{ DOSSIER_EHIDDEN, ENOENT },
-	{ DOSSIER_EREADONLY, EROFS },
-	{ DOSSIER_EBUSY, EBUSY },
-	{ DOSSIER_EINVAL, EINVAL },
-	{ DOSSIER_ENOSPC, ENOSPC },
-	{ DOSSIER_ENAMETOOLONG, ENAMETOOLONG },
-	{ DOSSIER_ESTRUCTURE, EPERM },
-	{ DOSSIER_ENOTEMPTY, ENOTEMPTY },
-	{ DOSSIER_ENOTDIR, ENOTDIR },
-	{ DOSSIER_EISDIR, EISDIR },
-	{ DOSSIER_EIO, EIO },
-	{ DOSSIER_ECORRUPT, EIO },
-	{ DOSSIER_ENODATA, ENODATA },
-	{ DOSSIER_ENOTSUP, ENOTSUP },
-	{ DOSSIER_ERANGE, ERANGE },
+	int rc, err;
+} codes[] = {
+	{ DOSSIER_ENOTFOUND, ENOENT }, { DOSSIER_EEXISTS, EEXIST },
+	{ DOSSIER_EDENIED, EACCES }, { DOSSIER_EHIDDEN, ENOENT },
+	{ DOSSIER_EREADONLY, EROFS }, { DOSSIER_EBUSY, EBUSY },
+	{ DOSSIER_EINVAL, EINVAL }, { DOSSIER_ENOSPC, ENOSPC },
+	{ DOSSIER_ENAMETOOLONG, ENAMETOOLONG }, { DOSSIER_ESTRUCTURE, EPERM },
+	{ DOSSIER_ENOTEMPTY, ENOTEMPTY }, { DOSSIER_ENOTDIR, ENOTDIR },
+	{ DOSSIER_EISDIR, EISDIR }, { DOSSIER_EIO, EIO },
+	{ DOSSIER_ECORRUPT, EIO }, { DOSSIER_ENODATA, ENODATA },
+	{ DOSSIER_ENOTSUP, ENOTSUP }, { DOSSIER_ERANGE, ERANGE },
 	{ DOSSIER_EFBIG, EFBIG },
 };
 
-#define NTABLE (sizeof(table) / sizeof(table[0]))
+#define NCODES (sizeof(codes) / sizeof(codes[0]))
 
 static void test_errmap__success_is_zero(void **state)
 {
@@ -87,13 +78,13 @@ static void test_errmap__every_code(void **state)
 	int rc;
 
 	(void)state;
-	for (i = 0; i < NTABLE; i++)
-		assert_int_equal(fs_errno(table[i].rc), table[i].err);
-	/* the table above covers every code from ENOTFOUND to the last */
+	for (i = 0; i < NCODES; i++)
+		assert_int_equal(fs_errno(codes[i].rc), codes[i].err);
+	/* the list above has every code from ENOTFOUND to the last */
 	for (rc = DOSSIER_ENOTFOUND; rc >= DOSSIER_EFBIG; rc--) {
-		for (i = 0; i < NTABLE && table[i].rc != rc; i++)
+		for (i = 0; i < NCODES && codes[i].rc != rc; i++)
 			;
-		assert_true(i < NTABLE);
+		assert_true(i < NCODES);
 	}
 	/* the tree's shape forbids, whatever the mode bits: EPERM */
 	assert_int_equal(fs_errno(DOSSIER_ESTRUCTURE), EPERM);

@@ -32,15 +32,10 @@ static int setup(void **state)
 {
 	struct sandbox *s;
 
-	if (sandbox_archive(&s, DOSSIER_ARCHIVE_OPEN_SERVE) < 0)
+	if (sandbox_setup(state, DOSSIER_ARCHIVE_OPEN_SERVE, &alice, &alice,
+			  &bob, &carol, &manager, NULL) < 0)
 		return -1;
-	if (sandbox_user_add(s, &alice) < 0 || sandbox_user_add(s, &bob) < 0 ||
-	    sandbox_user_add(s, &carol) < 0 ||
-	    sandbox_user_add(s, &manager) < 0 || sandbox_tree(s, &alice) < 0) {
-		sandbox_free(s);
-		return -1;
-	}
-	*state = s;
+	s = *state;
 	rec = sandbox_put(s, &alice, s->client.id, "quote.txt", "q");
 	return 0;
 }
@@ -68,16 +63,18 @@ static int set(struct sandbox *s, const struct dossier_caller *who,
 	return rc;
 }
 
-/* One entry of an ACL in the kernel's form. */
-static void acl_entry(unsigned char *p, uint16_t tag, uint16_t perm,
+/* One entry of an ACL in the kernel's form: little-endian fields. */
+static void acl_entry(unsigned char *p, unsigned tag, unsigned perm,
 		      uint32_t id)
 {
-	uint16_t t = htole16(tag), pe = htole16(perm);
-	uint32_t i = htole32(id);
+	int i;
 
-	memcpy(p, &t, 2);
-	memcpy(p + 2, &pe, 2);
-	memcpy(p + 4, &i, 4);
+	p[0] = tag & 0xff;
+	p[1] = tag >> 8;
+	p[2] = perm & 0xff;
+	p[3] = perm >> 8;
+	for (i = 0; i < 4; i++)
+		p[4 + i] = (id >> (8 * i)) & 0xff;
 }
 
 static void acl_at(const unsigned char *acl, size_t i, uint16_t *tag,
@@ -89,20 +86,6 @@ static void acl_at(const unsigned char *acl, size_t i, uint16_t *tag,
 	*tag = le16toh(*tag);
 	*perm = le16toh(*perm);
 	*id = le32toh(*id);
-}
-
-/* May who open id for reading? The code. */
-static int can_read(struct sandbox *s, const struct dossier_caller *who,
-		    uint64_t id)
-{
-	struct dossier_file *f = NULL;
-	struct dossier_open_info info;
-	int rc = dossier_archive_open_file(s->a, who, id, O_RDONLY, &f, &info);
-
-	if (rc == 0)
-		dossier_file_release(s->a, f);
-	dossier_error_clear();
-	return rc;
 }
 
 static void test_meta__classification_read_as_attributes(void **state)
@@ -276,15 +259,15 @@ static void test_meta__setfacl_lends_and_takes_back(void **state)
 			 0);
 	acl_entry(acl + len, TAG_USER, 4, carol.uid);
 	len += 8;
-	assert_int_equal(can_read(s, &carol, rec), DOSSIER_EDENIED);
+	assert_int_equal(sandbox_may_read(s, &carol, rec), DOSSIER_EDENIED);
 	/* the owner is no approver */
 	assert_int_equal(dossier_archive_setxattr(s->a, &alice, rec, ACL, acl,
 						  len, 0), DOSSIER_EDENIED);
 	dossier_error_clear();
-	assert_int_equal(can_read(s, &carol, rec), DOSSIER_EDENIED);
+	assert_int_equal(sandbox_may_read(s, &carol, rec), DOSSIER_EDENIED);
 	assert_int_equal(dossier_archive_setxattr(s->a, &manager, rec, ACL,
 						  acl, len, 0), 0);
-	assert_int_equal(can_read(s, &carol, rec), 0);
+	assert_int_equal(sandbox_may_read(s, &carol, rec), 0);
 	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM grant WHERE "
 				       "record = ?1 AND revoked_s IS NULL",
 				       (int64_t)rec), 1);
@@ -295,9 +278,9 @@ static void test_meta__setfacl_lends_and_takes_back(void **state)
 				       "record = ?1", (int64_t)rec), 1);
 	assert_int_equal(dossier_archive_removexattr(s->a, &manager, rec, ACL),
 			 0);
-	assert_int_equal(can_read(s, &carol, rec), DOSSIER_EDENIED);
+	assert_int_equal(sandbox_may_read(s, &carol, rec), DOSSIER_EDENIED);
 	/* what the rules give stays */
-	assert_int_equal(can_read(s, &manager, rec), 0);
+	assert_int_equal(sandbox_may_read(s, &manager, rec), 0);
 	/* an ACL leaving out who reads by the rules cannot take that away */
 	acl_entry(acl + 4, TAG_USER, 4, carol.uid);
 	assert_int_equal(dossier_archive_setxattr(s->a, &manager, rec, ACL,
@@ -323,7 +306,7 @@ static void test_meta__malformed_and_default_acls(void **state)
 	assert_int_equal(dossier_archive_setxattr(s->a, &root, rec, ACL, acl,
 						  sizeof(acl) - 1, 0),
 			 DOSSIER_EINVAL);
-	assert_int_equal(can_read(s, &bob, rec), DOSSIER_EDENIED);
+	assert_int_equal(sandbox_may_read(s, &bob, rec), DOSSIER_EDENIED);
 	/* default ACLs mean nothing here: none to read, any accepted */
 	assert_int_equal(dossier_archive_getxattr(s->a, &root, rec,
 						  ACL_DEFAULT, acl,
@@ -332,7 +315,7 @@ static void test_meta__malformed_and_default_acls(void **state)
 	assert_int_equal(dossier_archive_setxattr(s->a, &root, rec,
 						  ACL_DEFAULT, acl,
 						  sizeof(acl), 0), 0);
-	assert_int_equal(can_read(s, &bob, rec), DOSSIER_EDENIED);
+	assert_int_equal(sandbox_may_read(s, &bob, rec), DOSSIER_EDENIED);
 	dossier_error_clear();
 }
 

@@ -25,17 +25,8 @@
 
 static int setup(void **state)
 {
-	struct sandbox *s;
-
-	if (sandbox_archive(&s, DOSSIER_ARCHIVE_OPEN_SERVE) < 0)
-		return -1;
-	if (sandbox_user_add(s, &alice) < 0 || sandbox_user_add(s, &bob) < 0 ||
-	    sandbox_tree(s, &alice) < 0) {
-		sandbox_free(s);
-		return -1;
-	}
-	*state = s;
-	return 0;
+	return sandbox_setup(state, DOSSIER_ARCHIVE_OPEN_SERVE, &alice,
+			     &alice, &bob, NULL);
 }
 
 /* The history folder of the client ACME Ltd as who sees it. */
@@ -44,6 +35,16 @@ static int history_client(struct sandbox *s, const struct dossier_caller *who,
 {
 	return sandbox_walk(s, who, DOSSIER_ROOT_ID,
 			    ".history/2024/contracts/ACME Ltd", out);
+}
+
+/* The names in the history of ACME Ltd as alice lists them; its inode. */
+static uint64_t client_history(struct sandbox *s, char *out, size_t outsz)
+{
+	struct dossier_attr cl;
+
+	assert_int_equal(history_client(s, &alice, &cl), 0);
+	assert_int_equal(sandbox_list(s, &alice, cl.id, out, outsz), 0);
+	return cl.id;
 }
 
 static void test_views__root_hidden_names(void **state)
@@ -112,7 +113,8 @@ static void test_views__control_folder_holds_only_ctl(void **state)
 static void test_views__history_lists_each_saved_version(void **state)
 {
 	struct sandbox *s = *state;
-	struct dossier_attr cl, rec;
+	struct dossier_attr rec;
+	uint64_t cl;
 	struct dossier_dir *d = NULL;
 	const struct dossier_attr *va;
 	char names[512];
@@ -121,12 +123,10 @@ static void test_views__history_lists_each_saved_version(void **state)
 	sandbox_drain(s);
 	sandbox_put(s, &alice, s->client.id, "offer.txt", "three");
 	sandbox_drain(s);
-	assert_int_equal(history_client(s, &alice, &cl), 0);
-	assert_int_equal(sandbox_list(s, &alice, cl.id, names, sizeof(names)),
-			 0);
+	cl = client_history(s, names, sizeof(names));
 	assert_string_equal(names, "offer.txt");
-	assert_int_equal(dossier_archive_lookup(s->a, &alice, cl.id,
-						"offer.txt", &rec), 0);
+	assert_int_equal(dossier_archive_lookup(s->a, &alice, cl, "offer.txt",
+						&rec), 0);
 	assert_true(S_ISDIR(rec.st.st_mode));
 	/* oldest first, each with its size, read-only */
 	assert_int_equal(dossier_dir_open(s->a, &alice, rec.id, &d), 0);
@@ -179,16 +179,17 @@ static void test_views__version_named_by_time_and_commit(void **state)
 static void test_views__version_reads_its_bytes_only(void **state)
 {
 	struct sandbox *s = *state;
+	static const char *const texts[] = { "first", "second text" };
 	struct dossier_attr v, at;
 	struct dossier_file *f = NULL;
 	struct dossier_open_info info;
 	char names[512], path[600], buf[32];
-	ssize_t n;
+	size_t i;
 
-	sandbox_put(s, &alice, s->client.id, "deal.txt", "first");
-	sandbox_drain(s);
-	sandbox_put(s, &alice, s->client.id, "deal.txt", "second text");
-	sandbox_drain(s);
+	for (i = 0; i < 2; i++) {
+		sandbox_put(s, &alice, s->client.id, "deal.txt", texts[i]);
+		sandbox_drain(s);
+	}
 	assert_int_equal(sandbox_walk(s, &alice, DOSSIER_ROOT_ID, ".history/"
 				      "2024/contracts/ACME Ltd/deal.txt", &at),
 			 0);
@@ -200,14 +201,8 @@ static void test_views__version_reads_its_bytes_only(void **state)
 			 0);
 	assert_int_equal(dossier_archive_getattr(s->a, &alice, v.id, &at), 0);
 	assert_int_equal(at.st.st_size, 5);
-	assert_int_equal(dossier_archive_open_file(s->a, &alice, v.id,
-						   O_RDONLY, &f, &info), 0);
-	n = pread(dossier_file_fd(f), buf, sizeof(buf) - 1, 0);
-	assert_int_equal(n, 5);
-	buf[n] = '\0';
+	assert_int_equal(sandbox_slurp(s, &alice, v.id, buf, sizeof(buf)), 5);
 	assert_string_equal(buf, "first");
-	dossier_file_release(s->a, f);
-	f = NULL;
 	assert_int_equal(dossier_archive_open_file(s->a, &alice, v.id, O_RDWR,
 						   &f, &info),
 			 DOSSIER_EREADONLY);
@@ -262,11 +257,12 @@ static void test_views__history_follows_the_rules(void **state)
  */
 static void test_views__deleted_records_keep_history(void **state)
 {
-	struct sandbox *s = *state;
-	struct dossier_attr cl, rec;
-	struct dossier_dir *d = NULL;
-	const struct dossier_attr *va;
 	char names[512];
+	const struct dossier_attr *va;
+	struct dossier_dir *d = NULL;
+	struct dossier_attr rec;
+	uint64_t cl;
+	struct sandbox *s = *state;
 
 	sandbox_clock_set(NOON_NS);
 	sandbox_put(s, &alice, s->client.id, "gone.txt", "g");
@@ -283,28 +279,26 @@ static void test_views__deleted_records_keep_history(void **state)
 	sandbox_put(s, &alice, s->client.id, "twice.txt", "newer");
 	sandbox_drain(s);
 	sandbox_put(s, &alice, s->client.id, "fresh.txt", "f");
-	assert_int_equal(history_client(s, &alice, &cl), 0);
-	assert_int_equal(sandbox_list(s, &alice, cl.id, names, sizeof(names)),
-			 0);
+	cl = client_history(s, names, sizeof(names));
 	assert_string_equal(names, "gone.txt|twice.txt");
-	assert_int_equal(dossier_archive_lookup(s->a, &alice, cl.id,
+	assert_int_equal(dossier_archive_lookup(s->a, &alice, cl,
 						"gone.txt", &rec), 0);
 	assert_int_equal(sandbox_list(s, &alice, rec.id, names,
 				      sizeof(names)), 0);
 	assert_non_null(strstr(names, ".txt"));
 	/* the live record's history, not the deleted one's */
-	assert_int_equal(dossier_archive_lookup(s->a, &alice, cl.id,
+	assert_int_equal(dossier_archive_lookup(s->a, &alice, cl,
 						"twice.txt", &rec), 0);
 	assert_int_equal(dossier_dir_open(s->a, &alice, rec.id, &d), 0);
 	assert_int_equal(dossier_dir_count(d), 1);
 	dossier_dir_entry(d, 0, &va);
 	assert_int_equal(va->st.st_size, 5);
 	dossier_dir_free(d);
-	assert_int_equal(dossier_dir_open(s->a, &alice, cl.id, &d), 0);
+	assert_int_equal(dossier_dir_open(s->a, &alice, cl, &d), 0);
 	assert_string_equal(dossier_dir_entry(d, 1, &va), "twice.txt");
 	assert_int_equal(va->id, rec.id);
 	dossier_dir_free(d);
-	assert_int_equal(dossier_archive_lookup(s->a, &alice, cl.id,
+	assert_int_equal(dossier_archive_lookup(s->a, &alice, cl,
 						"~$book.xlsx", &rec),
 			 DOSSIER_ENOTFOUND);
 	dossier_error_clear();

@@ -287,6 +287,8 @@ static void test_meta__setfacl_lends_and_takes_back(void **state)
 						  acl, 12, 0),
 			 DOSSIER_ESTRUCTURE);
 	dossier_error_clear();
+	/* ... and a refused ACL lends nothing either */
+	assert_int_equal(sandbox_may_read(s, &carol, rec), DOSSIER_EDENIED);
 }
 
 static void test_meta__malformed_and_default_acls(void **state)

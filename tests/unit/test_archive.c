@@ -532,6 +532,34 @@ static void test_archive__xattrs(void **state)
 	dossier_error_clear();
 }
 
+/* A folder deleted under a caller's feet takes no new names. */
+static void test_archive__no_new_names_in_a_deleted_folder(void **state)
+{
+	struct sandbox *s = *state;
+	struct dossier_attr gone, at;
+	struct dossier_file *f = NULL;
+
+	assert_int_equal(dossier_archive_mkdir(s->a, &root, s->contracts.id,
+					       "Gone Ltd", 0755, &gone), 0);
+	sandbox_put(s, &root, gone.id, "memo.txt", "memo");
+	assert_int_equal(dossier_archive_unlink(s->a, &root, gone.id,
+						"memo.txt"), 0);
+	/* its record is in the trash: the folder is kept, deleted */
+	assert_int_equal(dossier_archive_rmdir(s->a, &root, s->contracts.id,
+					       "Gone Ltd"), 0);
+	assert_int_equal(dossier_archive_mkdir(s->a, &root, gone.id, "sub",
+					       0755, &at),
+			 DOSSIER_ENOTFOUND);
+	dossier_error_clear();
+	assert_int_equal(dossier_archive_create_file(s->a, &root, gone.id,
+						     "new.txt", 0644,
+						     O_CREAT | O_WRONLY, &at,
+						     &f),
+			 DOSSIER_ENOTFOUND);
+	assert_null(f);
+	dossier_error_clear();
+}
+
 int main(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, \
@@ -555,6 +583,7 @@ int main(void)
 		T(test_archive__decided_per_caller),
 		T(test_archive__content_swap_gives_new_nodeid),
 		T(test_archive__xattrs),
+		T(test_archive__no_new_names_in_a_deleted_folder),
 	};
 
 	return cmocka_run_group_tests_name("archive", tests, NULL, NULL);

@@ -22,8 +22,6 @@
 #include "db_i.h"
 #include "error.h"
 #include "log.h"
-#include "text_i.h"
-#include "trash_i.h"
 
 #define REPO_DIR "history.git"
 #define SPOOL_DIR "spool"
@@ -42,6 +40,7 @@
  */
 struct dossier_history {
 	struct dossier_archive *a;
+	struct history_hooks hooks;	/* read-only after open */
 	pthread_mutex_t drain_lock;	/* one drainer at a time */
 	pthread_mutex_t git_lock;
 	struct dossier_git *git;	/* protected by git_lock */
@@ -60,7 +59,7 @@ struct dossier_history {
 	size_t nrecon;
 	int recon_clean;		/* the last daemon stopped cleanly */
 	uint64_t spool_seq;		/* protected by qlock */
-	int64_t next_purge_ns;		/* committer thread only */
+	int64_t next_purge_ns;		/* hooks.daily's; committer thread */
 	struct built *built;		/* BATCH_MAX; under drain_lock */
 	unsigned batches;		/* since the last upkeep; drain_lock */
 	struct live *live;		/* deferred snapshots; archive lock */
@@ -161,7 +160,7 @@ void history_git_unlock(struct dossier_history *h)
 }
 
 int history_open(struct dossier_history **out, struct dossier_archive *a,
-		 int create)
+		 int create, const struct history_hooks *hooks)
 {
 	struct dossier_history *h = calloc(1, sizeof(*h));
 	char p[4096];
@@ -174,6 +173,8 @@ int history_open(struct dossier_history **out, struct dossier_archive *a,
 		return DOSSIER_ERROR;
 	}
 	h->a = a;
+	if (hooks)
+		h->hooks = *hooks;
 	h->spoolfd = -1;
 	pthread_mutex_init(&h->git_lock, NULL);
 	pthread_mutex_init(&h->drain_lock, NULL);
@@ -1095,10 +1096,11 @@ static int index_commit(struct dossier_history *h, const struct entry *e,
 		rc = dossier_db_step_done(a->db, st, "index version");
 		archive_stmt_done(st);
 	}
-	/* a content version: its text is got in the background */
-	if (rc == 0 && blob)
-		rc = text_queue_version(a, sqlite3_last_insert_rowid(a->db),
-					e->record);
+	/* a content version: the layers above take it up (its text) */
+	if (rc == 0 && blob && h->hooks.version_indexed)
+		rc = h->hooks.version_indexed(h->hooks.ctx,
+					      sqlite3_last_insert_rowid(a->db),
+					      e->record);
 	if (rc == 0)
 		rc = archive_stmt(a, "UPDATE node SET hist_path = ?2,"
 					" hist_rec = coalesce(?3, hist_rec), "
@@ -1127,8 +1129,8 @@ static int index_commit(struct dossier_history *h, const struct entry *e,
 		rc = dossier_db_exec(a->db, "COMMIT");
 	else
 		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
-	if (rc == 0 && blob)
-		text_kick(a->text);
+	if (rc == 0 && blob && h->hooks.versions_committed)
+		h->hooks.versions_committed(h->hooks.ctx);
 	pthread_mutex_unlock(&a->lock);
 	return rc;
 }
@@ -1601,9 +1603,10 @@ static void *committer(void *arg)
 		pthread_mutex_unlock(&h->qlock);
 		if ((rc = drain(h, stop, !stop)) < 0)
 			drain_failed(rc, &last);
-		/* the daily purge of the trash runs here, between drains */
-		if (!stop)
-			trash_daily(h->a, dossier_clock_ns(), &h->next_purge_ns);
+		/* the daily work above (the trash's purge), between drains */
+		if (!stop && h->hooks.daily)
+			h->hooks.daily(h->hooks.ctx, dossier_clock_ns(),
+				       &h->next_purge_ns);
 	}
 	return NULL;
 }

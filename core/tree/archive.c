@@ -133,9 +133,28 @@ static int check_catalog(struct dossier_archive *a)
 	return rc;
 }
 
+/* What history's committer calls above it (history_hooks). */
+static void history_daily(void *ctx, int64_t now_ns, int64_t *next_ns)
+{
+	trash_daily(ctx, now_ns, next_ns);
+}
+
+static int history_version_indexed(void *ctx, int64_t version,
+				   uint64_t record)
+{
+	return text_queue_version(ctx, version, record);
+}
+
+static void history_versions_committed(void *ctx)
+{
+	text_kick(((struct dossier_archive *)ctx)->text);
+}
+
 int dossier_archive_open(struct dossier_archive **out, const char *path,
 			 unsigned flags)
 {
+	struct history_hooks hooks = { history_daily, history_version_indexed,
+				       history_versions_committed, NULL };
 	struct dossier_archive *a = NULL;
 	char buf[4096];
 	int rc = DOSSIER_ERROR;
@@ -206,7 +225,8 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 			rc = DOSSIER_EBUSY;
 			goto fail;
 		}
-		if ((rc = history_open(&a->history, a, 0)) < 0 ||
+		hooks.ctx = a;
+		if ((rc = history_open(&a->history, a, 0, &hooks)) < 0 ||
 		    (rc = history_start(a->history)) < 0 ||
 		    (rc = access_sweeper_start(a)) < 0 ||
 		    (rc = text_open(&a->text, a)) < 0)

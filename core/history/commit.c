@@ -4,7 +4,7 @@
  * at its path; out, from its old one). A folder move is one commit for
  * every record below it, indexed at once.
  */
-#include "history_priv.h"
+#include "history_priv_i.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
  * drains runs the daily work of the layers above (history_hooks). After a
  * restart it first commits what the last daemon left.
  */
-#include "history_priv.h"
+#include "history_priv_i.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -4,7 +4,7 @@
  * left. Calls nothing else of history: the journal writer wakes the
  * committer through here.
  */
-#include "history_priv.h"
+#include "history_priv_i.h"
 
 #include <pthread.h>
 

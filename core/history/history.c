@@ -3,7 +3,7 @@
  * repository and the spool, start the committer after the checks a
  * restart needs, stop it after the last drain.
  */
-#include "history_priv.h"
+#include "history_priv_i.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -5,7 +5,7 @@
  * after, so they never point past the index. Also what the repository
  * holds per record (node.hist_path, hist_rec, hist_blob).
  */
-#include "history_priv.h"
+#include "history_priv_i.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,7 +2,7 @@
  * The journal as the committer reads it: the rows it takes, in order,
  * and what it asks of them meanwhile. The writer is journal_write.c.
  */
-#include "history_priv.h"
+#include "history_priv_i.h"
 
 #include <stdio.h>
 #include <stdlib.h>

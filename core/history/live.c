@@ -4,7 +4,7 @@
  * kept open here until the committer has hashed it or something is about
  * to change it. Writers settle them; the committer takes and gives back.
  */
-#include "history_priv.h"
+#include "history_priv_i.h"
 
 #include <errno.h>
 #include <fcntl.h>

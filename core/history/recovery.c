@@ -5,7 +5,7 @@
  * checks run before the mount serves; the commits in the background
  * (committer.c), through the journal like any change.
  */
-#include "history_priv.h"
+#include "history_priv_i.h"
 
 #include <dirent.h>
 #include <errno.h>

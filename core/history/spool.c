@@ -3,7 +3,7 @@
  * row keeps it), larger content copied into a file of spool/ that the
  * journal row names until the committer has it.
  */
-#include "history_priv.h"
+#include "history_priv_i.h"
 
 #include <errno.h>
 #include <fcntl.h>

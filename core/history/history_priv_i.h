@@ -1,5 +1,5 @@
-#ifndef DOSSIER_CORE_HISTORY_PRIV_H
-#define DOSSIER_CORE_HISTORY_PRIV_H
+#ifndef DOSSIER_CORE_HISTORY_PRIV_I_H
+#define DOSSIER_CORE_HISTORY_PRIV_I_H
 
 /*
  * Private to core/history/'s own files: the layout of the history handle

@@ -974,7 +974,6 @@ static const char xdg_no_early_empty[] =
 /* A .trashinfo GIO writes into info/ before it moves the record. */
 struct xdg_pending {
 	struct xdg_pending *next;
-	const struct dossier_archive *a;
 	uid_t uid;
 	gid_t gid;
 	uint64_t serial;
@@ -987,54 +986,77 @@ struct xdg_pending {
  * GIO's .trashinfo files live in memory, never in the catalog or in
  * history, until the record moved into files/ (which then shows a
  * .trashinfo made up from the catalog), GIO unlinked them, or
- * PENDING_TTL_NS passed (GIO needs milliseconds).
- * NEEDSWORK: they are keyed by the archive's address, as struct
- * dossier_archive has no slot for them: an archive closed and another
- * opened at the same address within the TTL would see them.
- * Lock rules: pending_lock protects pending, npending and pending_serial.
- * It may be taken with an archive's lock held, never the other way round.
+ * PENDING_TTL_NS passed (GIO needs milliseconds). Each archive has its
+ * own list (a->trash).
+ * Lock rules: lock protects pending, npending and serial. It may be
+ * taken with the archive's lock held, never the other way round.
  */
-static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct xdg_pending *pending;	/* protected by pending_lock */
-static size_t npending;			/* protected by pending_lock */
-static uint64_t pending_serial;		/* protected by pending_lock */
+struct dossier_trash {
+	pthread_mutex_t lock;
+	struct xdg_pending *pending;	/* protected by lock */
+	size_t npending;		/* protected by lock */
+	uint64_t serial;		/* protected by lock */
+};
 
-/* Unlink *pp from the list and free it. pending_lock held. */
-static void pending_free(struct xdg_pending **pp)
+int trash_open(struct dossier_trash **out)
+{
+	struct dossier_trash *t = calloc(1, sizeof(*t));
+
+	*out = NULL;
+	if (!t) {
+		dossier_error_set("out of memory");
+		return DOSSIER_ERROR;
+	}
+	pthread_mutex_init(&t->lock, NULL);
+	*out = t;
+	return 0;
+}
+
+/* Unlink *pp from t's list and free it. t->lock held. */
+static void pending_free(struct dossier_trash *t, struct xdg_pending **pp)
 {
 	struct xdg_pending *p = *pp;
 
 	*pp = p->next;
 	close(p->fd);
 	free(p);
-	npending--;
+	t->npending--;
 }
 
-/* Drop what GIO left behind. pending_lock held. */
-static void pending_expire(void)
+void trash_close(struct dossier_trash *t)
 {
-	struct xdg_pending **pp = &pending;
+	if (!t)
+		return;
+	while (t->pending)
+		pending_free(t, &t->pending);
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+/* Drop what GIO left behind. t->lock held. */
+static void pending_expire(struct dossier_trash *t)
+{
+	struct xdg_pending **pp = &t->pending;
 	int64_t now = dossier_clock_ns();
 
 	while (*pp)
 		if (now - (*pp)->born_ns > PENDING_TTL_NS)
-			pending_free(pp);
+			pending_free(t, pp);
 		else
 			pp = &(*pp)->next;
 }
 
 /*
  * who's pending file named name, or with serial when name is NULL; NULL
- * if none. pending_lock held.
+ * if none. t->lock held.
  */
-static struct xdg_pending **pending_find(const struct dossier_archive *a,
-					 uid_t uid, const char *name,
-					 uint64_t serial)
+static struct xdg_pending **pending_find(struct dossier_trash *t, uid_t uid,
+					 const char *name, uint64_t serial)
 {
 	struct xdg_pending **pp;
 
-	for (pp = &pending; *pp; pp = &(*pp)->next)
-		if ((*pp)->a == a && (*pp)->uid == uid &&
+	for (pp = &t->pending; *pp; pp = &(*pp)->next)
+		if ((*pp)->uid == uid &&
 		    (name ? !strcmp((*pp)->name, name) :
 			    (*pp)->serial == serial))
 			return pp;
@@ -1285,12 +1307,12 @@ int trash_xdg_lookup(struct dossier_archive *a,
 		else
 			rc = xdg_info_attr(a, who, t, out);
 	} else if (which == XDG_INFO) {
-		pthread_mutex_lock(&pending_lock);
-		if ((pp = pending_find(a, who->uid, nfc, 0))) {
+		pthread_mutex_lock(&a->trash->lock);
+		if ((pp = pending_find(a->trash, who->uid, nfc, 0))) {
 			pending_attr(*pp, out);
 			rc = 0;
 		}
-		pthread_mutex_unlock(&pending_lock);
+		pthread_mutex_unlock(&a->trash->lock);
 	}
 	trash_entries_free(e, n);
 	return rc;
@@ -1325,12 +1347,13 @@ int trash_xdg_getattr(struct dossier_archive *a,
 	}
 	if (VIRT_KIND(ino) == 7) {
 		rc = DOSSIER_ENOTFOUND;
-		pthread_mutex_lock(&pending_lock);
-		if ((pp = pending_find(a, who->uid, NULL, VIRT_ID(ino)))) {
+		pthread_mutex_lock(&a->trash->lock);
+		if ((pp = pending_find(a->trash, who->uid, NULL,
+				       VIRT_ID(ino)))) {
 			pending_attr(*pp, out);
 			rc = 0;
 		}
-		pthread_mutex_unlock(&pending_lock);
+		pthread_mutex_unlock(&a->trash->lock);
 		return rc;
 	}
 	if ((rc = xdg_entries(a, who, &e, &n)) < 0)
@@ -1379,16 +1402,16 @@ int trash_xdg_list(struct dossier_archive *a, const struct dossier_caller *who,
 			rc = view_list_add(out, info, &at);
 	}
 	if (rc == 0 && which == XDG_INFO) {
-		pthread_mutex_lock(&pending_lock);
-		pending_expire();
-		for (p = pending; p && rc == 0; p = p->next) {
-			if (p->a != a || p->uid != who->uid ||
+		pthread_mutex_lock(&a->trash->lock);
+		pending_expire(a->trash);
+		for (p = a->trash->pending; p && rc == 0; p = p->next) {
+			if (p->uid != who->uid ||
 			    xdg_find(e, n, p->name, 1))
 				continue;
 			pending_attr(p, &at);
 			rc = view_list_add(out, p->name, &at);
 		}
-		pthread_mutex_unlock(&pending_lock);
+		pthread_mutex_unlock(&a->trash->lock);
 	}
 	trash_entries_free(e, n);
 	return rc;
@@ -1409,8 +1432,9 @@ int trash_xdg_open(struct dossier_archive *a, const struct dossier_caller *who,
 						  DOSSIER_EISDIR;
 	if (VIRT_KIND(ino) == 7) {
 		rc = DOSSIER_ENOTFOUND;
-		pthread_mutex_lock(&pending_lock);
-		if ((pp = pending_find(a, who->uid, NULL, VIRT_ID(ino)))) {
+		pthread_mutex_lock(&a->trash->lock);
+		if ((pp = pending_find(a->trash, who->uid, NULL,
+				       VIRT_ID(ino)))) {
 			fd = fcntl((*pp)->fd, F_DUPFD_CLOEXEC, 0);
 			if (fd >= 0 && (flags & O_TRUNC) &&
 			    ftruncate(fd, 0) < 0) {
@@ -1419,7 +1443,7 @@ int trash_xdg_open(struct dossier_archive *a, const struct dossier_caller *who,
 			}
 			rc = fd < 0 ? dossier_err_from_errno(errno) : 0;
 		}
-		pthread_mutex_unlock(&pending_lock);
+		pthread_mutex_unlock(&a->trash->lock);
 		*fd_out = fd;
 		return rc;
 	}
@@ -1517,11 +1541,11 @@ int trash_xdg_create(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = xdg_entries(a, who, &e, &n)) == 0 && xdg_find(e, n, nfc, 1))
 		rc = DOSSIER_EEXISTS;
-	pthread_mutex_lock(&pending_lock);
-	pending_expire();
-	if (rc == 0 && pending_find(a, who->uid, nfc, 0))
+	pthread_mutex_lock(&a->trash->lock);
+	pending_expire(a->trash);
+	if (rc == 0 && pending_find(a->trash, who->uid, nfc, 0))
 		rc = DOSSIER_EEXISTS;
-	if (rc == 0 && npending >= PENDING_MAX) {
+	if (rc == 0 && a->trash->npending >= PENDING_MAX) {
 		dossier_error_set("too many .trashinfo files being written");
 		rc = DOSSIER_ENOSPC;
 	}
@@ -1536,19 +1560,18 @@ int trash_xdg_create(struct dossier_archive *a,
 		free(p);
 	}
 	if (rc == 0) {
-		p->a = a;
 		p->uid = who->uid;
 		p->gid = who->gid;
-		p->serial = ++pending_serial;
+		p->serial = ++a->trash->serial;
 		p->born_ns = dossier_clock_ns();
 		snprintf(p->name, sizeof(p->name), "%s", nfc);
-		p->next = pending;
-		pending = p;
-		npending++;
+		p->next = a->trash->pending;
+		a->trash->pending = p;
+		a->trash->npending++;
 		pending_attr(p, out);
 		*fd_out = fd;
 	}
-	pthread_mutex_unlock(&pending_lock);
+	pthread_mutex_unlock(&a->trash->lock);
 	pthread_mutex_unlock(&a->lock);
 	trash_entries_free(e, n);
 	return rc < 0 ? archive_deny(a, who, "create", parent, nfc, rc) : 0;
@@ -1580,12 +1603,12 @@ int trash_xdg_unlink(struct dossier_archive *a,
 		return archive_deny(a, who, op, parent, nfc, rc);
 	if (which == XDG_INFO && !dir) {
 		/* GIO takes its .trashinfo back when the move failed */
-		pthread_mutex_lock(&pending_lock);
-		if ((pp = pending_find(a, who->uid, nfc, 0))) {
-			pending_free(pp);
+		pthread_mutex_lock(&a->trash->lock);
+		if ((pp = pending_find(a->trash, who->uid, nfc, 0))) {
+			pending_free(a->trash, pp);
 			rc = 0;
 		}
-		pthread_mutex_unlock(&pending_lock);
+		pthread_mutex_unlock(&a->trash->lock);
 		if (rc == 0)
 			return 0;
 	}
@@ -1622,8 +1645,9 @@ int trash_xdg_setattr(struct dossier_archive *a,
 		out->st.st_uid = who->uid;
 		out->st.st_gid = who->gid;
 		rc = 0;
-		pthread_mutex_lock(&pending_lock);
-		if ((pp = pending_find(a, who->uid, NULL, VIRT_ID(ino)))) {
+		pthread_mutex_lock(&a->trash->lock);
+		if ((pp = pending_find(a->trash, who->uid, NULL,
+				       VIRT_ID(ino)))) {
 			if ((set & DOSSIER_SET_SIZE) &&
 			    ftruncate((*pp)->fd, st->st_size) < 0) {
 				dossier_error_set("cannot truncate a "
@@ -1634,7 +1658,7 @@ int trash_xdg_setattr(struct dossier_archive *a,
 			/* modes, owners and times: accepted and ignored */
 			pending_attr(*pp, out);
 		}
-		pthread_mutex_unlock(&pending_lock);
+		pthread_mutex_unlock(&a->trash->lock);
 	} else {
 		pthread_mutex_lock(&a->lock);
 		rc = trash_xdg_getattr(a, who, ino, out);
@@ -1672,24 +1696,24 @@ static int xdg_rename_info(struct dossier_archive *a,
 		return DOSSIER_ESTRUCTURE;
 	}
 	trash_entries_free(e, n);
-	pthread_mutex_lock(&pending_lock);
+	pthread_mutex_lock(&a->trash->lock);
 	rc = DOSSIER_ENOTFOUND;
-	if (!(src = pending_find(a, who->uid, nfc, 0)))
+	if (!(src = pending_find(a->trash, who->uid, nfc, 0)))
 		goto out;
 	rc = 0;
-	if ((dst = pending_find(a, who->uid, nnfc, 0)) && *dst != *src) {
+	if ((dst = pending_find(a->trash, who->uid, nnfc, 0)) && *dst != *src) {
 		if (flags & DOSSIER_RENAME_NOREPLACE) {
 			rc = DOSSIER_EEXISTS;
 			goto out;
 		}
 		/* replace it: GIO's temporary file onto its placeholder */
-		pending_free(dst);
-		src = pending_find(a, who->uid, nfc, 0);
+		pending_free(a->trash, dst);
+		src = pending_find(a->trash, who->uid, nfc, 0);
 	}
 	if (src)
 		snprintf((*src)->name, sizeof((*src)->name), "%s", nnfc);
 out:
-	pthread_mutex_unlock(&pending_lock);
+	pthread_mutex_unlock(&a->trash->lock);
 	return rc;
 }
 
@@ -1775,10 +1799,10 @@ void trash_xdg_taken(struct dossier_archive *a,
 	if ((size_t)snprintf(info, sizeof(info), "%s" INFO_SUFFIX, nfc) >=
 	    sizeof(info))
 		return;
-	pthread_mutex_lock(&pending_lock);
-	if ((pp = pending_find(a, who->uid, info, 0)))
-		pending_free(pp);
-	pthread_mutex_unlock(&pending_lock);
+	pthread_mutex_lock(&a->trash->lock);
+	if ((pp = pending_find(a->trash, who->uid, info, 0)))
+		pending_free(a->trash, pp);
+	pthread_mutex_unlock(&a->trash->lock);
 }
 
 static int prune_folders(struct dossier_archive *a, uint64_t id);

@@ -24,6 +24,16 @@
 #include "archive_i.h"
 #include "buf.h"
 
+/*
+ * The trash's own state of archive a (a->trash): the .trashinfo files
+ * GIO writes into /.Trash-UID/info while it trashes a record. Opened
+ * with the archive; caller frees with trash_close() (accepts NULL) once
+ * no request runs any more.
+ */
+struct dossier_trash;
+int trash_open(struct dossier_trash **out);
+void trash_close(struct dossier_trash *t);
+
 /* The tables of this module: catalog migration 4 (db.c). */
 extern const char trash_schema[];
 

@@ -146,6 +146,20 @@ int64_t trash_query_int(struct dossier_archive *a, const char *sql, int64_t id,
 	return v;
 }
 
+int trash_prepare_nodes(struct dossier_archive *a, const char *head,
+			const char *tail, sqlite3_stmt **out)
+{
+	char sql[2048];
+
+	*out = NULL;
+	if ((size_t)snprintf(sql, sizeof(sql), "%sSELECT %s, %s", head,
+			     archive_node_cols, tail) >= sizeof(sql)) {
+		dossier_error_set("a statement of the trash is too long");
+		return DOSSIER_ERROR;
+	}
+	return dossier_db_prepare(a->db, sql, out);
+}
+
 int trash_is_purging(struct dossier_archive *a, uint64_t id)
 {
 	return trash_query_int(a,

@@ -46,6 +46,7 @@ static void doomed_release(struct doomed *x)
 	free(x->oids);
 	memset(x, 0, sizeof(*x));
 }
+
 /* Its commits and blobs as the version index knows them. Lock held. */
 static int load_oids(struct dossier_archive *a, struct doomed *x)
 {
@@ -93,111 +94,166 @@ static void report_line(struct dossier_buf *report, const char *what,
 				 x->id, x->d.path, detail ? detail : "");
 }
 
-/*
- * The records to destroy now (and to finish), decided under the lock:
- * held ones and unapproved classified ones are reported and left.
- */
-static int select_doomed(struct dossier_archive *a, int64_t now_ns,
-			 struct dossier_buf *report, struct doomed **out,
-			 size_t *n)
+static void doomed_free(struct doomed *v, size_t n)
 {
-	struct doomed *v = NULL;
-	sqlite3_stmt *st = NULL;
-	size_t cap = 0, i, keep = 0;
-	char sql[1024];
-	int rc, days = trash_days(a), need = trash_approval_level(a), base;
+	size_t i;
 
-	*out = NULL;
-	*n = 0;
-	snprintf(sql, sizeof(sql), "SELECT %s, id IN (SELECT record FROM "
-		 "trash_purging) FROM node WHERE kind = 5 AND deleted_ns IS "
-		 "NOT NULL AND (deleted_ns <= ?1 OR id IN (SELECT record FROM "
-		 "trash_purging)) ORDER BY deleted_ns, id", archive_node_cols);
-	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
+	for (i = 0; i < n; i++)
+		doomed_release(&v[i]);
+	free(v);
+}
+
+/* A new slot at the end of *v (n used, *cap room). */
+static struct doomed *doomed_add(struct doomed **v, size_t n, size_t *cap)
+{
+	if (n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+		struct doomed *nv = realloc(*v, c * sizeof(*nv));
+
+		if (!nv)
+			return NULL;
+		*v = nv;
+		*cap = c;
+	}
+	memset(&(*v)[n], 0, sizeof((*v)[n]));
+	return &(*v)[n];
+}
+
+/*
+ * The deleted records whose trash period ended by now_ns, and those a
+ * purge had started on, oldest deletion first. Lock held.
+ */
+static int list_due(struct dossier_archive *a, int64_t now_ns,
+		    struct doomed **out, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc;
+
+	if ((rc = trash_prepare_nodes(a, "", "id IN (SELECT record FROM "
+				      "trash_purging) FROM node WHERE kind = "
+				      "5 AND deleted_ns IS NOT NULL AND "
+				      "(deleted_ns <= ?1 OR id IN (SELECT "
+				      "record FROM trash_purging)) ORDER BY "
+				      "deleted_ns, id", &st)) < 0)
 		return rc;
-	base = sqlite3_column_count(st) - 1;
-	sqlite3_bind_int64(st, 1, now_ns - trash_expiry_ns(0, days));
+	sqlite3_bind_int64(st, 1, now_ns - trash_expiry_ns(0, trash_days(a)));
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		struct doomed *x = doomed_add(out, *n, &cap);
 		struct node r;
 
-		if (*n == cap) {
-			size_t c = cap ? cap * 2 : 16;
-			struct doomed *nv = realloc(v, c * sizeof(*nv));
-
-			if (!nv) {
-				rc = DOSSIER_ERROR;
-				break;
-			}
-			v = nv;
-			cap = c;
+		if (!x) {
+			rc = DOSSIER_ERROR;
+			break;
 		}
 		archive_row_to_node(st, &r);
-		memset(&v[*n], 0, sizeof(v[*n]));
-		v[*n].id = r.id;
-		v[*n].parent = r.parent;
-		v[*n].level = r.level;
-		v[*n].pending = sqlite3_column_int(st, base);
+		x->id = r.id;
+		x->parent = r.parent;
+		x->level = r.level;
+		x->pending = sqlite3_column_int(st, ARCHIVE_NODE_NCOLS);
 		(*n)++;
 	}
 	sqlite3_finalize(st);
-	for (i = 0; rc == 0 && i < *n; i++) {
-		struct doomed *x = &v[i];
-		struct trash_hold h;
+	return rc;
+}
 
-		if ((rc = trash_deletion_get(a, x->id, &x->d)) < 0)
-			break;
-		if (!x->pending && trash_find_hold(a, x->id, &h) > 0) {
-			char why[2048];
+/*
+ * Does x go? 1 yes, with its deletion facts, approval and objects loaded;
+ * 0 no, reported: held, or at level need or above without an approval
+ * (a record a purge had started on goes whatever). Lock held.
+ */
+static int judge(struct dossier_archive *a, struct doomed *x, int need,
+		 struct dossier_buf *report)
+{
+	struct trash_hold h;
+	char why[2048];
+	int rc;
 
-			snprintf(why, sizeof(why), "legal hold %" PRId64
-				 "%s%s: %s", h.id,
-				 h.node != x->id ? " on " : "",
-				 h.node != x->id ? h.path : "", h.reason);
-			report_line(report, "held", x, why);
-			doomed_release(x);
-			continue;
-		}
-		if (trash_find_approval(a, x->id, x->approver,
-					sizeof(x->approver), &x->reason) == 0) {
-			x->approver[0] = '\0';
-			if (!x->pending && x->level >= need) {
-				char why[128];
-
-				snprintf(why, sizeof(why), "%s: needs "
-					 "'dossierctl approve-destruction %"
-					 PRIu64 "'",
-					 dossier_level_name(x->level), x->id);
-				report_line(report, "unapproved", x, why);
-				doomed_release(x);
-				continue;
-			}
-		}
-		if ((rc = load_oids(a, x)) < 0)
-			break;
-		if (&v[keep] != x) {
-			v[keep] = *x;
-			memset(x, 0, sizeof(*x));
-		}
-		keep++;
-	}
-	if (rc < 0) {
-		for (i = 0; i < *n; i++)
-			doomed_release(&v[i]);
-		free(v);
-		*n = 0;
+	if ((rc = trash_deletion_get(a, x->id, &x->d)) < 0)
 		return rc;
+	if (!x->pending && trash_find_hold(a, x->id, &h) > 0) {
+		snprintf(why, sizeof(why), "legal hold %" PRId64 "%s%s: %s",
+			 h.id, h.node != x->id ? " on " : "",
+			 h.node != x->id ? h.path : "", h.reason);
+		report_line(report, "held", x, why);
+		return 0;
 	}
-	*n = keep;
-	*out = v;
-	/* from here a restore is refused and a crash is finished later */
-	if (keep == 0 || (rc = archive_begin(a)) < 0)
+	if (trash_find_approval(a, x->id, x->approver, sizeof(x->approver),
+				&x->reason) == 0) {
+		x->approver[0] = '\0';
+		if (!x->pending && x->level >= need) {
+			snprintf(why, sizeof(why), "%s: needs 'dossierctl "
+				 "approve-destruction %" PRIu64 "'",
+				 dossier_level_name(x->level), x->id);
+			report_line(report, "unapproved", x, why);
+			return 0;
+		}
+	}
+	if ((rc = load_oids(a, x)) < 0)
 		return rc;
-	for (i = 0; rc == 0 && i < keep; i++)
+	return 1;
+}
+
+/*
+ * Note v's n records in trash_purging: from here a restore is refused and
+ * a crash is finished by the next purge. Lock held.
+ */
+static int mark_purging(struct dossier_archive *a, const struct doomed *v,
+			size_t n, int64_t now_ns)
+{
+	size_t i;
+	int rc;
+
+	if (n == 0 || (rc = archive_begin(a)) < 0)
+		return n == 0 ? 0 : rc;
+	for (i = 0; rc == 0 && i < n; i++)
 		rc = archive_exec(a, "INSERT OR IGNORE INTO trash_purging("
 				  "record, since_ns) VALUES(?, ?)", "ii",
 				  (int64_t)v[i].id, now_ns);
 	return archive_end(a, rc);
 }
+
+/*
+ * The records to destroy now (and to finish), decided under the lock:
+ * held ones and unapproved classified ones are reported and left. *out
+ * belongs to the caller: doomed_free().
+ */
+static int select_doomed(struct dossier_archive *a, int64_t now_ns,
+			 struct dossier_buf *report, struct doomed **out,
+			 size_t *nout)
+{
+	struct doomed *v = NULL;
+	size_t n = 0, i, keep = 0;
+	int rc, need = trash_approval_level(a);
+
+	*out = NULL;
+	*nout = 0;
+	if ((rc = list_due(a, now_ns, &v, &n)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if ((rc = judge(a, &v[i], need, report)) < 0)
+			goto out;
+		if (rc == 0) {
+			doomed_release(&v[i]);
+			continue;
+		}
+		if (keep != i) {
+			v[keep] = v[i];
+			memset(&v[i], 0, sizeof(v[i]));
+		}
+		keep++;
+	}
+	if ((rc = mark_purging(a, v, keep, now_ns)) < 0)
+		goto out;
+	*out = v;
+	*nout = keep;
+	v = NULL;
+	n = 0;
+out:
+	doomed_free(v, n);
+	return rc;
+}
+
 /* The second component of a path ("2024/contracts/ACME/x" -> contracts). */
 static void category_of(const char *path, char *out, size_t outsz)
 {
@@ -211,23 +267,15 @@ static void category_of(const char *path, char *out, size_t outsz)
 					    strlen(s + 1)), s + 1);
 }
 
-/*
- * The catalog half of destroying x: the register row and the end of every
- * row of the record, in one transaction. Lock held.
- */
-static int forget_record(struct dossier_archive *a,
-			 const struct dossier_caller *who,
-			 const struct doomed *x, int64_t now_ns,
-			 char ***spools, size_t *nspools)
+/* The register row of x, destroyed at now_ns by who (NULL: the daemon). */
+static int write_register(struct dossier_archive *a,
+			  const struct dossier_caller *who,
+			  const struct doomed *x, int64_t now_ns)
 {
 	char by[64], delby[64], cat[256], reason[600];
 	const char *slash = strrchr(x->d.path, '/');
-	sqlite3_stmt *st = NULL;
 	int64_t versions;
-	int rc;
 
-	*spools = NULL;
-	*nspools = 0;
 	if (who)
 		trash_user_name(a, who->uid, by, sizeof(by));
 	else
@@ -242,6 +290,86 @@ static int forget_record(struct dossier_archive *a,
 	versions = trash_query_int(a, "SELECT count(*) FROM version WHERE "
 				   "record = ?1 AND blob IS NOT NULL",
 				   (int64_t)x->id, 0);
+	return archive_exec(a, "INSERT INTO destruction_register(record, "
+			    "name, path, level, category, versions, "
+			    "deleted_ns, deleted_by, destroyed_ns, "
+			    "destroyed_by, approved_by, reason) "
+			    "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			    "ittitiitittt", (int64_t)x->id,
+			    slash ? slash + 1 : x->d.path, x->d.path,
+			    (int64_t)x->level, cat[0] ? cat : NULL, versions,
+			    x->d.deleted_ns, delby, now_ns, by,
+			    x->approver[0] ? x->approver : NULL, reason);
+}
+
+/*
+ * The spool files of record id's snapshots still waiting in the journal
+ * (removed after COMMIT): *spools, *n belong to the caller.
+ */
+static int journal_spools(struct dossier_archive *a, uint64_t id,
+			  char ***spools, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if ((rc = dossier_db_prepare(a->db, "SELECT spool FROM journal WHERE "
+				     "record = ?1 AND spool IS NOT NULL",
+				     &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		char **ns = realloc(*spools, (*n + 1) * sizeof(*ns));
+
+		if (!ns)
+			break;
+		*spools = ns;
+		(*spools)[(*n)++] = trash_col_dup(st, 0);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}
+
+/* The rows of record id that go after its journal's, in this order. */
+static const char *const forget_sql[] = {
+	"DELETE FROM version WHERE record = ?",
+	"DELETE FROM xattr WHERE node = ?",
+	"DELETE FROM destruction_approval WHERE record = ?",
+	"DELETE FROM node WHERE id = ?",
+	"DELETE FROM trash_purging WHERE record = ?",
+};
+
+/* Every row of record id. Lock held, in a transaction. */
+static int delete_rows(struct dossier_archive *a, uint64_t id)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = archive_exec(a, "DELETE FROM journal WHERE record = ?", "i",
+			       (int64_t)id)) < 0)
+		return rc;
+	history_live_prune(a->history, id);
+	if ((rc = text_forget_record(a, id)) < 0)
+		return rc;
+	for (i = 0; rc == 0 && i < sizeof(forget_sql) / sizeof(*forget_sql);
+	     i++)
+		rc = archive_exec(a, forget_sql[i], "i", (int64_t)id);
+	return rc;
+}
+
+/*
+ * The catalog half of destroying x: the register row and the end of every
+ * row of the record, in one transaction. *spools, *nspools: the spool
+ * files to remove once committed, the caller's. Lock held.
+ */
+static int forget_record(struct dossier_archive *a,
+			 const struct dossier_caller *who,
+			 const struct doomed *x, int64_t now_ns,
+			 char ***spools, size_t *nspools)
+{
+	int rc;
+
+	*spools = NULL;
+	*nspools = 0;
 	if ((rc = archive_begin(a)) < 0)
 		return rc;
 	if (!trash_is_purging(a, x->id)) {
@@ -250,56 +378,11 @@ static int forget_record(struct dossier_archive *a,
 		rc = DOSSIER_EBUSY;
 	}
 	if (rc == 0)
-		rc = archive_exec(a, "INSERT INTO destruction_register(record, "
-				  "name, path, level, category, versions, "
-				  "deleted_ns, deleted_by, destroyed_ns, "
-				  "destroyed_by, approved_by, reason) "
-				  "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-				  "ittitiitittt", (int64_t)x->id,
-				  slash ? slash + 1 : x->d.path, x->d.path,
-				  (int64_t)x->level, cat[0] ? cat : NULL,
-				  versions, x->d.deleted_ns, delby, now_ns, by,
-				  x->approver[0] ? x->approver : NULL, reason);
-	/* snapshots still waiting in the journal go too (after COMMIT) */
+		rc = write_register(a, who, x, now_ns);
 	if (rc == 0)
-		rc = dossier_db_prepare(a->db, "SELECT spool FROM journal "
-					"WHERE record = ?1 AND spool IS NOT "
-					"NULL", &st);
-	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)x->id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			char **ns = realloc(*spools, (*nspools + 1) *
-					    sizeof(*ns));
-
-			if (!ns)
-				break;
-			*spools = ns;
-			(*spools)[(*nspools)++] = trash_col_dup(st, 0);
-		}
-		sqlite3_finalize(st);
-	}
+		rc = journal_spools(a, x->id, spools, nspools);
 	if (rc == 0)
-		rc = archive_exec(a, "DELETE FROM journal WHERE record = ?",
-				  "i", (int64_t)x->id);
-	if (rc == 0)
-		history_live_prune(a->history, x->id);
-	if (rc == 0)
-		rc = text_forget_record(a, x->id);
-	if (rc == 0)
-		rc = archive_exec(a, "DELETE FROM version WHERE record = ?",
-				  "i", (int64_t)x->id);
-	if (rc == 0)
-		rc = archive_exec(a, "DELETE FROM xattr WHERE node = ?", "i",
-				  (int64_t)x->id);
-	if (rc == 0)
-		rc = archive_exec(a, "DELETE FROM destruction_approval WHERE "
-				  "record = ?", "i", (int64_t)x->id);
-	if (rc == 0)
-		rc = archive_exec(a, "DELETE FROM node WHERE id = ?", "i",
-				  (int64_t)x->id);
-	if (rc == 0)
-		rc = archive_exec(a, "DELETE FROM trash_purging WHERE record = "
-				  "?", "i", (int64_t)x->id);
+		rc = delete_rows(a, x->id);
 	if (rc == 0)
 		rc = trash_prune_folders(a, x->parent);
 	return archive_end(a, rc);
@@ -371,10 +454,36 @@ static void checkpoint_wal(struct dossier_archive *a)
 	pthread_mutex_unlock(&a->lock);
 }
 
+/* Destroy x and say so (report, audit, log); a failure is logged. */
+static int purge_one(struct dossier_archive *a,
+		     const struct dossier_caller *who, const struct doomed *x,
+		     int64_t now_ns, struct dossier_buf *report)
+{
+	const struct dossier_caller *actor = who ? who : &daemon_caller;
+	char detail[160];
+	int rc;
+
+	if ((rc = destroy(a, who, x, now_ns)) < 0) {
+		dossier_log(LOG_ERR, "purge of record %" PRIu64 " ('%s') "
+			    "failed, retried at the next purge: %s", x->id,
+			    x->d.path, dossier_error_last());
+		report_line(report, "failed", x, dossier_error_last());
+		dossier_error_clear();
+		return rc;
+	}
+	snprintf(detail, sizeof(detail), "%s%s%s",
+		 dossier_level_name(x->level),
+		 x->approver[0] ? ", approved by " : "", x->approver);
+	report_line(report, "purged", x, detail);
+	audit_record(a->audit, actor, "purge", x->d.path, 1, 0, detail);
+	dossier_log(LOG_NOTICE, "purged record %" PRIu64 " '%s'", x->id,
+		    x->d.path);
+	return 0;
+}
+
 int trash_purge(struct dossier_archive *a, const struct dossier_caller *who,
 		int64_t now_ns, struct dossier_buf *report, size_t *purged)
 {
-	const struct dossier_caller *actor = who ? who : &daemon_caller;
 	struct doomed *v = NULL;
 	size_t n = 0, i, done = 0;
 	int rc;
@@ -396,31 +505,10 @@ int trash_purge(struct dossier_archive *a, const struct dossier_caller *who,
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0)
 		return rc;
-	for (i = 0; i < n; i++) {
-		struct doomed *x = &v[i];
-		char detail[160];
-
-		if (destroy(a, who, x, now_ns) < 0) {
-			dossier_log(LOG_ERR, "purge of record %" PRIu64
-				    " ('%s') failed, retried at the next "
-				    "purge: %s", x->id, x->d.path,
-				    dossier_error_last());
-			report_line(report, "failed", x, dossier_error_last());
-			dossier_error_clear();
-			continue;
-		}
-		done++;
-		snprintf(detail, sizeof(detail), "%s%s%s",
-			 dossier_level_name(x->level),
-			 x->approver[0] ? ", approved by " : "", x->approver);
-		report_line(report, "purged", x, detail);
-		audit_record(a->audit, actor, "purge", x->d.path, 1, 0, detail);
-		dossier_log(LOG_NOTICE, "purged record %" PRIu64 " '%s'", x->id,
-			    x->d.path);
-	}
 	for (i = 0; i < n; i++)
-		doomed_release(&v[i]);
-	free(v);
+		if (purge_one(a, who, &v[i], now_ns, report) == 0)
+			done++;
+	doomed_free(v, n);
 	/* older copies of the zeroed rows' pages are still in the WAL */
 	if (done) {
 		text_purged(a);

@@ -91,6 +91,73 @@ static int undelete_record(struct dossier_archive *a,
 	return rc;
 }
 
+/* The deleted entries of folder id, the latest deletion first. */
+static int deleted_children(struct dossier_archive *a, uint64_t id,
+			    struct trash_entry **e, size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	size_t cap = 0;
+	int rc;
+
+	if ((rc = trash_prepare_nodes(a, "", "name FROM node WHERE parent = "
+				      "?1 AND deleted_ns IS NOT NULL AND "
+				      "scratch = 0 ORDER BY deleted_ns DESC",
+				      &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		struct node r;
+
+		archive_row_to_node(st, &r);
+		rc = trash_add_entry(e, n, &cap, &r,
+				     trash_col_dup(st, ARCHIVE_NODE_NCOLS), 0);
+		if (rc == 0 && !(*e)[*n - 1].name)
+			rc = DOSSIER_ERROR;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int undelete_folder(struct dossier_archive *a,
+			   const struct dossier_caller *who,
+			   const struct node *f, uint64_t np, const char *nfc,
+			   int kind, int64_t t);
+
+/*
+ * Bring back what of revived folder f is in the trash and who may
+ * restore, wherever its name is free: the latest deletion of a name wins,
+ * the rest stay in the trash. Lock held, in the caller's transaction.
+ */
+static int undelete_children(struct dossier_archive *a,
+			     const struct dossier_caller *who,
+			     const struct node *f, int64_t t)
+{
+	struct trash_entry *e = NULL;
+	struct node live;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = deleted_children(a, f->id, &e, &n)) < 0)
+		goto out;
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (archive_find_child(a, f->id, e[i].name, &live) == 0)
+			continue;
+		dossier_error_clear();
+		if (e[i].n.kind != DOSSIER_KIND_FILE) {
+			rc = undelete_folder(a, who, &e[i].n, f->id, e[i].name,
+					     DOSSIER_KIND_FOLDER, t);
+		} else if (trash_may_restore(a, who, &e[i].n, NULL) < 0) {
+			dossier_error_clear();
+		} else {
+			rc = undelete_record(a, who, &e[i].n, f->id, e[i].name,
+					     t);
+		}
+	}
+out:
+	trash_entries_free(e, n);
+	return rc;
+}
+
 /*
  * Bring deleted folder f back as np/nfc (kind), with what of it is in
  * the trash and who may restore, wherever its name is free. Lock held,
@@ -101,12 +168,7 @@ static int undelete_folder(struct dossier_archive *a,
 			   const struct node *f, uint64_t np, const char *nfc,
 			   int kind, int64_t t)
 {
-	sqlite3_stmt *st = NULL;
-	struct node *kids = NULL;
-	char **names = NULL;
-	size_t n = 0, cap = 0, i;
-	char sql[512];
-	int rc, src;
+	int rc;
 
 	rc = archive_exec(a, "UPDATE node SET parent = ?, name = ?, kind = ?,"
 			  " deleted_ns = NULL, deleted_by = NULL, deleted_path"
@@ -116,61 +178,8 @@ static int undelete_folder(struct dossier_archive *a,
 		rc = archive_take_name(a, who, f->id, np, nfc, t);
 	if (rc == 0)
 		rc = touch(a, np, t);
-	if (rc < 0)
-		return rc;
-	/* the latest deletion of a name wins; the rest stay in the trash */
-	snprintf(sql, sizeof(sql), "SELECT %s, name FROM node WHERE parent = "
-		 "?1 AND deleted_ns IS NOT NULL AND scratch = 0 ORDER BY "
-		 "deleted_ns DESC", archive_node_cols);
-	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)f->id);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		if (n == cap) {
-			size_t c = cap ? cap * 2 : 16;
-			struct node *nk = realloc(kids, c * sizeof(*nk));
-			char **nn = nk ? realloc(names, c * sizeof(*nn)) : NULL;
-
-			if (nk)
-				kids = nk;
-			if (!nn) {
-				rc = DOSSIER_ERROR;
-				break;
-			}
-			names = nn;
-			cap = c;
-		}
-		archive_row_to_node(st, &kids[n]);
-		names[n] = trash_col_dup(st, sqlite3_column_count(st) - 1);
-		if (!names[n]) {
-			rc = DOSSIER_ERROR;
-			break;
-		}
-		n++;
-	}
-	sqlite3_finalize(st);
-	for (i = 0; rc == 0 && i < n; i++) {
-		struct node live;
-
-		if (archive_find_child(a, f->id, names[i], &live) == 0)
-			continue;
-		dossier_error_clear();
-		if (kids[i].kind == DOSSIER_KIND_FILE) {
-			if (trash_may_restore(a, who, &kids[i], NULL) < 0) {
-				dossier_error_clear();
-				continue;
-			}
-			rc = undelete_record(a, who, &kids[i], f->id, names[i],
-					     t);
-		} else {
-			rc = undelete_folder(a, who, &kids[i], f->id, names[i],
-					     DOSSIER_KIND_FOLDER, t);
-		}
-	}
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	free(kids);
+	if (rc == 0)
+		rc = undelete_children(a, who, f, t);
 	return rc;
 }
 
@@ -294,59 +303,77 @@ static int revive_categories(struct dossier_archive *a, uint64_t year,
 	return rc;
 }
 
-int trash_restore_in_place(struct dossier_archive *a,
-			   const struct dossier_caller *who,
-			   const struct node *r, int64_t t)
+/*
+ * The deleted folders above r, nearest first: chain[0..*depth); *at is
+ * the live folder above them.
+ */
+static int deleted_above(struct dossier_archive *a, const struct node *r,
+			 uint64_t *chain, int max, int *depth, uint64_t *at)
 {
-	uint64_t chain[64], at;
-	struct trash_deletion d;
-	struct node f, live;
-	int depth = 0, rc = 0, i;
+	struct node f;
+	int rc;
 
-	/* deleted folders above r, nearest first */
-	for (at = r->parent; depth < 64; at = f.parent) {
-		if ((rc = archive_get_node(a, at, &f)) < 0)
+	*depth = 0;
+	for (*at = r->parent; *depth < max; *at = f.parent) {
+		if ((rc = archive_get_node(a, *at, &f)) < 0)
 			return rc;
 		if (!f.deleted)
-			break;
-		chain[depth++] = at;
+			return 0;
+		chain[(*depth)++] = *at;
 	}
-	if (depth == 64)
-		return DOSSIER_ERROR;
-	/* from the top: revive each folder or join the live one */
-	for (i = depth - 1; i >= 0 && rc == 0; i--) {
-		if ((rc = archive_get_node(a, chain[i], &f)) < 0 ||
-		    (rc = trash_deletion_get(a, chain[i], &d)) < 0)
-			break;
-		if (archive_find_visible(a, who, at, d.name, &live) == 0) {
-			/* a live folder of that name took its place: join it */
-			at = live.id;
-		} else {
-			dossier_error_clear();
-			rc = archive_exec(a, "UPDATE node SET parent = ?, "
-					  "deleted_ns = NULL, deleted_by = "
-					  "NULL, deleted_path = NULL, "
-					  "ctime_ns = ? WHERE id = ?", "iii",
-					  (int64_t)at, t, (int64_t)chain[i]);
-			if (rc == 0)
-				rc = archive_take_name(a, who, chain[i], at,
-						       d.name, t);
-			at = chain[i];
-			if (rc == 0 && f.kind == DOSSIER_KIND_YEAR)
-				rc = revive_categories(a, at, t);
-		}
-		trash_deletion_release(&d);
-	}
-	if (rc < 0)
+	return DOSSIER_ERROR;
+}
+
+/*
+ * Revive deleted folder id in *at, or join the live folder of its name
+ * that took its place: *at becomes the one the path goes on in.
+ */
+static int revive_folder(struct dossier_archive *a,
+			 const struct dossier_caller *who, uint64_t id,
+			 uint64_t *at, int64_t t)
+{
+	struct trash_deletion d;
+	struct node f, live;
+	int rc;
+
+	if ((rc = archive_get_node(a, id, &f)) < 0 ||
+	    (rc = trash_deletion_get(a, id, &d)) < 0)
 		return rc;
+	if (archive_find_visible(a, who, *at, d.name, &live) == 0) {
+		*at = live.id;
+		goto out;
+	}
+	dossier_error_clear();
+	rc = archive_exec(a, "UPDATE node SET parent = ?, deleted_ns = NULL, "
+			  "deleted_by = NULL, deleted_path = NULL, ctime_ns = "
+			  "? WHERE id = ?", "iii", (int64_t)*at, t,
+			  (int64_t)id);
+	if (rc == 0)
+		rc = archive_take_name(a, who, id, *at, d.name, t);
+	*at = id;
+	if (rc == 0 && f.kind == DOSSIER_KIND_YEAR)
+		rc = revive_categories(a, id, t);
+out:
+	trash_deletion_release(&d);
+	return rc;
+}
+
+/* Bring r back into folder at under the name it had. */
+static int undelete_at(struct dossier_archive *a,
+		       const struct dossier_caller *who, const struct node *r,
+		       uint64_t at, int64_t t)
+{
+	struct trash_deletion d;
+	struct node live;
+	char *p = NULL;
+	int rc;
+
 	if ((rc = trash_deletion_get(a, r->id, &d)) < 0)
 		return rc;
 	if (archive_find_visible(a, who, at, d.name, &live) == 0) {
-		char *p = archive_node_path(a, live.id);
-
+		p = archive_node_path(a, live.id);
 		dossier_error_set("'%s' exists: restore it under another name "
 				  "with mv from /.trash", p ? p : d.name);
-		free(p);
 		rc = DOSSIER_EEXISTS;
 	} else if (r->kind == DOSSIER_KIND_FILE) {
 		dossier_error_clear();
@@ -355,7 +382,25 @@ int trash_restore_in_place(struct dossier_archive *a,
 		dossier_error_clear();
 		rc = undelete_folder(a, who, r, at, d.name, r->kind, t);
 	}
+	free(p);
 	trash_deletion_release(&d);
+	return rc;
+}
+
+int trash_restore_in_place(struct dossier_archive *a,
+			   const struct dossier_caller *who,
+			   const struct node *r, int64_t t)
+{
+	uint64_t chain[64], at;
+	int depth, rc, i;
+
+	if ((rc = deleted_above(a, r, chain, 64, &depth, &at)) < 0)
+		return rc;
+	/* from the top: revive each folder or join the live one */
+	for (i = depth - 1; i >= 0 && rc == 0; i--)
+		rc = revive_folder(a, who, chain[i], &at, t);
+	if (rc == 0)
+		rc = undelete_at(a, who, r, at, t);
 	/* deleted folders the record left behind, if now empty */
 	if (rc == 0 && depth > 0)
 		rc = trash_prune_folders(a, r->parent);

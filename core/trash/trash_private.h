@@ -77,6 +77,14 @@ int trash_need_role(struct dossier_archive *a,
 int64_t trash_query_int(struct dossier_archive *a, const char *sql,
 			int64_t id, int64_t def);
 
+/*
+ * Prepare "HEAD SELECT <archive_node_cols>, TAIL": archive_row_to_node()
+ * reads a row's node, TAIL's columns start at ARCHIVE_NODE_NCOLS. The
+ * caller finalizes *out.
+ */
+int trash_prepare_nodes(struct dossier_archive *a, const char *head,
+			const char *tail, sqlite3_stmt **out);
+
 /* 1 if a purge has started to destroy record id (trash_purging). */
 int trash_is_purging(struct dossier_archive *a, uint64_t id);
 

@@ -152,32 +152,27 @@ int trash_add_entry(struct trash_entry **e, size_t *n, size_t *cap,
 	return 0;
 }
 
-int trash_dir_read(struct dossier_archive *a, const struct dossier_caller *who,
-		   uint64_t ino, struct trash_entry **out, size_t *n)
+/*
+ * The rows of trash folder dir that who may list: records deleted in it,
+ * and the folders on the way to records deleted further down (name NULL,
+ * filled in by fill_folders()). Lock held.
+ */
+static int read_rows(struct dossier_archive *a,
+		     const struct dossier_caller *who, uint64_t dir,
+		     struct trash_entry **e, size_t *ne)
 {
-	struct trash_entry *e = NULL;
+	const int base = ARCHIVE_NODE_NCOLS;
 	sqlite3_stmt *st = NULL;
-	size_t ne = 0, cap = 0, i;
-	char sql[1024];
-	uint64_t dir;
-	int rc, src, base;
+	size_t cap = 0, i;
+	int rc;
 
-	*out = NULL;
-	*n = 0;
-	if (ino == INO_TRASH)
-		dir = DOSSIER_ROOT_ID;
-	else if (VIRT_KIND(ino) == 3)
-		dir = TRASH_ID(ino);
-	else
-		return DOSSIER_ENOTFOUND;
-	snprintf(sql, sizeof(sql), TRASH_UP "SELECT %s, up.child, name, "
-		 "deleted_ns FROM up JOIN node ON node.id = up.rec WHERE "
-		 "up.anc = ?1", archive_node_cols);
-	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
+	if ((rc = trash_prepare_nodes(a, TRASH_UP, "up.child, name, "
+				      "deleted_ns FROM up JOIN node ON "
+				      "node.id = up.rec WHERE up.anc = ?1",
+				      &st)) < 0)
 		return rc;
-	base = sqlite3_column_count(st) - 3;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)dir);
-	while (rc == 0 && (src = sqlite3_step(st)) == SQLITE_ROW) {
+	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		uint64_t child = (uint64_t)sqlite3_column_int64(st, base);
 		struct node r;
 
@@ -187,27 +182,36 @@ int trash_dir_read(struct dossier_archive *a, const struct dossier_caller *who,
 			continue;
 		}
 		if (child == r.id) {
-			rc = trash_add_entry(&e, &ne, &cap, &r,
+			rc = trash_add_entry(e, ne, &cap, &r,
 					     trash_col_dup(st, base + 1),
 					     sqlite3_column_int64(st,
 								  base + 2));
-			if (rc == 0 && !e[ne - 1].name)
+			if (rc == 0 && !(*e)[*ne - 1].name)
 				rc = DOSSIER_ERROR;
 			continue;
 		}
 		/* a folder on the way: listed once, filled in below */
-		for (i = 0; i < ne; i++)
-			if (!e[i].name && e[i].n.id == child)
+		for (i = 0; i < *ne; i++)
+			if (!(*e)[i].name && (*e)[i].n.id == child)
 				break;
-		if (i == ne) {
+		if (i == *ne) {
 			r.id = child;
-			rc = trash_add_entry(&e, &ne, &cap, &r, NULL, 0);
+			rc = trash_add_entry(e, ne, &cap, &r, NULL, 0);
 		}
 	}
 	sqlite3_finalize(st);
-	for (i = 0; rc == 0 && i < ne; i++) {
-		struct trash_deletion d;
+	return rc;
+}
 
+/* The rows and names of the folders read_rows() left unnamed. */
+static int fill_folders(struct dossier_archive *a, struct trash_entry *e,
+			size_t n)
+{
+	struct trash_deletion d;
+	size_t i;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n; i++) {
 		if (e[i].name)
 			continue;
 		if ((rc = archive_get_node(a, e[i].n.id, &e[i].n)) < 0 ||
@@ -218,17 +222,40 @@ int trash_dir_read(struct dossier_archive *a, const struct dossier_caller *who,
 		d.name = NULL;
 		trash_deletion_release(&d);
 	}
-	if (rc == 0)
-		rc = trash_name_entries(e, ne);
-	if (rc == 0 && ne == 0 && ino != INO_TRASH)
+	return rc;
+}
+
+int trash_dir_read(struct dossier_archive *a, const struct dossier_caller *who,
+		   uint64_t ino, struct trash_entry **out, size_t *n)
+{
+	struct trash_entry *e = NULL;
+	size_t ne = 0;
+	uint64_t dir;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (ino == INO_TRASH)
+		dir = DOSSIER_ROOT_ID;
+	else if (VIRT_KIND(ino) == 3)
+		dir = TRASH_ID(ino);
+	else
+		return DOSSIER_ENOTFOUND;
+	if ((rc = read_rows(a, who, dir, &e, &ne)) < 0 ||
+	    (rc = fill_folders(a, e, ne)) < 0 ||
+	    (rc = trash_name_entries(e, ne)) < 0)
+		goto out;
+	if (ne == 0 && ino != INO_TRASH) {
 		rc = DOSSIER_ENOTFOUND;
-	if (rc < 0) {
-		trash_entries_free(e, ne);
-		return rc;
+		goto out;
 	}
 	*out = e;
 	*n = ne;
-	return 0;
+	e = NULL;
+	ne = 0;
+out:
+	trash_entries_free(e, ne);
+	return rc;
 }
 
 int trash_view_node(struct dossier_archive *a, const struct dossier_caller *who,

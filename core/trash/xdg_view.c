@@ -87,21 +87,20 @@ int trash_xdg_entries(struct dossier_archive *a,
 		      const struct dossier_caller *who,
 		      struct trash_entry **out, size_t *n)
 {
+	const int base = ARCHIVE_NODE_NCOLS;
 	struct trash_entry *e = NULL;
 	sqlite3_stmt *st = NULL;
 	size_t ne = 0, cap = 0;
-	char sql[512];
-	int rc, base;
+	int rc;
 
 	*out = NULL;
 	*n = 0;
-	snprintf(sql, sizeof(sql), "SELECT %s, name, deleted_ns FROM node "
-		 "WHERE kind = 5 AND scratch = 0 AND deleted_ns IS NOT NULL "
-		 "AND deleted_by = ?1 AND id NOT IN (SELECT record FROM "
-		 "trash_purging)", archive_node_cols);
-	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
-		return rc;
-	base = sqlite3_column_count(st) - 2;
+	if ((rc = trash_prepare_nodes(a, "", "name, deleted_ns FROM node "
+				      "WHERE kind = 5 AND scratch = 0 AND "
+				      "deleted_ns IS NOT NULL AND deleted_by "
+				      "= ?1 AND id NOT IN (SELECT record FROM "
+				      "trash_purging)", &st)) < 0)
+		goto out;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)who->uid);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		struct node r;
@@ -116,16 +115,18 @@ int trash_xdg_entries(struct dossier_archive *a,
 		if (rc == 0 && !e[ne - 1].name)
 			rc = DOSSIER_ERROR;
 	}
-	sqlite3_finalize(st);
 	if (rc == 0)
 		rc = trash_name_entries(e, ne);
-	if (rc < 0) {
-		trash_entries_free(e, ne);
-		return rc;
+	if (rc == 0) {
+		*out = e;
+		*n = ne;
+		e = NULL;
+		ne = 0;
 	}
-	*out = e;
-	*n = ne;
-	return 0;
+out:
+	sqlite3_finalize(st);
+	trash_entries_free(e, ne);
+	return rc;
 }
 
 struct trash_entry *trash_xdg_find(struct trash_entry *e, size_t n,

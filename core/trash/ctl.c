@@ -44,134 +44,64 @@ static int may_read_register(struct dossier_archive *a,
 static int resolve(struct dossier_archive *a, const struct dossier_caller *who,
 		   const char *target, int deleted, struct node *out)
 {
-	if (target[0] == '#') {
-		char *end;
-		unsigned long long id = strtoull(target + 1, &end, 10);
+	char *end;
+	unsigned long long id;
 
-		if (end == target + 1 || *end || id == 0 ||
-		    id >= (1ULL << ID_BITS)) {
-			dossier_error_set("'%s' is not a record id", target);
-			return DOSSIER_EINVAL;
-		}
-		if (archive_get_node(a, id, out) < 0) {
-			dossier_error_clear();
-			dossier_error_set("no record %llu", id);
-			return DOSSIER_ENOTFOUND;
-		}
-		if (archive_decide(a, who, out, NULL, ACT_LIST) < 0) {
-			dossier_error_clear();
-			dossier_error_set("no record %llu", id);
-			return DOSSIER_EHIDDEN;
-		}
-		return 0;
+	if (!strcmp(target, ".trash") || !strncmp(target, ".trash/", 7))
+		return trash_view_resolve(a, who, target, out);
+	if (target[0] != '#')
+		return access_resolve(a, who, target, deleted, out);
+	id = strtoull(target + 1, &end, 10);
+	if (end == target + 1 || *end || id == 0 || id >= (1ULL << ID_BITS)) {
+		dossier_error_set("'%s' is not a record id", target);
+		return DOSSIER_EINVAL;
 	}
-	if (!strcmp(target, ".trash") || !strncmp(target, ".trash/", 7)) {
-		char *copy = strdup(target), *comp, *save = NULL;
-		uint64_t ino = INO_TRASH;
-		int rc = 0;
-
-		if (!copy)
-			return DOSSIER_ERROR;
-		strtok_r(copy, "/", &save);
-		while (rc == 0 && (comp = strtok_r(NULL, "/", &save))) {
-			char nfc[DOSSIER_NAME_MAX + 1];
-			struct trash_entry *e = NULL;
-			size_t n = 0, i;
-
-			if ((rc = dossier_name_normalize(nfc, sizeof(nfc),
-							 comp)) < 0 ||
-			    (rc = trash_dir_read(a, who, ino, &e, &n)) < 0)
-				break;
-			rc = DOSSIER_ENOTFOUND;
-			for (i = 0; i < n; i++)
-				if (!strcmp(e[i].name, nfc)) {
-					*out = e[i].n;
-					ino = TRASH_BASE | e[i].n.id;
-					rc = 0;
-					break;
-				}
-			trash_entries_free(e, n);
-		}
-		free(copy);
-		if (rc == 0 && ino == INO_TRASH) {
-			dossier_error_set("name a record or folder in the "
-					  "trash");
-			rc = DOSSIER_EINVAL;
-		}
-		return rc;
+	if (archive_get_node(a, id, out) < 0) {
+		dossier_error_clear();
+		dossier_error_set("no record %llu", id);
+		return DOSSIER_ENOTFOUND;
 	}
-	return access_resolve(a, who, target, deleted, out);
+	if (archive_decide(a, who, out, NULL, ACT_LIST) < 0) {
+		dossier_error_clear();
+		dossier_error_set("no record %llu", id);
+		return DOSSIER_EHIDDEN;
+	}
+	return 0;
+}
+
+/* The reply: "ok" and rows, or the refusal of rc about what. */
+static int rows_reply(struct dossier_buf *out, int rc, const char *what,
+		      const struct dossier_buf *rows)
+{
+	if (rc < 0)
+		return control_refused(out, rc, what);
+	control_status(out, 0, "ok");
+	dossier_buf_add(out, rows->buf, rows->len);
+	return 0;
 }
 
 static int cmd_trash(struct dossier_archive *a,
 		     const struct dossier_caller *who, char **f, int n,
 		     struct dossier_buf *out)
 {
-	char sql[1024];
-	sqlite3_stmt *st = NULL;
+	struct dossier_buf rows = DOSSIER_BUF_INIT;
 	uid_t only = 0;
-	int rc, days, need, base;
-	int64_t now = dossier_clock_ns();
+	int rc = 0;
 
 	if (n > 2)
 		return control_status(out, 2, "usage: trash [USER]");
 	pthread_mutex_lock(&a->lock);
-	rc = 0;
 	if (n == 2 && (!a->rules ||
 		       (rc = dossier_rules_user_lookup(a->rules, f[1],
 						       &only)) < 0))
 		rc = rc < 0 ? rc : DOSSIER_ENOTFOUND;
-	days = trash_days(a);
-	need = trash_approval_level(a);
-	snprintf(sql, sizeof(sql), "SELECT %s, deleted_ns, deleted_by, "
-		 "coalesce(deleted_path, '') FROM node WHERE kind = 5 AND "
-		 "scratch = 0 AND deleted_ns IS NOT NULL AND (?1 < 0 OR "
-		 "deleted_by = ?1) ORDER BY deleted_ns", archive_node_cols);
 	if (rc == 0)
-		rc = dossier_db_prepare(a->db, sql, &st);
-	if (rc < 0) {
-		pthread_mutex_unlock(&a->lock);
-		return control_refused(out, rc, "trash");
-	}
-	base = sqlite3_column_count(st) - 3;
-	sqlite3_bind_int64(st, 1, n == 2 ? (int64_t)only : -1);
-	control_status(out, 0, "ok");
-	dossier_buf_addf(out, "days\t%d\n", days);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct node r;
-		struct trash_hold h;
-		char by[64], state[64], appr[64];
-		int64_t del = sqlite3_column_int64(st, base), left;
-
-		archive_row_to_node(st, &r);
-		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
-			dossier_error_clear();
-			continue;
-		}
-		trash_user_name(a, (uid_t)sqlite3_column_int64(st, base + 1),
-				by, sizeof(by));
-		left = trash_expiry_ns(del, days) - now;
-		if (trash_is_purging(a, r.id))
-			snprintf(state, sizeof(state), "purging");
-		else if (trash_find_hold(a, r.id, &h) > 0)
-			snprintf(state, sizeof(state), "held");
-		else if (r.level >= need &&
-			 !trash_find_approval(a, r.id, appr, sizeof(appr),
-					      NULL))
-			snprintf(state, sizeof(state), "needs approval");
-		else
-			state[0] = '\0';
-		/* whole days, rounded up, never more than the period */
-		left = left > 0 ? (left + DAY_NS - 1) / DAY_NS : 0;
-		dossier_buf_addf(out, "%" PRIu64 "\t%" PRId64 "\t%" PRId64
-				 "\t%s\t%s\t%s\t%s\n", r.id, del / 1000000000,
-				 left > days ? (int64_t)days : left,
-				 state, by, dossier_level_name(r.level),
-				 sqlite3_column_text(st, base + 2));
-	}
-	sqlite3_finalize(st);
+		rc = trash_deleted_rows(a, who, n == 2 ? (int64_t)only : -1,
+					&rows);
 	pthread_mutex_unlock(&a->lock);
-	return 0;
+	rc = rows_reply(out, rc, "trash", &rows);
+	dossier_buf_release(&rows);
+	return rc;
 }
 
 static int cmd_restore_deleted(struct dossier_archive *a,
@@ -252,8 +182,8 @@ static int cmd_register(struct dossier_archive *a,
 			const struct dossier_caller *who, char **f, int n,
 			struct dossier_buf *out)
 {
-	sqlite3_stmt *st = NULL;
-	int rc, i;
+	struct dossier_buf rows = DOSSIER_BUF_INIT;
+	int rc;
 
 	(void)f;
 	if (n != 1)
@@ -261,35 +191,11 @@ static int cmd_register(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	rc = may_read_register(a, who, "the destruction register");
 	if (rc == 0)
-		rc = dossier_db_prepare(a->db, "SELECT id, destroyed_ns / "
-					"1000000000, record, name, path, level,"
-					" coalesce(category, ''), versions, "
-					"coalesce(deleted_ns / 1000000000, 0),"
-					" coalesce(deleted_by, ''), "
-					"destroyed_by, coalesce(approved_by, "
-					"''), reason FROM destruction_register"
-					" ORDER BY id", &st);
-	if (rc < 0) {
-		pthread_mutex_unlock(&a->lock);
-		return control_refused(out, rc, "register");
-	}
-	control_status(out, 0, "ok");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		for (i = 0; i < 13; i++) {
-			const char *v = (const char *)
-				sqlite3_column_text(st, i);
-
-			if (i == 5)
-				v = dossier_level_name(
-					sqlite3_column_int(st, i));
-			dossier_buf_addf(out, "%s%s", i ? "\t" : "",
-					 v ? v : "");
-		}
-		dossier_buf_add(out, "\n", 1);
-	}
-	sqlite3_finalize(st);
+		rc = trash_register_rows(a, &rows);
 	pthread_mutex_unlock(&a->lock);
-	return 0;
+	rc = rows_reply(out, rc, "register", &rows);
+	dossier_buf_release(&rows);
+	return rc;
 }
 
 static int cmd_approve_destruction(struct dossier_archive *a,
@@ -426,11 +332,10 @@ static int cmd_release(struct dossier_archive *a,
 static int cmd_due(struct dossier_archive *a, const struct dossier_caller *who,
 		   char **f, int n, struct dossier_buf *out)
 {
-	sqlite3_stmt *st = NULL;
-	char sql[1536];
-	struct tm tm;
+	struct dossier_buf rows = DOSSIER_BUF_INIT;
 	time_t now = (time_t)(dossier_clock_ns() / 1000000000);
-	int rc, base, need;
+	struct tm tm;
+	int rc;
 
 	(void)f;
 	if (n != 1)
@@ -438,60 +343,12 @@ static int cmd_due(struct dossier_archive *a, const struct dossier_caller *who,
 	localtime_r(&now, &tm);
 	pthread_mutex_lock(&a->lock);
 	rc = may_read_register(a, who, "the retention list");
-	need = trash_approval_level(a);
-	snprintf(sql, sizeof(sql),
-		 "WITH RECURSIVE sub(nid, year, cat, keep) AS ("
-		 " SELECT c.id, CAST(y.name AS INTEGER), k.name,"
-		 " k.retention_years FROM node c JOIN node y ON y.id = c.parent"
-		 " JOIN category k ON k.id = c.category WHERE c.kind = 2 AND"
-		 " y.kind = 1 AND c.deleted_ns IS NULL AND y.deleted_ns IS NULL"
-		 " AND k.retention_years IS NOT NULL"
-		 " AND CAST(y.name AS INTEGER) + k.retention_years < ?1"
-		 " UNION ALL SELECT n.id, sub.year, sub.cat, sub.keep"
-		 " FROM node n JOIN sub ON n.parent = sub.nid"
-		 " WHERE n.deleted_ns IS NULL)"
-		 " SELECT %s, sub.year, sub.cat, sub.keep FROM sub JOIN node ON"
-		 " node.id = sub.nid WHERE kind = 5 AND scratch = 0"
-		 " ORDER BY sub.year, sub.cat, node.id", archive_node_cols);
 	if (rc == 0)
-		rc = dossier_db_prepare(a->db, sql, &st);
-	if (rc < 0) {
-		pthread_mutex_unlock(&a->lock);
-		return control_refused(out, rc, "due");
-	}
-	base = sqlite3_column_count(st) - 3;
-	sqlite3_bind_int64(st, 1, tm.tm_year + 1900);
-	control_status(out, 0, "ok");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		struct node r;
-		struct trash_hold h;
-		char appr[64], *path;
-		const char *state;
-		int year = sqlite3_column_int(st, base);
-		int keep = sqlite3_column_int(st, base + 2);
-
-		archive_row_to_node(st, &r);
-		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
-			dossier_error_clear();
-			continue;
-		}
-		path = archive_node_path(a, r.id);
-		if (trash_find_hold(a, r.id, &h) > 0)
-			state = "held";
-		else if (trash_find_approval(a, r.id, appr, sizeof(appr), NULL))
-			state = "approved";
-		else
-			state = r.level >= need ? "needs approval" : "";
-		dossier_buf_addf(out, "%" PRIu64 "\t%d\t%s\t%d\t%d\t%s\t%s\t"
-				 "%s\n", r.id, year,
-				 sqlite3_column_text(st, base + 1), keep,
-				 year + keep + 1, dossier_level_name(r.level),
-				 state, path ? path : "");
-		free(path);
-	}
-	sqlite3_finalize(st);
+		rc = trash_due_rows(a, who, tm.tm_year + 1900, &rows);
 	pthread_mutex_unlock(&a->lock);
-	return 0;
+	rc = rows_reply(out, rc, "due", &rows);
+	dossier_buf_release(&rows);
+	return rc;
 }
 
 const struct control_cmd control_trash_cmds[] = {

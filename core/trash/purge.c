@@ -518,3 +518,34 @@ int trash_purge(struct dossier_archive *a, const struct dossier_caller *who,
 		*purged = done;
 	return done == n ? 0 : DOSSIER_ERROR;
 }
+
+int trash_register_rows(struct dossier_archive *a, struct dossier_buf *out)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, i;
+
+	if ((rc = dossier_db_prepare(a->db, "SELECT id, destroyed_ns / "
+				     "1000000000, record, name, path, level, "
+				     "coalesce(category, ''), versions, "
+				     "coalesce(deleted_ns / 1000000000, 0), "
+				     "coalesce(deleted_by, ''), destroyed_by, "
+				     "coalesce(approved_by, ''), reason FROM "
+				     "destruction_register ORDER BY id",
+				     &st)) < 0)
+		return rc;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		for (i = 0; i < 13; i++) {
+			const char *v = (const char *)sqlite3_column_text(st,
+									  i);
+
+			if (i == 5)
+				v = dossier_level_name(sqlite3_column_int(st,
+									  i));
+			dossier_buf_addf(out, "%s%s", i ? "\t" : "",
+					 v ? v : "");
+		}
+		dossier_buf_add(out, "\n", 1);
+	}
+	sqlite3_finalize(st);
+	return 0;
+}

@@ -142,6 +142,15 @@ int trash_add_entry(struct trash_entry **e, size_t *n, size_t *cap,
  */
 int trash_name_entries(struct trash_entry *e, size_t n);
 
+/*
+ * The node of path ".trash/..." (as 'dossierctl' names one) in who's
+ * view: DOSSIER_ENOTFOUND if who sees nothing there, DOSSIER_EINVAL for
+ * the view itself.
+ */
+int trash_view_resolve(struct dossier_archive *a,
+		       const struct dossier_caller *who, const char *path,
+		       struct node *out);
+
 /* ---- restore.c ---- */
 
 /*
@@ -175,6 +184,14 @@ int trash_restore_done(struct dossier_archive *a,
 int trash_restore_in_place(struct dossier_archive *a,
 			   const struct dossier_caller *who,
 			   const struct node *r, int64_t t);
+
+/* ---- purge.c ---- */
+
+/*
+ * The destruction register, one line a row, tab-separated (the control
+ * reply of 'dossierctl register'), appended to out.
+ */
+int trash_register_rows(struct dossier_archive *a, struct dossier_buf *out);
 
 /* ---- xdg_pending.c: GIO's .trashinfo files (no lock needed) ---- */
 
@@ -260,6 +277,25 @@ struct trash_entry *trash_xdg_find(struct trash_entry *e, size_t n,
 				   const char *nfc, int info);
 
 /* ---- retention.c ---- */
+
+/*
+ * The trash list ('dossierctl trash'), appended to out: "days\tN", then
+ * a line for each deleted record who may list (deleted by uid by; all
+ * when by < 0): id, deletion time, days left, state, deleted by, level,
+ * path it had.
+ */
+int trash_deleted_rows(struct dossier_archive *a,
+		       const struct dossier_caller *who, int64_t by,
+		       struct dossier_buf *out);
+
+/*
+ * The retention list ('dossierctl due'), appended to out: the live
+ * records who may list whose year folder plus their category's
+ * retention is before year: id, year, category, retention, year due,
+ * level, state, path.
+ */
+int trash_due_rows(struct dossier_archive *a, const struct dossier_caller *who,
+		   int year, struct dossier_buf *out);
 
 /*
  * The time a purge asked for now goes by. A delete stays undoable for

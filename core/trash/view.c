@@ -366,3 +366,49 @@ int trash_view_open(struct dossier_archive *a, const struct dossier_caller *who,
 	*fd_out = fd;
 	return 0;
 }
+
+/* The entry named comp of trash folder *ino: *out, and *ino becomes it. */
+static int resolve_step(struct dossier_archive *a,
+			const struct dossier_caller *who, const char *comp,
+			uint64_t *ino, struct node *out)
+{
+	char nfc[DOSSIER_NAME_MAX + 1];
+	struct trash_entry *e = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), comp)) < 0 ||
+	    (rc = trash_dir_read(a, who, *ino, &e, &n)) < 0)
+		return rc;
+	rc = DOSSIER_ENOTFOUND;
+	for (i = 0; i < n; i++)
+		if (!strcmp(e[i].name, nfc)) {
+			*out = e[i].n;
+			*ino = TRASH_BASE | e[i].n.id;
+			rc = 0;
+			break;
+		}
+	trash_entries_free(e, n);
+	return rc;
+}
+
+int trash_view_resolve(struct dossier_archive *a,
+		       const struct dossier_caller *who, const char *path,
+		       struct node *out)
+{
+	char *copy = strdup(path), *comp, *save = NULL;
+	uint64_t ino = INO_TRASH;
+	int rc = 0;
+
+	if (!copy)
+		return DOSSIER_ERROR;
+	strtok_r(copy, "/", &save);
+	while (rc == 0 && (comp = strtok_r(NULL, "/", &save)))
+		rc = resolve_step(a, who, comp, &ino, out);
+	free(copy);
+	if (rc == 0 && ino == INO_TRASH) {
+		dossier_error_set("name a record or folder in the trash");
+		rc = DOSSIER_EINVAL;
+	}
+	return rc;
+}

@@ -167,15 +167,17 @@ static int cmd_purge(struct dossier_archive *a,
 	if (rc < 0 && done == 0 && report.len == 0) {
 		audit_record(a->audit, who, "purge", "", 0, 0,
 			     dossier_error_last());
-		dossier_buf_release(&report);
-		return control_refused(out, rc, "purge");
+		rc = control_refused(out, rc, "purge");
+	} else {
+		dossier_buf_addf(out, "%d\t%zu destroyed%s\n", rc < 0 ? 1 : 0,
+				 done, rc < 0 ? ", some failed (see the daemon "
+				 "log)" : "");
+		dossier_buf_add(out, report.buf, report.len);
+		dossier_error_clear();
+		rc = rc < 0 ? 1 : 0;
 	}
-	dossier_buf_addf(out, "%d\t%zu destroyed%s\n", rc < 0 ? 1 : 0, done,
-			 rc < 0 ? ", some failed (see the daemon log)" : "");
-	dossier_buf_add(out, report.buf, report.len);
 	dossier_buf_release(&report);
-	dossier_error_clear();
-	return rc < 0 ? 1 : 0;
+	return rc;
 }
 
 static int cmd_register(struct dossier_archive *a,

@@ -424,9 +424,11 @@ static int destroy(struct dossier_archive *a, const struct dossier_caller *who,
 	snprintf(tmp, sizeof(tmp), "%s.restore", rel);
 	unlinkat(a->contentfd, tmp, 0);
 	if (unlinkat(a->contentfd, rel, 0) < 0 && errno != ENOENT) {
+		int saverr = errno;
+
 		dossier_error_set("cannot remove content of %" PRIu64 ": %s",
-				  x->id, strerror(errno));
-		return dossier_err_from_errno(errno);
+				  x->id, strerror(saverr));
+		return dossier_err_from_errno(saverr);
 	}
 	pthread_mutex_lock(&a->lock);
 	rc = forget_record(a, who, x, now_ns, &spools, &nspools);

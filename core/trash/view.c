@@ -350,21 +350,21 @@ int trash_view_open(struct dossier_archive *a, const struct dossier_caller *who,
 	if ((rc = archive_decide(a, who, &t.n, NULL, ACT_READ)) < 0) {
 		audit_record(a->audit, who, "read", path, 0, 0,
 			     "from the trash");
-		free(path);
-		return rc;
+		goto out;
 	}
 	content_relpath(rel, sizeof(rel), t.n.id);
 	fd = openat(a->contentfd, rel, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		dossier_error_set("cannot open content of %" PRIu64 ": %s",
 				  t.n.id, strerror(errno));
-		free(path);
-		return DOSSIER_EIO;
+		rc = DOSSIER_EIO;
+		goto out;
 	}
 	audit_record(a->audit, who, "read", path, 1, 0, "from the trash");
-	free(path);
 	*fd_out = fd;
-	return 0;
+out:
+	free(path);
+	return rc;
 }
 
 /* The entry named comp of trash folder *ino: *out, and *ino becomes it. */

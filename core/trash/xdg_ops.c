@@ -196,11 +196,12 @@ static int xdg_rename_info(struct dossier_archive *a,
 	if (trash_xdg_find(e, n, nfc, 1) || trash_xdg_find(e, n, nnfc, 1)) {
 		dossier_error_set("the .trashinfo of a record in the trash "
 				  "comes and goes with the record");
-		trash_entries_free(e, n);
-		return DOSSIER_ESTRUCTURE;
+		rc = DOSSIER_ESTRUCTURE;
 	}
 	trash_entries_free(e, n);
-	return trash_pending_rename(a->trash, who->uid, nfc, nnfc, flags);
+	if (rc == 0)
+		rc = trash_pending_rename(a->trash, who->uid, nfc, nnfc, flags);
+	return rc;
 }
 
 int trash_xdg_rename(struct dossier_archive *a,

@@ -14,8 +14,12 @@
  * step until that transaction, so a crash anywhere is finished by the
  * next purge, and a restore in between is refused.
  *
+ * The module is the folder core/trash/, one file per concern (its
+ * private header trash_private.h lists them); this header is what the
+ * rest of core calls.
+ *
  * Unless said otherwise, functions here are called with the archive lock
- * held (archive.c and views.c call them from inside their requests).
+ * held (tree/ calls them from inside its requests).
  */
 
 #include <stddef.h>

@@ -426,7 +426,7 @@ out:
 }
 
 /* backup-stage [refs]: root only (the stage is inside the archive folder) */
-static int cmd_backup_stage(struct dossier_archive *a,
+static int ctl_backup_stage(struct dossier_archive *a,
 			    const struct dossier_caller *who, char **f, int n,
 			    struct dossier_buf *out)
 {
@@ -451,7 +451,7 @@ static int cmd_backup_stage(struct dossier_archive *a,
 }
 
 const struct control_cmd control_backup_cmds[] = {
-	{ "backup-stage", cmd_backup_stage },
+	{ "backup-stage", ctl_backup_stage },
 	{ NULL, NULL },
 };
 

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "archive_i.h"
 #include "access_i.h"
 #include "journal_i.h"
@@ -158,23 +158,6 @@ void history_git_lock(struct dossier_history *h)
 void history_git_unlock(struct dossier_history *h)
 {
 	pthread_mutex_unlock(&h->git_lock);
-}
-
-/* The author's name: the Unix account, else "uid N". */
-static void author_name(uid_t uid, char *out, size_t outsz)
-{
-	struct passwd pw, *res = NULL;
-	char buf[1024];
-
-	if (uid == (uid_t)-1) {
-		snprintf(out, outsz, "unknown");
-		return;
-	}
-	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res &&
-	    res->pw_name[0] && !strpbrk(res->pw_name, "<>\n"))
-		snprintf(out, outsz, "%s", res->pw_name);
-	else
-		snprintf(out, outsz, "uid %u", (unsigned)uid);
 }
 
 int history_open(struct dossier_history **out, struct dossier_archive *a,
@@ -1207,7 +1190,7 @@ static int commit_entry(struct dossier_history *h, struct entry *e,
 	int rc, fd;
 	const char *new_path = NULL;
 
-	author_name(e->uid, author, sizeof(author));
+	dossier_account_name(author, sizeof(author), e->uid);
 	snprintf(email, sizeof(email), "uid-%d@dossierfs", (int)e->uid);
 	sig.name = author;
 	sig.email = email;
@@ -1660,7 +1643,7 @@ static int heal_head(struct dossier_history *h)
 		return 0;
 	dossier_log(LOG_NOTICE, "history: indexing commit %s made before a "
 		    "crash", hex);
-	author_name(e.uid, author, sizeof(author));
+	dossier_account_name(author, sizeof(author), e.uid);
 	if (!strcmp(e.op, "move")) {
 		entry_release(&e);
 		return 0;	/* re-committed; the tree is the same */

@@ -778,7 +778,7 @@ static void wait_quantum(int64_t start_ns)
  * requests that long. A second, read-only connection for searches would
  * not (the decisions need the rules, which the lock also protects).
  */
-static int cmd_search(struct dossier_archive *a,
+static int ctl_search(struct dossier_archive *a,
 		      const struct dossier_caller *who, char **f, int n,
 		      struct dossier_buf *out)
 {
@@ -870,7 +870,7 @@ static int cmd_search(struct dossier_archive *a,
  * version REV (commit prefix; an older version needs the history right
  * too). Message: method and pages; body: the text.
  */
-static int cmd_text(struct dossier_archive *a,
+static int ctl_text(struct dossier_archive *a,
 		    const struct dossier_caller *who, char **f, int n,
 		    struct dossier_buf *out)
 {
@@ -997,7 +997,7 @@ static int may_see_queue(struct dossier_archive *a,
 }
 
 /* ocr status: the queue's state, as "KEY<TAB>VALUE" lines. */
-static int cmd_ocr(struct dossier_archive *a, const struct dossier_caller *who,
+static int ctl_ocr(struct dossier_archive *a, const struct dossier_caller *who,
 		   char **f, int n, struct dossier_buf *out)
 {
 	sqlite3_stmt *st = NULL;
@@ -1047,8 +1047,8 @@ static int cmd_ocr(struct dossier_archive *a, const struct dossier_caller *who,
 }
 
 const struct control_cmd control_text_cmds[] = {
-	{ "search", cmd_search },
-	{ "text", cmd_text },
-	{ "ocr", cmd_ocr },
+	{ "search", ctl_search },
+	{ "text", ctl_text },
+	{ "ocr", ctl_ocr },
 	{ NULL, NULL },
 };

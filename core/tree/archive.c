@@ -17,6 +17,7 @@
 #include "archive_i.h"
 #include "access_i.h"
 #include "tree_i.h"
+#include "subtree_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "audit_i.h"
@@ -367,19 +368,12 @@ int dossier_archive_create(const char *path, enum dossier_lang lang)
 	return rc;
 }
 
-int tree_virtual_readonly(struct dossier_archive *a,
-			    const struct dossier_caller *who, const char *op,
-			    uint64_t id)
-{
-	dossier_error_set("the .history, .trash and .dossier folders are read-only");
-	return archive_deny(a, who, op, id, NULL, DOSSIER_EREADONLY);
-}
-
 int dossier_archive_lookup(struct dossier_archive *a,
 			   const struct dossier_caller *who, uint64_t parent,
 			   const char *name, struct dossier_attr *out)
 {
 	char nfc[DOSSIER_NAME_MAX + 1];
+	const struct subtree *s;
 	struct node n;
 	int rc;
 
@@ -392,8 +386,8 @@ int dossier_archive_lookup(struct dossier_archive *a,
 		return rc == DOSSIER_ENAMETOOLONG ? rc : DOSSIER_ENOTFOUND;
 	}
 	pthread_mutex_lock(&a->lock);
-	if (views_claims(parent, nfc)) {
-		rc = views_lookup(a, who, parent, nfc, out);
+	if ((s = subtree_lookup_at(parent, nfc))) {
+		rc = s->lookup(a, who, parent, nfc, out);
 		pthread_mutex_unlock(&a->lock);
 		return rc;
 	}
@@ -409,6 +403,7 @@ int dossier_archive_getattr(struct dossier_archive *a,
 			    const struct dossier_caller *who, uint64_t id,
 			    struct dossier_attr *out)
 {
+	const struct subtree *s = subtree_of(node_of(id));
 	struct node n;
 	int rc;
 
@@ -416,8 +411,8 @@ int dossier_archive_getattr(struct dossier_archive *a,
 
 	dossier_error_clear();
 	pthread_mutex_lock(&a->lock);
-	if (ino_is_virtual(id))
-		rc = views_getattr(a, who, id, out);
+	if (s)
+		rc = s->getattr(a, who, id, out);
 	else if ((rc = archive_get_node(a, id, &n)) == 0 &&
 		 archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
 		rc = DOSSIER_EHIDDEN;
@@ -431,18 +426,19 @@ int dossier_archive_access(struct dossier_archive *a,
 			   const struct dossier_caller *who, uint64_t id,
 			   int mask)
 {
+	const struct subtree *s = subtree_of(node_of(id));
 	struct node n;
 	int rc;
 
 	id = node_of(id);
 
 	dossier_error_clear();
-	if (ino_is_virtual(id)) {
+	if (s) {
 		struct dossier_attr at;
 
 		rc = dossier_archive_getattr(a, who, id, &at);
-		if (rc == 0 && (mask & W_OK) && id != INO_CTL &&
-		    !trash_xdg_writable(who, id))
+		if (rc == 0 && (mask & W_OK) &&
+		    !(s->writable && s->writable(who, id)))
 			rc = DOSSIER_EREADONLY;
 		return rc;
 	}

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "access_i.h"
@@ -146,10 +147,25 @@ int64_t trash_query_int(struct dossier_archive *a, const char *sql, int64_t id,
 	return v;
 }
 
+void trash_file_attr(struct dossier_attr *out, uint64_t ino, mode_t mode,
+		     uid_t uid, gid_t gid)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = ino;
+	out->kind = DOSSIER_KIND_FILE;
+	out->st.st_ino = ino;
+	out->st.st_mode = S_IFREG | mode;
+	out->st.st_nlink = 1;
+	out->st.st_uid = uid;
+	out->st.st_gid = gid;
+	out->st.st_blksize = 4096;
+}
+
 int trash_prepare_nodes(struct dossier_archive *a, const char *head,
-			const char *tail, sqlite3_stmt **out)
+			const char *tail, int64_t arg, sqlite3_stmt **out)
 {
 	char sql[2048];
+	int rc;
 
 	*out = NULL;
 	if ((size_t)snprintf(sql, sizeof(sql), "%sSELECT %s, %s", head,
@@ -157,7 +173,9 @@ int trash_prepare_nodes(struct dossier_archive *a, const char *head,
 		dossier_error_set("a statement of the trash is too long");
 		return DOSSIER_ERROR;
 	}
-	return dossier_db_prepare(a->db, sql, out);
+	if ((rc = dossier_db_prepare(a->db, sql, out)) == 0)
+		sqlite3_bind_int64(*out, 1, arg);
+	return rc;
 }
 
 int trash_is_purging(struct dossier_archive *a, uint64_t id)

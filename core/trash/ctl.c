@@ -80,7 +80,7 @@ static int rows_reply(struct dossier_buf *out, int rc, const char *what,
 	return 0;
 }
 
-static int cmd_trash(struct dossier_archive *a,
+static int ctl_trash(struct dossier_archive *a,
 		     const struct dossier_caller *who, char **f, int n,
 		     struct dossier_buf *out)
 {
@@ -104,7 +104,7 @@ static int cmd_trash(struct dossier_archive *a,
 	return rc;
 }
 
-static int cmd_restore_deleted(struct dossier_archive *a,
+static int ctl_restore_deleted(struct dossier_archive *a,
 			       const struct dossier_caller *who, char **f,
 			       int n, struct dossier_buf *out)
 {
@@ -147,7 +147,7 @@ static int cmd_restore_deleted(struct dossier_archive *a,
 	return 0;
 }
 
-static int cmd_purge(struct dossier_archive *a,
+static int ctl_purge(struct dossier_archive *a,
 		     const struct dossier_caller *who, char **f, int n,
 		     struct dossier_buf *out)
 {
@@ -180,7 +180,7 @@ static int cmd_purge(struct dossier_archive *a,
 	return rc;
 }
 
-static int cmd_register(struct dossier_archive *a,
+static int ctl_register(struct dossier_archive *a,
 			const struct dossier_caller *who, char **f, int n,
 			struct dossier_buf *out)
 {
@@ -200,7 +200,7 @@ static int cmd_register(struct dossier_archive *a,
 	return rc;
 }
 
-static int cmd_approve_destruction(struct dossier_archive *a,
+static int ctl_approve_destruction(struct dossier_archive *a,
 				   const struct dossier_caller *who, char **f,
 				   int n, struct dossier_buf *out)
 {
@@ -241,7 +241,7 @@ static int cmd_approve_destruction(struct dossier_archive *a,
 	return control_status(out, 0, msg);
 }
 
-static int cmd_hold(struct dossier_archive *a, const struct dossier_caller *who,
+static int ctl_hold(struct dossier_archive *a, const struct dossier_caller *who,
 		    char **f, int n, struct dossier_buf *out)
 {
 	char msg[1200], *path = NULL;
@@ -280,7 +280,7 @@ static int cmd_hold(struct dossier_archive *a, const struct dossier_caller *who,
 	return control_status(out, 0, msg);
 }
 
-static int cmd_release(struct dossier_archive *a,
+static int ctl_release(struct dossier_archive *a,
 		       const struct dossier_caller *who, char **f, int n,
 		       struct dossier_buf *out)
 {
@@ -331,7 +331,7 @@ static int cmd_release(struct dossier_archive *a,
  * due: live records whose category's retention ended: the year folder
  * plus retention_years is before this year.
  */
-static int cmd_due(struct dossier_archive *a, const struct dossier_caller *who,
+static int ctl_due(struct dossier_archive *a, const struct dossier_caller *who,
 		   char **f, int n, struct dossier_buf *out)
 {
 	struct dossier_buf rows = DOSSIER_BUF_INIT;
@@ -354,13 +354,13 @@ static int cmd_due(struct dossier_archive *a, const struct dossier_caller *who,
 }
 
 const struct control_cmd control_trash_cmds[] = {
-	{ "trash", cmd_trash },
-	{ "restore-deleted", cmd_restore_deleted },
-	{ "purge", cmd_purge },
-	{ "register", cmd_register },
-	{ "approve-destruction", cmd_approve_destruction },
-	{ "hold", cmd_hold },
-	{ "release", cmd_release },
-	{ "due", cmd_due },
+	{ "trash", ctl_trash },
+	{ "restore-deleted", ctl_restore_deleted },
+	{ "purge", ctl_purge },
+	{ "register", ctl_register },
+	{ "approve-destruction", ctl_approve_destruction },
+	{ "hold", ctl_hold },
+	{ "release", ctl_release },
+	{ "due", ctl_due },
 	{ NULL, NULL },
 };

@@ -120,32 +120,25 @@ static struct doomed *doomed_add(struct doomed **v, size_t n, size_t *cap)
 }
 
 /*
- * The deleted records whose trash period ended by now_ns, and those a
- * purge had started on, oldest deletion first. Lock held.
+ * The deleted records whose trash period ended by ?1, and those a purge
+ * had started on, oldest deletion first: node columns, then whether a
+ * purge had started.
  */
-static int list_due(struct dossier_archive *a, int64_t now_ns,
-		    struct doomed **out, size_t *n)
+#define DUE_TAIL                                                            \
+	"id IN (SELECT record FROM trash_purging) FROM node WHERE kind = 5" \
+	" AND deleted_ns IS NOT NULL AND (deleted_ns <= ?1 OR id IN"        \
+	" (SELECT record FROM trash_purging)) ORDER BY deleted_ns, id"
+
+/* The records of st (DUE_TAIL's rows) added to *out, *n. */
+static int read_due(sqlite3_stmt *st, struct doomed **out, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
 	size_t cap = 0;
-	int rc;
+	struct node r;
+	struct doomed *x;
 
-	if ((rc = trash_prepare_nodes(a, "", "id IN (SELECT record FROM "
-				      "trash_purging) FROM node WHERE kind = "
-				      "5 AND deleted_ns IS NOT NULL AND "
-				      "(deleted_ns <= ?1 OR id IN (SELECT "
-				      "record FROM trash_purging)) ORDER BY "
-				      "deleted_ns, id", &st)) < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, now_ns - trash_expiry_ns(0, trash_days(a)));
-	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		struct doomed *x = doomed_add(out, *n, &cap);
-		struct node r;
-
-		if (!x) {
-			rc = DOSSIER_ERROR;
-			break;
-		}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (!(x = doomed_add(out, *n, &cap)))
+			return DOSSIER_ERROR;
 		archive_row_to_node(st, &r);
 		x->id = r.id;
 		x->parent = r.parent;
@@ -153,8 +146,7 @@ static int list_due(struct dossier_archive *a, int64_t now_ns,
 		x->pending = sqlite3_column_int(st, ARCHIVE_NODE_NCOLS);
 		(*n)++;
 	}
-	sqlite3_finalize(st);
-	return rc;
+	return 0;
 }
 
 /*
@@ -223,12 +215,18 @@ static int select_doomed(struct dossier_archive *a, int64_t now_ns,
 			 size_t *nout)
 {
 	struct doomed *v = NULL;
+	sqlite3_stmt *st = NULL;
 	size_t n = 0, i, keep = 0;
 	int rc, need = trash_approval_level(a);
 
 	*out = NULL;
 	*nout = 0;
-	if ((rc = list_due(a, now_ns, &v, &n)) < 0)
+	if ((rc = trash_prepare_nodes(a, "", DUE_TAIL, now_ns -
+				      trash_expiry_ns(0, trash_days(a)),
+				      &st)) == 0)
+		rc = read_due(st, &v, &n);
+	sqlite3_finalize(st);
+	if (rc < 0)
 		goto out;
 	for (i = 0; i < n; i++) {
 		if ((rc = judge(a, &v[i], need, report)) < 0)

@@ -17,11 +17,6 @@
 #include "journal_i.h"
 #include "name.h"
 
-static int may_hold_files(int kind)
-{
-	return kind == DOSSIER_KIND_CLIENT || kind == DOSSIER_KIND_FOLDER;
-}
-
 int trash_may_restore(struct dossier_archive *a,
 		      const struct dossier_caller *who, const struct node *r,
 		      const struct node *np)
@@ -102,9 +97,8 @@ static int deleted_children(struct dossier_archive *a, uint64_t id,
 	if ((rc = trash_prepare_nodes(a, "", "name FROM node WHERE parent = "
 				      "?1 AND deleted_ns IS NOT NULL AND "
 				      "scratch = 0 ORDER BY deleted_ns DESC",
-				      &st)) < 0)
+				      (int64_t)id, &st)) < 0)
 		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		struct node r;
 
@@ -199,7 +193,7 @@ int trash_restore_entry(struct dossier_archive *a,
 	if (np.kind == DOSSIER_KIND_FILE)
 		return DOSSIER_ENOTDIR;
 	if (t->n.kind == DOSSIER_KIND_FILE) {
-		if (!may_hold_files(np.kind)) {
+		if (!dossier_kind_holds_files(np.kind)) {
 			dossier_error_set("files live inside a client folder");
 			return DOSSIER_ESTRUCTURE;
 		}
@@ -214,7 +208,8 @@ int trash_restore_entry(struct dossier_archive *a,
 			return DOSSIER_ESTRUCTURE;
 		}
 		kind = np.kind == DOSSIER_KIND_CATEGORY ? DOSSIER_KIND_CLIENT :
-		       may_hold_files(np.kind) ? DOSSIER_KIND_FOLDER : -1;
+		       dossier_kind_holds_files(np.kind) ? DOSSIER_KIND_FOLDER :
+		       -1;
 		if (kind < 0) {
 			dossier_error_set("folders go into a category or a "
 					  "client folder");

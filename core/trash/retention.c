@@ -156,9 +156,8 @@ int trash_deleted_rows(struct dossier_archive *a,
 				      "WHERE kind = 5 AND scratch = 0 AND "
 				      "deleted_ns IS NOT NULL AND (?1 < 0 OR "
 				      "deleted_by = ?1) ORDER BY deleted_ns",
-				      &st)) < 0)
+				      by, &st)) < 0)
 		return rc;
-	sqlite3_bind_int64(st, 1, by);
 	dossier_buf_addf(out, "days\t%d\n", c.days);
 	each_listed(a, who, st, deleted_row, &c);
 	sqlite3_finalize(st);
@@ -209,9 +208,8 @@ int trash_due_rows(struct dossier_archive *a, const struct dossier_caller *who,
 				      "sub.keep FROM sub JOIN node ON node.id "
 				      "= sub.nid WHERE kind = 5 AND scratch = "
 				      "0 ORDER BY sub.year, sub.cat, node.id",
-				      &st)) < 0)
+				      year, &st)) < 0)
 		return rc;
-	sqlite3_bind_int64(st, 1, year);
 	each_listed(a, who, st, due_row, &c);
 	sqlite3_finalize(st);
 	return 0;

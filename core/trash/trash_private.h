@@ -78,12 +78,19 @@ int64_t trash_query_int(struct dossier_archive *a, const char *sql,
 			int64_t id, int64_t def);
 
 /*
- * Prepare "HEAD SELECT <archive_node_cols>, TAIL": archive_row_to_node()
- * reads a row's node, TAIL's columns start at ARCHIVE_NODE_NCOLS. The
- * caller finalizes *out.
+ * The attributes every file of the trash's views starts with: regular
+ * file ino of mode (permission bits), one link, owned by uid and gid.
+ */
+void trash_file_attr(struct dossier_attr *out, uint64_t ino, mode_t mode,
+		     uid_t uid, gid_t gid);
+
+/*
+ * Prepare "HEAD SELECT <archive_node_cols>, TAIL" with ?1 bound to arg:
+ * archive_row_to_node() reads a row's node, TAIL's columns start at
+ * ARCHIVE_NODE_NCOLS. The caller finalizes *out.
  */
 int trash_prepare_nodes(struct dossier_archive *a, const char *head,
-			const char *tail, sqlite3_stmt **out);
+			const char *tail, int64_t arg, sqlite3_stmt **out);
 
 /* 1 if a purge has started to destroy record id (trash_purging). */
 int trash_is_purging(struct dossier_archive *a, uint64_t id);

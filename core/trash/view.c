@@ -169,9 +169,8 @@ static int read_rows(struct dossier_archive *a,
 	if ((rc = trash_prepare_nodes(a, TRASH_UP, "up.child, name, "
 				      "deleted_ns FROM up JOIN node ON "
 				      "node.id = up.rec WHERE up.anc = ?1",
-				      &st)) < 0)
+				      (int64_t)dir, &st)) < 0)
 		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)dir);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		uint64_t child = (uint64_t)sqlite3_column_int64(st, base);
 		struct node r;
@@ -305,19 +304,11 @@ void trash_record_attr(struct dossier_archive *a,
 	struct stat *st = &out->st;
 	struct stat cst;
 	char rel[64];
+	mode_t mode = archive_decide(a, who, n, NULL, ACT_READ) == 0 ? 0444 : 0;
 
-	memset(out, 0, sizeof(*out));
-	out->id = TRASH_INO(n->id, deleted_ns);
-	out->kind = DOSSIER_KIND_FILE;
-	st->st_ino = out->id;
-	st->st_mode = S_IFREG;
-	if (archive_decide(a, who, n, NULL, ACT_READ) == 0)
-		st->st_mode |= 0444;
 	dossier_error_clear();
-	st->st_nlink = 1;
-	st->st_uid = n->uid;
-	st->st_gid = n->gid;
-	st->st_blksize = 4096;
+	trash_file_attr(out, TRASH_INO(n->id, deleted_ns), mode, n->uid,
+			n->gid);
 	content_relpath(rel, sizeof(rel), n->id);
 	if (fstatat(a->contentfd, rel, &cst, AT_SYMLINK_NOFOLLOW) == 0) {
 		st->st_size = cst.st_size;

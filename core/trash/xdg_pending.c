@@ -114,15 +114,7 @@ static void pending_attr(const struct xdg_pending *p, struct dossier_attr *out)
 {
 	struct stat fst;
 
-	memset(out, 0, sizeof(*out));
-	out->id = XDG_PEND_BASE | p->serial;
-	out->kind = DOSSIER_KIND_FILE;
-	out->st.st_ino = out->id;
-	out->st.st_mode = S_IFREG | 0600;
-	out->st.st_nlink = 1;
-	out->st.st_uid = p->uid;
-	out->st.st_gid = p->gid;
-	out->st.st_blksize = 4096;
+	trash_file_attr(out, XDG_PEND_BASE | p->serial, 0600, p->uid, p->gid);
 	if (fstat(p->fd, &fst) == 0) {
 		out->st.st_size = fst.st_size;
 		out->st.st_blocks = fst.st_blocks;

@@ -99,9 +99,9 @@ int trash_xdg_entries(struct dossier_archive *a,
 				      "WHERE kind = 5 AND scratch = 0 AND "
 				      "deleted_ns IS NOT NULL AND deleted_by "
 				      "= ?1 AND id NOT IN (SELECT record FROM "
-				      "trash_purging)", &st)) < 0)
+				      "trash_purging)", (int64_t)who->uid,
+				      &st)) < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)who->uid);
 	while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
 		struct node r;
 
@@ -197,17 +197,9 @@ static int xdg_info_attr(struct dossier_archive *a,
 	struct dossier_buf text = DOSSIER_BUF_INIT;
 	int rc = xdg_info_text(a, t, &text);
 
-	memset(out, 0, sizeof(*out));
-	out->id = xdg_info_ino(t);
-	out->kind = DOSSIER_KIND_FILE;
-	out->st.st_ino = out->id;
-	out->st.st_mode = S_IFREG | 0400;
-	out->st.st_nlink = 1;
-	out->st.st_uid = who->uid;
-	out->st.st_gid = who->gid;
+	trash_file_attr(out, xdg_info_ino(t), 0400, who->uid, who->gid);
 	out->st.st_size = (off_t)text.len;
 	out->st.st_blocks = 1;
-	out->st.st_blksize = 4096;
 	out->st.st_mtim.tv_sec = t->deleted_ns / 1000000000;
 	out->st.st_mtim.tv_nsec = t->deleted_ns % 1000000000;
 	out->st.st_atim = out->st.st_ctim = out->st.st_mtim;

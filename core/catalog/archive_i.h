@@ -99,6 +99,7 @@ struct dossier_archive {
 	struct dossier_rules *rules;	/* protected by lock */
 	struct dossier_audit *audit;	/* NULL: not serving */
 	struct dossier_text *text;	/* NULL: no text worker here */
+	struct dossier_trash *trash;	/* its own lock (trash_i.h) */
 	char site[64];			/* -o site=NAME, "" for none */
 	uint64_t generation;		/* protected by lock: bumped per change */
 	struct {

@@ -14,8 +14,12 @@
  * step until that transaction, so a crash anywhere is finished by the
  * next purge, and a restore in between is refused.
  *
+ * The module is the folder core/trash/, one file per concern (its
+ * private header trash_private.h lists them); this header is what the
+ * rest of core calls.
+ *
  * Unless said otherwise, functions here are called with the archive lock
- * held (archive.c and views.c call them from inside their requests).
+ * held (tree/ calls them from inside its requests).
  */
 
 #include <stddef.h>
@@ -23,6 +27,16 @@
 
 #include "archive_i.h"
 #include "buf.h"
+
+/*
+ * The trash's own state of archive a (a->trash): the .trashinfo files
+ * GIO writes into /.Trash-UID/info while it trashes a record. Opened
+ * with the archive; caller frees with trash_close() (accepts NULL) once
+ * no request runs any more.
+ */
+struct dossier_trash;
+int trash_open(struct dossier_trash **out);
+void trash_close(struct dossier_trash *t);
 
 /* The tables of this module: catalog migration 4 (db.c). */
 extern const char trash_schema[];

@@ -195,7 +195,8 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 		goto fail;
 	if ((rc = archive_prepare_all(a)) < 0 || (rc = check_catalog(a)) < 0 ||
 	    (rc = archive_load_patterns(a)) < 0 ||
-	    (rc = dossier_rules_open(&a->rules, a->db)) < 0)
+	    (rc = dossier_rules_open(&a->rules, a->db)) < 0 ||
+	    (rc = trash_open(&a->trash)) < 0)
 		goto fail;
 	if (flags & DOSSIER_ARCHIVE_OPEN_PROBE) {
 		int fd = openat(a->rootfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC,
@@ -253,6 +254,7 @@ void dossier_archive_close(struct dossier_archive *a)
 	a->history = NULL;
 	audit_close(a->audit);
 	a->audit = NULL;
+	trash_close(a->trash);
 	if (a->lockfd >= 0)
 		close(a->lockfd);
 	dossier_rules_free(a->rules);

@@ -1,3 +1,8 @@
+/*
+ * What stat(2) shows a caller of a catalog node: the row's attributes, with
+ * the permission bits the rules give that caller (core/access/decide.c),
+ * and how long the kernel may keep them.
+ */
 #include "archive.h"
 
 #include <dirent.h>

@@ -1,3 +1,9 @@
+/*
+ * Access taken away reaches what is already open: after a grant, revoke,
+ * policy or user change or a reclassification, every open record whose
+ * opener lost the right is refused and its pages dropped (archive_changed);
+ * grants that end by the clock are swept each second.
+ */
 #include "archive.h"
 
 #include <dirent.h>

@@ -1,3 +1,9 @@
+/*
+ * Names as a caller sees them: a name shared by entries hidden from each
+ * other (polyinstantiation, docs/design.md) resolves to the one the caller
+ * may list, a name held only by hidden entries is free, and a second entry
+ * of a name is shown as "STEM (#ID).EXT".
+ */
 #include "archive.h"
 
 #include <dirent.h>

@@ -1,3 +1,8 @@
+/*
+ * The catalog base: the statements prepared once per archive, one typed way
+ * to run a statement, transactions, and where a record's content lives.
+ * Every layer above reads and writes the catalog through these.
+ */
 #include "archive.h"
 
 #include <dirent.h>

@@ -1,3 +1,8 @@
+/*
+ * Node rows: reading them, making, touching and removing them, their
+ * canonical paths, and the scratch-name patterns a new name is checked
+ * against. Lock held for all.
+ */
 #include "archive.h"
 
 #include <dirent.h>

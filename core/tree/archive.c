@@ -1,3 +1,8 @@
+/*
+ * The front door (archive.h): open, create and close an archive; lookup,
+ * getattr, access and statfs. The other operations are in this folder, one
+ * file each (tree_i.h); virtual subtrees go through subtree.c's table.
+ */
 #include "archive.h"
 
 #include <dirent.h>

@@ -1,3 +1,7 @@
+/*
+ * Categories: the fixed second level of the tree, listed, added, renamed
+ * and given a retention by dossierctl.
+ */
 #include "archive.h"
 
 #include <dirent.h>

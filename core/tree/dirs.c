@@ -1,3 +1,8 @@
+/*
+ * Folder listings (opendir/readdir): the entries a caller may list, names
+ * shared by hidden entries shown as each caller should see them, and
+ * virtual folders' listings from their subtree.
+ */
 #include "archive.h"
 
 #include <dirent.h>

@@ -1,3 +1,7 @@
+/*
+ * Files: create, open, read and write through the content descriptor, the
+ * checks a write passes, and the save at close (a journal row for history).
+ */
 #include "archive.h"
 
 #include <dirent.h>

@@ -1,3 +1,8 @@
+/*
+ * rename(2): moves inside the tree, a save by rename (the replaced record
+ * keeps its id, the new content becomes its next version), an editor's swap
+ * back, and GIO's trash by a move into /.Trash-UID/files.
+ */
 #include "archive.h"
 
 #include <dirent.h>

@@ -1,3 +1,8 @@
+/*
+ * Editors' scratch files and save dances: which record a scratch name is
+ * derived from (and so decided as), and the record an editor's save may
+ * revive or swap back, for its own user only.
+ */
 #include "archive.h"
 
 #include <dirent.h>

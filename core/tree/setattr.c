@@ -1,3 +1,7 @@
+/*
+ * setattr: size, times and mode of a record, decided for the caller as
+ * things stand now, also through a descriptor held across a rename.
+ */
 #include "archive.h"
 
 #include <dirent.h>

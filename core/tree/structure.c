@@ -1,3 +1,7 @@
+/*
+ * The tree's shape: mkdir (years, clients, folders; categories are fixed),
+ * rmdir and unlink (a record goes to the trash, a scratch file away).
+ */
 #include "archive.h"
 
 #include <dirent.h>

@@ -1,10 +1,7 @@
 /*
- * The virtual trees: /.history (every record's versions as read-only
- * files), /.trash (deleted records where they were, read-only; the
- * entries are trash.c's), the caller's /.Trash-UID (the freedesktop.org
- * trash GIO uses; trash.c's too) and /.dossier/ctl (the control file
- * dossierctl talks through, authenticated by the kernel's uid of each
- * request).
+ * The history view: /.history mirrors the tree, a record's folder there
+ * lists its versions as read-only files, each a private copy of the bytes
+ * git holds. One of subtree.c's subtrees.
  */
 #include "views_i.h"
 

@@ -1,3 +1,7 @@
+/*
+ * Extended attributes: user.* kept per record, classification and the ACL
+ * answered by meta.c.
+ */
 #include "archive.h"
 
 #include <dirent.h>

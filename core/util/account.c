@@ -1,3 +1,6 @@
+/*
+ * The name of a Unix account.
+ */
 #include "account.h"
 
 #include <pwd.h>

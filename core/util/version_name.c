@@ -1,3 +1,6 @@
+/*
+ * The file name of a version in /.history and in dossierctl's answers.
+ */
 #include "version_name.h"
 
 #include <stdio.h>

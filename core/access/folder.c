@@ -1,7 +1,7 @@
 /*
  * What stat(2) says of a folder beyond its row: the link count (2 + the
  * sub-folders the caller sees, as on ext4) and the access time that
- * utimensat(2) set. Kept apart from archive.c's tree operations.
+ * utimensat(2) set. Kept apart from the tree's operations (core/tree/).
  */
 #include "archive_i.h"
 #include "access_i.h"

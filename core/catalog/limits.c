@@ -1,6 +1,6 @@
 /*
  * How large a record may grow, and what a write the content store refused
- * leaves in the kernel. Kept apart from archive.c's tree operations.
+ * leaves in the kernel. Kept apart from the tree's operations (core/tree/).
  */
 #include "archive_i.h"
 #include "access_i.h"

@@ -17,7 +17,7 @@ struct control_cmd {
 		  char **f, int n, struct dossier_buf *out);
 };
 
-/* Tables of handlers by module (control.c, control_rules.c, trash.c). */
+/* Tables of handlers by module (control.c, control_rules.c, trash/ctl.c, ...). */
 extern const struct control_cmd control_history_cmds[];
 extern const struct control_cmd control_rules_cmds[];
 extern const struct control_cmd control_trash_cmds[];

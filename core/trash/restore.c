@@ -273,7 +273,7 @@ int trash_rename_out(struct dossier_archive *a,
 
 /*
  * A revived year brings every category with it, as mkdir of a year does
- * (archive.c): its deleted category rows come back, missing ones are
+ * (tree/structure.c): its deleted category rows come back, missing ones are
  * made. Lock held, in the caller's transaction.
  */
 static int revive_categories(struct dossier_archive *a, uint64_t year,

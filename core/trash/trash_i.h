@@ -5,7 +5,7 @@
  * Trash, purge, destruction register, retention and legal holds
  * (core-only). See docs/trash.md.
  *
- * A deleted record is a node row with deleted_ns set (archive.c); this
+ * A deleted record is a node row with deleted_ns set (tree/structure.c); this
  * module shows those rows as the /.trash view, brings them back, and
  * destroys them when the trash period ends: git objects first
  * (dossier_git_purge_record), then the content file, then one catalog
@@ -126,7 +126,7 @@ int trash_view_open(struct dossier_archive *a, const struct dossier_caller *who,
  * named as in /.trash, with the /.trash view's inode numbers) and info/
  * (a .trashinfo for each, made up from the catalog, and those GIO writes
  * while it trashes, kept in memory until the record moved). A move of a
- * record into files/ is an unlink (archive.c); a move out of files/ is a
+ * record into files/ is an unlink (tree/rename.c); a move out of files/ is a
  * restore; nothing in it is ever removed early.
  */
 #define XDG_DIR_BASE (5ULL << 60)	/* | uid << 2 | XDG_TOP... */
@@ -148,7 +148,7 @@ int trash_xdg_is(uint64_t ino);
 int trash_xdg_owns(uint64_t parent, const char *name);
 
 /*
- * The requests views.c sends for these inodes (lock held): lookup of nfc
+ * The requests subtree.c sends for these inodes (lock held): lookup of nfc
  * in parent (the root or a /.Trash-UID folder), getattr, the listing of a
  * folder (names belong to out), and open: *fd_out is a descriptor on a
  * .trashinfo (GIO's bytes, or one made up read-only). DOSSIER_ENOTFOUND
@@ -166,7 +166,7 @@ int trash_xdg_open(struct dossier_archive *a, const struct dossier_caller *who,
 		   uint64_t ino, int flags, int *fd_out);
 
 /*
- * The requests archive.c sends when trash_xdg_owns() or trash_xdg_is()
+ * The requests the tree sends (through subtree.c) when trash_xdg_owns() or trash_xdg_is()
  * says so. The lock is NOT held: these take it, and log and audit their
  * refusals themselves. mkdir of who's own /.Trash-UID, files or info
  * answers as if it made them (they always exist); create makes one of

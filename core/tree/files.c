@@ -194,7 +194,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	if ((s = subtree_change_at(parent, name)) && !s->create)
 		return tree_virtual_readonly(a, who, "create", parent);
 	if (s) {
-		/* GIO's .trashinfo files in /.Trash-UID/info: trash.c */
+		/* GIO's .trashinfo files in /.Trash-UID/info: core/trash/ */
 		if ((rc = s->create(a, who, parent, name, open_flags, attr,
 				    &fd)) < 0)
 			return rc;

@@ -3,7 +3,7 @@
 
 /*
  * Classification xattrs and the rule-computed POSIX ACL (core-only).
- * Called by archive.c with the archive lock held, after the caller was
+ * Called by tree/xattr.c with the archive lock held, after the caller was
  * found allowed to see n.
  */
 

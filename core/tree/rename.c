@@ -38,10 +38,10 @@
 
 
 /*
- * ---- gio trash: the caller's /.Trash-UID (trash.c) ----
+ * ---- gio trash: the caller's /.Trash-UID (core/trash/xdg_ops.c) ----
  * GIO trashes a file by renaming it into /.Trash-UID/files: for a record
  * that is exactly an unlink. Moves out of files/ (restores) and GIO's
- * .trashinfo files are trash.c's.
+ * .trashinfo files are core/trash/'s.
  */
 static int rename_xdg(struct dossier_archive *a,
 		      const struct dossier_caller *who, uint64_t parent,
@@ -59,7 +59,7 @@ static int rename_xdg(struct dossier_archive *a,
 	if ((rc = trash_xdg_may_take(who, newparent, 0)) == 0)
 		rc = tree_remove_file(a, who, parent, nfc,
 				 "moved to .Trash-UID/files");
-	if (rc == DOSSIER_EISDIR)	/* a folder: trash.c says why not */
+	if (rc == DOSSIER_EISDIR)	/* a folder: the trash says why not */
 		rc = trash_xdg_may_take(who, newparent, 1);
 	if (rc < 0)
 		return archive_deny(a, who, "unlink", parent, nfc, rc);

@@ -24,7 +24,7 @@
  *   refused exactly as in /.history; it never shares an inode number
  *   with a live record (which smbd would take for the same open file).
  *
- * All functions run with the archive lock held (views.c calls them).
+ * All functions run with the archive lock held (subtree.c calls them).
  */
 
 #include <stddef.h>

@@ -166,8 +166,8 @@ int trash_xdg_open(struct dossier_archive *a, const struct dossier_caller *who,
 		   uint64_t ino, int flags, int *fd_out);
 
 /*
- * The requests the tree sends (through subtree.c) when trash_xdg_owns() or trash_xdg_is()
- * says so. The lock is NOT held: these take it, and log and audit their
+ * The requests the tree sends (through subtree.c) when trash_xdg_owns()
+ * or trash_xdg_is() says so. The lock is NOT held: these take it, and log and audit their
  * refusals themselves. mkdir of who's own /.Trash-UID, files or info
  * answers as if it made them (they always exist); create makes one of
  * GIO's .trashinfo files in info/ (*fd_out: a descriptor on its bytes,

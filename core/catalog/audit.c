@@ -49,6 +49,7 @@
 #include "log.h"
 #include "proc.h"
 #include "rules_i.h"
+#include "schema_i.h"
 #include "when.h"
 
 #define AUDIT_BATCH 256
@@ -64,36 +65,6 @@
 #define AUDIT_DEFAULT_LIMIT 1000
 /* writer passes at close before giving up on a failing catalog */
 #define AUDIT_CLOSE_TRIES 3
-
-/*
- * IF NOT EXISTS: audit_open() runs this again on catalogs that went
- * through migration 5 while it was a placeholder (archives created between
- * the module skeletons and this schema, 2026-11).
- */
-const char audit_schema[] =
-	"CREATE TABLE IF NOT EXISTS audit("
-	"  id INTEGER PRIMARY KEY,"	/* append order */
-	"  time_ns INTEGER NOT NULL,"
-	"  uid INTEGER NOT NULL,"
-	"  user TEXT NOT NULL,"		/* account name when written */
-	"  pid INTEGER NOT NULL,"
-	"  program TEXT NOT NULL,"
-	"  action TEXT NOT NULL,"
-	"  path TEXT NOT NULL,"		/* archive path, "" for none */
-	"  allowed INTEGER NOT NULL,"
-	"  rule INTEGER,"		/* deciding rule row; NULL: none */
-	"  detail TEXT"
-	");"
-	"CREATE INDEX IF NOT EXISTS audit_by_time ON audit(time_ns);"
-	"CREATE INDEX IF NOT EXISTS audit_by_user ON audit(user);"
-	"CREATE INDEX IF NOT EXISTS audit_by_uid ON audit(uid);"
-	"CREATE INDEX IF NOT EXISTS audit_by_path ON audit(path);"
-	"CREATE INDEX IF NOT EXISTS audit_denied ON audit(time_ns)"
-	"  WHERE allowed = 0;"
-	"CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
-	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
-	"CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
-	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;";
 
 /* One queued row; its strings live in data[]. */
 struct row {
@@ -402,7 +373,7 @@ static int heal_schema(struct dossier_archive *a)
 		return 0;
 	dossier_log(LOG_NOTICE, "audit: creating the audit tables");
 	if ((rc = archive_begin(a)) == 0)
-		rc = dossier_db_exec(a->db, audit_schema);
+		rc = dossier_db_exec(a->db, dossier_schema_audit);
 	return archive_end(a, rc);
 }
 

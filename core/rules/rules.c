@@ -14,68 +14,6 @@
 #include "log.h"
 
 /*
- * The tables of the rule store. Conditions of a rule that hold text are
- * comma lists; NULL means "any". See rules_i.h for the decision model.
- */
-const char dossier_rules_schema[] =
-	"CREATE TABLE role("
-	"  name TEXT PRIMARY KEY,"
-	"  zh TEXT"
-	");"
-	"CREATE TABLE user("
-	"  uid INTEGER PRIMARY KEY,"
-	"  name TEXT UNIQUE NOT NULL,"
-	"  role TEXT NOT NULL REFERENCES role(name),"
-	"  dept TEXT"
-	");"
-	"CREATE TABLE level("
-	"  rank INTEGER PRIMARY KEY CHECK(rank BETWEEN 0 AND 3),"
-	"  name TEXT UNIQUE NOT NULL,"
-	"  zh TEXT UNIQUE NOT NULL,"
-	"  max_grant_seconds INTEGER,"	/* NULL: no maximum set (not lendable) */
-	"  lendable INTEGER NOT NULL DEFAULT 0,"
-	"  note TEXT"
-	");"
-	"CREATE TABLE site("
-	"  name TEXT PRIMARY KEY,"
-	"  note TEXT"
-	");"
-	"CREATE TABLE rule("
-	"  id INTEGER PRIMARY KEY,"
-	"  family TEXT NOT NULL CHECK(family IN ('level','scope','action')),"
-	"  priority INTEGER NOT NULL,"	/* lowest first, then id */
-	"  action TEXT,"
-	"  level INTEGER,"
-	"  scope TEXT,"			/* company|department|personal */
-	"  relation TEXT,"		/* owner|dept|other */
-	"  role TEXT,"
-	"  dept_role TEXT,"		/* subject's role, in the record's dept */
-	"  user_dept TEXT,"		/* subject's department */
-	"  site TEXT,"
-	"  effect TEXT NOT NULL CHECK(effect IN ('allow','grantable','deny')),"
-	"  approvers TEXT,"		/* ROLE, dept:ROLE, record:ROLE, owner */
-	"  note TEXT NOT NULL"		/* the one-line reason a verdict gives */
-	");"
-	"CREATE TABLE grant("
-	"  id INTEGER PRIMARY KEY,"
-	"  record INTEGER NOT NULL,"
-	"  uid INTEGER NOT NULL,"
-	"  can_read INTEGER NOT NULL DEFAULT 1,"
-	"  can_write INTEGER NOT NULL DEFAULT 0,"
-	"  approved_by INTEGER NOT NULL,"
-	"  reason TEXT NOT NULL,"
-	"  start_s INTEGER NOT NULL,"
-	"  end_s INTEGER NOT NULL,"
-	"  revoked_s INTEGER"
-	");"
-	"CREATE INDEX grant_by_user ON grant(uid, record);"
-	"CREATE INDEX grant_open ON grant(end_s) WHERE revoked_s IS NULL;"
-	"CREATE TABLE setting("
-	"  key TEXT PRIMARY KEY,"
-	"  value TEXT NOT NULL"
-	");";
-
-/*
  * The policy shipped by `dossierctl init` (PRODUCT.md, "Classification and
  * access"). Choices where the product is silent say so in their note.
  */
@@ -781,12 +719,38 @@ int dossier_rules_seed_default(sqlite3 *db)
 	return dossier_db_exec(db, "RELEASE rules_seed");
 }
 
+/*
+ * A catalog that went through schema step 3 after the step stopped
+ * seeding (it was made before the rule store, and migrated by this
+ * version) has empty policy tables: it gets the default policy, as the
+ * step gave it before.
+ */
+static int seed_if_empty(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, empty;
+
+	if ((rc = dossier_db_prepare(db, "SELECT NOT EXISTS (SELECT 1 FROM "
+				     "role) AND NOT EXISTS (SELECT 1 FROM "
+				     "level) AND NOT EXISTS (SELECT 1 FROM "
+				     "rule)", &st)) < 0)
+		return rc;
+	empty = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (!empty)
+		return 0;
+	dossier_log(LOG_NOTICE, "catalog: writing the default policy");
+	return dossier_rules_seed_default(db);
+}
+
 int dossier_rules_open(struct dossier_rules **out, sqlite3 *db)
 {
 	struct dossier_rules *r;
 	int rc;
 
 	*out = NULL;
+	if ((rc = seed_if_empty(db)) < 0)
+		return rc;
 	if (!(r = calloc(1, sizeof(*r))))
 		return oom();
 	r->db = db;

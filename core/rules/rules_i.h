@@ -56,21 +56,18 @@
 struct dossier_rules;
 
 /*
- * SQL creating the tables role, user, level, site, rule, grant and
- * setting (no transaction statements: run it inside a migration).
- */
-extern const char dossier_rules_schema[];
-
-/*
  * Write the default policy of PRODUCT.md as rows: roles, levels, the
- * reading-room site, rules and settings (trash-days, root-role). Works
+ * reading-room site, rules and settings (trash-days, root-role), into the
+ * tables of schema step 3 (schema_i.h): at the creation of a catalog. Works
  * inside or outside the caller's transaction (uses a savepoint). Fails
  * with DOSSIER_EEXISTS if the rows already exist.
  */
 int dossier_rules_seed_default(sqlite3 *db);
 
 /*
- * Load users, roles, levels, sites, rules and grants from db into memory.
+ * Load users, roles, levels, sites, rules and grants from db into memory;
+ * first writes the default policy if the role, level and rule tables are
+ * all empty (a catalog migrated from before the rule store).
  * db is borrowed and must outlive the result. Caller frees with
  * dossier_rules_free(). DOSSIER_ECORRUPT if a row cannot be understood
  * (unknown family or effect, a level out of range).

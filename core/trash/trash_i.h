@@ -24,9 +24,6 @@
 #include "archive_i.h"
 #include "buf.h"
 
-/* The tables of this module: catalog migration 4 (db.c). */
-extern const char trash_schema[];
-
 /*
  * May record (or folder) n be deleted now? DOSSIER_ESTRUCTURE with a
  * message when a legal hold on it or on a folder above it forbids it (the

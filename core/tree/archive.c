@@ -171,7 +171,8 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 		rc = DOSSIER_ECORRUPT;
 		goto fail;
 	}
-	if ((rc = dossier_db_open(&a->db, buf, 0)) < 0)
+	if ((rc = dossier_db_open(&a->db, buf, 0)) < 0 ||
+	    (rc = text_db_init(a->db)) < 0)
 		goto fail;
 	if ((rc = archive_prepare_all(a)) < 0 || (rc = check_catalog(a)) < 0 ||
 	    (rc = archive_load_patterns(a)) < 0 ||
@@ -350,6 +351,8 @@ int dossier_archive_create(const char *path, enum dossier_lang lang)
 	rc = dossier_db_exec(db, "BEGIN IMMEDIATE");
 	if (rc == 0)
 		rc = seed_catalog(db, lang);
+	if (rc == 0)
+		rc = dossier_rules_seed_default(db);
 	if (rc == 0)
 		rc = dossier_db_exec(db, "COMMIT");
 	dossier_db_close(db);

@@ -40,8 +40,6 @@ int archive_verdict(struct dossier_archive *a, const struct dossier_caller *who,
 		    struct dossier_verdict *v);
 /* The rules' view of n. */
 void archive_object(const struct node *n, struct dossier_object *o);
-int archive_exec(struct dossier_archive *a, const char *sql,
-		 const char *types, ...);
 /*
  * A statement prepared once and kept for the archive's life (lock held):
  * sql must be a string literal, its address is the key. Hand it back with

@@ -676,7 +676,7 @@ static int load_grants(struct dossier_rules *r)
 					 "ORDER BY uid, record, end_s",
 				     &st)) < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, r->grant_floor);
+	dossier_db_bind(st, "i", r->grant_floor);
 	while ((rc = step(r->db, st, "load grants")) == 1) {
 		if (!(nv = grow(v, &cap, n, sizeof(*v)))) {
 			rc = oom();
@@ -1409,7 +1409,6 @@ int dossier_rules_user_add(struct dossier_rules *r, uid_t uid,
 			   const char *name, const char *role,
 			   const char *dept)
 {
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if (!name || !*name) {
@@ -1420,55 +1419,28 @@ int dossier_rules_user_add(struct dossier_rules *r, uid_t uid,
 		dossier_error_set("unknown role '%s'", role ? role : "");
 		return DOSSIER_EINVAL;
 	}
-	if ((rc = dossier_db_prepare(r->db, "INSERT INTO user(uid, name, "
-					 "role, dept) VALUES (?, ?, ?, ?)",
-				     &st)) < 0)
-		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)uid);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, role, -1, SQLITE_STATIC);
-	if (dept && *dept)
-		sqlite3_bind_text(st, 4, dept, -1, SQLITE_STATIC);
-	if ((rc = dossier_db_step_done(r->db, st, "add user")) < 0) {
-		if (rc == DOSSIER_EEXISTS) {
-			dossier_error_clear();
-			dossier_error_set("uid %lu or name '%s' is already "
-					  "mapped", (unsigned long)uid, name);
-		}
-		goto out;
+	rc = dossier_db_run(r->db, "add user", "INSERT INTO user(uid, name, "
+			    "role, dept) VALUES (?, ?, ?, ?)", "ittt",
+			    (int64_t)uid, name, role, dept && *dept ? dept :
+			    NULL);
+	if (rc == DOSSIER_EEXISTS) {
+		dossier_error_clear();
+		dossier_error_set("uid %lu or name '%s' is already mapped",
+				  (unsigned long)uid, name);
 	}
-	rc = dossier_rules_reload(r);
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return rc < 0 ? rc : dossier_rules_reload(r);
 }
 
 /*
- * Run sql changing rows of user name (?1; ?2 and ?3 texts or NULL, ?4 an
- * integer, where the statement uses them). DOSSIER_ENOTFOUND when no row
- * changed.
+ * rc of a statement that changed rows of user name: DOSSIER_ENOTFOUND
+ * when it changed none.
  */
-static int user_change(struct dossier_rules *r, const char *sql,
-		       const char *name, const char *b, const char *c,
-		       int64_t n)
+static int user_changed(struct dossier_rules *r, const char *name, int rc)
 {
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if ((rc = dossier_db_prepare(r->db, sql, &st)) < 0)
-		return rc;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (b)
-		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-	if (c)
-		sqlite3_bind_text(st, 3, c, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, n);
-	rc = dossier_db_step_done(r->db, st, "change user");
 	if (rc == 0 && sqlite3_changes(r->db) == 0) {
 		dossier_error_set("'%s' is not a mapped user", name);
 		rc = DOSSIER_ENOTFOUND;
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -1481,10 +1453,12 @@ int dossier_rules_user_set(struct dossier_rules *r, const char *name,
 		dossier_error_set("unknown role '%s'", role);
 		return DOSSIER_EINVAL;
 	}
-	rc = user_change(r, "UPDATE user SET role = coalesce(?2, role), "
-			    "dept = CASE WHEN ?4 THEN nullif(?3, '') ELSE dept "
-			    "END WHERE name = ?1", name, role, dept ? dept : "",
-			 dept != NULL);
+	rc = dossier_db_run(r->db, "change user", "UPDATE user SET role = "
+			    "coalesce(?2, role), dept = CASE WHEN ?4 THEN "
+			    "nullif(?3, '') ELSE dept END WHERE name = ?1",
+			    "ttti", name, role, dept ? dept : "",
+			    (int64_t)(dept != NULL));
+	rc = user_changed(r, name, rc);
 	if (rc == 0)
 		rc = dossier_rules_reload(r);
 	return rc;
@@ -1493,22 +1467,19 @@ int dossier_rules_user_set(struct dossier_rules *r, const char *name,
 int dossier_rules_user_remove(struct dossier_rules *r, const char *name,
 			      int64_t now_s)
 {
-	char when[32];
 	int rc;
 
-	snprintf(when, sizeof(when), "%" PRId64, now_s);
 	/* grants end with the mapping: a later mapping starts afresh */
 	rc = dossier_db_exec(r->db, "SAVEPOINT user_remove");
 	if (rc == 0)
-		rc = user_change(r, "UPDATE grant SET revoked_s = ?2 WHERE "
-				    "revoked_s IS NULL AND uid = (SELECT uid FROM "
-				    "user WHERE name = ?1)", name, when,
-				 NULL, 0);
-	if (rc == DOSSIER_ENOTFOUND)	/* no grant to end */
-		dossier_error_clear(), rc = 0;
+		rc = dossier_db_run(r->db, "change user", "UPDATE grant SET "
+				    "revoked_s = ?2 WHERE revoked_s IS NULL AND "
+				    "uid = (SELECT uid FROM user WHERE name = "
+				    "?1)", "ti", name, now_s);
 	if (rc == 0)
-		rc = user_change(r, "DELETE FROM user WHERE name = ?1",
-				 name, NULL, NULL, 0);
+		rc = user_changed(r, name, dossier_db_run(r->db, "change user",
+				  "DELETE FROM user WHERE name = ?1", "t",
+				  name));
 	if (rc == 0)
 		rc = dossier_db_exec(r->db, "RELEASE user_remove");
 	else
@@ -1704,7 +1675,6 @@ int dossier_rules_grant(struct dossier_rules *r, uid_t approver,
 			const char *reason, int64_t now_s, int64_t *grant_id)
 {
 	struct subject a, g;
-	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if (grant_id)
@@ -1735,29 +1705,20 @@ int dossier_rules_grant(struct dossier_rules *r, uid_t approver,
 	if ((rc = grant_check(r, &a, site, obj, &g, can_write, seconds,
 			      now_s)) < 0)
 		return rc;
-	if ((rc = dossier_db_prepare(r->db, "INSERT INTO grant(record, uid, "
-					 "can_read, can_write, approved_by, "
-					 "reason, start_s, end_s) "
-					 "VALUES (?, ?, 1, ?, ?, ?, ?, ?)",
-				     &st)) < 0)
-		goto out;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)obj->record);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)user);
-	sqlite3_bind_int(st, 3, can_write ? 1 : 0);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)approver);
-	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, now_s);
-	sqlite3_bind_int64(st, 7, now_s + seconds);
-	if ((rc = dossier_db_step_done(r->db, st, "record grant")) < 0)
-		goto out;
+	if ((rc = dossier_db_run(r->db, "record grant", "INSERT INTO "
+				 "grant(record, uid, can_read, can_write, "
+				 "approved_by, reason, start_s, end_s) VALUES "
+				 "(?, ?, 1, ?, ?, ?, ?, ?)", "iiiitii",
+				 (int64_t)obj->record, (int64_t)user,
+				 (int64_t)(can_write ? 1 : 0),
+				 (int64_t)approver, reason, now_s,
+				 now_s + seconds)) < 0)
+		return rc;
 	if (grant_id)
 		*grant_id = sqlite3_last_insert_rowid(r->db);
 	if (now_s > r->grant_floor)
 		r->grant_floor = now_s;
-	rc = load_grants(r);
-out:
-	sqlite3_finalize(st);
-	return rc;
+	return load_grants(r);
 }
 
 /* Whether the action-family rows for action allow s (no object). */
@@ -1783,7 +1744,7 @@ int dossier_rules_revoke(struct dossier_rules *r, uid_t who, int64_t grant_id,
 					 "grant WHERE id = ? AND revoked_s IS "
 					 "NULL", &st)) < 0)
 		goto out;
-	sqlite3_bind_int64(st, 1, grant_id);
+	dossier_db_bind(st, "i", grant_id);
 	if ((rc = step(r->db, st, "find grant")) < 0)
 		goto out;
 	if (rc == 0) {
@@ -1814,12 +1775,9 @@ int dossier_rules_revoke(struct dossier_rules *r, uid_t who, int64_t grant_id,
 		rc = DOSSIER_ENOTFOUND;
 		goto out;
 	}
-	if ((rc = dossier_db_prepare(r->db, "UPDATE grant SET revoked_s = ? "
-					 "WHERE id = ?", &st)) < 0)
-		goto out;
-	sqlite3_bind_int64(st, 1, now_s);
-	sqlite3_bind_int64(st, 2, grant_id);
-	if ((rc = dossier_db_step_done(r->db, st, "revoke grant")) < 0)
+	if ((rc = dossier_db_run(r->db, "revoke grant", "UPDATE grant SET "
+				 "revoked_s = ? WHERE id = ?", "ii", now_s,
+				 grant_id)) < 0)
 		goto out;
 	if (now_s > r->grant_floor)
 		r->grant_floor = now_s;
@@ -2038,7 +1996,7 @@ int dossier_rules_setting_get(struct dossier_rules *r, const char *key,
 	if ((rc = dossier_db_prepare(r->db, "SELECT value FROM setting WHERE "
 					 "key = ?", &st)) < 0)
 		goto out;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	dossier_db_bind(st, "t", key);
 	if ((rc = step(r->db, st, "read setting")) < 0)
 		goto out;
 	if (rc == 0) {
@@ -2100,7 +2058,7 @@ static int setting_check(struct dossier_rules *r, const char *key,
 
 	if (dossier_db_prepare(r->db, "SELECT 1 FROM setting WHERE key = ?",
 			       &st) == 0) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		dossier_db_bind(st, "t", key);
 		known = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
 	}
@@ -2158,7 +2116,6 @@ static int setting_check(struct dossier_rules *r, const char *key,
 int dossier_rules_setting_set(struct dossier_rules *r, uid_t who,
 			      const char *key, const char *value)
 {
-	sqlite3_stmt *st = NULL;
 	const struct rule *ru;
 	struct subject s;
 	int rc;
@@ -2180,19 +2137,13 @@ int dossier_rules_setting_set(struct dossier_rules *r, uid_t who,
 	}
 	if ((rc = setting_check(r, key, value)) < 0)
 		return rc;
-	if ((rc = dossier_db_prepare(r->db, "INSERT OR REPLACE INTO "
-					 "setting(key, value) VALUES (?, ?)",
-				     &st)) < 0)
-		goto out;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	if ((rc = dossier_db_step_done(r->db, st, "set setting")) < 0)
-		goto out;
+	if ((rc = dossier_db_run(r->db, "set setting", "INSERT OR REPLACE "
+				 "INTO setting(key, value) VALUES (?, ?)",
+				 "tt", key, value)) < 0)
+		return rc;
 	dossier_log(LOG_INFO, "setting '%s' set to '%s' by '%s'", key, value,
 		    s.name);
 	if (!strcmp(key, "root-role"))
 		rc = dossier_rules_reload(r);
-out:
-	sqlite3_finalize(st);
 	return rc;
 }

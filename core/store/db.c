@@ -1,5 +1,6 @@
 #include "db_i.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -42,6 +43,70 @@ int dossier_db_prepare(sqlite3 *db, const char *sql, sqlite3_stmt **out)
 				     out, NULL);
 
 	return src == SQLITE_OK ? 0 : dossier_db_err(db, src, "prepare");
+}
+
+void dossier_db_bindv(sqlite3_stmt *st, const char *types, va_list ap)
+{
+	const char *t;
+	int i;
+
+	assert((int)strlen(types) == sqlite3_bind_parameter_count(st));
+	for (i = 0; types[i]; i++) {
+		switch (types[i]) {
+		case 'i':
+			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+			break;
+		case 't':
+			t = va_arg(ap, const char *);
+			if (t)
+				sqlite3_bind_text(st, i + 1, t, -1,
+						  SQLITE_STATIC);
+			else
+				sqlite3_bind_null(st, i + 1);
+			break;
+		case 'n':
+			sqlite3_bind_null(st, i + 1);
+			break;
+		default:
+			assert(!"dossier_db_bind: unknown type letter");
+		}
+	}
+}
+
+void dossier_db_bind(sqlite3_stmt *st, const char *types, ...)
+{
+	va_list ap;
+
+	va_start(ap, types);
+	dossier_db_bindv(st, types, ap);
+	va_end(ap);
+}
+
+int dossier_db_runv(sqlite3 *db, sqlite3_stmt *st, const char *what,
+		    const char *types, va_list ap)
+{
+	int rc;
+
+	dossier_db_bindv(st, types, ap);
+	rc = dossier_db_step_done(db, st, what);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+int dossier_db_run(sqlite3 *db, const char *what, const char *sql,
+		   const char *types, ...)
+{
+	sqlite3_stmt *st = NULL;
+	va_list ap;
+	int rc = dossier_db_prepare(db, sql, &st);
+
+	if (rc == 0) {
+		va_start(ap, types);
+		rc = dossier_db_runv(db, st, what, types, ap);
+		va_end(ap);
+	}
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int dossier_db_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what)

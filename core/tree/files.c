@@ -594,9 +594,8 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 		if (!n.has_hist &&
 		    !archive_query_id(a, "SELECT 1 FROM journal WHERE record = ?1 AND "
 			      "(spool IS NOT NULL OR blob IS NOT NULL OR "
-			      "data IS NOT NULL OR live IS NOT NULL) AND "
-			      "0 * ?3 * ?4 = 0 AND ?2 IS NULL", (int64_t)f->id,
-			      NULL, 0, 0))
+			      "data IS NOT NULL OR live IS NOT NULL)", "i",
+			      (int64_t)f->id))
 			op = "create";
 		if (rc == 0 && deferred)
 			rc = journal_deferred(a, f->id, op, path, f->fd, &cs,

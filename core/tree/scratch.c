@@ -58,7 +58,7 @@ uint64_t tree_recently_deleted(struct dossier_archive *a,
 				"WHERE parent = ?1 AND name = ?2 AND kind = 5 "
 				"AND scratch = 0 AND deleted_ns > ?3 AND "
 				"deleted_by = ?4 ORDER BY deleted_ns DESC "
-				"LIMIT 1", (int64_t)parent, name,
+				"LIMIT 1", "itii", (int64_t)parent, name,
 				t - HISTORY_WINDOW_NS, (int64_t)who->uid));
 }
 
@@ -72,7 +72,7 @@ uint64_t tree_recently_displaced(struct dossier_archive *a,
 				"WHERE parent = ?1 AND prev_name = ?2 AND "
 				"displaced_ns > ?3 AND displaced_by = ?4 AND "
 				"deleted_ns IS NULL AND kind = 5 LIMIT 1",
-				(int64_t)parent, name, t - HISTORY_WINDOW_NS,
+				"itii", (int64_t)parent, name, t - HISTORY_WINDOW_NS,
 				(int64_t)who->uid));
 }
 

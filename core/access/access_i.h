@@ -9,6 +9,7 @@
  */
 
 #include "archive_i.h"
+#include "rules.h"
 
 struct dossier_verdict;
 struct dossier_object;
@@ -31,12 +32,12 @@ void archive_row_to_node(sqlite3_stmt *st, struct node *n);
 /* 0 if who may do act on n, else DOSSIER_EDENIED with the reason set. */
 int archive_decide(struct dossier_archive *a, const struct dossier_caller *who,
 		   const struct node *n, const struct node *parent,
-		   enum action act);
+		   enum dossier_action act);
 struct dossier_verdict;
 struct dossier_object;
 /* The full verdict (rule, grant, reason) of who doing act on n. */
 int archive_verdict(struct dossier_archive *a, const struct dossier_caller *who,
-		    const struct node *n, enum action act,
+		    const struct node *n, enum dossier_action act,
 		    struct dossier_verdict *v);
 /* The rules' view of n. */
 void archive_object(const struct node *n, struct dossier_object *o);

@@ -30,21 +30,6 @@
 #include "name.h"
 
 
-static enum dossier_action rules_action(enum action act)
-{
-	switch (act) {
-	case ACT_LIST: return DOSSIER_ACT_LIST;
-	case ACT_READ: return DOSSIER_ACT_READ;
-	case ACT_WRITE: return DOSSIER_ACT_WRITE;
-	case ACT_CREATE: return DOSSIER_ACT_CREATE;
-	case ACT_DELETE: return DOSSIER_ACT_DELETE;
-	case ACT_HISTORY: return DOSSIER_ACT_HISTORY;
-	case ACT_CLASSIFY: return DOSSIER_ACT_CLASSIFY;
-	case ACT_GRANT: return DOSSIER_ACT_GRANT;
-	}
-	return DOSSIER_ACT_LIST;
-}
-
 void archive_object(const struct node *n, struct dossier_object *o)
 {
 	o->record = n->id;
@@ -74,11 +59,11 @@ static int is_thumbnailer(struct dossier_archive *a, pid_t pid)
 }
 
 static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
-		   const struct node *n, enum action act,
+		   const struct node *n, enum dossier_action act,
 		   struct dossier_verdict *v);
 static int verdict_scratch(struct dossier_archive *a,
 			   const struct dossier_caller *who,
-			   const struct node *n, enum action act,
+			   const struct node *n, enum dossier_action act,
 			   struct dossier_verdict *v);
 static int folder_visible_now(struct dossier_archive *a,
 			      const struct dossier_caller *who,
@@ -97,7 +82,7 @@ int64_t archive_last_rule(void)
 }
 
 int archive_verdict(struct dossier_archive *a, const struct dossier_caller *who,
-		    const struct node *n, enum action act,
+		    const struct node *n, enum dossier_action act,
 		    struct dossier_verdict *v)
 {
 	int rc = verdict(a, who, n, act, v);
@@ -117,14 +102,14 @@ int archive_verdict(struct dossier_archive *a, const struct dossier_caller *who,
  */
 static int verdict_scratch(struct dossier_archive *a,
 			   const struct dossier_caller *who,
-			   const struct node *n, enum action act,
+			   const struct node *n, enum dossier_action act,
 			   struct dossier_verdict *v)
 {
 	struct node r;
 
 	if (n->derived == SCRATCH_PRIVATE) {
-		v->allow = who->uid == n->uid && act != ACT_GRANT &&
-			   act != ACT_HISTORY;
+		v->allow = who->uid == n->uid && act != DOSSIER_ACT_GRANT &&
+			   act != DOSSIER_ACT_HISTORY;
 		snprintf(v->why, sizeof(v->why), "%s", v->allow ?
 			 "a temporary file of yours" :
 			 "another user's temporary file");
@@ -138,21 +123,21 @@ static int verdict_scratch(struct dossier_archive *a,
 		own.derived = 0;
 		return verdict(a, who, &own, act, v);
 	}
-	if (act == ACT_DELETE)
-		act = ACT_WRITE;
+	if (act == DOSSIER_ACT_DELETE)
+		act = DOSSIER_ACT_WRITE;
 	return verdict(a, who, &r, act, v);
 }
 
 static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
-		   const struct node *n, enum action act,
+		   const struct node *n, enum dossier_action act,
 		   struct dossier_verdict *v)
 {
 	struct dossier_object o;
 
 	memset(v, 0, sizeof(*v));
 	/* the fixed top of the tree is the same for everyone */
-	if (n->kind <= DOSSIER_KIND_CATEGORY && act != ACT_CREATE &&
-	    act != ACT_DELETE && act != ACT_WRITE && act != ACT_CLASSIFY) {
+	if (n->kind <= DOSSIER_KIND_CATEGORY && act != DOSSIER_ACT_CREATE &&
+	    act != DOSSIER_ACT_DELETE && act != DOSSIER_ACT_WRITE && act != DOSSIER_ACT_CLASSIFY) {
 		v->allow = 1;
 		return 0;
 	}
@@ -162,7 +147,7 @@ static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
 	}
 	if (n->kind == DOSSIER_KIND_FILE && n->derived)
 		return verdict_scratch(a, who, n, act, v);
-	if (n->kind != DOSSIER_KIND_FILE && act == ACT_LIST) {
+	if (n->kind != DOSSIER_KIND_FILE && act == DOSSIER_ACT_LIST) {
 		v->allow = folder_visible(a, who, n, 0);
 		snprintf(v->why, sizeof(v->why), "%s",
 			 v->allow ? "folder holds something you may see" :
@@ -170,12 +155,12 @@ static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
 		return 0;
 	}
 	archive_object(n, &o);
-	if (n->kind != DOSSIER_KIND_FILE && act == ACT_READ)
-		act = ACT_LIST;
+	if (n->kind != DOSSIER_KIND_FILE && act == DOSSIER_ACT_READ)
+		act = DOSSIER_ACT_LIST;
 	dossier_rules_decide(a->rules, who->uid, a->site[0] ? a->site : NULL,
-			     rules_action(act), &o, dossier_clock_ns() /
+			     act, &o, dossier_clock_ns() /
 			     1000000000, v);
-	if (v->allow && act == ACT_READ && n->kind == DOSSIER_KIND_FILE &&
+	if (v->allow && act == DOSSIER_ACT_READ && n->kind == DOSSIER_KIND_FILE &&
 	    n->level > DOSSIER_LEVEL_INTERNAL && is_thumbnailer(a, who->pid)) {
 		v->allow = 0;
 		v->rule = 0;
@@ -193,7 +178,7 @@ static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
  */
 int archive_decide(struct dossier_archive *a, const struct dossier_caller *who,
 		   const struct node *n, const struct node *parent,
-		   enum action act)
+		   enum dossier_action act)
 {
 	struct dossier_verdict v;
 
@@ -201,7 +186,7 @@ int archive_decide(struct dossier_archive *a, const struct dossier_caller *who,
 	archive_verdict(a, who, n, act, &v);
 	if (v.allow)
 		return 0;
-	if (act != ACT_LIST)
+	if (act != DOSSIER_ACT_LIST)
 		dossier_error_set("%s", v.why[0] ? v.why : "not allowed");
 	return DOSSIER_EDENIED;
 }
@@ -265,7 +250,7 @@ static int folder_visible_now(struct dossier_archive *a,
 
 		archive_row_to_node(st, &c);
 		if (c.kind == DOSSIER_KIND_FILE) {
-			verdict(a, who, &c, ACT_LIST, &v);
+			verdict(a, who, &c, DOSSIER_ACT_LIST, &v);
 			seen = v.allow;
 		} else {
 			seen = folder_visible(a, who, &c, depth + 1);

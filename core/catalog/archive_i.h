@@ -154,18 +154,6 @@ struct dossier_file {
 /* Content file of record id, relative to contentfd ("ab/123"). */
 void content_relpath(char *out, size_t outsz, uint64_t id);
 
-/* What a caller asks to do, for archive_decide(). */
-enum action {
-	ACT_LIST,
-	ACT_READ,
-	ACT_WRITE,
-	ACT_CREATE,
-	ACT_DELETE,
-	ACT_HISTORY,
-	ACT_CLASSIFY,
-	ACT_GRANT,
-};
-
 /*
  * Inode numbers of the virtual trees (never catalog ids, which stay far
  * below 2^48): /.history, /.dossier/ctl, and per-node views. The kind is

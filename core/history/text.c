@@ -785,7 +785,7 @@ static int cmd_search(struct dossier_archive *a,
 
 		ok = archive_get_node(a, v[i].record, &node) == 0 &&
 		     !node.deleted &&
-		     archive_decide(a, who, &node, NULL, ACT_READ) == 0;
+		     archive_decide(a, who, &node, NULL, DOSSIER_ACT_READ) == 0;
 		dossier_error_clear();
 		v[i].path = archive_node_path(a, v[i].record);
 		v[i].shown = ok && v[i].path && under(v[i].path, prefix) &&
@@ -853,7 +853,7 @@ static int cmd_text(struct dossier_archive *a,
 	rc = access_resolve(a, who, f[1], 0, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
 		rc = DOSSIER_EISDIR;
-	if (rc == 0 && archive_decide(a, who, &rec, NULL, ACT_READ) < 0)
+	if (rc == 0 && archive_decide(a, who, &rec, NULL, DOSSIER_ACT_READ) < 0)
 		rc = DOSSIER_EDENIED;
 	if (rc == 0)
 		rc = dossier_db_prepare(a->db, "SELECT id, ?3 = '' OR "
@@ -883,7 +883,7 @@ static int cmd_text(struct dossier_archive *a,
 		}
 	}
 	if (rc == 0 && version != current &&
-	    archive_decide(a, who, &rec, NULL, ACT_HISTORY) < 0)
+	    archive_decide(a, who, &rec, NULL, DOSSIER_ACT_HISTORY) < 0)
 		rc = DOSSIER_EDENIED;
 	if (rc == 0 && (rc = dossier_db_prepare(a->db, "SELECT status, "
 						 "method, pages, body, error "

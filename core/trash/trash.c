@@ -465,7 +465,7 @@ int trash_dir_read(struct dossier_archive *a, const struct dossier_caller *who,
 		struct node r;
 
 		archive_row_to_node(st, &r);
-		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
+		if (archive_decide(a, who, &r, NULL, DOSSIER_ACT_LIST) < 0) {
 			dossier_error_clear();
 			continue;
 		}
@@ -534,7 +534,7 @@ int trash_view_node(struct dossier_archive *a, const struct dossier_caller *who,
 		/* an inode of an earlier deletion of the record */
 		if (TRASH_INO(out->n.id, out->deleted_ns) != ino)
 			return DOSSIER_ENOTFOUND;
-		if (archive_decide(a, who, &out->n, NULL, ACT_LIST) < 0) {
+		if (archive_decide(a, who, &out->n, NULL, DOSSIER_ACT_LIST) < 0) {
 			dossier_error_clear();
 			return DOSSIER_EHIDDEN;
 		}
@@ -564,7 +564,7 @@ void trash_record_attr(struct dossier_archive *a,
 	out->kind = DOSSIER_KIND_FILE;
 	st->st_ino = out->id;
 	st->st_mode = S_IFREG;
-	if (archive_decide(a, who, n, NULL, ACT_READ) == 0)
+	if (archive_decide(a, who, n, NULL, DOSSIER_ACT_READ) == 0)
 		st->st_mode |= 0444;
 	dossier_error_clear();
 	st->st_nlink = 1;
@@ -600,7 +600,7 @@ int trash_view_open(struct dossier_archive *a, const struct dossier_caller *who,
 		return DOSSIER_EREADONLY;
 	}
 	path = archive_node_path(a, t.n.id);
-	if ((rc = archive_decide(a, who, &t.n, NULL, ACT_READ)) < 0) {
+	if ((rc = archive_decide(a, who, &t.n, NULL, DOSSIER_ACT_READ)) < 0) {
 		audit_record(a->audit, who, "read", path, 0, 0,
 			     "from the trash");
 		free(path);
@@ -634,12 +634,12 @@ static int may_restore(struct dossier_archive *a,
 {
 	int rc;
 
-	if (archive_decide(a, who, r, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, r, NULL, DOSSIER_ACT_LIST) < 0) {
 		dossier_error_clear();
 		return DOSSIER_EHIDDEN;
 	}
-	if ((rc = archive_decide(a, who, r, NULL, ACT_DELETE)) < 0 ||
-	    (np && (rc = archive_decide(a, who, np, NULL, ACT_CREATE)) < 0))
+	if ((rc = archive_decide(a, who, r, NULL, DOSSIER_ACT_DELETE)) < 0 ||
+	    (np && (rc = archive_decide(a, who, np, NULL, DOSSIER_ACT_CREATE)) < 0))
 		return rc;
 	if (is_purging(a, r->id)) {
 		dossier_error_set("this record is being destroyed by a purge");
@@ -822,7 +822,7 @@ static int restore_entry(struct dossier_archive *a,
 					  "client folder");
 			return DOSSIER_ESTRUCTURE;
 		}
-		if ((rc = archive_decide(a, who, &np, NULL, ACT_CREATE)) < 0)
+		if ((rc = archive_decide(a, who, &np, NULL, DOSSIER_ACT_CREATE)) < 0)
 			return rc;
 	}
 	/* a name held only by what who may not see is free for who */
@@ -1076,7 +1076,7 @@ static int xdg_entries(struct dossier_archive *a,
 		struct node r;
 
 		archive_row_to_node(st, &r);
-		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
+		if (archive_decide(a, who, &r, NULL, DOSSIER_ACT_LIST) < 0) {
 			dossier_error_clear();
 			continue;
 		}
@@ -2326,7 +2326,7 @@ static int resolve(struct dossier_archive *a, const struct dossier_caller *who,
 			dossier_error_set("no record %llu", id);
 			return DOSSIER_ENOTFOUND;
 		}
-		if (archive_decide(a, who, out, NULL, ACT_LIST) < 0) {
+		if (archive_decide(a, who, out, NULL, DOSSIER_ACT_LIST) < 0) {
 			dossier_error_clear();
 			dossier_error_set("no record %llu", id);
 			return DOSSIER_EHIDDEN;
@@ -2438,7 +2438,7 @@ static int cmd_trash(struct dossier_archive *a,
 		int64_t del = sqlite3_column_int64(st, base), left;
 
 		archive_row_to_node(st, &r);
-		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
+		if (archive_decide(a, who, &r, NULL, DOSSIER_ACT_LIST) < 0) {
 			dossier_error_clear();
 			continue;
 		}
@@ -2492,7 +2492,7 @@ static int cmd_restore_deleted(struct dossier_archive *a,
 	if (rc == 0 && r.kind == DOSSIER_KIND_FILE)
 		rc = may_restore(a, who, &r, NULL);
 	else if (rc == 0)
-		rc = archive_decide(a, who, &r, NULL, ACT_CREATE);
+		rc = archive_decide(a, who, &r, NULL, DOSSIER_ACT_CREATE);
 	if (rc == 0 && (rc = archive_begin(a)) == 0) {
 		rc = restore_in_place(a, who, &r, dossier_clock_ns());
 		rc = archive_end(a, rc);
@@ -2775,7 +2775,7 @@ static int cmd_due(struct dossier_archive *a, const struct dossier_caller *who,
 		int keep = sqlite3_column_int(st, base + 2);
 
 		archive_row_to_node(st, &r);
-		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
+		if (archive_decide(a, who, &r, NULL, DOSSIER_ACT_LIST) < 0) {
 			dossier_error_clear();
 			continue;
 		}

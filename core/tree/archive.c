@@ -420,7 +420,7 @@ int dossier_archive_getattr(struct dossier_archive *a,
 	if (ino_is_virtual(id))
 		rc = views_getattr(a, who, id, out);
 	else if ((rc = archive_get_node(a, id, &n)) == 0 &&
-		 archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+		 archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 		rc = DOSSIER_EHIDDEN;
 	else if (rc == 0)
 		rc = archive_node_attr(a, who, &n, out);
@@ -449,13 +449,13 @@ int dossier_archive_access(struct dossier_archive *a,
 	}
 	pthread_mutex_lock(&a->lock);
 	rc = archive_get_node(a, id, &n);
-	if (rc == 0 && archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+	if (rc == 0 && archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 		rc = DOSSIER_EHIDDEN;
 	if (rc == 0 && (mask & R_OK))
-		rc = archive_decide(a, who, &n, NULL, ACT_READ);
+		rc = archive_decide(a, who, &n, NULL, DOSSIER_ACT_READ);
 	if (rc == 0 && (mask & W_OK))
 		rc = archive_decide(a, who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
-					   ACT_WRITE : ACT_CREATE);
+					   DOSSIER_ACT_WRITE : DOSSIER_ACT_CREATE);
 	if (rc == 0 && (mask & X_OK) && n.kind == DOSSIER_KIND_FILE &&
 	    !(n.mode & 0111))
 		rc = DOSSIER_EDENIED;

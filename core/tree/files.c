@@ -221,7 +221,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 		rc = DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = archive_decide(a, who, &p, NULL, ACT_CREATE)) < 0)
+	if ((rc = archive_decide(a, who, &p, NULL, DOSSIER_ACT_CREATE)) < 0)
 		goto unlock;
 	if (archive_find_visible(a, who, parent, nfc, &n) == 0) {
 		rc = DOSSIER_EEXISTS;
@@ -291,7 +291,7 @@ unlock:
 /* Decide an open; *on_grant is set if only a grant allows it. */
 static int open_verdict(struct dossier_archive *a,
 			const struct dossier_caller *who, const struct node *n,
-			enum action act, int *on_grant)
+			enum dossier_action act, int *on_grant)
 {
 	struct dossier_verdict v;
 
@@ -348,7 +348,7 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, id, &n)) < 0)
 		goto unlock;
-	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -357,10 +357,10 @@ int dossier_archive_open_file(struct dossier_archive *a,
 		goto unlock;
 	}
 	if ((acc == O_RDONLY || acc == O_RDWR) &&
-	    (rc = open_verdict(a, who, &n, ACT_READ, &on_grant)) < 0)
+	    (rc = open_verdict(a, who, &n, DOSSIER_ACT_READ, &on_grant)) < 0)
 		goto unlock;
 	if ((acc == O_WRONLY || acc == O_RDWR || (open_flags & O_TRUNC)) &&
-	    (rc = open_verdict(a, who, &n, ACT_WRITE, &on_grant)) < 0)
+	    (rc = open_verdict(a, who, &n, DOSSIER_ACT_WRITE, &on_grant)) < 0)
 		goto unlock;
 	content_relpath(rel, sizeof(rel), id);
 	/* O_TRUNC after the settle, on the inode opened (the settle may wait) */

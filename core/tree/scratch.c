@@ -42,7 +42,7 @@ uint64_t tree_dance_of(struct dossier_archive *a,
 	struct node r;
 
 	if (!id || archive_get_node(a, id, &r) < 0 ||
-	    archive_decide(a, who, &r, NULL, ACT_WRITE) < 0) {
+	    archive_decide(a, who, &r, NULL, DOSSIER_ACT_WRITE) < 0) {
 		dossier_error_clear();
 		return 0;
 	}
@@ -136,7 +136,7 @@ uint64_t tree_scratch_origin(struct dossier_archive *a,
 		uint64_t c = (uint64_t)sqlite3_column_int64(st, 0);
 
 		if (archive_get_node(a, c, &r) == 0 &&
-		    archive_decide(a, who, &r, NULL, ACT_LIST) == 0)
+		    archive_decide(a, who, &r, NULL, DOSSIER_ACT_LIST) == 0)
 			id = c;
 	}
 	archive_stmt_done(st);

@@ -118,7 +118,7 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 							   DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = archive_decide(a, who, &p, NULL, ACT_CREATE)) < 0)
+	if ((rc = archive_decide(a, who, &p, NULL, DOSSIER_ACT_CREATE)) < 0)
 		goto unlock;
 	if (archive_find_visible(a, who, parent, nfc, &n) == 0) {
 		rc = DOSSIER_EEXISTS;
@@ -217,7 +217,7 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 		rc = DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = archive_decide(a, who, &n, &p, ACT_DELETE)) < 0)
+	if ((rc = archive_decide(a, who, &n, &p, DOSSIER_ACT_DELETE)) < 0)
 		goto unlock;
 	if ((rc = trash_may_delete(a, &n)) < 0)
 		goto unlock;
@@ -279,7 +279,7 @@ int tree_remove_file(struct dossier_archive *a,
 		rc = DOSSIER_EISDIR;
 		goto unlock;
 	}
-	if ((rc = archive_decide(a, who, &n, &p, ACT_DELETE)) < 0)
+	if ((rc = archive_decide(a, who, &n, &p, DOSSIER_ACT_DELETE)) < 0)
 		goto unlock;
 	if (!n.scratch && (rc = trash_may_delete(a, &n)) < 0)
 		goto unlock;

@@ -49,10 +49,10 @@ int views_may_see_history(struct dossier_archive *a,
 			  const struct dossier_caller *who,
 			  const struct node *n)
 {
-	if (archive_decide(a, who, n, NULL, ACT_LIST) < 0)
+	if (archive_decide(a, who, n, NULL, DOSSIER_ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
 	if (n->kind == DOSSIER_KIND_FILE &&
-	    archive_decide(a, who, n, NULL, ACT_HISTORY) < 0)
+	    archive_decide(a, who, n, NULL, DOSSIER_ACT_HISTORY) < 0)
 		return DOSSIER_EDENIED;
 	return 0;
 }

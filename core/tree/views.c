@@ -261,7 +261,7 @@ int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 	}
 	if ((rc = history_child(a, who, dir, nfc, &n)) < 0)
 		return rc;
-	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+	if (archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
 	views_dir_attr(HIST_DIR_BASE | n.id, out);
 	out->st.st_uid = n.uid;
@@ -301,7 +301,7 @@ int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 	if (VIRT_KIND(ino) == 1) {
 		if ((rc = archive_get_node(a, VIRT_ID(ino), &n)) < 0)
 			return rc;
-		if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+		if (archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 			return DOSSIER_EHIDDEN;
 		views_dir_attr(ino, out);
 		out->st.st_uid = n.uid;
@@ -379,7 +379,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		free(rname);
 		return rc;
 	}
-	if (archive_decide(a, who, &p, NULL, ACT_LIST) < 0)
+	if (archive_decide(a, who, &p, NULL, DOSSIER_ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
 	/* live entries first; a deleted record shows if its name is free */
 	snprintf(sql, sizeof(sql), "SELECT %s, name FROM node WHERE parent = "
@@ -395,7 +395,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 
 		archive_row_to_node(st, &n);
 		if (!strcmp(name, last) ||
-		    archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+		    archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 			continue;
 		snprintf(last, sizeof(last), "%s", name);
 		views_dir_attr(HIST_DIR_BASE | n.id, &at);

@@ -926,7 +926,7 @@ static int cmd_text(struct dossier_archive *a,
 		rc = DOSSIER_ENODATA;
 	}
 	audit_record(a->audit, who, "text", f[1], rc != DOSSIER_EDENIED,
-		     rc == DOSSIER_EDENIED ? archive_last_rule() : 0,
+		     rc == DOSSIER_EDENIED ? dossier_error_rule() : 0,
 		     n == 3 ? f[2] : "current version");
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0) {

@@ -17,6 +17,7 @@
 #include "engine_i.h"
 #include "error.h"
 #include "log.h"
+#include "proc.h"
 
 static void verdict(struct dossier_verdict *v, int allow, int grantable,
 		    const struct rule *ru, const struct grant *g,
@@ -383,6 +384,87 @@ static void unmapped_verdict(struct dossier_verdict *v, uid_t uid)
 {
 	verdict(v, 0, 0, NULL, NULL, "uid %lu is not mapped to a user: an "
 		"unmapped account gets nothing", (unsigned long)uid);
+}
+
+/* 1 if the program of pid is one of the policy's thumbnailers. */
+static int is_thumbnailer(const struct dossier_rules *r, pid_t pid)
+{
+	char list[1024], prog[64], *tok, *save = NULL;
+
+	if (!r->p.thumbnailers)
+		return 0;
+	snprintf(list, sizeof(list), "%s", r->p.thumbnailers);
+	dossier_program_of(pid, prog, sizeof(prog));
+	for (tok = strtok_r(list, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save))
+		if (!strcmp(tok, prog))
+			return 1;
+	return 0;
+}
+
+/*
+ * The policy the tree itself sets, before the rows (rules_i.h). 1 when
+ * it answered *v, else 0 with *act the action the rows are asked.
+ */
+static int tree_policy(struct dossier_rules *r,
+		       const struct dossier_question *q,
+		       enum dossier_action *act, struct dossier_verdict *v)
+{
+	const struct dossier_object *o = q->obj;
+
+	if (q->top && *act != DOSSIER_ACT_CREATE && *act != DOSSIER_ACT_DELETE &&
+	    *act != DOSSIER_ACT_WRITE && *act != DOSSIER_ACT_CLASSIFY) {
+		v->allow = 1;
+		return 1;
+	}
+	if (!r) {
+		v->allow = q->uid == 0;
+		return 1;
+	}
+	if (q->scratch_private) {
+		v->allow = q->uid == o->owner && *act != DOSSIER_ACT_GRANT &&
+			   *act != DOSSIER_ACT_HISTORY;
+		snprintf(v->why, sizeof(v->why), "%s", v->allow ?
+			 "a temporary file of yours" :
+			 "another user's temporary file");
+		return 1;
+	}
+	if (o->is_folder && *act == DOSSIER_ACT_LIST) {
+		v->allow = q->holds_listed && q->holds_listed(q->ctx);
+		snprintf(v->why, sizeof(v->why), "%s",
+			 v->allow ? "folder holds something you may see" :
+				    "nothing in this folder is yours to see");
+		return 1;
+	}
+	if (o->is_folder && *act == DOSSIER_ACT_READ)
+		*act = DOSSIER_ACT_LIST;
+	if (q->derived && *act == DOSSIER_ACT_DELETE)
+		*act = DOSSIER_ACT_WRITE;
+	return 0;
+}
+
+int dossier_rules_ask(struct dossier_rules *r,
+		      const struct dossier_question *q,
+		      struct dossier_verdict *out)
+{
+	enum dossier_action act = q->act;
+	const struct dossier_object *o = q->obj;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (tree_policy(r, q, &act, out))
+		return 0;
+	rc = dossier_rules_decide(r, q->uid, q->site, act, o, q->now_s, out);
+	if (rc == 0 && out->allow && act == DOSSIER_ACT_READ &&
+	    !o->is_folder && o->level > DOSSIER_LEVEL_INTERNAL &&
+	    is_thumbnailer(r, q->pid)) {
+		out->allow = 0;
+		out->rule = 0;
+		snprintf(out->why, sizeof(out->why), "thumbnailers may not read "
+			 "records above internal (policy setting "
+			 "'thumbnailers')");
+	}
+	return rc;
 }
 
 int dossier_rules_decide(struct dossier_rules *r, uid_t uid, const char *site,

@@ -74,6 +74,7 @@ struct policy {
 	char **sites;
 	size_t nsites;
 	char *root_role;	/* NULL: an unmapped root gets nothing */
+	char *thumbnailers;	/* setting 'thumbnailers'; NULL: none */
 };
 
 /* Memory only, no lock: the caller serialises (rules_i.h). */

@@ -65,6 +65,7 @@ static void policy_release(struct policy *p)
 	free_strv(p->roles, p->nroles);
 	free_strv(p->sites, p->nsites);
 	free(p->root_role);
+	free(p->thumbnailers);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -294,21 +295,23 @@ out:
 	return rc;
 }
 
-static int load_root_role(sqlite3 *db, struct policy *p)
+/* Setting key into *out; NULL when unset or empty. */
+static int load_setting(sqlite3 *db, const char *key, char **out)
 {
 	sqlite3_stmt *st = NULL;
 	int rc;
 
 	if ((rc = dossier_db_prepare(db, "SELECT value FROM setting WHERE "
-					 "key = 'root-role'", &st)) < 0)
+					 "key = ?", &st)) < 0)
 		goto out;
+	dossier_db_bind(st, "t", key);
 	if ((rc = rules_step(db, st, "load settings")) == 1) {
 		rc = 0;
-		if ((rc = dup_col(st, 0, &p->root_role)) < 0)
+		if ((rc = dup_col(st, 0, out)) < 0)
 			goto out;
-		if (p->root_role && !p->root_role[0]) {
-			free(p->root_role);
-			p->root_role = NULL;
+		if (*out && !(*out)[0]) {
+			free(*out);
+			*out = NULL;
 		}
 	}
 out:
@@ -328,7 +331,8 @@ static int load_policy(sqlite3 *db, struct policy *p)
 	    (rc = load_users(db, p)) < 0 ||
 	    (rc = load_levels(db, p)) < 0 ||
 	    (rc = load_rules(db, p)) < 0 ||
-	    (rc = load_root_role(db, p)) < 0) {
+	    (rc = load_setting(db, "root-role", &p->root_role)) < 0 ||
+	    (rc = load_setting(db, "thumbnailers", &p->thumbnailers)) < 0) {
 		policy_release(p);
 		return rc;
 	}

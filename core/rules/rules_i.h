@@ -94,6 +94,53 @@ int dossier_rules_decide(struct dossier_rules *r, uid_t uid, const char *site,
 			 struct dossier_verdict *out);
 
 /*
+ * A question from the tree: may uid (process pid), on a mount of site
+ * (NULL: none), do act on obj at time now_s? holds_listed(ctx) answers
+ * whether a folder holds anything uid may list; it is called only for a
+ * list of a folder, from inside dossier_rules_ask (the caller's lock
+ * held, as for the question). The facts of the tree about obj:
+ * top: the root, a year or a category folder;
+ * scratch_private: a scratch file derived from nothing its creator
+ * (obj->owner) could see, a save's temp;
+ * derived: a scratch file derived from the record obj describes (vim's
+ * swap, a lock file), decided as that record.
+ */
+struct dossier_question {
+	uid_t uid;
+	pid_t pid;
+	const char *site;
+	enum dossier_action act;
+	const struct dossier_object *obj;
+	int64_t now_s;
+	int (*holds_listed)(void *ctx);
+	void *ctx;
+	int top;
+	int scratch_private;
+	int derived;
+};
+
+/*
+ * The one decision of the tree: dossier_rules_decide's rows, under the
+ * built-in policy of the tree, in this order:
+ * - the fixed top (q->top) is listed, read and shown to everyone;
+ *   creating, deleting, writing or classifying there go to the rows;
+ * - with no policy loaded (r NULL) only uid 0 may do anything;
+ * - a private scratch file (q->scratch_private) is its creator's alone
+ *   (never history or grant);
+ * - a folder is listed to whoever it holds something listed to
+ *   (holds_listed); reading a folder is listing it;
+ * - deleting a derived scratch file (q->derived) takes the right to
+ *   write its record;
+ * - thumbnailers (setting 'thumbnailers': the program names of pid, as
+ *   /proc/PID/comm, read only then) never read records above internal.
+ * Fills out (rule: the deciding row, 0 for a built-in answer) and returns
+ * 0 whatever the verdict; DOSSIER_EINVAL for bad arguments. No SQL.
+ */
+int dossier_rules_ask(struct dossier_rules *r,
+		      const struct dossier_question *q,
+		      struct dossier_verdict *out);
+
+/*
  * Map uid to a user. role must be a row of the role table (DOSSIER_EINVAL
  * otherwise); dept may be NULL. DOSSIER_EEXISTS if the uid or name is taken.
  * The caller checks who may do this (dossierctl runs as root).

@@ -168,7 +168,8 @@ int dossier_rules_setting_set(struct dossier_rules *r, uid_t who,
 		return rc;
 	dossier_log(LOG_INFO, "setting '%s' set to '%s' by '%s'", key, value,
 		    s.name);
-	if (!strcmp(key, "root-role"))
+	/* the settings the engine keeps in memory */
+	if (!strcmp(key, "root-role") || !strcmp(key, "thumbnailers"))
 		rc = dossier_rules_reload(r);
 	return rc;
 }

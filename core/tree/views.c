@@ -415,6 +415,7 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 	char hex[41] = "", commit[41] = "";
 	struct node n;
 	int rc, fd;
+	int64_t rule = 0;
 
 	*fd_out = -1;
 	*is_ctl = 0;
@@ -446,7 +447,7 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 		snprintf(commit, sizeof(commit), "%s",
 			 sqlite3_column_text(st, 2));
 		/* the history right is the right to read past versions */
-		rc = views_may_see_history(a, who, &n);
+		rc = views_history_right(a, who, &n, &rule);
 	}
 	sqlite3_finalize(st);
 	if (rc < 0)
@@ -480,8 +481,7 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 		char *path = archive_node_path(a, n.id), detail[64];
 
 		snprintf(detail, sizeof(detail), "version %.12s", commit);
-		audit_record(a->audit, who, "read", path, 1, archive_last_rule(),
-			     detail);
+		audit_record(a->audit, who, "read", path, 1, rule, detail);
 		free(path);
 	}
 	*fd_out = fd;

@@ -164,22 +164,12 @@ static int insert(struct dossier_audit *au, const struct row *r)
 {
 	sqlite3_stmt *st = au->ins;
 
-	sqlite3_bind_int64(st, 1, r->time_ns);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)r->uid);
-	sqlite3_bind_text(st, 3, r->user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)r->pid);
-	sqlite3_bind_text(st, 5, r->program, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, r->path, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 8, r->allowed ? 1 : 0);
-	if (r->rule)
-		sqlite3_bind_int64(st, 9, r->rule);
-	else
+	dossier_db_bind(st, "iititttiit", r->time_ns, (int64_t)r->uid,
+			r->user, (int64_t)r->pid, r->program, r->action,
+			r->path, (int64_t)(r->allowed ? 1 : 0), r->rule,
+			r->detail);
+	if (!r->rule)	/* rule 0 is stored as NULL */
 		sqlite3_bind_null(st, 9);
-	if (r->detail)
-		sqlite3_bind_text(st, 10, r->detail, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 10);
 	return dossier_db_step_done(au->a->db, st, "write audit row");
 }
 
@@ -763,15 +753,9 @@ static int query(struct dossier_archive *a, const struct filter *q,
 	dossier_buf_release(&sql);
 	if (rc < 0)
 		return rc;
-	if (by_name)
-		sqlite3_bind_text(st, 1, q->user, -1, SQLITE_STATIC);
-	if (by_uid)
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)uid);
-	if (q->has_path)
-		sqlite3_bind_text(st, 3, q->path, -1, SQLITE_STATIC);
-	if (q->has_since)
-		sqlite3_bind_int64(st, 4, q->since_ns);
-	sqlite3_bind_int64(st, 5, q->limit ? q->limit : -1);
+	/* parameters the filters left out of the text are bound unused */
+	dossier_db_bind(st, "titii", q->user, (int64_t)uid, q->path,
+			q->since_ns, q->limit ? q->limit : (int64_t)-1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		time_t t = (time_t)(sqlite3_column_int64(st, 0) / 1000000000);
 		char when[32], num[32];

@@ -84,9 +84,11 @@ void dossier_rules_free(struct dossier_rules *r);
 int dossier_rules_reload(struct dossier_rules *r);
 
 /*
- * Decide whether uid, on a mount of site (NULL: none), may do act on obj at
- * time now_s. Fills out and returns 0 whatever the verdict; a negative code
- * only for bad arguments (DOSSIER_EINVAL). Runs on memory only: no SQL.
+ * Decide by the rows alone whether uid, on a mount of site (NULL: none),
+ * may do act on obj at time now_s (the tree asks dossier_rules_ask, which
+ * calls this). Fills out and returns 0 whatever the verdict; a negative
+ * code only for bad arguments (DOSSIER_EINVAL). Runs on memory only: no
+ * SQL.
  */
 int dossier_rules_decide(struct dossier_rules *r, uid_t uid, const char *site,
 			 enum dossier_action act,

@@ -273,25 +273,34 @@ static void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	reply_entry(req, parent, name, rc, &at, epoch);
 }
 
-static void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+/*
+ * Reply rc to a request that, when done, changed what name in parent is
+ * (removed or renamed it): every session forgets the name first.
+ */
+static void reply_name_changed(fuse_req_t req, uint64_t parent,
+			       const char *name, int rc)
 {
-	struct dossier_caller who = caller_of(req);
-	int rc = dossier_archive_rmdir(fs_of(req)->archive, &who, parent, name);
-
 	if (rc == 0)
 		notify_changed(fs_of(req), parent, name, 0, CHANGE_NAME);
 	reply_rc(req, rc);
 }
 
+static void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct dossier_caller who = caller_of(req);
+
+	reply_name_changed(req, parent, name,
+			   dossier_archive_rmdir(fs_of(req)->archive, &who,
+						 parent, name));
+}
+
 static void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct dossier_caller who = caller_of(req);
-	int rc = dossier_archive_unlink(fs_of(req)->archive, &who, parent,
-					name);
 
-	if (rc == 0)
-		notify_changed(fs_of(req), parent, name, 0, CHANGE_NAME);
-	reply_rc(req, rc);
+	reply_name_changed(req, parent, name,
+			   dossier_archive_unlink(fs_of(req)->archive, &who,
+						  parent, name));
 }
 
 static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -311,11 +320,9 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 		ours |= DOSSIER_RENAME_NOREPLACE;
 	rc = dossier_archive_rename(fs_of(req)->archive, &who, parent, name,
 				    newparent, newname, ours);
-	if (rc == 0) {
+	if (rc == 0)
 		notify_changed(fs_of(req), parent, name, 0, CHANGE_NAME);
-		notify_changed(fs_of(req), newparent, newname, 0, CHANGE_NAME);
-	}
-	reply_rc(req, rc);
+	reply_name_changed(req, newparent, newname, rc);
 }
 
 static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -396,18 +403,59 @@ static void read_memory(fuse_req_t req, struct dossier_file *f, size_t size,
 	free(buf);
 }
 
+/*
+ * Whether the caller's right to read (or write) f still holds: 0 if so,
+ * else the refusal is replied and a negative code returned.
+ */
+static int file_check(fuse_req_t req, struct dossier_file *f, int writing)
+{
+	int rc = dossier_file_check(fs_of(req)->archive, f, writing);
+
+	if (rc < 0)
+		reply_rc(req, rc);
+	return rc;
+}
+
+/*
+ * Before writing size bytes at off to f's descriptor: >= 0 as counted
+ * (for write_end), else the refusal is replied and a negative code
+ * returned.
+ */
+static int write_begin(fuse_req_t req, struct dossier_file *f, off_t off,
+		       size_t size)
+{
+	int rc = dossier_file_write_begin(fs_of(req)->archive, f, off, size);
+
+	if (rc < 0)
+		reply_rc(req, rc);
+	return rc;
+}
+
+/*
+ * After that write, which gave n (bytes or -errno): 0 if it was done
+ * (and f is marked written), else the error is replied and -1 returned.
+ */
+static int write_end(fuse_req_t req, struct dossier_file *f, size_t size,
+		     int counted, ssize_t n)
+{
+	dossier_file_write_end(fs_of(req)->archive, f, size, counted, n);
+	if (n < 0) {
+		fuse_reply_err(req, (int)-n);
+		return -1;
+	}
+	dossier_file_mark_written(f);
+	return 0;
+}
+
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct dossier_file *f = file_of(fi);
 	struct fuse_bufvec buf = FUSE_BUFVEC_INIT(size);
-	int rc;
 
 	(void)ino;
-	if ((rc = dossier_file_check(fs_of(req)->archive, f, 0)) < 0) {
-		reply_rc(req, rc);
+	if (file_check(req, f, 0) < 0)
 		return;
-	}
 	if (dossier_file_fd(f) < 0) {
 		read_memory(req, f, size, off);
 		return;
@@ -428,10 +476,8 @@ static void fs_write_buf(fuse_req_t req, fuse_ino_t ino,
 	int rc;
 
 	(void)ino;
-	if ((rc = dossier_file_check(fs_of(req)->archive, f, 1)) < 0) {
-		reply_rc(req, rc);
+	if (file_check(req, f, 1) < 0)
 		return;
-	}
 	if (dossier_file_fd(f) < 0) {
 		char *mem = malloc(out.buf[0].size ? out.buf[0].size : 1);
 
@@ -447,22 +493,14 @@ static void fs_write_buf(fuse_req_t req, fuse_ino_t ino,
 			fuse_reply_write(req, (size_t)n);
 		return;
 	}
-	if ((rc = dossier_file_write_begin(fs_of(req)->archive, f, off,
-					   out.buf[0].size)) < 0) {
-		reply_rc(req, rc);
+	if ((rc = write_begin(req, f, off, out.buf[0].size)) < 0)
 		return;
-	}
 	out.buf[0].flags = FUSE_BUF_IS_FD | FUSE_BUF_FD_SEEK;
 	out.buf[0].fd = dossier_file_fd(f);
 	out.buf[0].pos = off;
 	n = fuse_buf_copy(&out, in, 0);
-	dossier_file_write_end(fs_of(req)->archive, f, out.buf[0].size, rc, n);
-	if (n < 0) {
-		fuse_reply_err(req, (int)-n);
-		return;
-	}
-	dossier_file_mark_written(f);
-	fuse_reply_write(req, (size_t)n);
+	if (write_end(req, f, out.buf[0].size, rc, n) == 0)
+		fuse_reply_write(req, (size_t)n);
 }
 
 static void fs_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
@@ -507,29 +545,19 @@ static void fs_fallocate(fuse_req_t req, fuse_ino_t ino, int mode,
 	int rc;
 
 	(void)ino;
-	if ((rc = dossier_file_check(fs_of(req)->archive, f, 1)) < 0) {
-		reply_rc(req, rc);
+	if ((rc = file_check(req, f, 1)) < 0)
 		return;
-	}
 	if (dossier_file_fd(f) < 0) {
 		fuse_reply_err(req, EOPNOTSUPP);
 		return;
 	}
 	/* punching a hole frees room: never refused for want of it */
 	if (!(mode & FALLOC_FL_PUNCH_HOLE) &&
-	    (rc = dossier_file_write_begin(fs_of(req)->archive, f, offset,
-					   (size_t)length)) < 0) {
-		reply_rc(req, rc);
+	    (rc = write_begin(req, f, offset, (size_t)length)) < 0)
 		return;
-	}
 	n = fallocate(dossier_file_fd(f), mode, offset, length) < 0 ? -errno : 0;
-	dossier_file_write_end(fs_of(req)->archive, f, (size_t)length, rc, n);
-	if (n < 0) {
-		fuse_reply_err(req, (int)-n);
-		return;
-	}
-	dossier_file_mark_written(f);
-	fuse_reply_err(req, 0);
+	if (write_end(req, f, (size_t)length, rc, n) == 0)
+		fuse_reply_err(req, 0);
 }
 
 /* An open folder: its snapshot, and when it was taken (notify_epoch). */
@@ -665,10 +693,15 @@ static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 					     mask));
 }
 
-static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
-			size_t size)
+/*
+ * Attribute name of ino, or with name NULL the list of them: size 0 asks
+ * only how long the answer is.
+ */
+static void xattr_read(fuse_req_t req, fuse_ino_t ino, const char *name,
+		       size_t size)
 {
 	struct dossier_caller who = caller_of(req);
+	struct dossier_archive *a = fs_of(req)->archive;
 	char *buf = size ? malloc(size) : NULL;
 	size_t len = 0;
 	int rc;
@@ -677,8 +710,11 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	rc = dossier_archive_getxattr(fs_of(req)->archive, &who, ino, name,
-				      buf, size, &len);
+	if (name)
+		rc = dossier_archive_getxattr(a, &who, ino, name, buf, size,
+					      &len);
+	else
+		rc = dossier_archive_listxattr(a, &who, ino, buf, size, &len);
 	if (rc < 0)
 		reply_rc(req, rc);
 	else if (size)
@@ -686,64 +722,53 @@ static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 	else
 		fuse_reply_xattr(req, len);
 	free(buf);
+}
+
+static void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
+			size_t size)
+{
+	xattr_read(req, ino, name, size);
 }
 
 static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
-	struct dossier_caller who = caller_of(req);
-	char *buf = size ? malloc(size) : NULL;
-	size_t len = 0;
-	int rc;
-
-	if (size && !buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	rc = dossier_archive_listxattr(fs_of(req)->archive, &who, ino, buf,
-				       size, &len);
-	if (rc < 0)
-		reply_rc(req, rc);
-	else if (size)
-		fuse_reply_buf(req, buf, len);
-	else
-		fuse_reply_xattr(req, len);
-	free(buf);
+	xattr_read(req, ino, NULL, size);
 }
 
 /*
+ * Reply rc to a request that, when done, changed attribute name of ino.
  * Classification attributes and ACLs decide who sees and reads what:
  * every session forgets the node before the syscall returns (a level
  * raised takes effect in every view at once). Other attributes are not
  * cached by the kernel.
  */
-static void xattr_changed(struct fs *fs, fuse_ino_t ino, const char *name)
+static void reply_xattr_changed(fuse_req_t req, fuse_ino_t ino,
+				const char *name, int rc)
 {
-	if (!strncmp(name, "user.dossier.", 13) ||
-	    !strncmp(name, "system.posix_acl", 16))
-		notify_reclassified(fs, ino);
+	if (rc == 0 && (!strncmp(name, "user.dossier.", 13) ||
+			!strncmp(name, "system.posix_acl", 16)))
+		notify_reclassified(fs_of(req), ino);
+	reply_rc(req, rc);
 }
 
 static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 			const char *value, size_t size, int flags)
 {
 	struct dossier_caller who = caller_of(req);
-	int rc = dossier_archive_setxattr(fs_of(req)->archive, &who, ino, name,
-					  value, size, flags);
 
-	if (rc == 0)
-		xattr_changed(fs_of(req), ino, name);
-	reply_rc(req, rc);
+	reply_xattr_changed(req, ino, name,
+			    dossier_archive_setxattr(fs_of(req)->archive, &who,
+						     ino, name, value, size,
+						     flags));
 }
 
 static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	struct dossier_caller who = caller_of(req);
-	int rc = dossier_archive_removexattr(fs_of(req)->archive, &who, ino,
-					     name);
 
-	if (rc == 0)
-		xattr_changed(fs_of(req), ino, name);
-	reply_rc(req, rc);
+	reply_xattr_changed(req, ino, name,
+			    dossier_archive_removexattr(fs_of(req)->archive,
+							&who, ino, name));
 }
 
 /*
@@ -751,15 +776,20 @@ static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
  * archive: a link would give one record two names (and two sets of
  * rights), and a symlink could point a caller at what they may not see.
  */
+static void refuse_link(fuse_req_t req, const char *op, const char *what)
+{
+	dossier_log(LOG_NOTICE, "refused %s by uid %u: the archive has no %s",
+		    op, (unsigned)fuse_req_ctx(req)->uid, what);
+	fuse_reply_err(req, EPERM);
+}
+
 static void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent,
 		    const char *newname)
 {
 	(void)ino;
 	(void)newparent;
 	(void)newname;
-	dossier_log(LOG_NOTICE, "refused link by uid %u: the archive has no "
-		    "hard links", (unsigned)fuse_req_ctx(req)->uid);
-	fuse_reply_err(req, EPERM);
+	refuse_link(req, "link", "hard links");
 }
 
 static void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
@@ -768,9 +798,7 @@ static void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 	(void)link;
 	(void)parent;
 	(void)name;
-	dossier_log(LOG_NOTICE, "refused symlink by uid %u: the archive has "
-		    "no symbolic links", (unsigned)fuse_req_ctx(req)->uid);
-	fuse_reply_err(req, EPERM);
+	refuse_link(req, "symlink", "symbolic links");
 }
 
 static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -780,7 +808,6 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct fs *fs = fs_of(req);
 	uint64_t epoch = notify_epoch(fs);
 	struct dossier_file *f = NULL;
-	struct fuse_entry_param e;
 	struct dossier_attr at;
 	int rc;
 
@@ -796,15 +823,11 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 	/* mknod of a regular file (some tools): a create and a close */
 	rc = dossier_archive_create_file(fs->archive, &who, parent, name, mode,
 					 O_WRONLY, &at, &f);
-	if (rc < 0) {
-		reply_rc(req, rc);
-		return;
+	if (rc == 0) {
+		dossier_file_release(fs->archive, f);
+		notify_changed(fs, parent, name, 0, CHANGE_NAME);
 	}
-	dossier_file_release(fs->archive, f);
-	notify_changed(fs, parent, name, 0, CHANGE_NAME);
-	fill_entry(&e, &at);
-	cache_entry(fs, parent, name, &e, &at, epoch);
-	fuse_reply_entry(req, &e);
+	reply_entry(req, parent, name, rc, &at, epoch);
 }
 
 const struct fuse_lowlevel_ops fs_ops = {

@@ -142,4 +142,13 @@ int access_resolve(struct dossier_archive *a,
 		   const struct dossier_caller *who, const char *path,
 		   int deleted, struct node *out);
 
+/*
+ * May who make a new entry nfc in folder p (lock held)? 0; the decision's
+ * refusal; DOSSIER_EEXISTS if who can see an entry of that name (one
+ * hidden from who does not count: polyinstantiation).
+ */
+int access_may_create(struct dossier_archive *a,
+		      const struct dossier_caller *who, const struct node *p,
+		      const char *nfc);
+
 #endif

@@ -196,3 +196,16 @@ int archive_take_name(struct dossier_archive *a,
 			    "ii", holder ? (int64_t)holder : (int64_t)0,
 			    (int64_t)id);
 }
+
+int access_may_create(struct dossier_archive *a,
+		      const struct dossier_caller *who, const struct node *p,
+		      const char *nfc)
+{
+	struct node n;
+	int rc;
+
+	if ((rc = archive_decide(a, who, p, NULL, DOSSIER_ACT_CREATE)) < 0)
+		return rc;
+	return archive_find_visible(a, who, p->id, nfc, &n) == 0 ?
+		       DOSSIER_EEXISTS : 0;
+}

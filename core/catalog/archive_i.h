@@ -308,4 +308,15 @@ int archive_is_scratch_name(struct dossier_archive *a, const char *name);
 
 int archive_load_patterns(struct dossier_archive *a);
 
+/*
+ * Live folder id, to make or move a name into (lock held):
+ * DOSSIER_ENOTFOUND if it has been deleted, DOSSIER_ENOTDIR if a file.
+ */
+int archive_get_folder(struct dossier_archive *a, uint64_t id,
+		       struct node *out);
+
+/* The name of node id, live or deleted (lock held); caller frees. NULL if
+ * there is no such node or no memory. */
+char *archive_node_name(struct dossier_archive *a, uint64_t id);
+
 #endif

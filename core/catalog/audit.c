@@ -40,6 +40,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "archive_i.h"
 #include "access_i.h"
 #include "control_i.h"
@@ -143,18 +144,12 @@ static void user_name(struct dossier_audit *au, uid_t uid, char *out,
 {
 	struct name_entry *e = &au->names[uid % NAME_CACHE];
 	int64_t now = mono_ns();
-	struct passwd pw, *res = NULL;
-	char buf[1024];
 
 	if (e->at_ns && e->uid == uid && now - e->at_ns < NAME_TTL_NS) {
 		snprintf(out, outsz, "%s", e->name);
 		return;
 	}
-	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res)
-		snprintf(e->name, sizeof(e->name), "%s", res->pw_name);
-	else
-		snprintf(e->name, sizeof(e->name), "uid %lu",
-			 (unsigned long)uid);
+	dossier_account_name(e->name, sizeof(e->name), uid);
 	e->uid = uid;
 	e->at_ns = now;
 	snprintf(out, outsz, "%s", e->name);
@@ -793,7 +788,7 @@ static int query(struct dossier_archive *a, const struct filter *q,
  * latest N rows (1000 unless given; 0: all) matching, oldest first. Only
  * auditors; the reading is audited too, as is a refusal.
  */
-static int cmd_audit(struct dossier_archive *a,
+static int ctl_audit(struct dossier_archive *a,
 		     const struct dossier_caller *who, char **f, int n,
 		     struct dossier_buf *out)
 {
@@ -845,6 +840,6 @@ static int cmd_audit(struct dossier_archive *a,
 }
 
 const struct control_cmd control_audit_cmds[] = {
-	{ "audit", cmd_audit },
+	{ "audit", ctl_audit },
 	{ NULL, NULL },
 };

@@ -285,3 +285,29 @@ int archive_bump_cgen(struct dossier_archive *a, uint64_t id)
 	return archive_exec(a, "UPDATE node SET cgen = cgen + 1 WHERE id = ?",
 			    "i", (int64_t)id);
 }
+
+int archive_get_folder(struct dossier_archive *a, uint64_t id,
+		       struct node *out)
+{
+	int rc;
+
+	if ((rc = archive_get_node(a, id, out)) < 0)
+		return rc;
+	if (out->deleted)
+		return DOSSIER_ENOTFOUND;
+	return out->kind == DOSSIER_KIND_FILE ? DOSSIER_ENOTDIR : 0;
+}
+
+char *archive_node_name(struct dossier_archive *a, uint64_t id)
+{
+	sqlite3_stmt *st = NULL;
+	char *name = NULL;
+
+	if (archive_stmt(a, "SELECT name FROM node WHERE id = ?1", &st) < 0)
+		return NULL;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		name = strdup((const char *)sqlite3_column_text(st, 0));
+	archive_stmt_done(st);
+	return name;
+}

@@ -25,6 +25,7 @@
 #include "name.h"
 #include "access_i.h"
 #include "journal_i.h"
+#include "version_name.h"
 
 #define MAX_FIELDS 8
 
@@ -35,23 +36,6 @@ static void iso_time(char *out, size_t outsz, int64_t ns)
 
 	gmtime_r(&t, &tm);
 	strftime(out, outsz, "%Y-%m-%dT%H:%M:%SZ", &tm);
-}
-
-/* The .history file name of a version (same rule as views.c). */
-static void version_file(char *out, size_t outsz, int64_t ns,
-			 const char *commit, const char *path)
-{
-	time_t t = (time_t)(ns / 1000000000);
-	const char *base = strrchr(path, '/'), *dot;
-	struct tm tm;
-	char stamp[32];
-
-	base = base ? base + 1 : path;
-	dot = strrchr(base, '.');
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H.%M.%SZ", &tm);
-	snprintf(out, outsz, "%s-%.7s%s", stamp, commit,
-		 dot && dot != base ? dot : "");
 }
 
 /*
@@ -83,7 +67,7 @@ static void settle_record(struct dossier_archive *a,
 		history_drain(a->history, 1);
 }
 
-static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
+static int ctl_log(struct dossier_archive *a, const struct dossier_caller *who,
 		   char **f, int n, struct dossier_buf *out)
 {
 	struct node rec;
@@ -120,9 +104,9 @@ static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
 			iso_time(when, sizeof(when),
 				 sqlite3_column_int64(st, 0));
 			if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-				version_file(file, sizeof(file),
-					     sqlite3_column_int64(st, 0),
-					     commit, path);
+				dossier_version_name(file, sizeof(file),
+						     sqlite3_column_int64(st, 0),
+						     commit, path);
 			else
 				snprintf(file, sizeof(file), "-");
 			dossier_buf_addf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
@@ -148,7 +132,7 @@ static int cmd_log(struct dossier_archive *a, const struct dossier_caller *who,
  * restore PATH REV REASON: the record's content becomes that of version
  * REV (a commit prefix of at least 4 hex digits), as a new history entry.
  */
-static int cmd_restore(struct dossier_archive *a,
+static int ctl_restore(struct dossier_archive *a,
 		       const struct dossier_caller *who, char **f, int n,
 		       struct dossier_buf *out)
 {
@@ -252,7 +236,7 @@ static int cmd_restore(struct dossier_archive *a,
 	return 0;
 }
 
-static int cmd_whoami(struct dossier_archive *a,
+static int ctl_whoami(struct dossier_archive *a,
 		      const struct dossier_caller *who, char **f, int n,
 		      struct dossier_buf *out)
 {
@@ -264,7 +248,7 @@ static int cmd_whoami(struct dossier_archive *a,
 }
 
 /* sync: commit everything journaled now (tests, backups). */
-static int cmd_sync(struct dossier_archive *a, const struct dossier_caller *who,
+static int ctl_sync(struct dossier_archive *a, const struct dossier_caller *who,
 		    char **f, int n, struct dossier_buf *out)
 {
 	(void)who;
@@ -276,10 +260,10 @@ static int cmd_sync(struct dossier_archive *a, const struct dossier_caller *who,
 }
 
 const struct control_cmd control_history_cmds[] = {
-	{ "log", cmd_log },
-	{ "restore", cmd_restore },
-	{ "sync", cmd_sync },
-	{ "whoami", cmd_whoami },
+	{ "log", ctl_log },
+	{ "restore", ctl_restore },
+	{ "sync", ctl_sync },
+	{ "whoami", ctl_whoami },
 	{ NULL, NULL },
 };
 

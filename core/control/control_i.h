@@ -7,7 +7,10 @@
 #include "buf.h"
 #include "reply.h"
 
-/* One request handler; f[0] is the request's name, n the field count. */
+/*
+ * One request handler, named ctl_<request> (dossierctl's commands are
+ * cmd_<name>); f[0] is the request's name, n the field count.
+ */
 struct control_cmd {
 	const char *name;
 	int (*fn)(struct dossier_archive *a, const struct dossier_caller *who,

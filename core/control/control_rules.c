@@ -47,7 +47,7 @@ static void invalidate(struct dossier_archive *a, const struct node *n)
 }
 
 /* user-add NAME ROLE [DEPT]: map a Unix account (policy editors only). */
-static int cmd_user_add(struct dossier_archive *a,
+static int ctl_user_add(struct dossier_archive *a,
 			const struct dossier_caller *who, char **f, int n,
 			struct dossier_buf *out)
 {
@@ -83,7 +83,7 @@ static int cmd_user_add(struct dossier_archive *a,
  * policy editors only; effective at once (rules reloaded, cached
  * answers dropped), audited.
  */
-static int cmd_user_set(struct dossier_archive *a,
+static int ctl_user_set(struct dossier_archive *a,
 			const struct dossier_caller *who, char **f, int n,
 			struct dossier_buf *out)
 {
@@ -116,7 +116,7 @@ static int cmd_user_set(struct dossier_archive *a,
 	return control_status(out, 0, line);
 }
 
-static int cmd_user_remove(struct dossier_archive *a,
+static int ctl_user_remove(struct dossier_archive *a,
 			   const struct dossier_caller *who, char **f, int n,
 			   struct dossier_buf *out)
 {
@@ -140,7 +140,7 @@ static int cmd_user_remove(struct dossier_archive *a,
 	return control_status(out, 0, line);
 }
 
-static int cmd_users(struct dossier_archive *a,
+static int ctl_users(struct dossier_archive *a,
 		     const struct dossier_caller *who, char **f, int n,
 		     struct dossier_buf *out)
 {
@@ -166,7 +166,7 @@ static int cmd_users(struct dossier_archive *a,
 }
 
 /* grant PATH USER r|rw SECONDS REASON */
-static int cmd_grant(struct dossier_archive *a,
+static int ctl_grant(struct dossier_archive *a,
 		     const struct dossier_caller *who, char **f, int n,
 		     struct dossier_buf *out)
 {
@@ -250,7 +250,7 @@ static int list_one(void *vctx, int64_t id, uint64_t record, uid_t uid,
  * grants: the caller's own (or all, for policy editors and auditors), on
  * records the caller may list now
  */
-static int cmd_grants(struct dossier_archive *a,
+static int ctl_grants(struct dossier_archive *a,
 		      const struct dossier_caller *who, char **f, int n,
 		      struct dossier_buf *out)
 {
@@ -298,7 +298,7 @@ static int grant_hidden(struct dossier_archive *a,
 	return hidden;
 }
 
-static int cmd_revoke(struct dossier_archive *a,
+static int ctl_revoke(struct dossier_archive *a,
 		      const struct dossier_caller *who, char **f, int n,
 		      struct dossier_buf *out)
 {
@@ -325,7 +325,7 @@ static int cmd_revoke(struct dossier_archive *a,
 }
 
 /* explain PATH [USER] */
-static int cmd_explain(struct dossier_archive *a,
+static int ctl_explain(struct dossier_archive *a,
 		       const struct dossier_caller *who, char **f, int n,
 		       struct dossier_buf *out)
 {
@@ -370,7 +370,7 @@ static int cmd_explain(struct dossier_archive *a,
 }
 
 /* policy: the rules and settings, as rows */
-static int cmd_policy(struct dossier_archive *a,
+static int ctl_policy(struct dossier_archive *a,
 		      const struct dossier_caller *who, char **f, int n,
 		      struct dossier_buf *out)
 {
@@ -411,7 +411,7 @@ static int cmd_policy(struct dossier_archive *a,
 }
 
 /* policy-set KEY VALUE */
-static int cmd_policy_set(struct dossier_archive *a,
+static int ctl_policy_set(struct dossier_archive *a,
 			  const struct dossier_caller *who, char **f, int n,
 			  struct dossier_buf *out)
 {
@@ -432,15 +432,15 @@ static int cmd_policy_set(struct dossier_archive *a,
 }
 
 const struct control_cmd control_rules_cmds[] = {
-	{ "user-add", cmd_user_add },
-	{ "user-set", cmd_user_set },
-	{ "user-remove", cmd_user_remove },
-	{ "users", cmd_users },
-	{ "grant", cmd_grant },
-	{ "grants", cmd_grants },
-	{ "revoke", cmd_revoke },
-	{ "explain", cmd_explain },
-	{ "policy", cmd_policy },
-	{ "policy-set", cmd_policy_set },
+	{ "user-add", ctl_user_add },
+	{ "user-set", ctl_user_set },
+	{ "user-remove", ctl_user_remove },
+	{ "users", ctl_users },
+	{ "grant", ctl_grant },
+	{ "grants", ctl_grants },
+	{ "revoke", ctl_revoke },
+	{ "explain", ctl_explain },
+	{ "policy", ctl_policy },
+	{ "policy-set", ctl_policy_set },
 	{ NULL, NULL },
 };

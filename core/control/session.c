@@ -102,7 +102,7 @@ static int refuse(struct dossier_archive *a, const struct dossier_caller *who,
 }
 
 /* view-mount NAME DIR: serve the archive as NAME sees it at DIR. */
-static int cmd_view_mount(struct dossier_archive *a,
+static int ctl_view_mount(struct dossier_archive *a,
 			  const struct dossier_caller *who, char **f, int n,
 			  struct dossier_buf *out)
 {
@@ -150,7 +150,7 @@ static int cmd_view_mount(struct dossier_archive *a,
 }
 
 /* view-unmount DIR: end the view at DIR (its user or root). */
-static int cmd_view_unmount(struct dossier_archive *a,
+static int ctl_view_unmount(struct dossier_archive *a,
 			    const struct dossier_caller *who, char **f, int n,
 			    struct dossier_buf *out)
 {
@@ -170,7 +170,7 @@ static int cmd_view_unmount(struct dossier_archive *a,
 	return control_status(out, 0, "unmounted");
 }
 
-static int cmd_views(struct dossier_archive *a,
+static int ctl_views(struct dossier_archive *a,
 		     const struct dossier_caller *who, char **f, int n,
 		     struct dossier_buf *out)
 {
@@ -183,9 +183,9 @@ static int cmd_views(struct dossier_archive *a,
 }
 
 const struct control_cmd control_session_cmds[] = {
-	{ "view-mount", cmd_view_mount },
-	{ "view-unmount", cmd_view_unmount },
-	{ "views", cmd_views },
+	{ "view-mount", ctl_view_mount },
+	{ "view-unmount", ctl_view_unmount },
+	{ "views", ctl_views },
 	{ NULL, NULL },
 };
 

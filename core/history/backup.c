@@ -189,51 +189,61 @@ static int live_rows(struct dossier_archive *a, uint64_t *out, size_t max,
  * archive's daemon commits them at its first start. DOSSIER_EBUSY when a
  * large save arrived while settling (the caller tries again).
  */
-static int stage_quiet(void *arg)
+/*
+ * Large saves' deferred snapshots copied into their journal rows, so that
+ * the snapshot of the catalog holds them. Lock held; may wait (the lock
+ * let go meanwhile): looks again after.
+ */
+static int settle_large_saves(struct dossier_archive *a)
 {
-	struct stage *s = arg;
-	struct dossier_archive *a = s->a;
-	struct dossier_oid head;
 	uint64_t live[64];
-	char path[PATH_MAX], dst[PATH_MAX], hex[48];
 	size_t n = 0, i;
-	int rc, src;
-	FILE *f;
+	int rc = live_rows(a, live, 64, &n);
 
-	pthread_mutex_lock(&a->lock);
-	rc = live_rows(a, live, 64, &n);
-	if (rc == 0 && n && a->history) {
-		/* may wait (the lock let go meanwhile): look again after */
-		for (i = 0; rc == 0 && i < n && i < 64; i++)
-			rc = history_live_settle_record(a->history, live[i], 1);
-		if (rc == 0)
-			rc = live_rows(a, live, 64, &n);
-		if (rc == 0 && n) {
-			dossier_error_set("large saves keep arriving");
-			rc = DOSSIER_EBUSY;
-		}
-	}
-	if (rc == 0) {
-		pathf(path, sizeof(path), "%s/catalog.db", a->path);
-		src = sqlite3_open_v2(path, &s->snap, SQLITE_OPEN_READONLY |
-				      SQLITE_OPEN_NOMUTEX, NULL);
-		if (src == SQLITE_OK)
-			src = sqlite3_exec(s->snap, "BEGIN; SELECT count(*) "
-					   "FROM node;", NULL, NULL, NULL);
-		if (src != SQLITE_OK)
-			rc = dossier_db_err(s->snap, src, "catalog snapshot");
-	}
-	/* spool files go when their rows are committed: not while quiet */
+	if (rc < 0 || !n || !a->history)
+		return rc;
+	for (i = 0; rc == 0 && i < n && i < 64; i++)
+		rc = history_live_settle_record(a->history, live[i], 1);
 	if (rc == 0)
-		rc = link_spool(s);
-	pthread_mutex_unlock(&a->lock);
-	if (rc < 0)
+		rc = live_rows(a, live, 64, &n);
+	if (rc == 0 && n) {
+		dossier_error_set("large saves keep arriving");
+		rc = DOSSIER_EBUSY;
+	}
+	return rc;
+}
+
+/*
+ * The catalog's snapshot (a read transaction, s->snap) and the spool
+ * files its rows name (spool files go when their rows are committed: not
+ * while quiet). Lock held.
+ */
+static int snapshot_catalog(struct stage *s)
+{
+	char path[PATH_MAX];
+	int rc, src;
+
+	if ((rc = settle_large_saves(s->a)) < 0)
 		return rc;
-	/* the catalog is fixed; now the objects it names, and the refs */
-	pathf(path, sizeof(path), "%s/history.git/objects", a->path);
-	pathf(dst, sizeof(dst), "%s/history.git/objects", s->dir);
-	if ((rc = link_objects(path, dst)) < 0)
-		return rc;
+	pathf(path, sizeof(path), "%s/catalog.db", s->a->path);
+	src = sqlite3_open_v2(path, &s->snap, SQLITE_OPEN_READONLY |
+			      SQLITE_OPEN_NOMUTEX, NULL);
+	if (src == SQLITE_OK)
+		src = sqlite3_exec(s->snap, "BEGIN; SELECT count(*) FROM node;",
+				   NULL, NULL, NULL);
+	if (src != SQLITE_OK)
+		return dossier_db_err(s->snap, src, "catalog snapshot");
+	return link_spool(s);
+}
+
+/* main's head, and with s->refs every record's ref, into the stage. */
+static int stage_refs(struct stage *s)
+{
+	struct dossier_oid head;
+	char path[PATH_MAX], hex[48];
+	FILE *f;
+	int rc;
+
 	if ((rc = dossier_git_head(s->git, &head)) == 0) {
 		dossier_oid_fmt(hex, &head);
 		strcat(hex, "\n");
@@ -244,14 +254,34 @@ static int stage_quiet(void *arg)
 		dossier_error_clear();
 		rc = 0;
 	}
-	if (rc == 0 && s->refs) {
-		snprintf(path, sizeof(path), "%s/refs.txt", s->dir);
-		if (!(f = fopen(path, "we")))
-			return sys_err("cannot create", path);
-		rc = dossier_git_refs_each(s->git, dump_ref, f);
-		if (fclose(f) != 0 && rc == 0)
-			rc = sys_err("cannot write", path);
-	}
+	if (rc < 0 || !s->refs)
+		return rc;
+	snprintf(path, sizeof(path), "%s/refs.txt", s->dir);
+	if (!(f = fopen(path, "we")))
+		return sys_err("cannot create", path);
+	rc = dossier_git_refs_each(s->git, dump_ref, f);
+	if (fclose(f) != 0 && rc == 0)
+		rc = sys_err("cannot write", path);
+	return rc;
+}
+
+static int stage_quiet(void *arg)
+{
+	struct stage *s = arg;
+	struct dossier_archive *a = s->a;
+	char path[PATH_MAX], dst[PATH_MAX];
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	rc = snapshot_catalog(s);
+	pthread_mutex_unlock(&a->lock);
+	if (rc < 0)
+		return rc;
+	/* the catalog is fixed; now the objects it names, and the refs */
+	pathf(path, sizeof(path), "%s/history.git/objects", a->path);
+	pathf(dst, sizeof(dst), "%s/history.git/objects", s->dir);
+	if ((rc = link_objects(path, dst)) == 0)
+		rc = stage_refs(s);
 	return rc;
 }
 
@@ -358,58 +388,84 @@ void backup_sweep_stages(struct dossier_archive *a)
 		closedir(d);
 }
 
+/* A new stage folder in the archive's folder: its real path into dir. */
+static int stage_new_dir(struct dossier_archive *a, char **dir)
+{
+	char tmpl[PATH_MAX];
+	int rc;
+
+	snprintf(tmpl, sizeof(tmpl), "%s/backup-XXXXXX", a->path);
+	if (!mkdtemp(tmpl))
+		return sys_err("cannot create", tmpl);
+	if ((*dir = realpath(tmpl, NULL)))
+		return 0;
+	rc = sys_err("cannot resolve", tmpl);
+	rmdir(tmpl);
+	return rc;
+}
+
+/* Stage a served archive, with its history quiet. */
+static int stage_served(struct stage *s)
+{
+	int rc = 0, i;
+
+	/* a large save may arrive while others are settled */
+	for (i = 0; i < STAGE_TRIES; i++) {
+		rc = history_quiesce(s->a->history, stage_quiet_served, s);
+		if (rc != DOSSIER_EBUSY)
+			break;
+		if (s->snap) {
+			sqlite3_close(s->snap);
+			s->snap = NULL;
+		}
+		dossier_error_clear();
+		usleep(10000);
+	}
+	return rc;
+}
+
+/*
+ * Stage an archive nobody serves, holding its lock (*lockfd) so that no
+ * daemon starts meanwhile, with a repository of its own (*own). The
+ * caller closes and frees both.
+ */
+static int stage_unserved(struct stage *s, int *lockfd,
+			  struct dossier_git **own)
+{
+	struct dossier_archive *a = s->a;
+	char path[PATH_MAX];
+	int rc;
+
+	*lockfd = openat(a->rootfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC,
+			 0600);
+	if (*lockfd < 0 || flock(*lockfd, LOCK_EX | LOCK_NB) < 0) {
+		dossier_error_set("the archive is being mounted: try again "
+				  "through the mount");
+		return DOSSIER_EBUSY;
+	}
+	pathf(path, sizeof(path), "%s/history.git", a->path);
+	if ((rc = dossier_git_open(own, path, 0)) < 0)
+		return rc;
+	s->git = *own;
+	return stage_quiet(s);
+}
+
 static int stage_make(struct dossier_archive *a, int refs, char *out,
 		      size_t outsz)
 {
 	struct stage s = { a, NULL, NULL, refs, NULL };
-	char tmpl[PATH_MAX], path[PATH_MAX];
 	struct dossier_git *own = NULL;
-	int rc = 0, lockfd = -1, i;
+	int rc, lockfd = -1;
 
 	backup_sweep_stages(a);
-	snprintf(tmpl, sizeof(tmpl), "%s/backup-XXXXXX", a->path);
-	if (!mkdtemp(tmpl))
-		return sys_err("cannot create", tmpl);
-	if (!(s.dir = realpath(tmpl, NULL))) {
-		rc = sys_err("cannot resolve", tmpl);
-		rmdir(tmpl);
+	if ((rc = stage_new_dir(a, &s.dir)) < 0)
 		return rc;
-	}
-	if ((rc = stage_dirs(s.dir)) < 0)
-		goto out;
-	if (a->history) {
-		/* a large save may arrive while others are settled */
-		for (i = 0; i < STAGE_TRIES; i++) {
-			rc = history_quiesce(a->history, stage_quiet_served,
-					     &s);
-			if (rc != DOSSIER_EBUSY)
-				break;
-			if (s.snap) {
-				sqlite3_close(s.snap);
-				s.snap = NULL;
-			}
-			dossier_error_clear();
-			usleep(10000);
-		}
-	} else {
-		/* not served: keep a daemon from starting meanwhile */
-		lockfd = openat(a->rootfd, "lock", O_RDWR | O_CREAT |
-				O_CLOEXEC, 0600);
-		if (lockfd < 0 || flock(lockfd, LOCK_EX | LOCK_NB) < 0) {
-			dossier_error_set("the archive is being mounted: try "
-					  "again through the mount");
-			rc = DOSSIER_EBUSY;
-			goto out;
-		}
-		pathf(path, sizeof(path), "%s/history.git", a->path);
-		if ((rc = dossier_git_open(&own, path, 0)) == 0) {
-			s.git = own;
-			rc = stage_quiet(&s);
-		}
-	}
+	rc = stage_dirs(s.dir);
+	if (rc == 0)
+		rc = a->history ? stage_served(&s) :
+			stage_unserved(&s, &lockfd, &own);
 	if (rc == 0)
 		rc = stage_catalog(&s);
-out:
 	if (s.snap) {
 		sqlite3_exec(s.snap, "COMMIT", NULL, NULL, NULL);
 		sqlite3_close(s.snap);
@@ -426,7 +482,7 @@ out:
 }
 
 /* backup-stage [refs]: root only (the stage is inside the archive folder) */
-static int cmd_backup_stage(struct dossier_archive *a,
+static int ctl_backup_stage(struct dossier_archive *a,
 			    const struct dossier_caller *who, char **f, int n,
 			    struct dossier_buf *out)
 {
@@ -451,7 +507,7 @@ static int cmd_backup_stage(struct dossier_archive *a,
 }
 
 const struct control_cmd control_backup_cmds[] = {
-	{ "backup-stage", cmd_backup_stage },
+	{ "backup-stage", ctl_backup_stage },
 	{ NULL, NULL },
 };
 
@@ -1017,6 +1073,159 @@ static int build_content(struct build *b, sqlite3 *db, const char *archive,
 	return rc;
 }
 
+/* content/ and its 256 folders in dirfd (existing ones kept with keep). */
+static int make_content_dirs(int dirfd, int keep)
+{
+	char path[32];
+	int i;
+
+	if (mkdirat(dirfd, "content", 0700) < 0 && (!keep || errno != EEXIST))
+		return sys_err("cannot create", "content");
+	for (i = 0; i < 256; i++) {
+		snprintf(path, sizeof(path), "content/%02x", i);
+		if (mkdirat(dirfd, path, 0700) < 0 &&
+		    (!keep || errno != EEXIST))
+			return sys_err("cannot create", path);
+	}
+	return 0;
+}
+
+/* The last generation of destfd, if any: its files are linked, not copied. */
+static int open_previous(struct build *b, int destfd)
+{
+	char prevname[256];
+	ssize_t n;
+	int rc = 0;
+
+	n = readlinkat(destfd, "latest", prevname, sizeof(prevname) - 1);
+	if (n <= 0)
+		return 0;
+	prevname[n] = '\0';
+	b->prevfd = openat(destfd, prevname, O_RDONLY | O_DIRECTORY |
+			   O_CLOEXEC);
+	if (b->prevfd >= 0 && (rc = mf_load(&b->prev, b->prevfd)) == 0)
+		blobs_load(&b->prev, b->prevfd);
+	return rc;
+}
+
+/* A generation's name no generation of destfd has: its time, -2, -3... */
+static void generation_name(int destfd, char *name, size_t namesz)
+{
+	time_t now = time(NULL);
+	char base[32];
+	struct tm tm;
+	int i;
+
+	gmtime_r(&now, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H%M%SZ", &tm);
+	snprintf(name, namesz, "%s", base);
+	for (i = 2; faccessat(destfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
+	     i++)
+		snprintf(name, namesz, "%s-%d", base, i);
+}
+
+/* A file of the new generation, new, open for writing into *out. */
+static int create_in_gen(struct build *b, const char *rel, FILE **out)
+{
+	int fd = openat(b->genfd, rel, O_WRONLY | O_CREAT | O_EXCL |
+			O_CLOEXEC, 0600);
+
+	if (fd >= 0 && (*out = fdopen(fd, "w")))
+		return 0;
+	if (fd >= 0)
+		close(fd);
+	return sys_err("cannot create", rel);
+}
+
+/*
+ * Fill the new generation from stage: the catalog, the repository's
+ * objects and refs, content as of the snapshot (listed in blobs), spool.
+ */
+static int build_generation(struct build *b, const char *archive,
+			    const char *stage, const char *genpath,
+			    FILE *blobs)
+{
+	char path[PATH_MAX];
+	sqlite3 *db = NULL;
+	int rc;
+
+	/* the catalog, always new */
+	if ((rc = copy_in(b, b->srcfd, "catalog.db", "catalog.db")) < 0)
+		goto out;
+	snprintf(path, sizeof(path), "%s/catalog.db", stage);
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = dossier_db_err(db, sqlite3_errcode(db), path);
+		goto out;
+	}
+	if ((rc = build_objects(b)) == 0 && (rc = build_refs(b, db)) == 0 &&
+	    (rc = make_content_dirs(b->genfd, 0)) == 0 &&
+	    (rc = build_content(b, db, archive, genpath, blobs)) == 0)
+		rc = build_spool(b);
+out:
+	sqlite3_close(db);
+	return rc;
+}
+
+/*
+ * Close content.blobs (*blobs) and the MANIFEST (b->mf), content.blobs
+ * listed in it too: restore checks every file it reads.
+ */
+static int close_lists(struct build *b, FILE **blobs)
+{
+	char hex[65];
+	uint64_t size;
+	int rc, failed;
+
+	failed = fclose(*blobs) != 0;
+	*blobs = NULL;
+	if (failed)
+		return sys_err("cannot write", "content.blobs");
+	if ((rc = hash_path(b->genfd, "content.blobs", hex, &size)) < 0 ||
+	    (rc = note(b, "content.blobs", hex)) < 0)
+		return rc;
+	failed = fclose(b->mf) != 0;
+	b->mf = NULL;
+	return failed ? sys_err("cannot write", "MANIFEST") : 0;
+}
+
+static int write_info(struct build *b, const char *archive, const char *name)
+{
+	char text[PATH_MAX];
+	int fd, rc = 0;
+
+	snprintf(text, sizeof(text), "archive %s\ncreated %s\nrecords "
+		 "%" PRIu64 "\nfiles %" PRIu64 "\nlinked %" PRIu64 "\n",
+		 archive, name, b->stats->records, b->stats->files,
+		 b->stats->linked);
+	fd = openat(b->genfd, "backup.info", O_WRONLY | O_CREAT | O_EXCL |
+		    O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, text, strlen(text)) < 0)
+		rc = sys_err("cannot write", "backup.info");
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+/*
+ * The generation built in partial becomes name, and 'latest' of destfd
+ * points at it: on the disk before it is called a backup.
+ */
+static int publish(struct build *b, int destfd, const char *dest,
+		   const char *partial, const char *name)
+{
+	if (syncfs(b->genfd) < 0)
+		return sys_err("cannot sync", dest);
+	if (renameat(destfd, partial, destfd, name) < 0)
+		return sys_err("cannot rename", partial);
+	unlinkat(destfd, ".latest.tmp", 0);
+	if (symlinkat(name, destfd, ".latest.tmp") < 0 ||
+	    renameat(destfd, ".latest.tmp", destfd, "latest") < 0)
+		return sys_err("cannot point 'latest' at", name);
+	fsync(destfd);
+	return 0;
+}
+
 int dossier_backup_make(const char *archive, const char *stage,
 			const char *dest,
 			const struct dossier_progress *progress_to,
@@ -1025,14 +1234,9 @@ int dossier_backup_make(const char *archive, const char *stage,
 {
 	struct build b = { -1, -1, -1, { NULL, 0, 0 }, NULL, stats,
 			   progress_to };
-	char base[32], name[64], partial[80], genpath[PATH_MAX], prevname[256];
-	char path[PATH_MAX];
-	sqlite3 *db = NULL;
+	char name[64], partial[80], genpath[PATH_MAX];
 	FILE *blobs = NULL;
-	int destfd = -1, rc = 0, i, fd;
-	time_t now = time(NULL);
-	struct tm tm;
-	ssize_t n;
+	int destfd = -1, rc = 0;
 
 	memset(stats, 0, sizeof(*stats));
 	if (mkdir(dest, 0700) < 0 && errno != EEXIST)
@@ -1043,23 +1247,9 @@ int dossier_backup_make(const char *archive, const char *stage,
 		rc = sys_err("cannot open", stage);
 		goto out;
 	}
-	n = readlinkat(destfd, "latest", prevname, sizeof(prevname) - 1);
-	if (n > 0) {
-		prevname[n] = '\0';
-		b.prevfd = openat(destfd, prevname, O_RDONLY | O_DIRECTORY |
-				  O_CLOEXEC);
-		if (b.prevfd >= 0) {
-			if ((rc = mf_load(&b.prev, b.prevfd)) < 0)
-				goto out;
-			blobs_load(&b.prev, b.prevfd);
-		}
-	}
-	gmtime_r(&now, &tm);
-	strftime(base, sizeof(base), "%Y-%m-%dT%H%M%SZ", &tm);
-	snprintf(name, sizeof(name), "%s", base);
-	for (i = 2; faccessat(destfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
-	     i++)
-		snprintf(name, sizeof(name), "%s-%d", base, i);
+	if ((rc = open_previous(&b, destfd)) < 0)
+		goto out;
+	generation_name(destfd, name, sizeof(name));
 	snprintf(partial, sizeof(partial), ".partial-%s", name);
 	if (mkdirat(destfd, partial, 0700) < 0) {
 		rc = sys_err("cannot create", partial);
@@ -1071,103 +1261,20 @@ int dossier_backup_make(const char *archive, const char *stage,
 		rc = sys_err("cannot open", genpath);
 		goto out;
 	}
-	fd = openat(b.genfd, "MANIFEST", O_WRONLY | O_CREAT | O_EXCL |
-		    O_CLOEXEC, 0600);
-	if (fd < 0 || !(b.mf = fdopen(fd, "w"))) {
-		rc = sys_err("cannot create", "MANIFEST");
-		goto out;
-	}
-	fd = openat(b.genfd, "content.blobs", O_WRONLY | O_CREAT | O_EXCL |
-		    O_CLOEXEC, 0600);
-	if (fd < 0 || !(blobs = fdopen(fd, "w"))) {
-		rc = sys_err("cannot create", "content.blobs");
-		goto out;
-	}
-	/* the catalog, always new */
-	if ((rc = copy_in(&b, b.srcfd, "catalog.db", "catalog.db")) < 0)
-		goto out;
-	snprintf(path, sizeof(path), "%s/catalog.db", stage);
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
-			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		rc = dossier_db_err(db, sqlite3_errcode(db), path);
-		goto out;
-	}
-	if ((rc = build_objects(&b)) < 0 || (rc = build_refs(&b, db)) < 0)
-		goto out;
-	if (mkdirat(b.genfd, "content", 0700) < 0) {
-		rc = sys_err("cannot create", "content");
-		goto out;
-	}
-	for (i = 0; i < 256; i++) {
-		snprintf(path, sizeof(path), "content/%02x", i);
-		if (mkdirat(b.genfd, path, 0700) < 0) {
-			rc = sys_err("cannot create", path);
-			goto out;
-		}
-	}
-	if ((rc = build_content(&b, db, archive, genpath, blobs)) < 0 ||
-	    (rc = build_spool(&b)) < 0)
-		goto out;
-	if (fclose(blobs) != 0) {
-		blobs = NULL;
-		rc = sys_err("cannot write", "content.blobs");
-		goto out;
-	}
-	blobs = NULL;
-	/* content.blobs is listed too: restore checks every file it reads */
-	{
-		char hex[65];
-		uint64_t size;
-
-		if ((rc = hash_path(b.genfd, "content.blobs", hex, &size)) < 0 ||
-		    (rc = note(&b, "content.blobs", hex)) < 0)
-			goto out;
-	}
-	if (fclose(b.mf) != 0) {
-		b.mf = NULL;
-		rc = sys_err("cannot write", "MANIFEST");
-		goto out;
-	}
-	b.mf = NULL;
-	snprintf(path, sizeof(path), "archive %s\ncreated %s\nrecords "
-		 "%" PRIu64 "\nfiles %" PRIu64 "\nlinked %" PRIu64 "\n",
-		 archive, name, stats->records, stats->files, stats->linked);
-	fd = openat(b.genfd, "backup.info", O_WRONLY | O_CREAT | O_EXCL |
-		    O_CLOEXEC, 0600);
-	if (fd < 0 || write(fd, path, strlen(path)) < 0) {
-		rc = sys_err("cannot write", "backup.info");
-		if (fd >= 0)
-			close(fd);
-		goto out;
-	}
-	close(fd);
-	/* on the disk before it is called a backup */
-	if (syncfs(b.genfd) < 0) {
-		rc = sys_err("cannot sync", dest);
-		goto out;
-	}
-	if (renameat(destfd, partial, destfd, name) < 0) {
-		rc = sys_err("cannot rename", partial);
-		goto out;
-	}
-	unlinkat(destfd, ".latest.tmp", 0);
-	if (symlinkat(name, destfd, ".latest.tmp") < 0 ||
-	    renameat(destfd, ".latest.tmp", destfd, "latest") < 0) {
-		rc = sys_err("cannot point 'latest' at", name);
-		goto out;
-	}
-	fsync(destfd);
-	snprintf(gen, gensz, "%s/%s", dest, name);
+	if ((rc = create_in_gen(&b, "MANIFEST", &b.mf)) == 0 &&
+	    (rc = create_in_gen(&b, "content.blobs", &blobs)) == 0 &&
+	    (rc = build_generation(&b, archive, stage, genpath, blobs)) == 0 &&
+	    (rc = close_lists(&b, &blobs)) == 0 &&
+	    (rc = write_info(&b, archive, name)) == 0 &&
+	    (rc = publish(&b, destfd, dest, partial, name)) == 0)
+		snprintf(gen, gensz, "%s/%s", dest, name);
 out:
 	if (b.mf)
 		fclose(b.mf);
 	if (blobs)
 		fclose(blobs);
-	sqlite3_close(db);
-	if (rc < 0 && b.genfd >= 0) {
-		snprintf(path, sizeof(path), "%s/%s", dest, partial);
-		dossier_stage_remove(path);
-	}
+	if (rc < 0 && b.genfd >= 0)
+		dossier_stage_remove(genpath);
 	if (b.genfd >= 0)
 		close(b.genfd);
 	if (b.prevfd >= 0)
@@ -1181,126 +1288,128 @@ out:
 
 /* ---- restore ---- */
 
-int dossier_backup_restore(const char *src, const char *newarchive,
-			   const struct dossier_progress *progress_to)
+/* The generation src names (a generation, or a backup folder's latest). */
+static int open_generation(const char *src, int *out)
+{
+	int fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0 && faccessat(fd, "MANIFEST", F_OK, 0) < 0) {
+		/* a backup folder: its latest generation */
+		int latest = openat(fd, "latest", O_RDONLY | O_DIRECTORY |
+				    O_CLOEXEC);
+
+		close(fd);
+		fd = latest;
+	}
+	*out = fd;
+	if (fd >= 0 && faccessat(fd, "MANIFEST", F_OK, 0) == 0)
+		return 0;
+	dossier_error_set("'%s' is neither a backup generation (no MANIFEST) "
+			  "nor a backup folder (no 'latest')", src);
+	return DOSSIER_ENOTFOUND;
+}
+
+/* Is folder d empty (it is closed)? */
+static int dir_empty(DIR *d)
+{
+	struct dirent *de;
+	int empty = 1;
+
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+/*
+ * The folder of the new archive, new or empty, with the archive's
+ * folders, open as *out. *made: it is ours to remove on failure.
+ */
+static int make_archive_dir(const char *path, int *made, int *out)
 {
 	static const char *const dirs[] = {
-		"content", "spool", "history.git", "history.git/objects",
+		"spool", "history.git", "history.git/objects",
 		"history.git/objects/pack", "history.git/refs",
-		"history.git/refs/heads", "spool",
+		"history.git/refs/heads",
 	};
-	struct manifest m = { NULL, 0, 0 };
-	char path[PATH_MAX], hex[65];
-	int genfd = -1, newfd = -1, rc = 0, made = 0, in, out;
-	uint64_t size;
 	size_t i;
 	DIR *d;
 
-	genfd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (genfd >= 0 && faccessat(genfd, "MANIFEST", F_OK, 0) < 0) {
-		/* a backup folder: its latest generation */
-		int latest = openat(genfd, "latest", O_RDONLY | O_DIRECTORY |
-				    O_CLOEXEC);
-
-		close(genfd);
-		genfd = latest;
-	}
-	if (genfd < 0 || faccessat(genfd, "MANIFEST", F_OK, 0) < 0) {
-		dossier_error_set("'%s' is neither a backup generation (no "
-				  "MANIFEST) nor a backup folder (no 'latest')",
-				  src);
-		rc = DOSSIER_ENOTFOUND;
-		goto out;
-	}
-	if ((rc = mf_load(&m, genfd)) < 0)
-		goto out;
-	if (mkdir(newarchive, 0700) < 0) {
-		if (errno != EEXIST || !(d = opendir(newarchive))) {
-			rc = sys_err("cannot create", newarchive);
-			goto out;
-		}
-		{
-			struct dirent *de;
-			int empty = 1;
-
-			while ((de = readdir(d)))
-				if (strcmp(de->d_name, ".") &&
-				    strcmp(de->d_name, ".."))
-					empty = 0;
-			closedir(d);
-			if (!empty) {
-				dossier_error_set("'%s' is not empty: restore "
-						  "into a new folder",
-						  newarchive);
-				rc = DOSSIER_EEXISTS;
-				goto out;
-			}
+	if (mkdir(path, 0700) < 0) {
+		if (errno != EEXIST || !(d = opendir(path)))
+			return sys_err("cannot create", path);
+		if (!dir_empty(d)) {
+			dossier_error_set("'%s' is not empty: restore into a "
+					  "new folder", path);
+			return DOSSIER_EEXISTS;
 		}
 	}
-	made = 1;
-	if (chmod(newarchive, 0700) < 0 ||
-	    (newfd = open(newarchive, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		rc = sys_err("cannot open", newarchive);
-		goto out;
-	}
+	*made = 1;
+	if (chmod(path, 0700) < 0 ||
+	    (*out = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return sys_err("cannot open", path);
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
-		if (mkdirat(newfd, dirs[i], 0700) < 0 && errno != EEXIST) {
-			rc = sys_err("cannot create", dirs[i]);
-			goto out;
-		}
-	for (i = 0; i < 256; i++) {
-		snprintf(path, sizeof(path), "content/%02zx", i);
-		if (mkdirat(newfd, path, 0700) < 0 && errno != EEXIST) {
-			rc = sys_err("cannot create", path);
-			goto out;
-		}
-	}
-	for (i = 0; i < m.n; i++) {
-		const char *rel = m.v[i].path;
+		if (mkdirat(*out, dirs[i], 0700) < 0 && errno != EEXIST)
+			return sys_err("cannot create", dirs[i]);
+	return make_content_dirs(*out, 1);
+}
 
-		progress(progress_to, "restore", i + 1, m.n);
-		if (!strcmp(rel, "content.blobs"))
-			continue;
-		if (rel[0] == '/' || strstr(rel, "..")) {
-			dossier_error_set("MANIFEST names '%s', outside the "
-					  "backup", rel);
-			rc = DOSSIER_ECORRUPT;
-			goto out;
-		}
-		if ((rc = make_parents(newfd, rel)) < 0)
-			goto out;
-		if ((in = openat(genfd, rel, O_RDONLY | O_NOFOLLOW |
-				 O_CLOEXEC)) < 0) {
-			dossier_error_set("the backup lacks '%s' (listed in its "
-					  "MANIFEST): use another generation",
-					  rel);
-			rc = DOSSIER_ECORRUPT;
-			goto out;
-		}
-		out = openat(newfd, rel, O_WRONLY | O_CREAT | O_EXCL |
-			     O_CLOEXEC, strncmp(rel, "history.git/objects/",
-						20) ? 0600 : 0444);
-		if (out < 0) {
-			rc = sys_err("cannot create", rel);
-			close(in);
-			goto out;
-		}
-		rc = copy_hash(in, out, hex, &size, rel);
-		close(in);
-		if (close(out) < 0 && rc == 0)
-			rc = sys_err("cannot write", rel);
-		if (rc < 0)
-			goto out;
-		if (strcmp(hex, m.v[i].hex)) {
-			dossier_error_set("the backup's '%s' is damaged (its "
-					  "checksum is not the one its MANIFEST "
-					  "lists): restore from another "
-					  "generation", rel);
-			rc = DOSSIER_ECORRUPT;
-			goto out;
-		}
+/* Copy file e of generation genfd into newfd, checked against its sum. */
+static int restore_file(int genfd, int newfd, const struct mf_entry *e)
+{
+	const char *rel = e->path;
+	int in = -1, out = -1, rc;
+	char hex[65];
+	uint64_t size;
+
+	if (rel[0] == '/' || strstr(rel, "..")) {
+		dossier_error_set("MANIFEST names '%s', outside the backup",
+				  rel);
+		return DOSSIER_ECORRUPT;
 	}
-	if (syncfs(newfd) < 0)
+	if ((rc = make_parents(newfd, rel)) < 0)
+		return rc;
+	if ((in = openat(genfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		dossier_error_set("the backup lacks '%s' (listed in its "
+				  "MANIFEST): use another generation", rel);
+		return DOSSIER_ECORRUPT;
+	}
+	out = openat(newfd, rel, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+		     strncmp(rel, "history.git/objects/", 20) ? 0600 : 0444);
+	if (out < 0)
+		rc = sys_err("cannot create", rel);
+	else
+		rc = copy_hash(in, out, hex, &size, rel);
+	close(in);
+	if (out >= 0 && close(out) < 0 && rc == 0)
+		rc = sys_err("cannot write", rel);
+	if (rc == 0 && strcmp(hex, e->hex)) {
+		dossier_error_set("the backup's '%s' is damaged (its checksum "
+				  "is not the one its MANIFEST lists): restore "
+				  "from another generation", rel);
+		rc = DOSSIER_ECORRUPT;
+	}
+	return rc;
+}
+
+int dossier_backup_restore(const char *src, const char *newarchive,
+			   const struct dossier_progress *progress_to)
+{
+	struct manifest m = { NULL, 0, 0 };
+	int genfd = -1, newfd = -1, rc, made = 0;
+	size_t i;
+
+	if ((rc = open_generation(src, &genfd)) < 0 ||
+	    (rc = mf_load(&m, genfd)) < 0 ||
+	    (rc = make_archive_dir(newarchive, &made, &newfd)) < 0)
+		goto out;
+	for (i = 0; rc == 0 && i < m.n; i++) {
+		progress(progress_to, "restore", i + 1, m.n);
+		if (strcmp(m.v[i].path, "content.blobs"))
+			rc = restore_file(genfd, newfd, &m.v[i]);
+	}
+	if (rc == 0 && syncfs(newfd) < 0)
 		rc = sys_err("cannot sync", newarchive);
 out:
 	if (rc < 0 && made)

@@ -27,11 +27,38 @@ struct dossier_history;
 #define HISTORY_WINDOW_NS 1000000000LL
 
 /*
+ * What the committer calls in the layers above history (the trash's
+ * daily purge, the full-text index): given at history_open(), so that
+ * history never names them. Any of them may be NULL.
+ */
+struct history_hooks {
+	/*
+	 * Between drains, on the committer thread, no lock held: the daily
+	 * work of the layers above. *next_ns is theirs to keep from one
+	 * call to the next (0 at first).
+	 */
+	void (*daily)(void *ctx, int64_t now_ns, int64_t *next_ns);
+	/*
+	 * Content version `version` (a version row id) of record was
+	 * indexed: archive lock held, inside the committer's transaction.
+	 * A failure rolls the transaction back (the entry is retried).
+	 */
+	int (*version_indexed)(void *ctx, int64_t version, uint64_t record);
+	/*
+	 * A transaction that indexed a content version committed (lock
+	 * held): wake whoever works on new versions.
+	 */
+	void (*versions_committed)(void *ctx);
+	void *ctx;
+};
+
+/*
  * Open (with create, create) the repository of archive a. Does not start
- * the committer. Caller frees with history_close().
+ * the committer. hooks (copied; NULL: none) are what the committer calls
+ * above it. Caller frees with history_close().
  */
 int history_open(struct dossier_history **out, struct dossier_archive *a,
-		 int create);
+		 int create, const struct history_hooks *hooks);
 
 /*
  * Heal after a crash (the last commit made but not indexed), commit what

@@ -4,7 +4,8 @@
 /*
  * The journal writer (core/history/journal_write.c): every change of a
  * record is a journal row written in the catalog's transaction; the
- * committer (history.c) turns rows into commits.
+ * committer (committer.c, reading rows with journal.c) turns rows into
+ * commits.
  */
 
 #include <sys/stat.h>

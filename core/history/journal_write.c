@@ -1,35 +1,24 @@
-#include "archive.h"
+/*
+ * The journal writer (journal_i.h): every change of a record becomes a
+ * journal row in the catalog's transaction, and wakes the committer.
+ * The reader, which the committer takes rows with, is journal.c.
+ */
+#include "journal_i.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "archive_i.h"
 #include "access_i.h"
-#include "journal_i.h"
+#include "archive_i.h"
 #include "db_i.h"
 #include "error.h"
-#include "audit_i.h"
 #include "history_i.h"
-#include "meta_i.h"
-#include "rules_i.h"
-#include "text_i.h"
-#include "trash_i.h"
-#include "views_i.h"
-#include "log.h"
 #include "proc.h"
-#include "name.h"
-
 
 static int journal_row(struct dossier_archive *a, uint64_t record,
 		       const char *op, const char *path, const char *old_path,

@@ -320,29 +320,19 @@ static int64_t mono_ms(void)
  * read it through /proc, nothing reaches a disk), the tools at low
  * priority, then store.
  */
-static int work(struct dossier_text *t, const struct qitem *q)
+/*
+ * The blob of q into fd, a memory file: its head first, and the rest only
+ * if its kind may have text (a large file of no kind with text is not
+ * read whole). 1: fd holds the blob; 0: no text to get from it.
+ */
+static int load_blob(struct dossier_archive *a, const struct qitem *q,
+		     int fd)
 {
-	struct dossier_archive *a = t->a;
-	struct dossier_extract_info info;
-	struct dossier_buf body = DOSSIER_BUF_INIT;
-	struct dossier_oid oid;
 	unsigned char head[8192];
-	int64_t start;
-	ssize_t n = 0;
-	int fd = -1, rc, rejected = 0;
+	struct dossier_oid oid;
+	ssize_t n;
+	int rc;
 
-	memset(&info, 0, sizeof(info));
-	snprintf(info.method, sizeof(info.method), "none");
-	if (q->size > TEXT_BLOB_MAX)
-		return store(a, q, 1, &info, NULL, "too large to read for "
-			     "text", 0);
-	fd = memfd_create("dossier-text", MFD_CLOEXEC);
-	if (fd < 0) {
-		dossier_error_set("cannot make a memory file: %s",
-				  strerror(errno));
-		return DOSSIER_ERROR;
-	}
-	/* a large file of no kind with text is not read whole */
 	history_git_lock(a->history);
 	rc = dossier_oid_parse(&oid, q->blob);
 	if (rc == 0)
@@ -350,18 +340,70 @@ static int work(struct dossier_text *t, const struct qitem *q)
 						 fd, sizeof(head));
 	history_git_unlock(a->history);
 	if (rc == 0 && (n = pread(fd, head, sizeof(head), 0)) >= 0 &&
-	    !dossier_extract_wants(head, (size_t)n, DOSSIER_EXTRACT_OCR)) {
-		close(fd);
-		return store(a, q, 0, &info, "", NULL, 0);
-	}
+	    !dossier_extract_wants(head, (size_t)n, DOSSIER_EXTRACT_OCR))
+		return 0;
 	if (rc == 0 && (ftruncate(fd, 0) < 0 || lseek(fd, 0, SEEK_SET) < 0))
 		rc = dossier_err_from_errno(errno);
 	history_git_lock(a->history);
 	if (rc == 0)
 		rc = dossier_git_blob_to_fd(history_git(a->history), &oid, fd);
 	history_git_unlock(a->history);
+	return rc < 0 ? rc : 1;
+}
+
+/*
+ * Getting q's text failed with rc (rejected: rc is a tool's verdict on
+ * it) after ms: q is tried again later, or stored as failed once tried
+ * TEXT_TRIES times or rejected (a tool rejecting this document will
+ * reject it again).
+ */
+static int extract_failed(struct dossier_archive *a, const struct qitem *q,
+			  int rc, int rejected,
+			  const struct dossier_extract_info *info, int64_t ms)
+{
+	char err[256];
+
+	snprintf(err, sizeof(err), "%s", dossier_error_last());
+	dossier_error_clear();
+	dossier_log(LOG_WARNING, "text: version %" PRId64 " of record "
+		    "%" PRIu64 ": %s", q->version, q->record, err);
+	if (q->tries + 1 >= TEXT_TRIES || rc == DOSSIER_ENOTSUP ||
+	    (rejected && rc == DOSSIER_ERROR))
+		return store(a, q, 1, info, NULL, err, ms);
+	pthread_mutex_lock(&a->lock);
+	rc = archive_exec(a, "UPDATE text_queue SET tries = tries + 1 WHERE "
+			  "version = ?", "i", q->version);
+	pthread_mutex_unlock(&a->lock);
+	return rc < 0 ? rc : 1;
+}
+
+static int work(struct dossier_text *t, const struct qitem *q)
+{
+	struct dossier_archive *a = t->a;
+	struct dossier_extract_info info;
+	struct dossier_buf body = DOSSIER_BUF_INIT;
+	int64_t start;
+	int fd = -1, rc, rejected = 0;
+
+	memset(&info, 0, sizeof(info));
+	snprintf(info.method, sizeof(info.method), "none");
+	if (q->size > TEXT_BLOB_MAX) {
+		rc = store(a, q, 1, &info, NULL, "too large to read for text",
+			   0);
+		goto out;
+	}
+	if ((fd = memfd_create("dossier-text", MFD_CLOEXEC)) < 0) {
+		dossier_error_set("cannot make a memory file: %s",
+				  strerror(errno));
+		rc = DOSSIER_ERROR;
+		goto out;
+	}
+	if ((rc = load_blob(a, q, fd)) == 0) {
+		rc = store(a, q, 0, &info, "", NULL, 0);
+		goto out;
+	}
 	start = mono_ms();
-	if (rc == 0) {
+	if (rc > 0) {
 		/* from here DOSSIER_ERROR is a tool's verdict on it */
 		rejected = 1;
 		rc = dossier_extract_text(&body, &info, fd,
@@ -370,34 +412,19 @@ static int work(struct dossier_text *t, const struct qitem *q)
 					  &t->job);
 	}
 	close(fd);
-	if (rc == DOSSIER_EBUSY) {
-		/* stopping: it stays queued */
-		dossier_buf_release(&body);
-		return rc;
-	}
+	fd = -1;
+	if (rc == DOSSIER_EBUSY)
+		goto out;	/* stopping: it stays queued */
 	if (rc == 0 && info.pages)
 		dossier_extract_tidy(&body);
-	if (rc < 0) {
-		char err[256];
-
-		snprintf(err, sizeof(err), "%s", dossier_error_last());
-		dossier_error_clear();
-		dossier_log(LOG_WARNING, "text: version %" PRId64 " of record "
-			    "%" PRIu64 ": %s", q->version, q->record, err);
-		/* a tool rejecting this document will reject it again */
-		if (q->tries + 1 < TEXT_TRIES && rc != DOSSIER_ENOTSUP &&
-		    !(rejected && rc == DOSSIER_ERROR)) {
-			pthread_mutex_lock(&a->lock);
-			rc = archive_exec(a, "UPDATE text_queue SET tries = "
-					  "tries + 1 WHERE version = ?", "i",
-					  q->version);
-			pthread_mutex_unlock(&a->lock);
-			return rc < 0 ? rc : 1;
-		}
-		rc = store(a, q, 1, &info, NULL, err, mono_ms() - start);
-	} else {
+	if (rc < 0)
+		rc = extract_failed(a, q, rc, rejected, &info,
+				    mono_ms() - start);
+	else
 		rc = store(a, q, 0, &info, body.buf, NULL, mono_ms() - start);
-	}
+out:
+	if (fd >= 0)
+		close(fd);
 	dossier_buf_release(&body);
 	return rc;
 }
@@ -705,6 +732,23 @@ static void snippet(struct dossier_archive *a, const struct query *q,
 	archive_stmt_done(st);
 }
 
+/* NULL if the arguments of search are right (limit: LIMIT), else why not. */
+static const char *search_usage(char **f, int n, long *limit)
+{
+	char *end;
+
+	if (n < 2 || n > 4)
+		return "usage: search QUERY [LIMIT [PATH]]";
+	if (n > 2) {
+		*limit = strtol(f[2], &end, 10);
+		if (*end || *limit < 1 || *limit > SEARCH_LIMIT_MAX)
+			return "LIMIT is a number from 1 to 200";
+	}
+	if (strlen(f[1]) > SEARCH_QUERY_MAX)
+		return "a search is at most 256 bytes";
+	return NULL;
+}
+
 static int under(const char *path, const char *prefix)
 {
 	size_t n = strlen(prefix);
@@ -713,6 +757,62 @@ static int under(const char *path, const char *prefix)
 		n--;
 	return n == 0 || (!strncmp(path, prefix, n) &&
 			  (path[n] == '/' || path[n] == '\0'));
+}
+
+/*
+ * Which hits who may see: a live record they may read now, below
+ * prefix, the first limit of them (each hit's path is set). Lock held.
+ * Returns how many are shown.
+ */
+static size_t mark_shown(struct dossier_archive *a,
+			 const struct dossier_caller *who, struct hit *v,
+			 size_t nv, const char *prefix, size_t limit)
+{
+	size_t i, shown = 0;
+
+	for (i = 0; i < nv; i++) {
+		struct node node;
+		int ok;
+
+		ok = archive_get_node(a, v[i].record, &node) == 0 &&
+		     !node.deleted &&
+		     archive_decide(a, who, &node, NULL, DOSSIER_ACT_READ) == 0;
+		dossier_error_clear();
+		v[i].path = archive_node_path(a, v[i].record);
+		v[i].shown = ok && v[i].path && under(v[i].path, prefix) &&
+			     shown < limit;
+		shown += v[i].shown;
+	}
+	return shown;
+}
+
+/* The shown hits, a line each: path, version, time, snippet. Lock held. */
+static void list_hits(struct dossier_archive *a, const struct query *q,
+		      const struct hit *v, size_t nv, struct dossier_buf *body)
+{
+	size_t i;
+
+	for (i = 0; i < nv; i++) {
+		sqlite3_stmt *st = NULL;
+
+		if (!v[i].shown)
+			continue;
+		dossier_buf_addf(body, "%s\t", v[i].path);
+		if (archive_stmt(a, "SELECT commit_oid, time_ns FROM version "
+				 "WHERE id = ?1", &st) == 0) {
+			sqlite3_bind_int64(st, 1, v[i].version);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				dossier_buf_addf(body, "%s\t%lld\t",
+						 sqlite3_column_text(st, 0),
+						 (long long)
+						 sqlite3_column_int64(st, 1));
+			else
+				dossier_buf_addf(body, "-\t0\t");
+			archive_stmt_done(st);
+		}
+		snippet(a, q, &v[i], body);
+		dossier_buf_add(body, "\n", 1);
+	}
 }
 
 static void wait_quantum(int64_t start_ns)
@@ -743,75 +843,33 @@ static void wait_quantum(int64_t start_ns)
  * requests that long. A second, read-only connection for searches would
  * not (the decisions need the rules, which the lock also protects).
  */
-static int cmd_search(struct dossier_archive *a,
+static int ctl_search(struct dossier_archive *a,
 		      const struct dossier_caller *who, char **f, int n,
 		      struct dossier_buf *out)
 {
 	int64_t start = dossier_clock_ns();
 	struct dossier_buf body = DOSSIER_BUF_INIT;
-	const char *prefix = n > 3 ? f[3] : "";
+	const char *prefix = n > 3 ? f[3] : "", *usage;
 	struct query q;
 	struct hit *v = NULL;
 	size_t nv = 0, i, shown = 0;
 	long limit = 20;
 	int rc;
 
-	if (n < 2 || n > 4)
-		return control_status(out, 2, "usage: search QUERY [LIMIT "
-					    "[PATH]]");
-	if (n > 2) {
-		char *end;
-
-		limit = strtol(f[2], &end, 10);
-		if (*end || limit < 1 || limit > SEARCH_LIMIT_MAX)
-			return control_status(out, 2, "LIMIT is a number from "
-						    "1 to 200");
-	}
-	if (strlen(f[1]) > SEARCH_QUERY_MAX)
-		return control_status(out, 2, "a search is at most 256 bytes");
-	if ((rc = query_parse(&q, f[1])) < 0) {
-		const char *m = dossier_error_last();
+	if ((usage = search_usage(f, n, &limit)))
+		return control_status(out, 2, usage);
+	if (query_parse(&q, f[1]) < 0) {
 		char line[160];
 
-		snprintf(line, sizeof(line), "%s", m);
+		snprintf(line, sizeof(line), "%s", dossier_error_last());
 		dossier_error_clear();
 		return control_status(out, 2, line);
 	}
 	pthread_mutex_lock(&a->lock);
 	rc = candidates(a, &q, &v, &nv);
-	for (i = 0; rc == 0 && i < nv; i++) {
-		struct node node;
-		int ok;
-
-		ok = archive_get_node(a, v[i].record, &node) == 0 &&
-		     !node.deleted &&
-		     archive_decide(a, who, &node, NULL, DOSSIER_ACT_READ) == 0;
-		dossier_error_clear();
-		v[i].path = archive_node_path(a, v[i].record);
-		v[i].shown = ok && v[i].path && under(v[i].path, prefix) &&
-			     shown < (size_t)limit;
-		shown += v[i].shown;
-	}
-	for (i = 0; rc == 0 && i < nv; i++) {
-		sqlite3_stmt *st = NULL;
-
-		if (!v[i].shown)
-			continue;
-		dossier_buf_addf(&body, "%s\t", v[i].path);
-		if (archive_stmt(a, "SELECT commit_oid, time_ns FROM version "
-				 "WHERE id = ?1", &st) == 0) {
-			sqlite3_bind_int64(st, 1, v[i].version);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				dossier_buf_addf(&body, "%s\t%lld\t",
-						 sqlite3_column_text(st, 0),
-						 (long long)
-						 sqlite3_column_int64(st, 1));
-			else
-				dossier_buf_addf(&body, "-\t0\t");
-			archive_stmt_done(st);
-		}
-		snippet(a, &q, &v[i], &body);
-		dossier_buf_add(&body, "\n", 1);
+	if (rc == 0) {
+		shown = mark_shown(a, who, v, nv, prefix, (size_t)limit);
+		list_hits(a, &q, v, nv, &body);
 	}
 	audit_record(a->audit, who, "search", prefix, rc == 0, 0, f[1]);
 	pthread_mutex_unlock(&a->lock);
@@ -821,13 +879,124 @@ static int cmd_search(struct dossier_archive *a,
 	query_release(&q);
 	wait_quantum(start);
 	if (rc < 0) {
-		dossier_buf_release(&body);
-		return control_refused(out, rc, "search");
+		rc = control_refused(out, rc, "search");
+	} else {
+		dossier_buf_addf(out, "0\t%zu found\n", shown);
+		dossier_buf_add(out, body.buf, body.len);
 	}
-	dossier_buf_addf(out, "0\t%zu found\n", shown);
-	dossier_buf_add(out, body.buf, body.len);
 	dossier_buf_release(&body);
-	return 0;
+	return rc;
+}
+
+/*
+ * The version of record rec whose commit begins with rev (NULL: the
+ * current one) into version, and the current one into current: content
+ * versions only. DOSSIER_ENOTFOUND (reason set): none, or several. Lock
+ * held.
+ */
+static int find_version(struct dossier_archive *a, uint64_t rec,
+			const char *rev, int64_t *version, int64_t *current)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, matches = 0;
+
+	*version = *current = 0;
+	if ((rc = dossier_db_prepare(a->db, "SELECT id, ?3 = '' OR "
+				     "substr(commit_oid, 1, length(?3)) = "
+				     "?3 FROM version WHERE record = ?1 AND "
+				     "blob IS NOT NULL ORDER BY id", &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)rec);
+	sqlite3_bind_text(st, 3, rev ? rev : "", -1, SQLITE_STATIC);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		*current = sqlite3_column_int64(st, 0);
+		if (rev && sqlite3_column_int(st, 1)) {
+			*version = *current;
+			matches++;
+		}
+	}
+	sqlite3_finalize(st);
+	if (!rev) {
+		*version = *current;
+		matches = *current != 0;
+	}
+	if (matches != 1) {
+		dossier_error_set(matches ? "'%s' names several versions: "
+					    "give more digits" :
+					    "no version '%s' of this record",
+				  rev ? rev : "");
+		rc = DOSSIER_ENOTFOUND;
+	}
+	return rc;
+}
+
+/* A version's text as version_text keeps it. */
+struct vtext {
+	char method[16];
+	int pages;
+	char *text;		/* caller frees */
+};
+
+/* Version has no text: queued for it, or none recorded. Lock held. */
+static int text_missing(struct dossier_archive *a, int64_t version)
+{
+	sqlite3_stmt *st = NULL;
+	int queued = 0;
+
+	/*
+	 * Not how many wait before it: others' saves are no business of
+	 * the caller.
+	 */
+	if (dossier_db_prepare(a->db, "SELECT 1 FROM text_queue WHERE "
+			       "version = ?1", &st) == 0) {
+		sqlite3_bind_int64(st, 1, version);
+		queued = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+	}
+	if (queued)
+		dossier_error_set("its text is not recognised yet: it is "
+				  "queued");
+	else
+		dossier_error_set("no text was recorded for this version");
+	return DOSSIER_ENODATA;
+}
+
+/*
+ * The text of version into out. DOSSIER_ENODATA (reason set): none yet,
+ * none recorded, or it could not be got. Lock held.
+ */
+static int read_text(struct dossier_archive *a, int64_t version,
+		     struct vtext *out)
+{
+	sqlite3_stmt *st = NULL;
+	char msg[256] = "";
+	int rc, have = 0, status = 0;
+
+	if ((rc = dossier_db_prepare(a->db, "SELECT status, method, pages, "
+				     "body, error FROM version_text WHERE "
+				     "version = ?1", &st)) < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, version);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		const char *b = (const char *)sqlite3_column_text(st, 3);
+		const char *e = (const char *)sqlite3_column_text(st, 4);
+
+		have = 1;
+		status = sqlite3_column_int(st, 0);
+		snprintf(out->method, sizeof(out->method), "%s",
+			 sqlite3_column_text(st, 1));
+		out->pages = sqlite3_column_int(st, 2);
+		out->text = strdup(b ? b : "");
+		snprintf(msg, sizeof(msg), "%s", e ? e : "");
+	}
+	sqlite3_finalize(st);
+	if (!have)
+		return text_missing(a, version);
+	if (status != 0) {
+		dossier_error_set("its text could not be got: %s", msg);
+		rc = DOSSIER_ENODATA;
+	}
+	return rc;
 }
 
 /*
@@ -835,20 +1004,20 @@ static int cmd_search(struct dossier_archive *a,
  * version REV (commit prefix; an older version needs the history right
  * too). Message: method and pages; body: the text.
  */
-static int cmd_text(struct dossier_archive *a,
+static int ctl_text(struct dossier_archive *a,
 		    const struct dossier_caller *who, char **f, int n,
 		    struct dossier_buf *out)
 {
-	struct node rec;
-	sqlite3_stmt *st = NULL;
+	const char *rev = n == 3 ? f[2] : NULL;
 	int64_t version = 0, current = 0;
-	int rc, matches = 0, have = 0, status = 0, pages = 0, queued = 0;
-	char method[16] = "", msg[256] = "";
-	char *text = NULL;
+	struct vtext vt;
+	struct node rec;
+	int rc;
 
 	if (n < 2 || n > 3 || (n == 3 && strlen(f[2]) < 4))
 		return control_status(out, 2, "usage: text PATH [REV] (REV: "
 					    "at least 4 hex digits)");
+	memset(&vt, 0, sizeof(vt));
 	pthread_mutex_lock(&a->lock);
 	rc = access_resolve(a, who, f[1], 0, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
@@ -856,92 +1025,28 @@ static int cmd_text(struct dossier_archive *a,
 	if (rc == 0 && archive_decide(a, who, &rec, NULL, DOSSIER_ACT_READ) < 0)
 		rc = DOSSIER_EDENIED;
 	if (rc == 0)
-		rc = dossier_db_prepare(a->db, "SELECT id, ?3 = '' OR "
-					"substr(commit_oid, 1, length(?3)) = "
-					"?3 FROM version WHERE record = ?1 AND "
-					"blob IS NOT NULL ORDER BY id", &st);
-	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)rec.id);
-		sqlite3_bind_text(st, 3, n == 3 ? f[2] : "", -1,
-				  SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			current = sqlite3_column_int64(st, 0);
-			if (n == 3 && sqlite3_column_int(st, 1)) {
-				version = current;
-				matches++;
-			}
-		}
-		sqlite3_finalize(st);
-		if (n == 2)
-			version = current, matches = current != 0;
-		if (matches != 1) {
-			dossier_error_set(matches ? "'%s' names several "
-						    "versions: give more digits" :
-						    "no version '%s' of this record",
-					  n == 3 ? f[2] : "");
-			rc = DOSSIER_ENOTFOUND;
-		}
-	}
+		rc = find_version(a, rec.id, rev, &version, &current);
 	if (rc == 0 && version != current &&
 	    archive_decide(a, who, &rec, NULL, DOSSIER_ACT_HISTORY) < 0)
 		rc = DOSSIER_EDENIED;
-	if (rc == 0 && (rc = dossier_db_prepare(a->db, "SELECT status, "
-						 "method, pages, body, error "
-						 "FROM version_text WHERE "
-						 "version = ?1", &st)) == 0) {
-		sqlite3_bind_int64(st, 1, version);
-		if (sqlite3_step(st) == SQLITE_ROW) {
-			const char *b = (const char *)sqlite3_column_text(st, 3);
-			const char *e = (const char *)sqlite3_column_text(st, 4);
-
-			have = 1;
-			status = sqlite3_column_int(st, 0);
-			snprintf(method, sizeof(method), "%s",
-				 sqlite3_column_text(st, 1));
-			pages = sqlite3_column_int(st, 2);
-			text = strdup(b ? b : "");
-			snprintf(msg, sizeof(msg), "%s", e ? e : "");
-		}
-		sqlite3_finalize(st);
-	}
-	if (rc == 0 && !have) {
-		/* not how many wait before it: others' saves are no
-		 * business of the caller */
-		if (dossier_db_prepare(a->db, "SELECT 1 FROM text_queue WHERE "
-				       "version = ?1", &st) == 0) {
-			sqlite3_bind_int64(st, 1, version);
-			queued = sqlite3_step(st) == SQLITE_ROW;
-			sqlite3_finalize(st);
-		}
-		if (queued)
-			dossier_error_set("its text is not recognised yet: it "
-					  "is queued");
-		else
-			dossier_error_set("no text was recorded for this "
-					  "version");
-		rc = DOSSIER_ENODATA;
-	}
-	if (rc == 0 && status != 0) {
-		dossier_error_set("its text could not be got: %s", msg);
-		rc = DOSSIER_ENODATA;
-	}
+	if (rc == 0)
+		rc = read_text(a, version, &vt);
 	audit_record(a->audit, who, "text", f[1], rc != DOSSIER_EDENIED,
 		     rc == DOSSIER_EDENIED ? dossier_error_rule() : 0,
-		     n == 3 ? f[2] : "current version");
+		     rev ? rev : "current version");
 	pthread_mutex_unlock(&a->lock);
-	if (rc < 0) {
-		free(text);
-		if (rc == DOSSIER_EDENIED) {
-			dossier_error_clear();
-			dossier_error_set("you may not read the text of '%s'",
-					  f[1]);
-		}
-		return control_refused(out, rc, f[1]);
+	if (rc == DOSSIER_EDENIED) {
+		dossier_error_clear();
+		dossier_error_set("you may not read the text of '%s'", f[1]);
 	}
-	dossier_buf_addf(out, "0\t%s %d\n", method, pages);
-	dossier_buf_addf(out, "%s", text);
-	free(text);
-	return 0;
+	if (rc < 0) {
+		rc = control_refused(out, rc, f[1]);
+	} else {
+		dossier_buf_addf(out, "0\t%s %d\n", vt.method, vt.pages);
+		dossier_buf_addf(out, "%s", vt.text);
+	}
+	free(vt.text);
+	return rc;
 }
 
 /* Archivists, auditors, the gm and root see the queue. Lock held. */
@@ -962,7 +1067,7 @@ static int may_see_queue(struct dossier_archive *a,
 }
 
 /* ocr status: the queue's state, as "KEY<TAB>VALUE" lines. */
-static int cmd_ocr(struct dossier_archive *a, const struct dossier_caller *who,
+static int ctl_ocr(struct dossier_archive *a, const struct dossier_caller *who,
 		   char **f, int n, struct dossier_buf *out)
 {
 	sqlite3_stmt *st = NULL;
@@ -1012,8 +1117,8 @@ static int cmd_ocr(struct dossier_archive *a, const struct dossier_caller *who,
 }
 
 const struct control_cmd control_text_cmds[] = {
-	{ "search", cmd_search },
-	{ "text", cmd_text },
-	{ "ocr", cmd_ocr },
+	{ "search", ctl_search },
+	{ "text", ctl_text },
+	{ "ocr", ctl_ocr },
 	{ NULL, NULL },
 };

@@ -205,92 +205,118 @@ static void report_unnamed(struct verify *v)
 
 /* ---- the version index against the repository ---- */
 
-/* One version row against its commits. */
-static void check_version(struct verify *v, sqlite3_stmt *st)
+/* A version row, as check_version reads it. */
+struct vrow {
+	int64_t id, record, t;
+	const char *commit, *rec, *blob, *author, *op, *path;
+	char when[32];
+};
+
+static void vrow_read(struct vrow *r, sqlite3_stmt *st)
+{
+	r->id = sqlite3_column_int64(st, 0);
+	r->record = sqlite3_column_int64(st, 1);
+	r->commit = col(st, 2);
+	r->rec = col(st, 3);
+	r->blob = col(st, 4);
+	r->author = col(st, 6);
+	r->op = col(st, 7);
+	r->path = col(st, 8);
+	r->t = sqlite3_column_int64(st, 9);
+	iso(r->when, sizeof(r->when), r->t);
+}
+
+/* Is an object r names damaged? 1 if so (said). */
+static int version_damaged(struct verify *v, const struct vrow *r)
+{
+	const char *what = NULL, *hex = NULL, *why;
+
+	if ((why = damaged(v, r->commit)))
+		what = "commit", hex = r->commit;
+	else if (r->rec[0] && (why = damaged(v, r->rec)))
+		what = "record commit", hex = r->rec;
+	else if (r->blob[0] && (why = damaged(v, r->blob)))
+		what = "content (blob", hex = r->blob;
+	if (!what)
+		return 0;
+	problem(v, "Version %" PRId64 " of record %" PRId64 " '%s' (%s %s by "
+		"%s): its %s %.7s%s is damaged in history.git (%s); %s.",
+		r->id, r->record, r->path, r->op, r->when, r->author, what, hex,
+		strcmp(what, "content (blob") ? "" : ")", why, RESTORE_HISTORY);
+	return 1;
+}
+
+/* Does r's commit say what r says (author, time, op, path)? 1 if so. */
+static int commit_agrees(struct verify *v, const struct vrow *r)
 {
 	struct dossier_git_commit_info ci;
-	struct dossier_oid oid, blob;
-	int64_t vid = sqlite3_column_int64(st, 0);
-	int64_t record = sqlite3_column_int64(st, 1);
-	const char *commit = col(st, 2), *rec = col(st, 3), *bhex = col(st, 4);
-	const char *author = col(st, 6), *op = col(st, 7), *path = col(st, 8);
-	int64_t t = sqlite3_column_int64(st, 9);
-	char when[32], want[1200], bh[41];
-	uint64_t size;
+	struct dossier_oid oid;
+	char want[1200], cwhen[32];
 	int rc;
 
-	iso(when, sizeof(when), t);
-	{
-		const char *what = NULL, *hex = NULL, *why;
-
-		if ((why = damaged(v, commit)))
-			what = "commit", hex = commit;
-		else if (rec[0] && (why = damaged(v, rec)))
-			what = "record commit", hex = rec;
-		else if (bhex[0] && (why = damaged(v, bhex)))
-			what = "content (blob", hex = bhex;
-		if (what) {
-			problem(v, "Version %" PRId64 " of record %" PRId64
-				" '%s' (%s %s by %s): its %s %.7s%s is damaged "
-				"in history.git (%s); %s.", vid, record, path,
-				op, when, author, what, hex,
-				strcmp(what, "content (blob") ? "" : ")", why,
-				RESTORE_HISTORY);
-			return;
-		}
-	}
-	if (dossier_oid_parse(&oid, commit) < 0) {
+	if (dossier_oid_parse(&oid, r->commit) < 0) {
 		dossier_error_clear();
 		problem(v, "Version %" PRId64 " of record %" PRId64 " '%s' "
 			"(%s) names no valid commit ('%s'): the catalog row was "
-			"changed outside dossierfs; %s.", vid, record, path,
-			when, commit, RESTORE_CATALOG);
-		return;
+			"changed outside dossierfs; %s.", r->id, r->record,
+			r->path, r->when, r->commit, RESTORE_CATALOG);
+		return 0;
 	}
 	rc = dossier_git_commit_info(v->git, &oid, &ci);
 	dossier_error_clear();
 	if (rc < 0) {
 		problem(v, "Version %" PRId64 " of record %" PRId64
 			" '%s' (%s %s by %s): its commit %.7s is %s "
-			"history.git; %s.", vid, record, path, op,
-			when, author, commit,
+			"history.git; %s.", r->id, r->record, r->path, r->op,
+			r->when, r->author, r->commit,
 			rc == DOSSIER_ENOTFOUND ? "missing from" :
 			"unreadable in", RESTORE_HISTORY);
-		return;
+		return 0;
 	}
-	snprintf(want, sizeof(want), "%s %s\n", op, path);
-	if (strcmp(ci.author, author) || ci.when != t / 1000000000 ||
-	    strncmp(ci.message, want, strlen(want))) {
-		char cwhen[32];
+	snprintf(want, sizeof(want), "%s %s\n", r->op, r->path);
+	if (!strcmp(ci.author, r->author) && ci.when == r->t / 1000000000 &&
+	    !strncmp(ci.message, want, strlen(want)))
+		return 1;
+	iso(cwhen, sizeof(cwhen), ci.when * 1000000000);
+	problem(v, "Version %" PRId64 " of record %" PRId64 " says "
+		"'%s %s' by %s at %s, but its commit %.7s says '%.*s' "
+		"by %s at %s: the catalog row was changed outside "
+		"dossierfs; %s.", r->id, r->record, r->op, r->path, r->author,
+		r->when, r->commit, (int)strcspn(ci.message, "\n"),
+		ci.message, ci.author, cwhen, RESTORE_CATALOG);
+	return 0;
+}
 
-		iso(cwhen, sizeof(cwhen), ci.when * 1000000000);
-		problem(v, "Version %" PRId64 " of record %" PRId64 " says "
-			"'%s %s' by %s at %s, but its commit %.7s says '%.*s' "
-			"by %s at %s: the catalog row was changed outside "
-			"dossierfs; %s.", vid, record, op, path, author, when,
-			commit, (int)strcspn(ci.message, "\n"), ci.message,
-			ci.author, cwhen, RESTORE_CATALOG);
-		return;
-	}
-	if (!rec[0] || !bhex[0])
-		return;
-	if (dossier_oid_parse(&oid, rec) < 0 ||
-	    (rc = dossier_git_record_blob(v->git, &oid, &blob)) < 0) {
+/*
+ * A content version: its record commit holds the blob r names, of the
+ * size the row says (column 5 of st; NULL: not said).
+ */
+static void check_content(struct verify *v, const struct vrow *r,
+			  sqlite3_stmt *st)
+{
+	struct dossier_oid oid, blob;
+	uint64_t size;
+	char bh[41];
+	int rc;
+
+	if (dossier_oid_parse(&oid, r->rec) < 0 ||
+	    dossier_git_record_blob(v->git, &oid, &blob) < 0) {
 		dossier_error_clear();
 		problem(v, "Version %" PRId64 " of record %" PRId64
 			" '%s' (%s by %s): its record commit %.7s "
-			"cannot be read from history.git; %s.", vid,
-			record, path, when, author, rec,
+			"cannot be read from history.git; %s.", r->id,
+			r->record, r->path, r->when, r->author, r->rec,
 			RESTORE_HISTORY);
 		return;
 	}
 	dossier_oid_fmt(bh, &blob);
-	if (strcmp(bh, bhex)) {
+	if (strcmp(bh, r->blob)) {
 		problem(v, "Version %" PRId64 " of record %" PRId64 " '%s' "
 			"(%s by %s) says its content is blob %.7s, but its "
 			"commit %.7s holds %.7s: the catalog row was changed "
-			"outside dossierfs; %s.", vid, record, path, when,
-			author, bhex, rec, bh, RESTORE_CATALOG);
+			"outside dossierfs; %s.", r->id, r->record, r->path,
+			r->when, r->author, r->blob, r->rec, bh,
+			RESTORE_CATALOG);
 		return;
 	}
 	rc = dossier_git_blob_size(v->git, &blob, &size);
@@ -298,19 +324,29 @@ static void check_version(struct verify *v, sqlite3_stmt *st)
 	if (rc < 0) {
 		problem(v, "Version %" PRId64 " of record %" PRId64
 			" '%s' (%s by %s): its content (blob %.7s) is "
-			"%s history.git; %s.", vid, record, path, when,
-			author, bhex, rc == DOSSIER_ENOTFOUND ?
-			"missing from" : "unreadable in",
-			RESTORE_HISTORY);
+			"%s history.git; %s.", r->id, r->record, r->path,
+			r->when, r->author, r->blob, rc == DOSSIER_ENOTFOUND ?
+			"missing from" : "unreadable in", RESTORE_HISTORY);
 	} else if (sqlite3_column_type(st, 5) != SQLITE_NULL &&
 		   (uint64_t)sqlite3_column_int64(st, 5) != size) {
 		problem(v, "Version %" PRId64 " of record %" PRId64 " '%s' "
 			"(%s) says %" PRId64 " bytes but its blob %.7s holds "
 			"%" PRIu64 ": the catalog row was changed outside "
-			"dossierfs; %s.", vid, record, path, when,
-			(int64_t)sqlite3_column_int64(st, 5), bhex, size,
+			"dossierfs; %s.", r->id, r->record, r->path, r->when,
+			(int64_t)sqlite3_column_int64(st, 5), r->blob, size,
 			RESTORE_CATALOG);
 	}
+}
+
+/* One version row against its commits. */
+static void check_version(struct verify *v, sqlite3_stmt *st)
+{
+	struct vrow r;
+
+	vrow_read(&r, st);
+	if (!version_damaged(v, &r) && commit_agrees(v, &r) && r.rec[0] &&
+	    r.blob[0])
+		check_content(v, &r, st);
 }
 
 static void check_versions(struct verify *v)
@@ -379,12 +415,162 @@ static struct ref *load_refs(const char *stage, size_t *n)
 	return v;
 }
 
+/* A record row, as check_record reads it. */
+struct rrow {
+	uint64_t id;
+	const char *hrec, *hblob;	/* what the catalog says it holds */
+	const char *path;
+	const char *lblob, *lrec;	/* its last content version's */
+	const char *lcommit;
+	int deleted;
+};
+
+/* Does the repository's ref of r name the record commit r says? */
+static void check_ref(struct verify *v, const struct rrow *r,
+		      struct ref *refs, size_t nrefs)
+{
+	struct ref key, *ref;
+
+	key.record = r->id;
+	ref = nrefs ? bsearch(&key, refs, nrefs, sizeof(key), refcmp) : NULL;
+	if (refs && r->hrec[0] &&
+	    strcmp(r->hrec, "0000000000000000000000000000000000000000") &&
+	    (!ref || strcmp(ref->hex, r->hrec)))
+		problem(v, "Record %" PRIu64 " '%s': the repository's "
+			"refs/records/%" PRIu64 " %s%.7s, but the "
+			"catalog's last version is %.7s: the version "
+			"index and the repository disagree; %s.", r->id,
+			r->path, r->id, ref ? "points at " : "is missing",
+			ref ? ref->hex : "", r->hrec, RESTORE_HISTORY);
+}
+
+/* r's content file against its last commit. */
+static void check_content_file(struct verify *v, const struct rrow *r,
+			       const char *archive, int mounted)
+{
+	char rel[64], cpath[PATH_MAX + 80], hex[41];
+	const char *trashed = r->deleted ? " (in the trash)" : "";
+	struct dossier_oid oid;
+	struct stat sb;
+
+	content_relpath(rel, sizeof(rel), r->id);
+	snprintf(cpath, sizeof(cpath), "%s/content/%s", archive, rel);
+	if (stat(cpath, &sb) < 0) {
+		if (errno == ENOENT)
+			problem(v, "Record %" PRIu64 " '%s'%s: its content "
+				"file content/%s is missing; its last version "
+				"is %.7s: put it back with 'dossierctl restore "
+				"PATH %.7s --reason TEXT' (through the mount), "
+				"or restore the file from a backup.", r->id,
+				r->path, trashed, rel, r->lcommit, r->lcommit);
+		else
+			problem(v, "Record %" PRIu64 " '%s': its content file "
+				"content/%s cannot be read (%s): check the "
+				"disk.", r->id, r->path, rel, strerror(errno));
+		return;
+	}
+	if (dossier_git_hash_file(cpath, &oid) < 0) {
+		problem(v, "Record %" PRIu64 " '%s': its content file "
+			"content/%s cannot be read (%s): check the disk.",
+			r->id, r->path, rel, dossier_error_last());
+		dossier_error_clear();
+		return;
+	}
+	dossier_oid_fmt(hex, &oid);
+	if (!strcmp(hex, r->hblob))
+		return;
+	if (mounted && (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+			       sb.st_mtim.tv_nsec > v->stage_ns - BUSY_NS) {
+		notef(v, "Record %" PRIu64 " '%s' changed in the last minutes "
+		      "and is not saved yet (open in an editor?): not "
+		      "compared.", r->id, r->path);
+		return;
+	}
+	problem(v, "Record %" PRIu64 " '%s'%s: its current content "
+		"differs from its last committed version %.7s: "
+		"something wrote the content store behind dossierfs, "
+		"or the disk damaged it; keep a copy of content/%s "
+		"and bring the committed bytes back with 'dossierctl "
+		"restore PATH %.7s --reason TEXT'.", r->id, r->path, trashed,
+		r->lcommit, rel, r->lcommit);
+}
+
+/* One record (a row of check_records' query): versions, ref, content. */
+static void check_record(struct verify *v, sqlite3_stmt *st,
+			 const char *archive, int mounted, struct ref *refs,
+			 size_t nrefs)
+{
+	struct rrow r;
+
+	r.id = (uint64_t)sqlite3_column_int64(st, 0);
+	r.hrec = col(st, 1);
+	r.hblob = col(st, 2);
+	r.deleted = sqlite3_column_int(st, 3);
+	r.path = col(st, 4);
+	r.lblob = col(st, 5);
+	r.lrec = col(st, 6);
+	r.lcommit = col(st, 7);
+	if (sqlite3_column_int(st, 8)) {
+		notef(v, "Record %" PRIu64 " '%s' is being destroyed by a "
+		      "purge that has not finished: the next purge completes "
+		      "it.", r.id, r.path);
+	} else if (sqlite3_column_int(st, 9)) {
+		notef(v, "Record %" PRIu64 " '%s' has changes waiting to be "
+		      "committed to history: not compared.", r.id, r.path);
+	} else if (!r.hblob[0] && !r.lblob[0]) {
+		if (!mounted)
+			problem(v, "Record %" PRIu64 " '%s' has no version in "
+				"history: mount the archive once (it records "
+				"current content as a recovered change).",
+				r.id, r.path);
+	} else if (strcmp(r.hblob, r.lblob) ||
+		   (r.lrec[0] && strcmp(r.hrec, r.lrec))) {
+		problem(v, "Record %" PRIu64 " '%s' says its last content is "
+			"%.7s (record commit %.7s) but its last version holds "
+			"%.7s (%.7s): the catalog row was changed outside "
+			"dossierfs; %s.", r.id, r.path, r.hblob, r.hrec,
+			r.lblob, r.lrec, RESTORE_CATALOG);
+	} else {
+		check_ref(v, &r, refs, nrefs);
+		check_content_file(v, &r, archive, mounted);
+	}
+}
+
+/* Refs of records the catalog does not know. */
+static void check_orphan_refs(struct verify *v, const struct ref *refs,
+			      size_t nrefs)
+{
+	size_t i;
+
+	for (i = 0; i < nrefs; i++) {
+		sqlite3_stmt *q = NULL;
+		int known = 1;
+
+		if (!refs[i].record)
+			continue;
+		if (sqlite3_prepare_v2(v->db, "SELECT 1 FROM node WHERE id = ?1 "
+				       "UNION ALL SELECT 1 FROM trash_purging "
+				       "WHERE record = ?1", -1, &q, NULL) ==
+		    SQLITE_OK) {
+			sqlite3_bind_int64(q, 1, (sqlite3_int64)refs[i].record);
+			known = sqlite3_step(q) == SQLITE_ROW;
+		}
+		sqlite3_finalize(q);
+		if (!known)
+			problem(v, "The repository keeps refs/records/%" PRIu64
+				" but the catalog has no record %" PRIu64 ": "
+				"its row was deleted outside dossierfs (or the "
+				"repository is from another archive); %s.",
+				refs[i].record, refs[i].record,
+				RESTORE_CATALOG);
+	}
+}
+
 static void check_records(struct verify *v, const char *archive, int mounted,
 			  struct ref *refs, size_t nrefs)
 {
 	sqlite3_stmt *st = NULL;
 	uint64_t total = 0, done = 0;
-	size_t i;
 
 	if (sqlite3_prepare_v2(v->db, "SELECT count(*) FROM node WHERE kind = "
 			       "5 AND scratch = 0", -1, &st, NULL) == SQLITE_OK &&
@@ -415,130 +601,11 @@ static void check_records(struct verify *v, const char *archive, int mounted,
 		return;
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
-		uint64_t id = (uint64_t)sqlite3_column_int64(st, 0);
-		const char *hrec = col(st, 1), *hblob = col(st, 2);
-		const char *path = col(st, 4), *lblob = col(st, 5);
-		const char *lrec = col(st, 6), *lcommit = col(st, 7);
-		int deleted = sqlite3_column_int(st, 3);
-		struct ref key, *r;
-		char rel[64], cpath[PATH_MAX + 80], hex[41];
-		struct dossier_oid oid;
-		struct stat sb;
-
 		progress(v, "records", ++done, total);
-		if (sqlite3_column_int(st, 8)) {
-			notef(v, "Record %" PRIu64 " '%s' is being destroyed "
-			      "by a purge that has not finished: the next "
-			      "purge completes it.", id, path);
-			continue;
-		}
-		if (sqlite3_column_int(st, 9)) {
-			notef(v, "Record %" PRIu64 " '%s' has changes waiting "
-			      "to be committed to history: not compared.",
-			      id, path);
-			continue;
-		}
-		if (!hblob[0] && !lblob[0]) {
-			if (!mounted)
-				problem(v, "Record %" PRIu64 " '%s' has no "
-					"version in history: mount the archive "
-					"once (it records current content as a "
-					"recovered change).", id, path);
-			continue;
-		}
-		if (strcmp(hblob, lblob) || (lrec[0] && strcmp(hrec, lrec))) {
-			problem(v, "Record %" PRIu64 " '%s' says its last "
-				"content is %.7s (record commit %.7s) but its "
-				"last version holds %.7s (%.7s): the catalog "
-				"row was changed outside dossierfs; %s.", id,
-				path, hblob, hrec, lblob, lrec,
-				RESTORE_CATALOG);
-			continue;
-		}
-		key.record = id;
-		r = nrefs ? bsearch(&key, refs, nrefs, sizeof(key), refcmp) :
-			    NULL;
-		if (refs && hrec[0] && strcmp(hrec, "00000000000000000000000"
-					      "00000000000000000") &&
-		    (!r || strcmp(r->hex, hrec)))
-			problem(v, "Record %" PRIu64 " '%s': the repository's "
-				"refs/records/%" PRIu64 " %s%.7s, but the "
-				"catalog's last version is %.7s: the version "
-				"index and the repository disagree; %s.", id,
-				path, id, r ? "points at " : "is missing", r ?
-				r->hex : "", hrec, RESTORE_HISTORY);
-		/* current content against the last commit */
-		content_relpath(rel, sizeof(rel), id);
-		snprintf(cpath, sizeof(cpath), "%s/content/%s", archive, rel);
-		if (stat(cpath, &sb) < 0) {
-			if (errno == ENOENT)
-				problem(v, "Record %" PRIu64 " '%s'%s: its "
-					"content file content/%s is missing; "
-					"its last version is %.7s: put it back "
-					"with 'dossierctl restore PATH %.7s "
-					"--reason TEXT' (through the mount), "
-					"or restore the file from a backup.",
-					id, path,
-					deleted ? " (in the trash)" : "", rel,
-					lcommit, lcommit);
-			else
-				problem(v, "Record %" PRIu64 " '%s': its "
-					"content file content/%s cannot be "
-					"read (%s): check the disk.", id, path,
-					rel, strerror(errno));
-			continue;
-		}
-		if (dossier_git_hash_file(cpath, &oid) < 0) {
-			problem(v, "Record %" PRIu64 " '%s': its content file "
-				"content/%s cannot be read (%s): check the "
-				"disk.", id, path, rel, dossier_error_last());
-			dossier_error_clear();
-			continue;
-		}
-		dossier_oid_fmt(hex, &oid);
-		if (!strcmp(hex, hblob))
-			continue;
-		if (mounted && (int64_t)sb.st_mtim.tv_sec * 1000000000 +
-				       sb.st_mtim.tv_nsec >
-			       v->stage_ns - BUSY_NS) {
-			notef(v, "Record %" PRIu64 " '%s' changed in the last "
-			      "minutes and is not saved yet (open in an "
-			      "editor?): not compared.", id, path);
-			continue;
-		}
-		problem(v, "Record %" PRIu64 " '%s'%s: its current content "
-			"differs from its last committed version %.7s: "
-			"something wrote the content store behind dossierfs, "
-			"or the disk damaged it; keep a copy of content/%s "
-			"and bring the committed bytes back with 'dossierctl "
-			"restore PATH %.7s --reason TEXT'.", id, path,
-			deleted ? " (in the trash)" : "", lcommit, rel,
-			lcommit);
+		check_record(v, st, archive, mounted, refs, nrefs);
 	}
 	sqlite3_finalize(st);
-	/* refs for records the catalog does not know */
-	for (i = 0; i < nrefs; i++) {
-		sqlite3_stmt *q = NULL;
-		int known = 1;
-
-		if (!refs[i].record)
-			continue;
-		if (sqlite3_prepare_v2(v->db, "SELECT 1 FROM node WHERE id = ?1 "
-				       "UNION ALL SELECT 1 FROM trash_purging "
-				       "WHERE record = ?1", -1, &q, NULL) ==
-		    SQLITE_OK) {
-			sqlite3_bind_int64(q, 1, (sqlite3_int64)refs[i].record);
-			known = sqlite3_step(q) == SQLITE_ROW;
-		}
-		sqlite3_finalize(q);
-		if (!known)
-			problem(v, "The repository keeps refs/records/%" PRIu64
-				" but the catalog has no record %" PRIu64 ": "
-				"its row was deleted outside dossierfs (or the "
-				"repository is from another archive); %s.",
-				refs[i].record, refs[i].record,
-				RESTORE_CATALOG);
-	}
+	check_orphan_refs(v, refs, nrefs);
 }
 
 /* ---- append-only tables ---- */

@@ -622,11 +622,6 @@ int trash_view_open(struct dossier_archive *a, const struct dossier_caller *who,
 
 /* ---- restore ---- */
 
-static int may_hold_files(int kind)
-{
-	return kind == DOSSIER_KIND_CLIENT || kind == DOSSIER_KIND_FOLDER;
-}
-
 /* May who bring r back into folder np? (the right to delete it) */
 static int may_restore(struct dossier_archive *a,
 		       const struct dossier_caller *who, const struct node *r,
@@ -801,7 +796,7 @@ static int restore_entry(struct dossier_archive *a,
 	if (np.kind == DOSSIER_KIND_FILE)
 		return DOSSIER_ENOTDIR;
 	if (t->n.kind == DOSSIER_KIND_FILE) {
-		if (!may_hold_files(np.kind)) {
+		if (!dossier_kind_holds_files(np.kind)) {
 			dossier_error_set("files live inside a client folder");
 			return DOSSIER_ESTRUCTURE;
 		}
@@ -816,7 +811,8 @@ static int restore_entry(struct dossier_archive *a,
 			return DOSSIER_ESTRUCTURE;
 		}
 		kind = np.kind == DOSSIER_KIND_CATEGORY ? DOSSIER_KIND_CLIENT :
-		       may_hold_files(np.kind) ? DOSSIER_KIND_FOLDER : -1;
+		       dossier_kind_holds_files(np.kind) ? DOSSIER_KIND_FOLDER :
+		       -1;
 		if (kind < 0) {
 			dossier_error_set("folders go into a category or a "
 					  "client folder");
@@ -2397,7 +2393,7 @@ static int64_t window_passed(struct dossier_archive *a)
 	return dossier_clock_ns();
 }
 
-static int cmd_trash(struct dossier_archive *a,
+static int ctl_trash(struct dossier_archive *a,
 		     const struct dossier_caller *who, char **f, int n,
 		     struct dossier_buf *out)
 {
@@ -2467,7 +2463,7 @@ static int cmd_trash(struct dossier_archive *a,
 	return 0;
 }
 
-static int cmd_restore_deleted(struct dossier_archive *a,
+static int ctl_restore_deleted(struct dossier_archive *a,
 			       const struct dossier_caller *who, char **f,
 			       int n, struct dossier_buf *out)
 {
@@ -2510,7 +2506,7 @@ static int cmd_restore_deleted(struct dossier_archive *a,
 	return 0;
 }
 
-static int cmd_purge(struct dossier_archive *a,
+static int ctl_purge(struct dossier_archive *a,
 		     const struct dossier_caller *who, char **f, int n,
 		     struct dossier_buf *out)
 {
@@ -2542,7 +2538,7 @@ static int cmd_purge(struct dossier_archive *a,
 	return rc < 0 ? 1 : 0;
 }
 
-static int cmd_register(struct dossier_archive *a,
+static int ctl_register(struct dossier_archive *a,
 			const struct dossier_caller *who, char **f, int n,
 			struct dossier_buf *out)
 {
@@ -2588,7 +2584,7 @@ static int cmd_register(struct dossier_archive *a,
 	return 0;
 }
 
-static int cmd_approve_destruction(struct dossier_archive *a,
+static int ctl_approve_destruction(struct dossier_archive *a,
 				   const struct dossier_caller *who, char **f,
 				   int n, struct dossier_buf *out)
 {
@@ -2631,7 +2627,7 @@ static int cmd_approve_destruction(struct dossier_archive *a,
 	return control_status(out, 0, msg);
 }
 
-static int cmd_hold(struct dossier_archive *a, const struct dossier_caller *who,
+static int ctl_hold(struct dossier_archive *a, const struct dossier_caller *who,
 		    char **f, int n, struct dossier_buf *out)
 {
 	char msg[1200], *path = NULL;
@@ -2672,7 +2668,7 @@ static int cmd_hold(struct dossier_archive *a, const struct dossier_caller *who,
 	return control_status(out, 0, msg);
 }
 
-static int cmd_release(struct dossier_archive *a,
+static int ctl_release(struct dossier_archive *a,
 		       const struct dossier_caller *who, char **f, int n,
 		       struct dossier_buf *out)
 {
@@ -2725,7 +2721,7 @@ static int cmd_release(struct dossier_archive *a,
  * due: live records whose category's retention ended: the year folder
  * plus retention_years is before this year.
  */
-static int cmd_due(struct dossier_archive *a, const struct dossier_caller *who,
+static int ctl_due(struct dossier_archive *a, const struct dossier_caller *who,
 		   char **f, int n, struct dossier_buf *out)
 {
 	sqlite3_stmt *st = NULL;
@@ -2799,13 +2795,13 @@ static int cmd_due(struct dossier_archive *a, const struct dossier_caller *who,
 }
 
 const struct control_cmd control_trash_cmds[] = {
-	{ "trash", cmd_trash },
-	{ "restore-deleted", cmd_restore_deleted },
-	{ "purge", cmd_purge },
-	{ "register", cmd_register },
-	{ "approve-destruction", cmd_approve_destruction },
-	{ "hold", cmd_hold },
-	{ "release", cmd_release },
-	{ "due", cmd_due },
+	{ "trash", ctl_trash },
+	{ "restore-deleted", ctl_restore_deleted },
+	{ "purge", ctl_purge },
+	{ "register", ctl_register },
+	{ "approve-destruction", ctl_approve_destruction },
+	{ "hold", ctl_hold },
+	{ "release", ctl_release },
+	{ "due", ctl_due },
 	{ NULL, NULL },
 };

@@ -17,6 +17,7 @@
 #include "archive_i.h"
 #include "access_i.h"
 #include "tree_i.h"
+#include "subtree_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "audit_i.h"
@@ -132,9 +133,28 @@ static int check_catalog(struct dossier_archive *a)
 	return rc;
 }
 
+/* What history's committer calls above it (history_hooks). */
+static void history_daily(void *ctx, int64_t now_ns, int64_t *next_ns)
+{
+	trash_daily(ctx, now_ns, next_ns);
+}
+
+static int history_version_indexed(void *ctx, int64_t version,
+				   uint64_t record)
+{
+	return text_queue_version(ctx, version, record);
+}
+
+static void history_versions_committed(void *ctx)
+{
+	text_kick(((struct dossier_archive *)ctx)->text);
+}
+
 int dossier_archive_open(struct dossier_archive **out, const char *path,
 			 unsigned flags)
 {
+	struct history_hooks hooks = { history_daily, history_version_indexed,
+				       history_versions_committed, NULL };
 	struct dossier_archive *a = NULL;
 	char buf[4096];
 	int rc = DOSSIER_ERROR;
@@ -206,7 +226,8 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 			rc = DOSSIER_EBUSY;
 			goto fail;
 		}
-		if ((rc = history_open(&a->history, a, 0)) < 0 ||
+		hooks.ctx = a;
+		if ((rc = history_open(&a->history, a, 0, &hooks)) < 0 ||
 		    (rc = history_start(a->history)) < 0 ||
 		    (rc = access_sweeper_start(a)) < 0 ||
 		    (rc = text_open(&a->text, a)) < 0)
@@ -368,19 +389,12 @@ int dossier_archive_create(const char *path, enum dossier_lang lang)
 	return rc;
 }
 
-int tree_virtual_readonly(struct dossier_archive *a,
-			    const struct dossier_caller *who, const char *op,
-			    uint64_t id)
-{
-	dossier_error_set("the .history, .trash and .dossier folders are read-only");
-	return archive_deny(a, who, op, id, NULL, DOSSIER_EREADONLY);
-}
-
 int dossier_archive_lookup(struct dossier_archive *a,
 			   const struct dossier_caller *who, uint64_t parent,
 			   const char *name, struct dossier_attr *out)
 {
 	char nfc[DOSSIER_NAME_MAX + 1];
+	const struct subtree *s;
 	struct node n;
 	int rc;
 
@@ -393,8 +407,8 @@ int dossier_archive_lookup(struct dossier_archive *a,
 		return rc == DOSSIER_ENAMETOOLONG ? rc : DOSSIER_ENOTFOUND;
 	}
 	pthread_mutex_lock(&a->lock);
-	if (views_claims(parent, nfc)) {
-		rc = views_lookup(a, who, parent, nfc, out);
+	if ((s = subtree_lookup_at(parent, nfc))) {
+		rc = s->lookup(a, who, parent, nfc, out);
 		pthread_mutex_unlock(&a->lock);
 		return rc;
 	}
@@ -410,6 +424,7 @@ int dossier_archive_getattr(struct dossier_archive *a,
 			    const struct dossier_caller *who, uint64_t id,
 			    struct dossier_attr *out)
 {
+	const struct subtree *s = subtree_of(node_of(id));
 	struct node n;
 	int rc;
 
@@ -417,8 +432,8 @@ int dossier_archive_getattr(struct dossier_archive *a,
 
 	dossier_error_clear();
 	pthread_mutex_lock(&a->lock);
-	if (ino_is_virtual(id))
-		rc = views_getattr(a, who, id, out);
+	if (s)
+		rc = s->getattr(a, who, id, out);
 	else if ((rc = archive_get_node(a, id, &n)) == 0 &&
 		 archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 		rc = DOSSIER_EHIDDEN;
@@ -432,18 +447,19 @@ int dossier_archive_access(struct dossier_archive *a,
 			   const struct dossier_caller *who, uint64_t id,
 			   int mask)
 {
+	const struct subtree *s = subtree_of(node_of(id));
 	struct node n;
 	int rc;
 
 	id = node_of(id);
 
 	dossier_error_clear();
-	if (ino_is_virtual(id)) {
+	if (s) {
 		struct dossier_attr at;
 
 		rc = dossier_archive_getattr(a, who, id, &at);
-		if (rc == 0 && (mask & W_OK) && id != INO_CTL &&
-		    !trash_xdg_writable(who, id))
+		if (rc == 0 && (mask & W_OK) &&
+		    !(s->writable && s->writable(who, id)))
 			rc = DOSSIER_EREADONLY;
 		return rc;
 	}

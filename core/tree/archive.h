@@ -33,6 +33,12 @@ enum dossier_kind {
 	DOSSIER_KIND_FILE = 5,
 };
 
+/* 1 if a folder of this kind may hold records: a client folder or below. */
+static inline int dossier_kind_holds_files(int kind)
+{
+	return kind == DOSSIER_KIND_CLIENT || kind == DOSSIER_KIND_FOLDER;
+}
+
 #define DOSSIER_ROOT_ID 1
 
 /* What a lookup or getattr answers. */

@@ -16,6 +16,7 @@
 
 #include "archive_i.h"
 #include "access_i.h"
+#include "subtree_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "audit_i.h"
@@ -52,8 +53,9 @@ static int dir_open_virtual(struct dossier_archive *a,
 	int rc;
 
 	history_wait_recovered(a->history);
+	memset(&l, 0, sizeof(l));
 	pthread_mutex_lock(&a->lock);
-	rc = views_list(a, who, id, &l);
+	rc = subtree_of(id)->list(a, who, id, &l);
 	pthread_mutex_unlock(&a->lock);
 	d = calloc(1, sizeof(*d));
 	if (rc < 0 || !d) {

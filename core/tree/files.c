@@ -18,6 +18,7 @@
 #include "access_i.h"
 #include "journal_i.h"
 #include "tree_i.h"
+#include "subtree_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "audit_i.h"
@@ -119,7 +120,6 @@ static int revive_for_create(struct dossier_archive *a,
 {
 	uint64_t rid, xid = 0;
 	struct node r;
-	sqlite3_stmt *st = NULL;
 	char from[64], to[64], *rname = NULL;
 	int rc;
 
@@ -131,15 +131,9 @@ static int revive_for_create(struct dossier_archive *a,
 	}
 	if (!(rid = tree_recently_displaced(a, who, parent, nfc, t)))
 		return 0;
-	if ((rc = archive_get_node(a, rid, &r)) < 0 ||
-	    (rc = dossier_db_prepare(a->db, "SELECT name FROM node WHERE "
-				     "id = ?1", &st)) < 0)
+	if ((rc = archive_get_node(a, rid, &r)) < 0)
 		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)rid);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		rname = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	if (!rname)
+	if (!(rname = archive_node_name(a, rid)))
 		return DOSSIER_ERROR;
 	rc = archive_exec(a, "UPDATE node SET name = ? WHERE id = ?", "ti",
 		       "\001swap", (int64_t)rid);
@@ -182,6 +176,7 @@ int dossier_archive_create_file(struct dossier_archive *a,
 				int open_flags, struct dossier_attr *attr,
 				struct dossier_file **out)
 {
+	const struct subtree *s;
 	char nfc[DOSSIER_NAME_MAX + 1], rel[64];
 	struct node p, n;
 	uint64_t id = 0, rid;
@@ -192,10 +187,12 @@ int dossier_archive_create_file(struct dossier_archive *a,
 
 	dossier_error_clear();
 	*out = NULL;
-	if (trash_xdg_owns(parent, name)) {
+	if ((s = subtree_change_at(parent, name)) && !s->create)
+		return tree_virtual_readonly(a, who, "create", parent);
+	if (s) {
 		/* GIO's .trashinfo files in /.Trash-UID/info: trash.c */
-		if ((rc = trash_xdg_create(a, who, parent, name, open_flags,
-					   attr, &fd)) < 0)
+		if ((rc = s->create(a, who, parent, name, open_flags, attr,
+				    &fd)) < 0)
 			return rc;
 		if (!(*out = file_new(attr->id, fd, open_flags, who))) {
 			close(fd);
@@ -204,29 +201,19 @@ int dossier_archive_create_file(struct dossier_archive *a,
 		(*out)->virt = 1;
 		return 0;
 	}
-	if (ino_is_virtual(parent))
-		return tree_virtual_readonly(a, who, "create", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "create", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = archive_get_node(a, parent, &p)) < 0 || p.deleted)
+	if ((rc = archive_get_folder(a, parent, &p)) < 0)
 		goto unlock;
-	if (p.kind == DOSSIER_KIND_FILE) {
-		rc = DOSSIER_ENOTDIR;
-		goto unlock;
-	}
-	if (!tree_may_hold_files(p.kind)) {
+	if (!dossier_kind_holds_files(p.kind)) {
 		dossier_error_set("files live inside a client folder "
 				  "(YEAR/CATEGORY/CLIENT/...)");
 		rc = DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = archive_decide(a, who, &p, NULL, DOSSIER_ACT_CREATE)) < 0)
+	if ((rc = access_may_create(a, who, &p, nfc)) < 0)
 		goto unlock;
-	if (archive_find_visible(a, who, parent, nfc, &n) == 0) {
-		rc = DOSSIER_EEXISTS;
-		goto unlock;
-	}
 	/*
 	 * A create may revive a record deleted a moment ago, truncating its
 	 * content: a save of it still waiting for the committer gets its
@@ -313,7 +300,7 @@ static int open_virtual(struct dossier_archive *a,
 	int rc, fd = -1, is_ctl = 0;
 
 	pthread_mutex_lock(&a->lock);
-	rc = views_open(a, who, id, open_flags, &fd, &is_ctl);
+	rc = subtree_of(id)->open(a, who, id, open_flags, &fd, &is_ctl);
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0)
 		return archive_deny(a, who, "open", id, NULL, rc);

@@ -227,14 +227,13 @@ static int acl_names(const unsigned char *p, size_t count, uid_t uid)
  * setfacl -x u:NAME, setfacl -b: the loans (grants) of users the new ACL
  * leaves out end, as 'dossierctl revoke' would end them (so only for
  * whoever may revoke them). A user whose access comes from the rules
- * stays: that is refused when the ACL names other users (-x), and is no
- * refusal when it names none (-b removes what was lent, not the rules).
+ * stays (acl_keeps_readers).
  */
 static int end_loans(struct dossier_archive *a, const struct dossier_caller *who,
 		     const struct node *n, const unsigned char *p, size_t count)
 {
 	struct loans l;
-	size_t i, named = 0, users;
+	size_t i;
 	int64_t now = dossier_clock_ns() / 1000000000;
 	char gid[32];
 	int rc = 0;
@@ -255,8 +254,32 @@ static int end_loans(struct dossier_archive *a, const struct dossier_caller *who
 				    PRIu64 " ended by setfacl of uid %u",
 				    l.g[i].id, n->id, (unsigned)who->uid);
 	}
-	if (rc < 0)
-		return rc;
+	return rc;
+}
+
+/* Does uid read n by the rules (a loan, which the ACL may end, aside)? */
+static int reads_by_rules(struct dossier_archive *a, uid_t uid,
+			  const struct node *n)
+{
+	struct dossier_caller c = { uid, (gid_t)-1, 0 };
+	struct dossier_verdict v;
+
+	archive_verdict(a, &c, n, n->kind != DOSSIER_KIND_FILE ? DOSSIER_ACT_LIST :
+				  DOSSIER_ACT_READ, &v);
+	dossier_error_clear();
+	return v.allow && !v.grant;
+}
+
+/*
+ * An ACL that names users must name everyone who reads n by the rules: it
+ * cannot take that away (-b, naming nobody, only ends loans). Checked
+ * before anything is lent or ended, so a refused ACL changes nothing.
+ */
+static int acl_keeps_readers(struct dossier_archive *a, const struct node *n,
+			     const unsigned char *p, size_t count)
+{
+	size_t i, named = 0, users;
+
 	for (i = 0; i < count; i++) {
 		uint16_t tag;
 
@@ -272,7 +295,7 @@ static int end_loans(struct dossier_archive *a, const struct dossier_caller *who
 
 		if (dossier_rules_user_at(a->rules, i, &uid, &name, &role,
 					  &dept) < 0 || uid == n->uid ||
-		    acl_names(p, count, uid) || !(rights(a, uid, n) & 4))
+		    acl_names(p, count, uid) || !reads_by_rules(a, uid, n))
 			continue;
 		dossier_error_set("%s may read it by the rules, not on a "
 				  "grant: an ACL cannot take that away "
@@ -312,6 +335,8 @@ static int set_acl(struct dossier_archive *a, const struct dossier_caller *who,
 		return DOSSIER_EINVAL;
 	}
 	count = (size - 4) / 8;
+	if ((rc = acl_keeps_readers(a, n, p, count)) < 0)
+		return acl_refused(who, n, rc);
 	archive_object(n, &o);
 	dossier_rules_user_name(a->rules, who->uid, uname, sizeof(uname));
 	snprintf(reason, sizeof(reason), "setfacl by %s", uname);

@@ -18,6 +18,7 @@
 #include "access_i.h"
 #include "journal_i.h"
 #include "tree_i.h"
+#include "subtree_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "audit_i.h"
@@ -134,19 +135,12 @@ static int swap_back(struct dossier_archive *a, const struct node *src,
 {
 	struct node r;
 	char from[64], to[64];
-	sqlite3_stmt *st = NULL;
 	char *rname = NULL;
 	int rc;
 
 	if ((rc = archive_get_node(a, rid, &r)) < 0)
 		return rc;
-	if ((rc = dossier_db_prepare(a->db, "SELECT name FROM node WHERE "
-				     "id = ?1", &st)) < 0)
-		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)rid);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		rname = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	rname = archive_node_name(a, rid);
 	if (!rname)
 		return DOSSIER_ERROR;
 	content_relpath(from, sizeof(from), src->id);
@@ -270,6 +264,7 @@ int dossier_archive_rename(struct dossier_archive *a,
 			   const char *name, uint64_t newparent,
 			   const char *newname, unsigned flags)
 {
+	const struct subtree *s, *ns;
 	char nfc[DOSSIER_NAME_MAX + 1], nnfc[DOSSIER_NAME_MAX + 1];
 	struct node p, np, n, dst;
 	int rc, have_dst, kind;
@@ -277,15 +272,16 @@ int dossier_archive_rename(struct dossier_archive *a,
 
 	parent = node_of(parent);
 	newparent = node_of(newparent);
+	s = subtree_of(parent);
+	ns = subtree_of(newparent);
 
 	dossier_error_clear();
-	if (trash_xdg_is(parent) || trash_xdg_is(newparent))
+	if (s == &subtree_xdg || ns == &subtree_xdg)
 		return rename_xdg(a, who, parent, name, newparent, newname,
 				  flags);
-	if (trash_is_view(parent) && !ino_is_virtual(newparent))
-		return trash_rename_out(a, who, parent, name, newparent,
-					newname);
-	if (ino_is_virtual(parent) || ino_is_virtual(newparent))
+	if (s && s->move_out && !ns)
+		return s->move_out(a, who, parent, name, newparent, newname);
+	if (s || ns)
 		return tree_virtual_readonly(a, who, "rename", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "rename", parent, name, rc);
@@ -312,7 +308,7 @@ int dossier_archive_rename(struct dossier_archive *a,
 	}
 	if (n.kind == DOSSIER_KIND_FILE) {
 		kind = DOSSIER_KIND_FILE;
-		if (!tree_may_hold_files(np.kind)) {
+		if (!dossier_kind_holds_files(np.kind)) {
 			dossier_error_set("files live inside a client folder");
 			rc = DOSSIER_ESTRUCTURE;
 			goto unlock;

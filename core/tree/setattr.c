@@ -17,6 +17,7 @@
 #include "archive_i.h"
 #include "access_i.h"
 #include "tree_i.h"
+#include "subtree_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "audit_i.h"
@@ -29,6 +30,20 @@
 #include "log.h"
 #include "name.h"
 
+
+/* The times utimensat(2) is to set, from set's flags (UTIME_OMIT else). */
+static void times_of(struct timespec ts[2], const struct stat *st,
+		     unsigned set)
+{
+	if (set & DOSSIER_SET_ATIME)
+		ts[0] = st->st_atim;
+	if (set & DOSSIER_SET_ATIME_NOW)
+		ts[0].tv_nsec = UTIME_NOW;
+	if (set & DOSSIER_SET_MTIME)
+		ts[1] = st->st_mtim;
+	if (set & DOSSIER_SET_MTIME_NOW)
+		ts[1].tv_nsec = UTIME_NOW;
+}
 
 /* Truncate a record's content (through fd, else by rel). Lock held. */
 static int truncate_content(struct dossier_archive *a, int fd,
@@ -73,14 +88,7 @@ static int setattr_orphan(struct dossier_file *f, const struct stat *st,
 				  "removed: its descriptor changes nothing");
 		return DOSSIER_EDENIED;
 	}
-	if (set & DOSSIER_SET_ATIME)
-		ts[0] = st->st_atim;
-	if (set & DOSSIER_SET_ATIME_NOW)
-		ts[0].tv_nsec = UTIME_NOW;
-	if (set & DOSSIER_SET_MTIME)
-		ts[1] = st->st_mtim;
-	if (set & DOSSIER_SET_MTIME_NOW)
-		ts[1].tv_nsec = UTIME_NOW;
+	times_of(ts, st, set);
 	if ((ts[0].tv_nsec != UTIME_OMIT || ts[1].tv_nsec != UTIME_OMIT) &&
 	    futimens(f->fd, ts) < 0)
 		return dossier_err_from_errno(errno);
@@ -103,6 +111,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 			    struct dossier_file *f, const struct stat *st,
 			    unsigned set, struct dossier_attr *out)
 {
+	const struct subtree *s;
 	struct node n;
 	char rel[64];
 	int rc, fd = -1;
@@ -115,12 +124,9 @@ int dossier_archive_setattr(struct dossier_archive *a,
 		id = f->id;
 
 	dossier_error_clear();
-	if (id == INO_CTL)	/* "> ctl" truncates: nothing to do */
-		return dossier_archive_getattr(a, who, id, out);
-	if (trash_xdg_is(id))	/* /.Trash-UID: trash.c */
-		return trash_xdg_setattr(a, who, id, st, set, out);
-	if (ino_is_virtual(id))
-		return tree_virtual_readonly(a, who, "setattr", id);
+	if ((s = subtree_of(id)))
+		return s->setattr ? s->setattr(a, who, id, st, set, out) :
+				    tree_virtual_readonly(a, who, "setattr", id);
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, id, &n)) < 0) {
 		if (rc == DOSSIER_ENOTFOUND && f)
@@ -200,14 +206,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 		if ((set & DOSSIER_SET_SIZE) &&
 		    (rc = archive_size_allowed(a, id, st->st_size, 1)) < 0)
 			goto unlock;
-		if (set & DOSSIER_SET_ATIME)
-			ts[0] = st->st_atim;
-		if (set & DOSSIER_SET_ATIME_NOW)
-			ts[0].tv_nsec = UTIME_NOW;
-		if (set & DOSSIER_SET_MTIME)
-			ts[1] = st->st_mtim;
-		if (set & DOSSIER_SET_MTIME_NOW)
-			ts[1].tv_nsec = UTIME_NOW;
+		times_of(ts, st, set);
 		/*
 		 * Times: whoever may write the record may set them. With the
 		 * writeback cache the kernel itself sends explicit times on

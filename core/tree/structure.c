@@ -18,6 +18,7 @@
 #include "access_i.h"
 #include "journal_i.h"
 #include "tree_i.h"
+#include "subtree_i.h"
 #include "db_i.h"
 #include "error.h"
 #include "audit_i.h"
@@ -40,11 +41,6 @@ int tree_child_dir_kind(int pk)
 	case DOSSIER_KIND_CATEGORY: return DOSSIER_KIND_CLIENT;
 	default: return DOSSIER_KIND_FOLDER;
 	}
-}
-
-int tree_may_hold_files(int pk)
-{
-	return pk == DOSSIER_KIND_CLIENT || pk == DOSSIER_KIND_FOLDER;
 }
 
 static int insert_categories(struct dossier_archive *a, uint64_t year,
@@ -76,6 +72,7 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 			  const char *name, mode_t mode,
 			  struct dossier_attr *out)
 {
+	const struct subtree *s;
 	char nfc[DOSSIER_NAME_MAX + 1];
 	struct node p, n;
 	uint64_t id;
@@ -85,19 +82,14 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	parent = node_of(parent);
 
 	dossier_error_clear();
-	if (trash_xdg_owns(parent, name))	/* /.Trash-UID: trash.c */
-		return trash_xdg_mkdir(a, who, parent, name, out);
-	if (ino_is_virtual(parent))
-		return tree_virtual_readonly(a, who, "mkdir", parent);
+	if ((s = subtree_change_at(parent, name)))
+		return s->mkdir ? s->mkdir(a, who, parent, name, out) :
+				  tree_virtual_readonly(a, who, "mkdir", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "mkdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = archive_get_node(a, parent, &p)) < 0 || p.deleted)
+	if ((rc = archive_get_folder(a, parent, &p)) < 0)
 		goto unlock;
-	if (p.kind == DOSSIER_KIND_FILE) {
-		rc = DOSSIER_ENOTDIR;
-		goto unlock;
-	}
 	kind = tree_child_dir_kind(p.kind);
 	if (kind == DOSSIER_KIND_YEAR && nfc[0] == '.') {
 		/* file managers' .Trash-UID: deletes here are soft anyway */
@@ -118,12 +110,8 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 							   DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = archive_decide(a, who, &p, NULL, DOSSIER_ACT_CREATE)) < 0)
+	if ((rc = access_may_create(a, who, &p, nfc)) < 0)
 		goto unlock;
-	if (archive_find_visible(a, who, parent, nfc, &n) == 0) {
-		rc = DOSSIER_EEXISTS;
-		goto unlock;
-	}
 	if ((rc = archive_begin(a)) < 0)
 		goto unlock;
 	rc = archive_insert_node(a, parent, nfc, kind, 0, archive_is_scratch_name(a, nfc),
@@ -189,6 +177,7 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 			  const struct dossier_caller *who, uint64_t parent,
 			  const char *name)
 {
+	const struct subtree *s;
 	char nfc[DOSSIER_NAME_MAX + 1];
 	struct node p, n;
 	int rc;
@@ -197,10 +186,9 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 	parent = node_of(parent);
 
 	dossier_error_clear();
-	if (trash_xdg_owns(parent, name))	/* /.Trash-UID: trash.c */
-		return trash_xdg_unlink(a, who, parent, name, 1);
-	if (ino_is_virtual(parent))
-		return tree_virtual_readonly(a, who, "rmdir", parent);
+	if ((s = subtree_change_at(parent, name)))
+		return s->remove ? s->remove(a, who, parent, name, 1) :
+				   tree_virtual_readonly(a, who, "rmdir", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "rmdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
@@ -316,16 +304,16 @@ int dossier_archive_unlink(struct dossier_archive *a,
 			   const struct dossier_caller *who, uint64_t parent,
 			   const char *name)
 {
+	const struct subtree *s;
 	char nfc[DOSSIER_NAME_MAX + 1];
 	int rc;
 
 	parent = node_of(parent);
 
 	dossier_error_clear();
-	if (trash_xdg_owns(parent, name))	/* /.Trash-UID: trash.c */
-		return trash_xdg_unlink(a, who, parent, name, 0);
-	if (ino_is_virtual(parent))
-		return tree_virtual_readonly(a, who, "unlink", parent);
+	if ((s = subtree_change_at(parent, name)))
+		return s->remove ? s->remove(a, who, parent, name, 0) :
+				   tree_virtual_readonly(a, who, "unlink", parent);
 	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
 		return archive_deny(a, who, "unlink", parent, name, rc);
 	rc = tree_remove_file(a, who, parent, nfc, NULL);

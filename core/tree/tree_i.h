@@ -17,8 +17,6 @@ int tree_virtual_readonly(struct dossier_archive *a,
 /* The kind a new folder gets under a parent of kind pk, or -1. */
 int tree_child_dir_kind(int pk);
 
-int tree_may_hold_files(int pk);
-
 /*
  * Soft-delete n: it leaves its folder; its id, content and (later) history
  * are kept in the trash state until purged. Lock held, in transaction.

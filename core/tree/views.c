@@ -26,23 +26,9 @@
 #include "snapshots_i.h"
 #include "trash_i.h"
 #include "access_i.h"
+#include "version_name.h"
 
 #define TTL_VIRT 0.0
-
-/* Version file name: YYYY-MM-DDTHH.MM.SSZ-<7 hex>[.ext] */
-static void version_name(char *out, size_t outsz, int64_t time_ns,
-			 const char *commit, const char *record_name)
-{
-	time_t t = (time_t)(time_ns / 1000000000);
-	struct tm tm;
-	const char *dot = strrchr(record_name, '.');
-	char stamp[32];
-
-	gmtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H.%M.%SZ", &tm);
-	snprintf(out, outsz, "%s-%.7s%s", stamp, commit,
-		 dot && dot != record_name ? dot : "");
-}
 
 /* Versions of a record with content, oldest first: one indexed query. */
 struct vrow {
@@ -81,10 +67,10 @@ static int list_versions(struct dossier_archive *a, const struct node *rec,
 		}
 		v = &(*out)[(*n)++];
 		v->id = sqlite3_column_int64(st, 0);
-		version_name(v->name, sizeof(v->name),
-			     sqlite3_column_int64(st, 3),
-			     (const char *)sqlite3_column_text(st, 1),
-			     rec_name);
+		dossier_version_name(v->name, sizeof(v->name),
+				     sqlite3_column_int64(st, 3),
+				     (const char *)sqlite3_column_text(st, 1),
+				     rec_name);
 		v->size = sqlite3_column_int64(st, 2);
 		v->time_ns = sqlite3_column_int64(st, 3);
 	}
@@ -96,22 +82,6 @@ static void version_attr(const struct node *rec, const struct vrow *v,
 			 struct dossier_attr *out)
 {
 	views_version_attr(rec, v->id, v->size, v->time_ns, out);
-}
-
-/* The name of node id (live or deleted); caller frees. */
-static char *node_name(struct dossier_archive *a, uint64_t id)
-{
-	sqlite3_stmt *st = NULL;
-	char *name = NULL;
-
-	if (dossier_db_prepare(a->db, "SELECT name FROM node WHERE id = ?1",
-			       &st) < 0)
-		return NULL;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		name = strdup((const char *)sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
-	return name;
 }
 
 /*
@@ -130,107 +100,13 @@ static int history_child(struct dossier_archive *a,
 				    "DESC, id", out);
 }
 
-/* Attributes of one /.trash entry. */
-static void trash_attr(struct dossier_archive *a,
-		       const struct dossier_caller *who,
-		       const struct trash_entry *t, struct dossier_attr *out)
-{
-	if (t->n.kind == DOSSIER_KIND_FILE) {
-		trash_record_attr(a, who, &t->n, t->deleted_ns, out);
-		return;
-	}
-	views_dir_attr(TRASH_BASE | t->n.id, out);
-	out->st.st_uid = t->n.uid;
-	out->st.st_gid = t->n.gid;
-}
-
-static int trash_lookup(struct dossier_archive *a,
-			const struct dossier_caller *who, uint64_t parent,
-			const char *nfc, struct dossier_attr *out)
-{
-	struct trash_entry *e = NULL;
-	size_t n = 0, i;
-	int rc;
-
-	if ((rc = trash_dir_read(a, who, parent, &e, &n)) < 0)
-		return rc;
-	rc = DOSSIER_ENOTFOUND;
-	for (i = 0; i < n; i++)
-		if (!strcmp(e[i].name, nfc)) {
-			trash_attr(a, who, &e[i], out);
-			rc = 0;
-			break;
-		}
-	trash_entries_free(e, n);
-	return rc;
-}
-
-static int trash_list(struct dossier_archive *a,
-		      const struct dossier_caller *who, uint64_t ino,
-		      struct view_list *out)
-{
-	struct dossier_attr at;
-	struct trash_entry *e = NULL;
-	size_t n = 0, i;
-	int rc;
-
-	if ((rc = trash_dir_read(a, who, ino, &e, &n)) < 0)
-		return rc;
-	for (i = 0; i < n && rc == 0; i++) {
-		trash_attr(a, who, &e[i], &at);
-		rc = view_list_add(out, e[i].name, &at);
-	}
-	trash_entries_free(e, n);
-	return rc;
-}
-
-int views_claims(uint64_t parent, const char *nfc)
-{
-	return ino_is_virtual(parent) ||
-	       (parent == DOSSIER_ROOT_ID && nfc[0] == '.') ||
-	       !strcmp(nfc, SNAP_DIR_NAME);
-}
-
-int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
-		 uint64_t parent, const char *nfc, struct dossier_attr *out)
+int hist_lookup(struct dossier_archive *a, const struct dossier_caller *who,
+		uint64_t parent, const char *nfc, struct dossier_attr *out)
 {
 	struct node p, n;
 	uint64_t dir;
 	int rc;
 
-	if (snap_owns(parent) || !strcmp(nfc, SNAP_DIR_NAME))
-		return snap_lookup(a, who, parent, nfc, out);
-	if (parent == DOSSIER_ROOT_ID) {
-		if (!strcmp(nfc, ".history")) {
-			views_dir_attr(INO_HISTORY, out);
-			return 0;
-		}
-		if (!strcmp(nfc, ".dossier")) {
-			views_dir_attr(INO_CTLDIR, out);
-			return 0;
-		}
-		if (!strcmp(nfc, ".trash")) {
-			views_dir_attr(INO_TRASH, out);
-			return 0;
-		}
-		/* the caller's own .Trash-UID (GIO); .Trash stays absent */
-		if (trash_xdg_owns(parent, nfc))
-			return trash_xdg_lookup(a, who, parent, nfc, out);
-		/* KIO's and the rest: cheaply absent */
-		return DOSSIER_ENOTFOUND;
-	}
-	if (trash_xdg_is(parent))
-		return trash_xdg_lookup(a, who, parent, nfc, out);
-	if (trash_is_view(parent))
-		return trash_lookup(a, who, parent, nfc, out);
-	if (parent == INO_CTLDIR) {
-		if (strcmp(nfc, "ctl"))
-			return DOSSIER_ENOTFOUND;
-		views_dir_attr(INO_CTL, out);
-		out->kind = DOSSIER_KIND_FILE;
-		out->st.st_mode = S_IFREG | 0666;
-		return 0;
-	}
 	if (parent == INO_HISTORY)
 		dir = DOSSIER_ROOT_ID;
 	else if (VIRT_KIND(parent) == 1)
@@ -241,7 +117,7 @@ int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 		return rc;
 	if (p.kind == DOSSIER_KIND_FILE) {
 		struct vrow *v = NULL;
-		char *rname = node_name(a, p.id);
+		char *rname = archive_node_name(a, p.id);
 		size_t nv = 0, i;
 
 		rc = DOSSIER_ENOTFOUND;
@@ -269,33 +145,15 @@ int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 	return 0;
 }
 
-int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
-		  uint64_t ino, struct dossier_attr *out)
+int hist_getattr(struct dossier_archive *a, const struct dossier_caller *who,
+		 uint64_t ino, struct dossier_attr *out)
 {
 	struct node n;
 	sqlite3_stmt *st = NULL;
 	int rc;
 
-	if (ino == INO_HISTORY || ino == INO_CTLDIR || ino == INO_TRASH) {
+	if (ino == INO_HISTORY) {
 		views_dir_attr(ino, out);
-		return 0;
-	}
-	if (trash_xdg_is(ino))
-		return trash_xdg_getattr(a, who, ino, out);
-	if (snap_owns(ino))
-		return snap_getattr(a, who, ino, out);
-	if (VIRT_KIND(ino) == 3) {
-		struct trash_entry t;
-
-		if ((rc = trash_view_node(a, who, ino, &t)) < 0)
-			return rc;
-		trash_attr(a, who, &t, out);
-		return 0;
-	}
-	if (ino == INO_CTL) {
-		views_dir_attr(ino, out);
-		out->kind = DOSSIER_KIND_FILE;
-		out->st.st_mode = S_IFREG | 0666;
 		return 0;
 	}
 	if (VIRT_KIND(ino) == 1) {
@@ -331,8 +189,8 @@ int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 	return rc;
 }
 
-int views_list(struct dossier_archive *a, const struct dossier_caller *who,
-	       uint64_t ino, struct view_list *out)
+int hist_list(struct dossier_archive *a, const struct dossier_caller *who,
+	      uint64_t ino, struct view_list *out)
 {
 	struct dossier_attr at;
 	struct node p, n;
@@ -342,18 +200,6 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 	int rc = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (ino == INO_CTLDIR) {
-		views_dir_attr(INO_CTL, &at);
-		at.kind = DOSSIER_KIND_FILE;
-		at.st.st_mode = S_IFREG | 0666;
-		return view_list_add(out, "ctl", &at);
-	}
-	if (trash_xdg_is(ino))
-		return trash_xdg_list(a, who, ino, out);
-	if (trash_is_view(ino))
-		return trash_list(a, who, ino, out);
-	if (snap_owns(ino))
-		return snap_list(a, who, ino, out);
 	if (ino == INO_HISTORY)
 		dir = DOSSIER_ROOT_ID;
 	else if (VIRT_KIND(ino) == 1)
@@ -364,7 +210,7 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 		return rc;
 	if (p.kind == DOSSIER_KIND_FILE) {
 		struct vrow *v = NULL;
-		char *rname = node_name(a, p.id);
+		char *rname = archive_node_name(a, p.id);
 		size_t nv = 0, i;
 
 		if (!rname)
@@ -407,8 +253,8 @@ int views_list(struct dossier_archive *a, const struct dossier_caller *who,
 	return rc;
 }
 
-int views_open(struct dossier_archive *a, const struct dossier_caller *who,
-	       uint64_t ino, int flags, int *fd_out, int *is_ctl)
+int hist_open(struct dossier_archive *a, const struct dossier_caller *who,
+	      uint64_t ino, int flags, int *fd_out, int *is_ctl)
 {
 	struct dossier_oid blob;
 	sqlite3_stmt *st = NULL;
@@ -419,17 +265,8 @@ int views_open(struct dossier_archive *a, const struct dossier_caller *who,
 
 	*fd_out = -1;
 	*is_ctl = 0;
-	if (ino == INO_CTL) {
-		*is_ctl = 1;
-		return 0;
-	}
-	if (VIRT_KIND(ino) == 1 || ino == INO_HISTORY || ino == INO_CTLDIR ||
-	    ino == INO_TRASH || snap_owns(ino))
+	if (ino == INO_HISTORY || VIRT_KIND(ino) == 1)
 		return DOSSIER_EISDIR;
-	if (VIRT_KIND(ino) == 3)
-		return trash_view_open(a, who, ino, flags, fd_out);
-	if (trash_xdg_is(ino))
-		return trash_xdg_open(a, who, ino, flags, fd_out);
 	if (VIRT_KIND(ino) != 2)
 		return DOSSIER_ENOTFOUND;
 	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) {

@@ -2,10 +2,9 @@
 #define DOSSIER_CORE_VIEWS_I_H
 
 /*
- * Virtual trees (core-only): /.history, /.trash, the caller's /.Trash-UID
- * and /.dossier. archive.c sends lookups, attributes, listings and opens
- * of virtual inodes here, with the archive lock held; what changes
- * /.Trash-UID goes to trash.c directly (trash_i.h).
+ * The history view (core/tree/views.c): /.history mirrors the tree, a
+ * record's folder there lists its versions as read-only files. One of the
+ * subtrees of subtree_i.h; called with the archive lock held.
  */
 
 #include <stddef.h>
@@ -15,29 +14,23 @@
 #include "listing.h"
 #include "vattr_i.h"
 
-/*
- * 1 if a lookup of nfc in parent is answered here rather than from the
- * catalog: a virtual parent, the root's hidden names, and the hidden
- * .snapshots of every folder (snapshots_i.h).
- */
-int views_claims(uint64_t parent, const char *nfc);
+/* nfc in history folder parent, as who may see it. */
+int hist_lookup(struct dossier_archive *a, const struct dossier_caller *who,
+		uint64_t parent, const char *nfc, struct dossier_attr *out);
 
-/* Lookup of nfc in parent: a virtual parent, or the root's hidden names. */
-int views_lookup(struct dossier_archive *a, const struct dossier_caller *who,
-		 uint64_t parent, const char *nfc, struct dossier_attr *out);
-int views_getattr(struct dossier_archive *a, const struct dossier_caller *who,
-		  uint64_t ino, struct dossier_attr *out);
+/* /.history itself, a history folder or a version. */
+int hist_getattr(struct dossier_archive *a, const struct dossier_caller *who,
+		 uint64_t ino, struct dossier_attr *out);
 
-/* Listing of a virtual folder; entries' names belong to out. */
-int views_list(struct dossier_archive *a, const struct dossier_caller *who,
-	       uint64_t ino, struct view_list *out);
+/* Listing of a history folder; entries' names belong to out. */
+int hist_list(struct dossier_archive *a, const struct dossier_caller *who,
+	      uint64_t ino, struct view_list *out);
 
 /*
- * Open a virtual file: a version (*fd_out: a private copy of its bytes),
- * a deleted record (*fd_out: its content, read-only), a .trashinfo of
- * /.Trash-UID (*fd_out) or the control file (*is_ctl).
+ * Open a version read-only: *fd_out is a private copy of its bytes (an
+ * anonymous file), the read audited. A folder is DOSSIER_EISDIR.
  */
-int views_open(struct dossier_archive *a, const struct dossier_caller *who,
-	       uint64_t ino, int flags, int *fd_out, int *is_ctl);
+int hist_open(struct dossier_archive *a, const struct dossier_caller *who,
+	      uint64_t ino, int flags, int *fd_out, int *is_ctl);
 
 #endif

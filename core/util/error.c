@@ -64,6 +64,7 @@ const char *dossier_strerror(int rc)
 	case DOSSIER_ENODATA: return "no such attribute";
 	case DOSSIER_ENOTSUP: return "not supported";
 	case DOSSIER_ERANGE: return "buffer too small";
+	case DOSSIER_EFBIG: return "file too large";
 	default: return "error";
 	}
 }

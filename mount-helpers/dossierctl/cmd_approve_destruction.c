@@ -1,14 +1,11 @@
 #include <stdio.h>
-#include <string.h>
 
 #include "ctl.h"
 
 int cmd_approve_destruction(struct ctl *ctl, int argc, char **argv)
 {
-	const char *target = NULL, *reason = NULL, *ops[1];
-	char req[1200], tmpl[1200];
+	const char *target, *reason;
 	struct ctl_reply r;
-	int ret, rc;
 
 	if (ctl_wants_help(argc, argv)) {
 		printf("usage: dossierctl approve-destruction ID|PATH --reason "
@@ -22,27 +19,12 @@ int cmd_approve_destruction(struct ctl *ctl, int argc, char **argv)
 		       "archivists (setting disposition-roles); audited.\n");
 		return CTL_OK;
 	}
-	target = ctl_reason_args(argc, argv, &reason, ops, 1) == 1 ? ops[0] :
-								     NULL;
-	if (!target || !reason || !reason[0] || strpbrk(reason, "\t\n") ||
-	    strpbrk(target, "\t\n") || strlen(reason) > 1000) {
+	if (ctl_target_args(argc, argv, 0, &target, &reason) < 0) {
 		fprintf(stderr, "usage: dossierctl approve-destruction ID|PATH "
 				"--reason TEXT (one line)\n");
 		return CTL_USAGE;
 	}
-	if (target[0] && strspn(target, "0123456789") == strlen(target)) {
-		snprintf(req, sizeof(req), "approve-destruction\t#%.20s\t%s\n",
-			 target, reason);
-		rc = ctl_call(ctl, req, &r);
-	} else {
-		snprintf(tmpl, sizeof(tmpl), "approve-destruction\t%%s\t%s\n",
-			 reason);
-		rc = ctl_path_call(ctl, target, tmpl, &r);
-	}
-	if (rc < 0)
-		return CTL_REFUSED;
-	if ((ret = ctl_reply_exit(&r, "approve-destruction")) == CTL_OK)
-		printf("%s\n", r.message);
-	ctl_reply_release(&r);
-	return ret;
+	return ctl_reply_say(ctl_target_call(ctl, "approve-destruction",
+					     target, reason, &r),
+			     &r, "approve-destruction");
 }

@@ -78,7 +78,7 @@ static int in_a_mount(const char *path)
 
 static int one_line(const char *opt, const char *v)
 {
-	if (!v[0] || strpbrk(v, "\t\n")) {
+	if (!ctl_is_field(v)) {
 		fprintf(stderr, "dossierctl audit: %s wants one line of text "
 				"without tabs\n", opt);
 		return -1;
@@ -95,8 +95,7 @@ static void print_rows(const char *body)
 	};
 	struct ctl_table *t = ctl_table_new("audit", 0, cols, 10);
 	const char *line = body, *nl;
-	char buf[16384], *f[10], *p;
-	int n;
+	char buf[16384], *f[10];
 
 	for (; t && *line; line = nl ? nl + 1 : line + strlen(line)) {
 		const char *v[10];
@@ -105,16 +104,7 @@ static void print_rows(const char *body)
 		snprintf(buf, sizeof(buf), "%.*s",
 			 (int)(nl ? nl - line : (long)strlen(line)), line);
 		/* fields may be empty: split by hand, not with strtok */
-		for (n = 0, p = buf; n < 10; n++) {
-			f[n] = p;
-			p = strchr(p, '\t');
-			if (!p) {
-				n++;
-				break;
-			}
-			*p++ = '\0';
-		}
-		if (n < 10)
+		if (ctl_fields(buf, f, 10) < 10)
 			continue;
 		/* the reply: time user uid pid program action path decision
 		 * rule detail */
@@ -155,19 +145,14 @@ int cmd_audit(struct ctl *ctl, int argc, char **argv)
 	int i, denied = 0, ret, len, via_mount = 0;
 	int json = ctl_take_json(&argc, argv);
 
-	while ((i = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((i = ctl_getopt(argc, argv, "h", opts, usage, &ret)) != -1) {
 		switch (i) {
-		case 'h':
-			usage(stdout);
-			return CTL_OK;
+		case CTL_OPT_END: return ret;
 		case 'u': user = optarg; break;
 		case 'p': path = optarg; break;
 		case 's': since = optarg; break;
 		case 'l': limit = optarg; break;
 		case 'd': denied = 1; break;
-		default:
-			usage(stderr);
-			return CTL_USAGE;
 		}
 	}
 	if (optind != argc) {

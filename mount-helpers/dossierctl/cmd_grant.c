@@ -20,7 +20,7 @@ int cmd_grant(struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = NULL, *user = NULL, *reason = NULL, *dur = NULL;
-	int read = 0, write = 0, i, ret;
+	int read = 0, write = 0, i;
 	struct ctl_reply r;
 	char tmpl[2048];
 	int64_t secs;
@@ -54,7 +54,7 @@ int cmd_grant(struct ctl *ctl, int argc, char **argv)
 	if (optind + 1 == argc)
 		path = argv[optind];
 	if (!path || !user || !reason || !dur || !(read || write) ||
-	    !reason[0] || strpbrk(reason, "\t\n") || strpbrk(user, "\t\n")) {
+	    !ctl_is_field(reason) || strpbrk(user, "\t\n")) {
 		fprintf(stderr, "usage: dossierctl grant PATH --user NAME --read "
 				"[--write] --for DURATION --reason TEXT\n");
 		return CTL_USAGE;
@@ -65,10 +65,5 @@ int cmd_grant(struct ctl *ctl, int argc, char **argv)
 	}
 	snprintf(tmpl, sizeof(tmpl), "grant\t%%s\t%s\t%s\t%lld\t%s\n", user,
 		 write ? "rw" : "r", (long long)secs, reason);
-	if (ctl_path_call(ctl, path, tmpl, &r) < 0)
-		return CTL_REFUSED;
-	if ((ret = ctl_reply_exit(&r, "grant")) == CTL_OK)
-		printf("%s\n", r.message);
-	ctl_reply_release(&r);
-	return ret;
+	return ctl_reply_say(ctl_path_call(ctl, path, tmpl, &r), &r, "grant");
 }

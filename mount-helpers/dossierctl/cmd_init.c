@@ -91,11 +91,10 @@ int cmd_init(struct ctl *ctl, int argc, char **argv)
 	int demo = 0, i, rc;
 
 	(void)ctl;
-	while ((i = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((i = ctl_getopt(argc, argv, "h", opts, usage, &rc)) != -1) {
 		switch (i) {
-		case 'h':
-			usage(stdout);
-			return CTL_OK;
+		case CTL_OPT_END:
+			return rc;
 		case 'd':
 			demo = 1;
 			break;
@@ -108,9 +107,6 @@ int cmd_init(struct ctl *ctl, int argc, char **argv)
 				return CTL_USAGE;
 			}
 			break;
-		default:
-			usage(stderr);
-			return CTL_USAGE;
 		}
 	}
 	if (optind + 1 == argc)

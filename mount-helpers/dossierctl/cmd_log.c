@@ -35,11 +35,10 @@ int cmd_log(struct ctl *ctl, int argc, char **argv)
 	int ret, c, json = 0;
 
 	(void)ctl;
-	while ((c = getopt_long(argc, argv, "hn:", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "hn:", opts, usage, &ret)) != -1) {
 		switch (c) {
-		case 'h':
-			usage(stdout);
-			return CTL_OK;
+		case CTL_OPT_END:
+			return ret;
 		case 'n':
 			max = strtol(optarg, &end, 10);
 			if (*end || max < 0) {
@@ -51,9 +50,6 @@ int cmd_log(struct ctl *ctl, int argc, char **argv)
 		case 'J':
 			json = 1;
 			break;
-		default:
-			usage(stderr);
-			return CTL_USAGE;
 		}
 	}
 	if (argc - optind != 1) {

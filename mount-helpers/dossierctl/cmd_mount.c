@@ -85,13 +85,10 @@ int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	const char *user = NULL, *where;
 	int ret, c;
 
-	while ((c = getopt_long(argc, argv, "hu:", opts, NULL)) != -1) {
-		if (c == 'u') {
-			user = optarg;
-			continue;
-		}
-		usage(c == 'h' ? stdout : stderr);
-		return c == 'h' ? CTL_OK : CTL_USAGE;
+	while ((c = ctl_getopt(argc, argv, "hu:", opts, usage, &ret)) != -1) {
+		if (c == CTL_OPT_END)
+			return ret;
+		user = optarg;	/* 'u' */
 	}
 	if (!user || argc - optind != 1) {
 		usage(stderr);
@@ -111,10 +108,5 @@ int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	}
 	snprintf(req, sizeof(req), "view-mount\t%s\t%s\n", user, dir);
 	free(dir);
-	if (ctl_call(ctl, req, &r) < 0)
-		return CTL_REFUSED;
-	if ((ret = ctl_reply_exit(&r, "mount")) == CTL_OK)
-		printf("%s\n", r.message);
-	ctl_reply_release(&r);
-	return ret;
+	return ctl_reply_say(ctl_call(ctl, req, &r), &r, "mount");
 }

@@ -92,14 +92,10 @@ int cmd_register(struct ctl *ctl, int argc, char **argv)
 	body = strdup(r.body);
 	for (line = body ? strtok_r(body, "\n", &save) : NULL; line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *f[NCOLS], *p = line, t1[32], t2[32];
+		char *f[NCOLS], t1[32], t2[32];
 
-		for (i = 0; i < NCOLS; i++) {
-			f[i] = p ? p : (char *)"";
-			p = p ? strchr(p, '\t') : NULL;
-			if (p)
-				*p++ = '\0';
-		}
+		for (i = ctl_fields(line, f, NCOLS); i < NCOLS; i++)
+			f[i] = (char *)"";
 		when(t1, sizeof(t1), f[1], csv);
 		when(t2, sizeof(t2), f[8], csv);
 		if (csv) {

@@ -19,7 +19,6 @@ static void usage(FILE *out)
 int cmd_restore_deleted(struct ctl *ctl, int argc, char **argv)
 {
 	const char *t;
-	char req[128];
 	struct ctl_reply r;
 	int ret, rc;
 
@@ -29,16 +28,13 @@ int cmd_restore_deleted(struct ctl *ctl, int argc, char **argv)
 	t = argv[1];
 	if (strpbrk(t, "\t\n"))
 		return CTL_USAGE;
-	if (t[0] && strspn(t, "0123456789") == strlen(t) && strlen(t) < 20) {
-		snprintf(req, sizeof(req), "restore-deleted\t#%s\n", t);
-		rc = ctl_call(ctl, req, &r);
-	} else {
+	/*
+	 * NEEDSWORK: 20 digits or more are a path here but an ID to hold,
+	 * release and approve-destruction; no id is that long (48 bits).
+	 */
+	if (strlen(t) >= 20)
 		rc = ctl_path_call(ctl, t, "restore-deleted\t%s\n", &r);
-	}
-	if (rc < 0)
-		return CTL_REFUSED;
-	if ((ret = ctl_reply_exit(&r, "restore-deleted")) == CTL_OK)
-		printf("%s\n", r.message);
-	ctl_reply_release(&r);
-	return ret;
+	else
+		rc = ctl_target_call(ctl, "restore-deleted", t, NULL, &r);
+	return ctl_reply_say(rc, &r, "restore-deleted");
 }

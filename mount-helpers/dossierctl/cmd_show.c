@@ -87,16 +87,10 @@ int cmd_show(struct ctl *ctl, int argc, char **argv)
 	size_t n = 0;
 	int ret, c, text = 0;
 
-	while ((c = getopt_long(argc, argv, "ht", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return CTL_OK;
-		}
-		if (c != 't') {
-			usage(stderr);
-			return CTL_USAGE;
-		}
-		text = 1;
+	while ((c = ctl_getopt(argc, argv, "ht", opts, usage, &ret)) != -1) {
+		if (c == CTL_OPT_END)
+			return ret;
+		text = 1;	/* 't' */
 	}
 	if (argc - optind < 2 - text || argc - optind > 2) {
 		usage(stderr);

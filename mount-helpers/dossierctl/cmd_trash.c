@@ -30,6 +30,55 @@ static void left_words(char *out, size_t outsz, long days, const char *state)
 						      "next purge");
 }
 
+/*
+ * The reply's rows as a table and the trash period (its "days" line), or
+ * a sentence when there are none; for_user: the listing was --user's.
+ */
+static void print_table(const char *body, int for_user)
+{
+	static const char *const cols[] = {
+		"ID:n", "DELETED", "BY", "LEVEL", "LEFT", "WHERE IT WAS",
+	};
+	struct ctl_table *table = ctl_table_new("trash", 0, cols, 6);
+	char *copy = strdup(body), *line, *save = NULL;
+	int rows = 0, period = -1;
+
+	for (line = copy ? strtok_r(copy, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char *f[7], when[32], left[64];
+		time_t t;
+		struct tm tm;
+
+		if (!strncmp(line, "days\t", 5)) {
+			period = atoi(line + 5);
+			continue;
+		}
+		if (ctl_fields(line, f, 7) < 7)
+			continue;
+		rows++;
+		t = (time_t)atoll(f[1]);
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+		left_words(left, sizeof(left), atol(f[2]), f[3]);
+		{
+			const char *v[6] = { f[0], when, f[4], f[5], left,
+					     f[6] };
+
+			ctl_table_add(table, v);
+		}
+	}
+	free(copy);
+	ctl_table_print(table);	/* nothing for no rows */
+	if (rows == 0)
+		printf("the trash is empty%s\n", for_user ? " for that user" :
+							    "");
+	else if (period >= 0)
+		printf("\nDeleted records stay %d day%s in the trash (setting "
+		       "trash-days); restore with\nmv out of MOUNT/.trash or "
+		       "'dossierctl restore-deleted ID'.\n", period,
+		       period == 1 ? "" : "s");
+}
+
 int cmd_trash(struct ctl *ctl, int argc, char **argv)
 {
 	static const char *const json_cols[] = {
@@ -40,15 +89,10 @@ int cmd_trash(struct ctl *ctl, int argc, char **argv)
 		{ "user", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const cols[] = {
-		"ID:n", "DELETED", "BY", "LEVEL", "LEFT", "WHERE IT WAS",
-	};
-	struct ctl_table *table = NULL;
-	const char *user = NULL;
-	int c;
-	char req[512], *body, *line, *save = NULL;
+	const char *user = NULL, *list;
+	char req[512];
 	struct ctl_reply r;
-	int ret, rows = 0, period = -1;
+	int c, ret;
 	int json = ctl_take_json(&argc, argv);
 
 	if (ctl_wants_help(argc, argv)) {
@@ -74,64 +118,14 @@ int cmd_trash(struct ctl *ctl, int argc, char **argv)
 		 user ? user : "");
 	if (ctl_call(ctl, req, &r) < 0)
 		return CTL_REFUSED;
-	if ((ret = ctl_reply_exit(&r, "trash")) != CTL_OK) {
-		ctl_reply_release(&r);
-		return ret;
-	}
-	if (json) {
+	if ((ret = ctl_reply_exit(&r, "trash")) == CTL_OK && json) {
 		/* the first line is the trash period */
-		const char *list = !strncmp(r.body, "days\t", 5) &&
-				   strchr(r.body, '\n') ?
-				   strchr(r.body, '\n') + 1 : r.body;
-
+		list = !strncmp(r.body, "days\t", 5) && strchr(r.body, '\n') ?
+			       strchr(r.body, '\n') + 1 : r.body;
 		ret = ctl_print_rows("trash", 1, json_cols, 7, list);
-		ctl_reply_release(&r);
-		return ret;
+	} else if (ret == CTL_OK) {
+		print_table(r.body, user != NULL);
 	}
-	body = strdup(r.body);
-	for (line = body ? strtok_r(body, "\n", &save) : NULL; line;
-	     line = strtok_r(NULL, "\n", &save)) {
-		char *f[7], *p = line, when[32], left[64];
-		time_t t;
-		struct tm tm;
-		int i;
-
-		if (!strncmp(line, "days\t", 5)) {
-			period = atoi(line + 5);
-			continue;
-		}
-		for (i = 0; i < 7; i++) {
-			f[i] = p;
-			p = p ? strchr(p, '\t') : NULL;
-			if (p)
-				*p++ = '\0';
-		}
-		if (!f[6])
-			continue;
-		if (rows++ == 0)
-			table = ctl_table_new("trash", 0, cols, 6);
-		t = (time_t)atoll(f[1]);
-		localtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-		left_words(left, sizeof(left), atol(f[2]), f[3]);
-		{
-			const char *v[6] = { f[0], when, f[4], f[5], left,
-					     f[6] };
-
-			if (table)
-				ctl_table_add(table, v);
-		}
-	}
-	free(body);
-	if (table)
-		ctl_table_print(table);
-	if (rows == 0)
-		printf("the trash is empty%s\n", user ? " for that user" : "");
-	else if (period >= 0)
-		printf("\nDeleted records stay %d day%s in the trash (setting "
-		       "trash-days); restore with\nmv out of MOUNT/.trash or "
-		       "'dossierctl restore-deleted ID'.\n", period,
-		       period == 1 ? "" : "s");
 	ctl_reply_release(&r);
-	return CTL_OK;
+	return ret;
 }

@@ -24,14 +24,8 @@ static void usage(FILE *out)
 static int run(struct ctl *ctl, const char *req, const char *what)
 {
 	struct ctl_reply r;
-	int ret;
 
-	if (ctl_call(ctl, req, &r) < 0)
-		return CTL_REFUSED;
-	if ((ret = ctl_reply_exit(&r, what)) == CTL_OK)
-		printf("%s\n", r.message);
-	ctl_reply_release(&r);
-	return ret;
+	return ctl_reply_say(ctl_call(ctl, req, &r), &r, what);
 }
 
 static int list(struct ctl *ctl, int json)
@@ -81,14 +75,14 @@ int cmd_user(struct ctl *ctl, int argc, char **argv)
 	};
 	const char *role = NULL, *dept = NULL, *verb, *name = NULL;
 	char req[1024];
-	int c, json = 0;
+	int c, ret, json = 0;
 
 	/* options may come anywhere ("user add --role=gm NAME" too) */
-	while ((c = getopt_long(argc, argv, "hr:d:J", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "hr:d:J", opts, usage, &ret)) !=
+	       -1) {
 		switch (c) {
-		case 'h':
-			usage(stdout);
-			return CTL_OK;
+		case CTL_OPT_END:
+			return ret;
 		case 'r':
 			role = optarg;
 			break;
@@ -98,9 +92,6 @@ int cmd_user(struct ctl *ctl, int argc, char **argv)
 		case 'J':
 			json = 1;
 			break;
-		default:
-			usage(stderr);
-			return CTL_USAGE;
 		}
 	}
 	if (optind >= argc) {
@@ -113,8 +104,7 @@ int cmd_user(struct ctl *ctl, int argc, char **argv)
 	if (!strcmp(verb, "list") && !name && !role && !dept)
 		return list(ctl, json);
 	if (!name || optind + 2 != argc || json || strpbrk(name, "\t\n") ||
-	    (role && (!role[0] || strpbrk(role, "\t\n"))) ||
-	    (dept && (!dept[0] || strpbrk(dept, "\t\n")))) {
+	    (role && !ctl_is_field(role)) || (dept && !ctl_is_field(dept))) {
 		usage(stderr);
 		return CTL_USAGE;
 	}

@@ -48,16 +48,10 @@ int cmd_verify(struct ctl *ctl, int argc, char **argv)
 	int c, mounted = 0, quiet = 0, rc;
 	struct dossier_verify_out out = { say_problem, say_note, &quiet };
 
-	while ((c = getopt_long(argc, argv, "+hq", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return CTL_OK;
-		} else if (c == 'q') {
-			quiet = 1;
-		} else {
-			usage(stderr);
-			return CTL_USAGE;
-		}
+	while ((c = ctl_getopt(argc, argv, "+hq", opts, usage, &rc)) != -1) {
+		if (c == CTL_OPT_END)
+			return rc;
+		quiet = 1;	/* 'q' */
 	}
 	if (argc != optind) {
 		usage(stderr);

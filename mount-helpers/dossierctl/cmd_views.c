@@ -1,8 +1,8 @@
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "account.h"
 #include "ctl.h"
 
 static void usage(FILE *out)
@@ -25,13 +25,16 @@ int cmd_views(struct ctl *ctl, int argc, char **argv)
 	if ((ret = ctl_reply_exit(&r, "views")) == CTL_OK)
 		for (line = r.body; *line;) {
 			const char *nl = strchr(line, '\n'), *tab;
-			struct passwd *pw = getpwuid((uid_t)atol(line));
+			char name[256];
 
+			if (dossier_account_name(name, sizeof(name),
+						 (uid_t)atol(line)) < 0)
+				snprintf(name, sizeof(name), "?");
 			tab = strchr(line, '\t');
 			if (!nl || !tab)
 				break;
-			printf("%s\t%.*s\n", pw ? pw->pw_name : "?",
-			       (int)(nl - tab - 1), tab + 1);
+			printf("%s\t%.*s\n", name, (int)(nl - tab - 1),
+			       tab + 1);
 			line = nl + 1;
 		}
 	ctl_reply_release(&r);

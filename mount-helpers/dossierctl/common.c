@@ -72,6 +72,25 @@ int ctl_open(struct ctl *ctl, struct dossier_archive **out)
 	return CTL_OK;
 }
 
+int ctl_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, void (*usage)(FILE *out),
+	       int *ret)
+{
+	int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+
+	if (c == 'h') {
+		usage(stdout);
+		*ret = CTL_OK;
+		return CTL_OPT_END;
+	}
+	if (c == '?' || c == ':') {
+		usage(stderr);
+		*ret = CTL_USAGE;
+		return CTL_OPT_END;
+	}
+	return c;
+}
+
 int ctl_only_help(int argc, char **argv, void (*usage)(FILE *out), int min,
 		  int max)
 {
@@ -79,16 +98,10 @@ int ctl_only_help(int argc, char **argv, void (*usage)(FILE *out), int min,
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int c;
+	int ret;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			usage(stdout);
-			return CTL_OK;
-		}
-		usage(stderr);
-		return CTL_USAGE;
-	}
+	if (ctl_getopt(argc, argv, "h", opts, usage, &ret) == CTL_OPT_END)
+		return ret;
 	if (argc - optind < min || argc - optind > max) {
 		usage(stderr);
 		return CTL_USAGE;
@@ -135,4 +148,42 @@ int ctl_reason_args(int argc, char **argv, const char **reason,
 		ops[n++] = argv[optind];
 	}
 	return n;
+}
+
+int ctl_is_field(const char *s)
+{
+	return s[0] && !strpbrk(s, "\t\n");
+}
+
+int ctl_target_args(int argc, char **argv, int optional, const char **target,
+		    const char **reason)
+{
+	const char *ops[1];
+
+	*target = NULL;
+	*reason = NULL;
+	if (ctl_reason_args(argc, argv, reason, ops, 1) != 1 ||
+	    strpbrk(ops[0], "\t\n"))
+		return -1;
+	*target = ops[0];
+	if (!*reason)
+		return optional ? 0 : -1;
+	return ctl_is_field(*reason) && strlen(*reason) <= CTL_REASON_MAX ?
+		       0 : -1;
+}
+
+int ctl_fields(char *line, char **f, int n)
+{
+	char *p = line;
+	int i, found = 0;
+
+	for (i = 0; i < n; i++) {
+		f[i] = p;
+		if (!p)
+			continue;
+		found++;
+		if ((p = strchr(p, '\t')))
+			*p++ = '\0';
+	}
+	return found;
 }

@@ -1,6 +1,7 @@
 #ifndef DOSSIER_MOUNT_HELPERS_CTL_H
 #define DOSSIER_MOUNT_HELPERS_CTL_H
 
+#include <getopt.h>
 #include <stdio.h>
 
 #include "archive.h"
@@ -72,7 +73,8 @@ int cmd_verify(struct ctl *ctl, int argc, char **argv);
  * A listing: columns named in cols ("NAME", or "NAME:n" for a number),
  * printed as a table aligned by display width, or with json as
  * {"name": [{"col": value, ...}, ...]} (column names in lower case).
- * ctl_table_print() prints (nothing for an empty table) and frees.
+ * ctl_table_print() prints (nothing for an empty table) and frees. Both
+ * take a NULL table (one ctl_table_new() could not make) and fail.
  */
 struct ctl_table;
 struct ctl_table *ctl_table_new(const char *name, int json,
@@ -121,9 +123,20 @@ struct ctl_reply {
 
 /* Send one request (tab-separated fields) through mnt's control file. */
 int ctl_request(const char *mnt, const char *req, struct ctl_reply *out);
+/*
+ * Read reply raw, "STATUS\tMESSAGE\nBODY", into out, which takes it
+ * (malloc'd; freed by ctl_reply_release).
+ */
+void ctl_reply_parse(struct ctl_reply *out, char *raw);
 void ctl_reply_release(struct ctl_reply *r);
 /* Print a refusal and give the exit code for the reply. */
 int ctl_reply_exit(struct ctl_reply *r, const char *cmd);
+/*
+ * The end of a command whose request was sent with result rc (< 0: it
+ * was not, and why is said): print the reply's message on success, else
+ * the refusal; release r and give the exit code.
+ */
+int ctl_reply_say(int rc, struct ctl_reply *r, const char *cmd);
 
 /*
  * The mount point of the archive named by -a or $DOSSIER_ARCHIVE, or of
@@ -138,11 +151,27 @@ int ctl_mount_of_archive(struct ctl *ctl, char *mnt, size_t mntsz);
 int ctl_call(struct ctl *ctl, const char *req, struct ctl_reply *out);
 
 /*
+ * ctl_call for a request that writes history (purge): an archive that is
+ * not mounted is opened here as its serving process, since only that
+ * one may write its history repository.
+ */
+int ctl_call_serving(struct ctl *ctl, const char *req, struct ctl_reply *out);
+
+/*
  * Send a request about path: fmt_rest is the request with one "%s" where
  * the archive-relative path goes.
  */
 int ctl_path_call(struct ctl *ctl, const char *path, const char *fmt_rest,
 		  struct ctl_reply *out);
+
+/*
+ * Send "VERB\tTARGET[\tARG]\n" about a record or folder named by target:
+ * all digits is an ID, a record's number in 'dossierctl trash' or 'due'
+ * (sent as "#ID", its first 20 digits), anything else a path as for
+ * ctl_path_call. arg may be NULL.
+ */
+int ctl_target_call(struct ctl *ctl, const char *verb, const char *target,
+		    const char *arg, struct ctl_reply *out);
 
 /* One line of 'log': a history entry of a record. */
 struct ctl_version {
@@ -181,6 +210,20 @@ int ctl_open(struct ctl *ctl, struct dossier_archive **out);
 /* Print "dossierctl: WHAT: REASON" for a failed core call. */
 int ctl_fail(const char *what, int rc);
 
+/* What ctl_getopt() returns when the command is to end at once. */
+#define CTL_OPT_END (-2)
+
+/*
+ * getopt_long() for a command with a usage(): -h (--help in longopts)
+ * prints it and ends with CTL_OK, an unknown option or a missing value
+ * prints it on stderr and ends with CTL_USAGE: then CTL_OPT_END is
+ * returned and *ret holds the exit code. Otherwise what getopt_long()
+ * returns, -1 after the last option.
+ */
+int ctl_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts, void (*usage)(FILE *out),
+	       int *ret);
+
 /*
  * Options of a command that has none but -h/--help (getopt_long in GNU
  * order: --help anywhere, "--" ends options): -1 to go on with min to
@@ -197,6 +240,28 @@ int ctl_only_help(int argc, char **argv, void (*usage)(FILE *out), int min,
  */
 int ctl_reason_args(int argc, char **argv, const char **reason,
 		    const char **ops, int nops);
+
+/* Longest --reason of a command on an ID|PATH target. */
+#define CTL_REASON_MAX 1000
+
+/*
+ * "ID|PATH --reason TEXT" as ctl_reason_args reads it, checked: one
+ * target without a tab or newline, and a reason that is ctl_is_field()
+ * and at most CTL_REASON_MAX bytes (NULL when not given, if optional).
+ * 0, or -1 for anything else (the caller prints its usage).
+ */
+int ctl_target_args(int argc, char **argv, int optional, const char **target,
+		    const char **reason);
+
+/* 1 if s may be a field of a request: not empty, no tab or newline. */
+int ctl_is_field(const char *s);
+
+/*
+ * Split a reply's line at tabs into at most n fields, in place: f[i] is
+ * the i-th, NULL past the last one there is; what follows field n is cut
+ * off. Returns how many fields there are (at most n).
+ */
+int ctl_fields(char *line, char **f, int n);
 
 /* 1 if argv has -h or --help. */
 int ctl_wants_help(int argc, char **argv);

@@ -89,7 +89,7 @@ int ctl_locate(const char *path, char *mnt, size_t mntsz, char *rel,
 
 int ctl_request(const char *mnt, const char *req, struct ctl_reply *out)
 {
-	char path[PATH_MAX], *buf = NULL, *nl;
+	char path[PATH_MAX], *buf = NULL;
 	size_t cap = 0, len = 0;
 	ssize_t n;
 	int fd;
@@ -130,18 +130,22 @@ int ctl_request(const char *mnt, const char *req, struct ctl_reply *out)
 		return -1;
 	}
 	buf[len] = '\0';
-	out->raw = buf;
-	out->status = atoi(buf);
-	out->message = strchr(buf, '\t');
-	out->message = out->message ? out->message + 1 : buf;
-	nl = strchr(buf, '\n');
-	if (nl) {
-		*nl = '\0';
-		out->body = nl + 1;
-	} else {
-		out->body = buf + len;
-	}
+	ctl_reply_parse(out, buf);
 	return 0;
+}
+
+void ctl_reply_parse(struct ctl_reply *out, char *raw)
+{
+	char *nl = strchr(raw, '\n');
+
+	memset(out, 0, sizeof(*out));
+	out->raw = raw;
+	out->status = atoi(raw);
+	out->message = strchr(raw, '\t');
+	out->message = out->message ? out->message + 1 : raw;
+	if (nl)
+		*nl = '\0';
+	out->body = nl ? nl + 1 : raw + strlen(raw);
 }
 
 void ctl_reply_release(struct ctl_reply *r)
@@ -156,4 +160,16 @@ int ctl_reply_exit(struct ctl_reply *r, const char *cmd)
 		return CTL_OK;
 	fprintf(stderr, "dossierctl %s: %s\n", cmd, r->message);
 	return r->status == 2 ? CTL_USAGE : CTL_REFUSED;
+}
+
+int ctl_reply_say(int rc, struct ctl_reply *r, const char *cmd)
+{
+	int ret;
+
+	if (rc < 0)
+		return CTL_REFUSED;
+	if ((ret = ctl_reply_exit(r, cmd)) == CTL_OK)
+		printf("%s\n", r->message);
+	ctl_reply_release(r);
+	return ret;
 }

@@ -49,48 +49,55 @@ int ctl_mount_of_archive(struct ctl *ctl, char *mnt, size_t mntsz)
 	return n ? 0 : -1;
 }
 
-static int offline(struct ctl *ctl, const char *req, struct ctl_reply *out)
+/* The request to an archive that is not mounted, opened with flags. */
+static int offline(struct ctl *ctl, const char *req, unsigned flags,
+		   struct ctl_reply *out)
 {
 	struct dossier_caller me = { getuid(), getgid(), getpid() };
 	struct dossier_buf b = DOSSIER_BUF_INIT;
 	struct dossier_archive *a = NULL;
 	const char *path = ctl_archive_path(ctl);
-	char *nl;
 	int rc;
 
 	if (!path)
 		return -1;
-	if ((rc = dossier_archive_open(&a, path, 0)) < 0) {
+	if ((rc = dossier_archive_open(&a, path, flags)) < 0) {
 		ctl_fail("cannot open archive", rc);
 		return -1;
 	}
 	dossier_archive_control(a, &me, req, strlen(req), &b);
 	dossier_archive_close(a);
-	memset(out, 0, sizeof(*out));
-	out->raw = dossier_buf_detach(&b, NULL);
-	out->status = atoi(out->raw);
-	out->message = strchr(out->raw, '\t');
-	out->message = out->message ? out->message + 1 : out->raw;
-	nl = strchr(out->raw, '\n');
-	if (nl) {
-		*nl = '\0';
-		out->body = nl + 1;
-	} else {
-		out->body = out->raw + strlen(out->raw);
-	}
+	ctl_reply_parse(out, dossier_buf_detach(&b, NULL));
 	return 0;
 }
 
-int ctl_call(struct ctl *ctl, const char *req, struct ctl_reply *out)
+/*
+ * ctl_call, opening an unmounted archive with flags; *mounted (if not
+ * NULL) says which way the request went.
+ */
+static int call(struct ctl *ctl, const char *req, unsigned flags,
+		struct ctl_reply *out, int *mounted)
 {
 	char mnt[4096];
 	int rc = ctl_mount_of_archive(ctl, mnt, sizeof(mnt));
 
 	if (rc == -2)
 		return -1;
+	if (mounted)
+		*mounted = rc == 0;
 	if (rc == 0)
 		return ctl_request(mnt, req, out);
-	return offline(ctl, req, out);
+	return offline(ctl, req, flags, out);
+}
+
+int ctl_call(struct ctl *ctl, const char *req, struct ctl_reply *out)
+{
+	return call(ctl, req, 0, out, NULL);
+}
+
+int ctl_call_serving(struct ctl *ctl, const char *req, struct ctl_reply *out)
+{
+	return call(ctl, req, DOSSIER_ARCHIVE_OPEN_SERVE, out, NULL);
 }
 
 /* req = tmpl with its first "%s" replaced by path */
@@ -123,7 +130,22 @@ int ctl_path_call(struct ctl *ctl, const char *path, const char *fmt_rest,
 	while (*path == '/')
 		path++;
 	fill(req, sizeof(req), fmt_rest, path);
-	return offline(ctl, req, out);
+	return offline(ctl, req, 0, out);
+}
+
+int ctl_target_call(struct ctl *ctl, const char *verb, const char *target,
+		    const char *arg, struct ctl_reply *out)
+{
+	char req[9000];
+
+	if (target[0] && strspn(target, "0123456789") == strlen(target)) {
+		snprintf(req, sizeof(req), "%s\t#%.20s%s%s\n", verb, target,
+			 arg ? "\t" : "", arg ? arg : "");
+		return ctl_call(ctl, req, out);
+	}
+	snprintf(req, sizeof(req), "%s\t%%s%s%s\n", verb, arg ? "\t" : "",
+		 arg ? arg : "");
+	return ctl_path_call(ctl, target, req, out);
 }
 
 int ctl_stage(struct ctl *ctl, int refs, char *out, size_t outsz,
@@ -131,14 +153,10 @@ int ctl_stage(struct ctl *ctl, int refs, char *out, size_t outsz,
 {
 	const char *req = refs ? "backup-stage\trefs\n" : "backup-stage\n";
 	struct ctl_reply r;
-	char mnt[4096], lock[4200];
+	char lock[4200];
 	int fd;
-	int rc = ctl_mount_of_archive(ctl, mnt, sizeof(mnt));
 
-	if (rc == -2)
-		return -1;
-	*mounted = rc == 0;
-	if ((rc == 0 ? ctl_request(mnt, req, &r) : offline(ctl, req, &r)) < 0)
+	if (call(ctl, req, 0, &r, mounted) < 0)
 		return -1;
 	if (ctl_reply_exit(&r, refs ? "verify" : "backup") != CTL_OK) {
 		ctl_reply_release(&r);

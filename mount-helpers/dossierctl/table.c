@@ -51,7 +51,7 @@ struct ctl_table *ctl_table_new(const char *name, int json,
 
 int ctl_table_add(struct ctl_table *t, const char *const *vals)
 {
-	struct libscols_line *ln = scols_table_new_line(t->tb, NULL);
+	struct libscols_line *ln = t ? scols_table_new_line(t->tb, NULL) : NULL;
 	size_t i;
 
 	if (!ln)
@@ -80,7 +80,7 @@ int ctl_print_rows(const char *name, int json, const char *const *cols,
 {
 	struct ctl_table *t = ctl_table_new(name, json, cols, n);
 	char *copy = strdup(body), *line, *save = NULL;
-	const char *v[32];
+	char *v[32];
 
 	if (!t || !copy || n > 32) {
 		free(copy);
@@ -90,16 +90,11 @@ int ctl_print_rows(const char *name, int json, const char *const *cols,
 	}
 	for (line = strtok_r(copy, "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char *p = line;
 		size_t i;
 
-		for (i = 0; i < n; i++) {
-			v[i] = p ? p : "";
-			p = p ? strchr(p, '\t') : NULL;
-			if (p)
-				*p++ = '\0';
-		}
-		ctl_table_add(t, v);
+		for (i = (size_t)ctl_fields(line, v, (int)n); i < n; i++)
+			v[i] = (char *)"";
+		ctl_table_add(t, (const char *const *)v);
 	}
 	free(copy);
 	return ctl_table_print(t) < 0 ? CTL_REFUSED : CTL_OK;

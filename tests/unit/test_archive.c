@@ -15,56 +15,11 @@
 
 #include "archive.h"
 #include "error.h"
-
-struct sandbox {
-	char dir[64];
-	char path[128];
-	struct dossier_archive *a;
-	struct dossier_attr year, contracts, client;
-};
-
-static const struct dossier_caller root = { 0, 0, 1 };
-static const struct dossier_caller alice = { 2001, 2001, 1 };
-static const struct dossier_caller bob = { 2002, 2002, 1 };
+#include "sandbox.h"
 
 static int setup(void **state)
 {
-	struct sandbox *s = calloc(1, sizeof(*s));
-
-	snprintf(s->dir, sizeof(s->dir), "/tmp/dossier-unit.XXXXXX");
-	if (!mkdtemp(s->dir))
-		return -1;
-	snprintf(s->path, sizeof(s->path), "%s/archive", s->dir);
-	if (dossier_archive_create(s->path, DOSSIER_LANG_EN) < 0 ||
-	    dossier_archive_open(&s->a, s->path, 0) < 0 ||
-	    dossier_archive_user_add(s->a, alice.uid, "alice", "sales",
-				     "sales") < 0 ||
-	    dossier_archive_user_add(s->a, bob.uid, "bob", "sales",
-				     "service") < 0)
-		return -1;
-	if (dossier_archive_mkdir(s->a, &root, DOSSIER_ROOT_ID, "2024", 0755,
-				  &s->year) < 0 ||
-	    dossier_archive_lookup(s->a, &root, s->year.id, "contracts",
-				   &s->contracts) < 0 ||
-	    dossier_archive_mkdir(s->a, &alice, s->contracts.id, "ACME Ltd",
-				  0755, &s->client) < 0)
-		return -1;
-	*state = s;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct sandbox *s = *state;
-	char cmd[128];
-
-	dossier_archive_close(s->a);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(s);
-	dossier_error_clear();
-	return 0;
+	return sandbox_setup(state, 0, &alice, &alice, &bob, NULL);
 }
 
 /* Create name in parent as who with content text; returns the attr. */
@@ -83,20 +38,6 @@ static int put(struct sandbox *s, const struct dossier_caller *who,
 	dossier_file_mark_written(f);
 	dossier_file_release(s->a, f);
 	return rc;
-}
-
-static void slurp(struct sandbox *s, uint64_t id, char *buf, size_t size)
-{
-	struct dossier_file *f = NULL;
-	struct dossier_open_info info;
-	ssize_t n;
-
-	assert_int_equal(dossier_archive_open_file(s->a, &root, id, O_RDONLY,
-						   &f, &info), 0);
-	n = pread(dossier_file_fd(f), buf, size - 1, 0);
-	assert_true(n >= 0);
-	buf[n] = '\0';
-	dossier_file_release(s->a, f);
 }
 
 static size_t count_entries(struct sandbox *s, uint64_t id)
@@ -275,7 +216,7 @@ static void test_archive__chinese_path(void **state)
 	assert_int_equal(dossier_archive_lookup(s->a, &root, cl.id,
 						"合同.pdf", &got), 0);
 	assert_int_equal(got.id, f.id);
-	slurp(s, f.id, buf, sizeof(buf));
+	sandbox_slurp(s, &root, f.id, buf, sizeof(buf));
 	assert_string_equal(buf, "%PDF");
 }
 
@@ -420,7 +361,7 @@ static void test_archive__rename_onto_record_keeps_identity(void **state)
 	assert_int_equal(dossier_archive_lookup(s->a, &alice, s->client.id,
 						"report.odt", &after), 0);
 	assert_int_equal(after.st.st_ino, rec.st.st_ino);
-	slurp(s, rec.id, buf, sizeof(buf));
+	sandbox_slurp(s, &root, rec.id, buf, sizeof(buf));
 	assert_string_equal(buf, "new");
 	assert_int_equal(count_entries(s, s->client.id), 1);
 }
@@ -591,9 +532,38 @@ static void test_archive__xattrs(void **state)
 	dossier_error_clear();
 }
 
+/* A folder deleted under a caller's feet takes no new names. */
+static void test_archive__no_new_names_in_a_deleted_folder(void **state)
+{
+	struct sandbox *s = *state;
+	struct dossier_attr gone, at;
+	struct dossier_file *f = NULL;
+
+	assert_int_equal(dossier_archive_mkdir(s->a, &root, s->contracts.id,
+					       "Gone Ltd", 0755, &gone), 0);
+	sandbox_put(s, &root, gone.id, "memo.txt", "memo");
+	assert_int_equal(dossier_archive_unlink(s->a, &root, gone.id,
+						"memo.txt"), 0);
+	/* its record is in the trash: the folder is kept, deleted */
+	assert_int_equal(dossier_archive_rmdir(s->a, &root, s->contracts.id,
+					       "Gone Ltd"), 0);
+	assert_int_equal(dossier_archive_mkdir(s->a, &root, gone.id, "sub",
+					       0755, &at),
+			 DOSSIER_ENOTFOUND);
+	dossier_error_clear();
+	assert_int_equal(dossier_archive_create_file(s->a, &root, gone.id,
+						     "new.txt", 0644,
+						     O_CREAT | O_WRONLY, &at,
+						     &f),
+			 DOSSIER_ENOTFOUND);
+	assert_null(f);
+	dossier_error_clear();
+}
+
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, \
+						  sandbox_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_archive__no_planner_statistics),
 		T(test_archive__open_refuses_missing),
@@ -613,6 +583,7 @@ int main(void)
 		T(test_archive__decided_per_caller),
 		T(test_archive__content_swap_gives_new_nodeid),
 		T(test_archive__xattrs),
+		T(test_archive__no_new_names_in_a_deleted_folder),
 	};
 
 	return cmocka_run_group_tests_name("archive", tests, NULL, NULL);

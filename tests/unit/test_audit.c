@@ -21,36 +21,25 @@
 #include "history_i.h"
 #include "proc.h"
 #include "rules_i.h"
+#include "sandbox.h"
 
-struct sandbox {
-	char dir[64];
-	char path[128];
-	char catalog[160];
-	struct dossier_archive *a;
-	struct dossier_audit *au;
-	struct dossier_audit *saved;	/* a->audit before the test */
-};
-
-static const struct dossier_caller root = { 0, 0, 1 };
-static const struct dossier_caller alice = { 2001, 2001, 1 };
-static const struct dossier_caller bob = { 2002, 2002, 1 };
+/* The running test's audit, and the one the archive had before it. */
+static struct dossier_audit *au;
+static struct dossier_audit *saved;
 
 static int setup(void **state)
 {
-	struct sandbox *s = calloc(1, sizeof(*s));
+	struct sandbox *s;
 
-	snprintf(s->dir, sizeof(s->dir), "/tmp/dossier-unit.XXXXXX");
-	if (!mkdtemp(s->dir))
+	if (sandbox_archive(&s, 0) < 0)
 		return -1;
-	snprintf(s->path, sizeof(s->path), "%s/archive", s->dir);
-	snprintf(s->catalog, sizeof(s->catalog), "%s/catalog.db", s->path);
-	if (dossier_archive_create(s->path, DOSSIER_LANG_EN) < 0 ||
-	    dossier_archive_open(&s->a, s->path, 0) < 0 ||
-	    audit_open(&s->au, s->a) < 0)
+	if (audit_open(&au, s->a) < 0) {
+		sandbox_free(s);
 		return -1;
+	}
 	/* the control request flushes and records through a->audit */
-	s->saved = s->a->audit;
-	s->a->audit = s->au;
+	saved = s->a->audit;
+	s->a->audit = au;
 	*state = s;
 	return 0;
 }
@@ -58,17 +47,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct sandbox *s = *state;
-	char cmd[128];
 
-	s->a->audit = s->saved;
-	audit_close(s->au);
-	dossier_archive_close(s->a);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(s);
-	dossier_error_clear();
-	return 0;
+	s->a->audit = saved;
+	audit_close(au);
+	au = NULL;
+	return sandbox_teardown(state);
 }
 
 /* The catalog through a connection of the test's own. */
@@ -82,52 +65,6 @@ static sqlite3 *catalog(struct sandbox *s, int writable)
 			 SQLITE_OK);
 	sqlite3_busy_timeout(db, 10000);
 	return db;
-}
-
-static int64_t count(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t n = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-/* Run a control request; the reply goes to out (released by caller). */
-static int control(struct sandbox *s, const struct dossier_caller *who,
-		   const char *req, struct dossier_buf *out)
-{
-	dossier_buf_init(out);
-	return dossier_archive_control(s->a, who, req, strlen(req), out);
-}
-
-/* Lines of a reply's body (after the status line). */
-static int body_lines(const struct dossier_buf *b)
-{
-	const char *p = strchr(b->buf, '\n');
-	int n = 0;
-
-	for (p = p ? p + 1 : b->buf + b->len; *p; p++)
-		n += *p == '\n';
-	return n;
-}
-
-/* Field i (0-based) of body line l, into out. */
-static void body_field(const struct dossier_buf *b, int l, int i, char *out,
-		       size_t outsz)
-{
-	const char *p = strchr(b->buf, '\n') + 1, *e;
-
-	while (l-- > 0)
-		p = strchr(p, '\n') + 1;
-	while (i-- > 0)
-		p = strchr(p, '\t') + 1;
-	e = p + strcspn(p, "\t\n");
-	snprintf(out, outsz, "%.*s", (int)(e - p), p);
 }
 
 struct writer_arg {
@@ -156,7 +93,7 @@ static void *record_many(void *arg)
 static void test_audit__two_threads(void **state)
 {
 	struct sandbox *s = *state;
-	struct writer_arg w[2] = { { s->au, 1 }, { s->au, 2 } };
+	struct writer_arg w[2] = { { au, 1 }, { au, 2 } };
 	pthread_t t[2];
 	sqlite3_stmt *st = NULL;
 	sqlite3 *db;
@@ -170,15 +107,16 @@ static void test_audit__two_threads(void **state)
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
 	/* close writes everything queued, without a flush first */
-	s->a->audit = s->saved;
-	audit_close(s->au);
-	s->au = NULL;
+	s->a->audit = saved;
+	audit_close(au);
+	au = NULL;
 
 	db = catalog(s, 0);
-	assert_int_equal(count(db, "SELECT count(*) FROM audit"),
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit"),
 			 2 * PER_THREAD);
-	assert_int_equal(count(db, "SELECT count(*) FROM audit WHERE "
-				   "allowed = 0"), 2 * ((PER_THREAD + 2) / 3));
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit WHERE "
+					     "allowed = 0"),
+			 2 * ((PER_THREAD + 2) / 3));
 	dossier_program_of(getpid(), prog, sizeof(prog));
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT time_ns, uid, user, "
 					    "pid, program, action, path, "
@@ -217,17 +155,17 @@ static void test_audit__two_threads(void **state)
 	assert_int_equal(next[2], PER_THREAD);
 }
 
-static void some_rows(struct sandbox *s)
+static void some_rows(void)
 {
-	audit_record(s->au, &alice, "read", "2024/contracts/ACME/x.pdf", 1, 12,
+	audit_record(au, &alice, "read", "2024/contracts/ACME/x.pdf", 1, 12,
 		     NULL);
-	audit_record(s->au, &bob, "read", "2024/contracts/ACME/y.pdf", 0, 11,
+	audit_record(au, &bob, "read", "2024/contracts/ACME/y.pdf", 0, 11,
 		     "confidential: needs a grant");
-	audit_record(s->au, &bob, "write", "2024/contracts/ACME2/q.pdf", 0,
+	audit_record(au, &bob, "write", "2024/contracts/ACME2/q.pdf", 0,
 		     44, NULL);
-	audit_record(s->au, &alice, "save", "2024/contracts/ACME Ltd/z.pdf",
+	audit_record(au, &alice, "save", "2024/contracts/ACME Ltd/z.pdf",
 		     1, 41, "tab\there");
-	audit_record(s->au, &alice, "delete", "2024/contracts/ACME", 1, 50,
+	audit_record(au, &alice, "delete", "2024/contracts/ACME", 1, 50,
 		     NULL);
 }
 
@@ -235,26 +173,26 @@ static void some_rows(struct sandbox *s)
 static void test_audit__control_denied_filter(void **state)
 {
 	struct sandbox *s = *state;
-	struct dossier_buf b;
+	struct dossier_buf b = DOSSIER_BUF_INIT;
 	char f[128];
 	int i;
 
-	some_rows(s);
-	assert_int_equal(control(s, &root, "audit\tdenied=1", &b), 0);
-	assert_int_equal(body_lines(&b), 2);
+	some_rows();
+	assert_int_equal(sandbox_control(s, &root, "audit\tdenied=1", &b), 0);
+	assert_int_equal(sandbox_reply_lines(&b), 2);
 	for (i = 0; i < 2; i++) {
-		body_field(&b, i, 7, f, sizeof(f));
+		sandbox_reply_field(&b, i, 7, f, sizeof(f));
 		assert_string_equal(f, "denied");
-		body_field(&b, i, 2, f, sizeof(f));
+		sandbox_reply_field(&b, i, 2, f, sizeof(f));
 		assert_string_equal(f, "2002");
 	}
-	body_field(&b, 0, 6, f, sizeof(f));
+	sandbox_reply_field(&b, 0, 6, f, sizeof(f));
 	assert_string_equal(f, "2024/contracts/ACME/y.pdf");
-	body_field(&b, 0, 8, f, sizeof(f));
+	sandbox_reply_field(&b, 0, 8, f, sizeof(f));
 	assert_string_equal(f, "11");
-	body_field(&b, 0, 9, f, sizeof(f));
+	sandbox_reply_field(&b, 0, 9, f, sizeof(f));
 	assert_string_equal(f, "confidential: needs a grant");
-	body_field(&b, 1, 5, f, sizeof(f));
+	sandbox_reply_field(&b, 1, 5, f, sizeof(f));
 	assert_string_equal(f, "write");
 	dossier_buf_release(&b);
 }
@@ -262,55 +200,60 @@ static void test_audit__control_denied_filter(void **state)
 static void test_audit__control_filters(void **state)
 {
 	struct sandbox *s = *state;
-	struct dossier_buf b;
+	struct dossier_buf b = DOSSIER_BUF_INIT;
 	char f[128];
 
-	some_rows(s);
+	some_rows();
 	/* a path and what is below it, not its look-alike siblings */
-	assert_int_equal(control(s, &root, "audit\tpath=/2024/contracts/ACME/",
-				 &b), 0);
-	assert_int_equal(body_lines(&b), 3);
-	body_field(&b, 2, 6, f, sizeof(f));
+	assert_int_equal(sandbox_control(s, &root, "audit\tpath=/2024/"
+					 "contracts/ACME/", &b), 0);
+	assert_int_equal(sandbox_reply_lines(&b), 3);
+	sandbox_reply_field(&b, 2, 6, f, sizeof(f));
 	assert_string_equal(f, "2024/contracts/ACME");
 	dossier_buf_release(&b);
 
 	/* by uid, and the latest N only, oldest first */
-	assert_int_equal(control(s, &root, "audit\tuser=2001\tlimit=2", &b),
-			 0);
-	assert_int_equal(body_lines(&b), 2);
-	body_field(&b, 0, 5, f, sizeof(f));
+	assert_int_equal(sandbox_control(s, &root, "audit\tuser=2001\t"
+					 "limit=2", &b), 0);
+	assert_int_equal(sandbox_reply_lines(&b), 2);
+	sandbox_reply_field(&b, 0, 5, f, sizeof(f));
 	assert_string_equal(f, "save");
 	/* fields with tabs stay on their line, escaped */
-	body_field(&b, 0, 9, f, sizeof(f));
+	sandbox_reply_field(&b, 0, 9, f, sizeof(f));
 	assert_string_equal(f, "tab\\there");
-	body_field(&b, 1, 5, f, sizeof(f));
+	sandbox_reply_field(&b, 1, 5, f, sizeof(f));
 	assert_string_equal(f, "delete");
 	assert_non_null(strstr(b.buf, "raise the limit"));
 	dossier_buf_release(&b);
 
 	/* by name as the writer resolved it */
-	assert_int_equal(control(s, &root, "audit\tuser=uid 2002", &b), 0);
-	assert_int_equal(body_lines(&b), 2);
+	assert_int_equal(sandbox_control(s, &root, "audit\tuser=uid 2002",
+					 &b), 0);
+	assert_int_equal(sandbox_reply_lines(&b), 2);
 	dossier_buf_release(&b);
 
 	/* since: ISO 8601 or seconds */
-	assert_int_equal(control(s, &root, "audit\tsince=2999-01-01", &b), 0);
-	assert_int_equal(body_lines(&b), 0);
+	assert_int_equal(sandbox_control(s, &root, "audit\tsince=2999-01-01",
+					 &b), 0);
+	assert_int_equal(sandbox_reply_lines(&b), 0);
 	dossier_buf_release(&b);
-	assert_int_equal(control(s, &root, "audit\tsince=2000-01-01T00:00Z"
-				 "\tdenied=1", &b), 0);
-	assert_int_equal(body_lines(&b), 2);
-	dossier_buf_release(&b);
-	assert_int_equal(control(s, &root, "audit\tsince=0\tuser=2001", &b),
+	assert_int_equal(sandbox_control(s, &root, "audit\tsince="
+					 "2000-01-01T00:00Z\tdenied=1", &b),
 			 0);
-	assert_int_equal(body_lines(&b), 3);
+	assert_int_equal(sandbox_reply_lines(&b), 2);
+	dossier_buf_release(&b);
+	assert_int_equal(sandbox_control(s, &root, "audit\tsince=0\t"
+					 "user=2001", &b), 0);
+	assert_int_equal(sandbox_reply_lines(&b), 3);
 	dossier_buf_release(&b);
 
-	assert_int_equal(control(s, &root, "audit\tsince=yesterday", &b), 2);
+	assert_int_equal(sandbox_control(s, &root, "audit\tsince=yesterday",
+					 &b), 2);
 	dossier_buf_release(&b);
-	assert_int_equal(control(s, &root, "audit\tcolour=red", &b), 2);
+	assert_int_equal(sandbox_control(s, &root, "audit\tcolour=red", &b),
+			 2);
 	dossier_buf_release(&b);
-	assert_int_equal(control(s, &root, "audit\tlimit=-1", &b), 2);
+	assert_int_equal(sandbox_control(s, &root, "audit\tlimit=-1", &b), 2);
 	dossier_buf_release(&b);
 }
 
@@ -318,26 +261,26 @@ static void test_audit__control_filters(void **state)
 static void test_audit__only_auditors(void **state)
 {
 	struct sandbox *s = *state;
-	struct dossier_buf b;
+	struct dossier_buf b = DOSSIER_BUF_INIT;
 	char f[128];
 
-	some_rows(s);
+	some_rows();
 	/* a user of the archive who is no auditor (an unmapped account gets
 	 * no answer at all: test_trash) */
 	pthread_mutex_lock(&s->a->lock);
 	assert_int_equal(dossier_rules_user_add(s->a->rules, alice.uid, "alice",
 						"sales", "sales"), 0);
 	pthread_mutex_unlock(&s->a->lock);
-	assert_int_equal(control(s, &alice, "audit", &b), 1);
+	assert_int_equal(sandbox_control(s, &alice, "audit", &b), 1);
 	assert_non_null(strstr(b.buf, "only auditors read the audit trail"));
 	assert_int_equal(strchr(b.buf, '\n')[1], '\0');
 	dossier_buf_release(&b);
 
-	assert_int_equal(control(s, &root, "audit\tdenied=1", &b), 0);
-	assert_int_equal(body_lines(&b), 3);
-	body_field(&b, 2, 5, f, sizeof(f));
+	assert_int_equal(sandbox_control(s, &root, "audit\tdenied=1", &b), 0);
+	assert_int_equal(sandbox_reply_lines(&b), 3);
+	sandbox_reply_field(&b, 2, 5, f, sizeof(f));
 	assert_string_equal(f, "audit");
-	body_field(&b, 2, 2, f, sizeof(f));
+	sandbox_reply_field(&b, 2, 2, f, sizeof(f));
 	assert_string_equal(f, "2001");
 	dossier_buf_release(&b);
 
@@ -348,23 +291,18 @@ static void test_audit__only_auditors(void **state)
 							"carol", "auditor",
 							NULL), 0);
 		pthread_mutex_unlock(&s->a->lock);
-		{
-			const struct dossier_caller carol = { 2003, 2003, 1 };
-
-			assert_int_equal(control(s, &carol, "audit\tdenied=1",
+		assert_int_equal(sandbox_control(s, &carol, "audit\tdenied=1",
 						 &b), 0);
-			assert_int_equal(body_lines(&b), 3);
-			dossier_buf_release(&b);
-			/* a name of the rule store stands for its uid */
-			audit_record(s->au, &carol, "read", "2024/a.pdf", 1, 0,
-				     NULL);
-			assert_int_equal(control(s, &root, "audit\tuser=carol",
+		assert_int_equal(sandbox_reply_lines(&b), 3);
+		dossier_buf_release(&b);
+		/* a name of the rule store stands for its uid */
+		audit_record(au, &carol, "read", "2024/a.pdf", 1, 0, NULL);
+		assert_int_equal(sandbox_control(s, &root, "audit\tuser=carol",
 						 &b), 0);
-			assert_int_equal(body_lines(&b), 2);
-			body_field(&b, 1, 5, f, sizeof(f));
-			assert_string_equal(f, "read");
-			dossier_buf_release(&b);
-		}
+		assert_int_equal(sandbox_reply_lines(&b), 2);
+		sandbox_reply_field(&b, 1, 5, f, sizeof(f));
+		assert_string_equal(f, "read");
+		dossier_buf_release(&b);
 	}
 }
 
@@ -375,10 +313,10 @@ static void test_audit__append_only(void **state)
 	sqlite3 *db;
 	int64_t n;
 
-	some_rows(s);
-	audit_flush(s->au);
+	some_rows();
+	audit_flush(au);
 	db = catalog(s, 1);
-	n = count(db, "SELECT count(*) FROM audit");
+	n = sandbox_sql_int(db, "SELECT count(*) FROM audit");
 	assert_int_equal(n, 5);
 	assert_int_equal(sqlite3_exec(db, "UPDATE audit SET allowed = 1",
 				      NULL, NULL, NULL), SQLITE_CONSTRAINT);
@@ -387,9 +325,9 @@ static void test_audit__append_only(void **state)
 				      NULL, NULL, NULL), SQLITE_CONSTRAINT);
 	assert_int_equal(sqlite3_exec(db, "DELETE FROM audit", NULL, NULL,
 				      NULL), SQLITE_CONSTRAINT);
-	assert_int_equal(count(db, "SELECT count(*) FROM audit"), n);
-	assert_int_equal(count(db, "SELECT count(*) FROM audit WHERE "
-				   "allowed = 0"), 2);
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit"), n);
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit WHERE "
+					     "allowed = 0"), 2);
 	/* appending still works */
 	assert_int_equal(sqlite3_exec(db, "INSERT INTO audit(time_ns, uid, "
 				      "user, pid, program, action, path, "
@@ -423,23 +361,23 @@ static void test_audit__full_queue_drops_and_counts(void **state)
 	sqlite3 *db;
 	int i;
 
-	audit_set_queue_max(s->au, QMAX);
+	audit_set_queue_max(au, QMAX);
 	alarm(30);	/* a blocked audit_record fails the test, not hangs */
 	pthread_mutex_lock(&s->a->lock);
 	t0 = now_ns();
 	for (i = 0; i < FLOOD; i++)
-		audit_record(s->au, &alice, "read", "2024/a.pdf", 1, 0, NULL);
+		audit_record(au, &alice, "read", "2024/a.pdf", 1, 0, NULL);
 	/* far from the writer's second: nothing waited for the catalog */
 	assert_true(now_ns() - t0 < 500000000LL);
 	pthread_mutex_unlock(&s->a->lock);
-	audit_flush(s->au);
+	audit_flush(au);
 	alarm(0);
 
 	db = catalog(s, 0);
-	written = count(db, "SELECT count(*) FROM audit WHERE action = "
-			    "'read'");
-	assert_int_equal(count(db, "SELECT count(*) FROM audit WHERE action = "
-				   "'dropped'"), 1);
+	written = sandbox_sql_int(db, "SELECT count(*) FROM audit WHERE "
+				      "action = 'read'");
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit WHERE "
+					     "action = 'dropped'"), 1);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT detail, id > (SELECT "
 					    "max(id) FROM audit WHERE action "
 					    "= 'read') FROM audit WHERE "
@@ -466,12 +404,12 @@ static void test_audit__null(void **state)
 	audit_record(NULL, &alice, "read", "x", 1, 0, NULL);
 	audit_flush(NULL);
 	audit_close(NULL);
-	audit_record(s->au, NULL, "expire", NULL, 1, 0, NULL);
-	audit_flush(s->au);
+	audit_record(au, NULL, "expire", NULL, 1, 0, NULL);
+	audit_flush(au);
 	db = catalog(s, 0);
-	assert_int_equal(count(db, "SELECT count(*) FROM audit WHERE action = "
-				   "'expire' AND path = '' AND detail IS NULL"),
-			 1);
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit WHERE "
+					     "action = 'expire' AND path = '' "
+					     "AND detail IS NULL"), 1);
 	sqlite3_close(db);
 }
 
@@ -481,18 +419,18 @@ static void test_audit__heals_placeholder_schema(void **state)
 	struct sandbox *s = *state;
 	sqlite3 *db;
 
-	s->a->audit = s->saved;
-	audit_close(s->au);
-	s->au = NULL;
+	s->a->audit = saved;
+	audit_close(au);
+	au = NULL;
 	db = catalog(s, 1);
 	assert_int_equal(sqlite3_exec(db, "DROP TABLE audit", NULL, NULL,
 				      NULL), SQLITE_OK);
 	sqlite3_close(db);
-	assert_int_equal(audit_open(&s->au, s->a), 0);
-	audit_record(s->au, &alice, "read", "2024/a.pdf", 1, 0, NULL);
-	audit_flush(s->au);
+	assert_int_equal(audit_open(&au, s->a), 0);
+	audit_record(au, &alice, "read", "2024/a.pdf", 1, 0, NULL);
+	audit_flush(au);
 	db = catalog(s, 1);
-	assert_int_equal(count(db, "SELECT count(*) FROM audit"), 1);
+	assert_int_equal(sandbox_sql_int(db, "SELECT count(*) FROM audit"), 1);
 	assert_int_equal(sqlite3_exec(db, "DELETE FROM audit", NULL, NULL,
 				      NULL), SQLITE_CONSTRAINT);
 	sqlite3_close(db);

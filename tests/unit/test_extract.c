@@ -12,22 +12,20 @@
 #include "buf.h"
 #include "error.h"
 #include "extract.h"
+#include "sandbox.h"
 
-static char dir[] = "/tmp/test_extract.XXXXXX";
+static char dir[64];
 
 static int setup(void **state)
 {
 	(void)state;
-	return mkdtemp(dir) ? 0 : -1;
+	return sandbox_tmpdir(dir, sizeof(dir));
 }
 
 static int teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return sandbox_rmtree(dir);
 }
 
 /* A file of dir holding data; its descriptor. */

@@ -26,6 +26,7 @@
 
 #include "error.h"
 #include "gitstore.h"
+#include "sandbox.h"
 
 #define GIT_CLI "/usr/bin/git"
 #define MIB (1024 * 1024)
@@ -39,23 +40,13 @@ struct fixture {
 static const struct dossier_git_sig sig = { "张三", "zhangsan@example.com",
 					    1700000000 };
 
-static int rm_cb(const char *path, const struct stat *st, int flag,
-		 struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		return -1;
-	strcpy(f->dir, "/tmp/test_gitstore.XXXXXX");
-	if (!mkdtemp(f->dir))
+	if (sandbox_tmpdir(f->dir, sizeof(f->dir)) < 0)
 		return -1;
 	snprintf(f->repo, sizeof(f->repo), "%s/history.git", f->dir);
 	if (dossier_git_open(&f->git, f->repo, 1) < 0) {
@@ -71,7 +62,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	dossier_git_free(f->git);
-	nftw(f->dir, rm_cb, 16, FTW_DEPTH | FTW_PHYS);
+	sandbox_rmtree(f->dir);
 	free(f);
 	dossier_error_clear();
 	return 0;

@@ -18,6 +18,7 @@
 #include "error.h"
 #include "gitstore.h"
 #include "history_i.h"
+#include "sandbox.h"
 
 /*
  * Deferred snapshots: a large save is not copied at close; the committer
@@ -27,50 +28,9 @@
 
 #define BIG (HISTORY_INLINE_MAX * 3 + 17)
 
-struct sandbox {
-	char dir[64];
-	char path[128];
-	struct dossier_archive *a;
-	uint64_t client;
-};
-
-static const struct dossier_caller root = { 0, 0, 1 };
-
 static int setup(void **state)
 {
-	struct sandbox *s = calloc(1, sizeof(*s));
-	struct dossier_attr y, c, cl;
-
-	snprintf(s->dir, sizeof(s->dir), "/tmp/dossier-unit.XXXXXX");
-	if (!mkdtemp(s->dir))
-		return -1;
-	snprintf(s->path, sizeof(s->path), "%s/archive", s->dir);
-	if (dossier_archive_create(s->path, DOSSIER_LANG_EN) < 0 ||
-	    dossier_archive_open(&s->a, s->path,
-				 DOSSIER_ARCHIVE_OPEN_SERVE) < 0 ||
-	    dossier_archive_mkdir(s->a, &root, DOSSIER_ROOT_ID, "2024", 0755,
-				  &y) < 0 ||
-	    dossier_archive_lookup(s->a, &root, y.id, "contracts", &c) < 0 ||
-	    dossier_archive_mkdir(s->a, &root, c.id, "ACME Ltd", 0755,
-				  &cl) < 0)
-		return -1;
-	s->client = cl.id;
-	*state = s;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct sandbox *s = *state;
-	char cmd[128];
-
-	dossier_archive_close(s->a);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(s);
-	dossier_error_clear();
-	return 0;
+	return sandbox_setup(state, DOSSIER_ARCHIVE_OPEN_SERVE, &root, NULL);
 }
 
 /* len bytes of pattern seed (each differs from the others everywhere). */
@@ -101,7 +61,7 @@ static struct dossier_file *create(struct sandbox *s, const char *name,
 	struct dossier_file *f = NULL;
 	struct dossier_attr at;
 
-	assert_int_equal(dossier_archive_create_file(s->a, &root, s->client,
+	assert_int_equal(dossier_archive_create_file(s->a, &root, s->client.id,
 						     name, 0644, O_RDWR, &at,
 						     &f), 0);
 	*id = at.id & ID_MASK;
@@ -117,22 +77,6 @@ static struct dossier_file *open_rec(struct sandbox *s, uint64_t id,
 	assert_int_equal(dossier_archive_open_file(s->a, &root, id, flags, &f,
 						   &info), 0);
 	return f;
-}
-
-static int64_t count(struct sandbox *s, const char *sql, int64_t id)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	pthread_mutex_lock(&s->a->lock);
-	assert_int_equal(sqlite3_prepare_v2(s->a->db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->a->lock);
-	return v;
 }
 
 /* Files in the archive's spool. */
@@ -192,11 +136,6 @@ static void assert_version(struct sandbox *s, uint64_t id, int k,
 	close(fd);
 }
 
-static void drain(struct sandbox *s)
-{
-	assert_int_equal(history_drain(s->a->history, 1), 0);
-}
-
 /* A large save copies nothing at close; its version has its bytes. */
 static void test_history__large_save_is_deferred(void **state)
 {
@@ -209,12 +148,14 @@ static void test_history__large_save_is_deferred(void **state)
 	put_at(s, f, a, BIG, 0);
 	assert_int_equal(dossier_file_release(s->a, f), 0);
 	assert_int_equal(spooled(s), 0);
-	assert_int_equal(count(s, "SELECT count(*) FROM journal WHERE record "
-			       "= ?1 AND live IS NOT NULL", (int64_t)id), 1);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM journal "
+				       "WHERE record = ?1 AND live IS NOT "
+				       "NULL", (int64_t)id), 1);
 	assert_true(history_live_any(s->a->history));
-	drain(s);
+	sandbox_drain(s);
 	assert_false(history_live_any(s->a->history));
-	assert_int_equal(count(s, "SELECT count(*) FROM journal", 0), 0);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM journal", 0),
+			 0);
 	assert_version(s, id, 0, a, BIG);
 	free(a);
 }
@@ -234,10 +175,11 @@ static void test_history__write_after_save_keeps_version(void **state)
 	put_at(s, f, b, 4096, 8192);
 	/* the first write copied the saved version into its row */
 	assert_false(history_live_any(s->a->history));
-	assert_int_equal(count(s, "SELECT count(*) FROM journal WHERE record "
-			       "= ?1 AND spool IS NOT NULL", (int64_t)id), 1);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM journal "
+				       "WHERE record = ?1 AND spool IS NOT "
+				       "NULL", (int64_t)id), 1);
 	assert_int_equal(dossier_file_release(s->a, f), 0);
-	drain(s);
+	sandbox_drain(s);
 	ab = pattern(BIG, 1);
 	memcpy(ab + 8192, b, 4096);
 	assert_version(s, id, 0, a, BIG);
@@ -275,7 +217,7 @@ static void test_history__truncate_after_save_keeps_version(void **state)
 	st.st_size = 100;
 	assert_int_equal(dossier_archive_setattr(s->a, &root, id, NULL, &st,
 						 DOSSIER_SET_SIZE, &at), 0);
-	drain(s);
+	sandbox_drain(s);
 	assert_version(s, id, 0, a, BIG);
 	assert_version(s, id, 1, c, BIG - 5);
 	free(a);
@@ -293,17 +235,17 @@ static void test_history__rename_onto_after_save(void **state)
 	f = create(s, "scan.pdf", &id);
 	put_at(s, f, a, BIG, 0);
 	assert_int_equal(dossier_file_release(s->a, f), 0);
-	drain(s);
+	sandbox_drain(s);
 	f = open_rec(s, id, O_RDWR);
 	put_at(s, f, d, 4096, 0);
 	assert_int_equal(dossier_file_release(s->a, f), 0);
 	f = create(s, "lu1234.tmp", &tmp);
 	put_at(s, f, d, BIG + 99, 0);
 	assert_int_equal(dossier_file_release(s->a, f), 0);
-	assert_int_equal(dossier_archive_rename(s->a, &root, s->client,
-						"lu1234.tmp", s->client,
+	assert_int_equal(dossier_archive_rename(s->a, &root, s->client.id,
+						"lu1234.tmp", s->client.id,
 						"scan.pdf", 0), 0);
-	drain(s);
+	sandbox_drain(s);
 	memcpy(a, d, 4096);
 	assert_version(s, id, 1, a, BIG);
 	assert_version(s, id, 2, d, BIG + 99);
@@ -327,13 +269,13 @@ static void test_history__recreate_after_save_keeps_version(void **state)
 	f = create(s, "scan.pdf", &id);
 	put_at(s, f, a, BIG, 0);
 	assert_int_equal(dossier_file_release(s->a, f), 0);
-	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client,
+	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"scan.pdf"), 0);
 	f = create(s, "scan.pdf", &again);
 	assert_int_equal(again, id);	/* revived, not a new record */
 	put_at(s, f, b, BIG + 3, 0);
 	assert_int_equal(dossier_file_release(s->a, f), 0);
-	drain(s);
+	sandbox_drain(s);
 	assert_version(s, id, 0, a, BIG);
 	assert_version(s, id, 1, b, BIG + 3);
 	assert_int_equal(spooled(s), 0);
@@ -361,8 +303,9 @@ static int beyond_saves(void *arg)
 		assert_int_equal(dossier_file_release(s->a, f), 0);
 		free(p);
 	}
-	assert_int_equal(count(s, "SELECT count(*) FROM journal WHERE live "
-			       "IS NOT NULL", 0), HISTORY_LIVE_MAX);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM journal "
+				       "WHERE live IS NOT NULL", 0),
+			 HISTORY_LIVE_MAX);
 	assert_int_equal(spooled(s), BEYOND_N - HISTORY_LIVE_MAX);
 	return 0;
 }
@@ -377,7 +320,7 @@ static void test_history__beyond_the_limit_saves_copy(void **state)
 	int i;
 
 	assert_int_equal(history_quiesce(s->a->history, beyond_saves, s), 0);
-	drain(s);
+	sandbox_drain(s);
 	for (i = 0; i < N; i += 37) {
 		p = pattern(HISTORY_INLINE_MAX + 1 + i, (unsigned)i);
 		assert_version(s, ids[i], 0, p, HISTORY_INLINE_MAX + 1 +
@@ -390,7 +333,8 @@ static void test_history__beyond_the_limit_saves_copy(void **state)
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, \
+						  sandbox_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_history__large_save_is_deferred),
 		T(test_history__write_after_save_keeps_version),

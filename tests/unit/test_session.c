@@ -13,6 +13,7 @@
 #include "archive.h"
 #include "buf.h"
 #include "error.h"
+#include "sandbox.h"
 #include "session.h"
 
 /* What the fake driver was asked. */
@@ -26,17 +27,10 @@ struct driver {
 	int inval_all, syncs;
 };
 
-struct sandbox {
-	char dir[64];
-	char path[128];
-	struct dossier_archive *a;
-	struct driver drv;
-	uid_t nobody;
-	gid_t nobody_gid;
-};
-
-static const struct dossier_caller root = { 0, 0, 1 };
-static const struct dossier_caller alice = { 2001, 2001, 1 };
+/* The fake driver of the running test, and the account it maps. */
+static struct driver drv;
+static uid_t nobody;
+static gid_t nobody_gid;
 
 static int start(void *ctx, const struct dossier_caller *who, uid_t uid,
 		 gid_t gid, const char *dir)
@@ -101,41 +95,25 @@ static const struct dossier_notify_ops notify = {
 
 static int setup(void **state)
 {
-	struct sandbox *s = calloc(1, sizeof(*s));
 	struct passwd *pw = getpwnam("nobody");
+	struct sandbox *s;
 
-	if (!s || !pw)
+	if (!pw)
 		return -1;
-	s->nobody = pw->pw_uid;
-	s->nobody_gid = pw->pw_gid;
-	snprintf(s->dir, sizeof(s->dir), "/tmp/dossier-unit.XXXXXX");
-	if (!mkdtemp(s->dir))
+	memset(&drv, 0, sizeof(drv));
+	nobody = pw->pw_uid;
+	nobody_gid = pw->pw_gid;
+	if (sandbox_archive(&s, 0) < 0)
 		return -1;
-	snprintf(s->path, sizeof(s->path), "%s/archive", s->dir);
-	if (dossier_archive_create(s->path, DOSSIER_LANG_EN) < 0 ||
-	    dossier_archive_open(&s->a, s->path, 0) < 0 ||
-	    dossier_archive_user_add(s->a, alice.uid, "alice", "sales",
-				     "sales") < 0 ||
-	    dossier_archive_user_add(s->a, s->nobody, "nobody", "sales",
-				     "sales") < 0)
+	if (sandbox_user_add(s, &alice) < 0 ||
+	    dossier_archive_user_add(s->a, nobody, "nobody", "sales",
+				     "sales") < 0) {
+		sandbox_free(s);
 		return -1;
-	dossier_archive_set_sessions(s->a, &ops, &s->drv);
-	dossier_archive_set_notify(s->a, &notify, &s->drv);
+	}
+	dossier_archive_set_sessions(s->a, &ops, &drv);
+	dossier_archive_set_notify(s->a, &notify, &drv);
 	*state = s;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct sandbox *s = *state;
-	char cmd[128];
-
-	dossier_archive_close(s->a);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(s);
-	dossier_error_clear();
 	return 0;
 }
 
@@ -156,23 +134,23 @@ static void test_session__root_opens_any_users_view(void **state)
 	struct sandbox *s = *state;
 
 	assert_int_equal(ask(s, &root, "view-mount\tnobody\t/run/v\n"), 0);
-	assert_int_equal(s->drv.starts, 1);
-	assert_int_equal(s->drv.uid, s->nobody);
-	assert_int_equal(s->drv.gid, s->nobody_gid);
-	assert_int_equal(s->drv.by, 0);
-	assert_string_equal(s->drv.dir, "/run/v");
+	assert_int_equal(drv.starts, 1);
+	assert_int_equal(drv.uid, nobody);
+	assert_int_equal(drv.gid, nobody_gid);
+	assert_int_equal(drv.by, 0);
+	assert_string_equal(drv.dir, "/run/v");
 }
 
 static void test_session__a_user_opens_only_their_own(void **state)
 {
 	struct sandbox *s = *state;
-	struct dossier_caller me = { s->nobody, s->nobody_gid, 1 };
+	struct dossier_caller me = { nobody, nobody_gid, 1 };
 
 	assert_int_equal(ask(s, &alice, "view-mount\tnobody\t/home/x\n"), 1);
-	assert_int_equal(s->drv.starts, 0);
+	assert_int_equal(drv.starts, 0);
 	assert_int_equal(ask(s, &me, "view-mount\tnobody\t/home/x\n"), 0);
-	assert_int_equal(s->drv.starts, 1);
-	assert_int_equal(s->drv.by, s->nobody);
+	assert_int_equal(drv.starts, 1);
+	assert_int_equal(drv.by, nobody);
 }
 
 static void test_session__refusals(void **state)
@@ -184,20 +162,20 @@ static void test_session__refusals(void **state)
 	assert_int_equal(ask(s, &root, "view-mount\tnobody\tv\n"), 2);
 	assert_int_equal(ask(s, &root, "view-mount\tnobody\n"), 2);
 	assert_int_equal(ask(s, &root, "view-unmount\tv\n"), 2);
-	assert_int_equal(s->drv.starts + s->drv.stops, 0);
+	assert_int_equal(drv.starts + drv.stops, 0);
 	/* the driver's refusal is the request's */
-	s->drv.rc = DOSSIER_EDENIED;
+	drv.rc = DOSSIER_EDENIED;
 	assert_int_equal(ask(s, &root, "view-mount\tnobody\t/v\n"), 1);
 	assert_int_equal(ask(s, &root, "view-unmount\t/v\n"), 1);
 	/* a view already there is no error */
-	s->drv.rc = DOSSIER_EEXISTS;
+	drv.rc = DOSSIER_EEXISTS;
 	assert_int_equal(ask(s, &root, "view-mount\tnobody\t/v\n"), 0);
 	/* an archive no daemon serves has no views */
 	dossier_archive_set_sessions(s->a, NULL, NULL);
-	s->drv.rc = 0;
-	s->drv.starts = 0;
+	drv.rc = 0;
+	drv.starts = 0;
 	assert_int_equal(ask(s, &root, "view-mount\tnobody\t/v\n"), 1);
-	assert_int_equal(s->drv.starts, 0);
+	assert_int_equal(drv.starts, 0);
 }
 
 /*
@@ -210,18 +188,19 @@ static void test_session__visibility_changes_invalidate_and_wait(void **state)
 
 	assert_int_equal(ask(s, &root, "views\n"), 0);
 	assert_int_equal(ask(s, &root, "users\n"), 0);
-	assert_int_equal(s->drv.inval_all + s->drv.syncs, 0);
+	assert_int_equal(drv.inval_all + drv.syncs, 0);
 	/* refused: nothing changed */
 	assert_int_equal(ask(s, &alice, "user-add\tnobody\tgm\n"), 1);
-	assert_int_equal(s->drv.inval_all + s->drv.syncs, 0);
+	assert_int_equal(drv.inval_all + drv.syncs, 0);
 	assert_int_equal(ask(s, &root, "policy-set\ttrash-days\t20\n"), 0);
-	assert_int_equal(s->drv.inval_all, 1);
-	assert_int_equal(s->drv.syncs, 1);
+	assert_int_equal(drv.inval_all, 1);
+	assert_int_equal(drv.syncs, 1);
 }
 
 int main(void)
 {
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, \
+						  sandbox_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_session__root_opens_any_users_view),
 		T(test_session__a_user_opens_only_their_own),

@@ -18,123 +18,16 @@
 #include "buf.h"
 #include "error.h"
 #include "history_i.h"
+#include "sandbox.h"
 #include "trash_i.h"
 
 #define DAY_NS ((int64_t)86400 * 1000000000)
 
-struct sandbox {
-	char dir[64];
-	char path[128];
-	struct dossier_archive *a;
-	struct dossier_attr year, contracts, client;
-};
-
-static const struct dossier_caller root = { 0, 0, 1 };
-static const struct dossier_caller alice = { 2001, 2001, 1 };
-static const struct dossier_caller carol = { 2003, 2003, 1 };
-/* an account no user row maps */
-static const struct dossier_caller mallory = { 2999, 2999, 1 };
-
 /* A fresh archive served as the daemon does (history on). */
 static int setup(void **state)
 {
-	struct sandbox *s = calloc(1, sizeof(*s));
-
-	snprintf(s->dir, sizeof(s->dir), "/tmp/dossier-unit.XXXXXX");
-	if (!mkdtemp(s->dir))
-		return -1;
-	snprintf(s->path, sizeof(s->path), "%s/archive", s->dir);
-	if (dossier_archive_create(s->path, DOSSIER_LANG_EN) < 0 ||
-	    dossier_archive_open(&s->a, s->path,
-				 DOSSIER_ARCHIVE_OPEN_SERVE) < 0 ||
-	    dossier_archive_user_add(s->a, alice.uid, "alice", "sales",
-				     "sales") < 0 ||
-	    dossier_archive_user_add(s->a, carol.uid, "carol", "staff",
-				     "sales") < 0)
-		return -1;
-	if (dossier_archive_mkdir(s->a, &root, DOSSIER_ROOT_ID, "2024", 0755,
-				  &s->year) < 0 ||
-	    dossier_archive_lookup(s->a, &root, s->year.id, "contracts",
-				   &s->contracts) < 0 ||
-	    dossier_archive_mkdir(s->a, &root, s->contracts.id, "ACME Ltd",
-				  0755, &s->client) < 0)
-		return -1;
-	*state = s;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct sandbox *s = *state;
-	char cmd[128];
-
-	dossier_archive_close(s->a);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", s->dir);
-	if (system(cmd) != 0)
-		return -1;
-	free(s);
-	dossier_error_clear();
-	return 0;
-}
-
-/* Create (or overwrite) name in parent as who with text: one save. */
-static uint64_t put(struct sandbox *s, const struct dossier_caller *who,
-		    uint64_t parent, const char *name, const char *text)
-{
-	struct dossier_file *f = NULL;
-	struct dossier_open_info info;
-	struct dossier_attr at;
-	int rc;
-
-	rc = dossier_archive_lookup(s->a, who, parent, name, &at);
-	if (rc == 0) {
-		assert_int_equal(dossier_archive_open_file(s->a, who, at.id,
-							   O_WRONLY | O_TRUNC,
-							   &f, &info), 0);
-	} else {
-		dossier_error_clear();
-		assert_int_equal(dossier_archive_create_file(s->a, who, parent,
-							     name, 0644,
-							     O_WRONLY, &at,
-							     &f), 0);
-	}
-	assert_int_equal(write(dossier_file_fd(f), text, strlen(text)),
-			 (ssize_t)strlen(text));
-	dossier_file_mark_written(f);
-	assert_int_equal(dossier_file_release(s->a, f), 0);
-	return at.id & ID_MASK;
-}
-
-/* Commit everything journaled. */
-static void sync_history(struct sandbox *s)
-{
-	assert_int_equal(history_drain(s->a->history, 1), 0);
-}
-
-/* Run one control request as who; returns the status, reply in out. */
-static int control(struct sandbox *s, const struct dossier_caller *who,
-		   const char *req, struct dossier_buf *out)
-{
-	dossier_buf_release(out);
-	return dossier_archive_control(s->a, who, req, strlen(req), out);
-}
-
-/* Names of trash folder ino as who sees them, "|"-joined, into out. */
-static int trash_names(struct sandbox *s, const struct dossier_caller *who,
-		       uint64_t ino, char *out, size_t outsz)
-{
-	struct dossier_dir *d = NULL;
-	size_t i;
-	int rc;
-
-	out[0] = '\0';
-	if ((rc = dossier_dir_open(s->a, who, ino, &d)) < 0)
-		return rc;
-	for (i = 0; i < dossier_dir_count(d); i++)
-		snprintf(out + strlen(out), outsz - strlen(out), "%s%s",
-			 i ? "|" : "", dossier_dir_entry(d, i, NULL));
-	dossier_dir_free(d);
-	return 0;
+	return sandbox_setup(state, DOSSIER_ARCHIVE_OPEN_SERVE, &root, &alice,
+			     &carol, NULL);
 }
 
 /* The trash view inode of the ACME Ltd folder, looked up by name. */
@@ -162,22 +55,6 @@ static void age_deletion(struct sandbox *s, uint64_t id, int64_t ns)
 				      "deleted_ns - ? WHERE id = ?", "ii", ns,
 				      (int64_t)id), 0);
 	pthread_mutex_unlock(&s->a->lock);
-}
-
-static int64_t count(struct sandbox *s, const char *sql, int64_t id)
-{
-	sqlite3_stmt *st = NULL;
-	int64_t v = -1;
-
-	pthread_mutex_lock(&s->a->lock);
-	assert_int_equal(sqlite3_prepare_v2(s->a->db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	pthread_mutex_unlock(&s->a->lock);
-	return v;
 }
 
 /* The blobs of record id's versions, as the index holds them. */
@@ -239,16 +116,15 @@ static void test_trash__delete_shows_under_original_path(void **state)
 	struct dossier_attr at;
 	char names[512], buf[64];
 	uint64_t id, cl;
-	ssize_t n;
 
-	id = put(s, &root, s->client.id, "offer.pdf", "the offer");
+	id = sandbox_put(s, &root, s->client.id, "offer.pdf", "the offer");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"offer.pdf"), 0);
-	assert_int_equal(trash_names(s, &root, INO_TRASH, names,
-				     sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, INO_TRASH, names,
+				      sizeof(names)), 0);
 	assert_string_equal(names, "2024");
 	cl = trash_client(s, &root);
-	assert_int_equal(trash_names(s, &root, cl, names, sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, cl, names, sizeof(names)), 0);
 	assert_string_equal(names, "offer.pdf");
 	/* readable, read-only, its deletion time as mtime */
 	assert_int_equal(dossier_archive_lookup(s->a, &root, cl, "offer.pdf",
@@ -262,13 +138,8 @@ static void test_trash__delete_shows_under_original_path(void **state)
 						   O_RDWR, &f, &info),
 			 DOSSIER_EREADONLY);
 	dossier_error_clear();
-	assert_int_equal(dossier_archive_open_file(s->a, &root, at.id,
-						   O_RDONLY, &f, &info), 0);
-	n = pread(dossier_file_fd(f), buf, sizeof(buf) - 1, 0);
-	assert_int_equal(n, 9);
-	buf[n] = '\0';
+	assert_int_equal(sandbox_slurp(s, &root, at.id, buf, sizeof(buf)), 9);
 	assert_string_equal(buf, "the offer");
-	dossier_file_release(s->a, f);
 	/* the live tree no longer shows it; the trash is not writable */
 	assert_int_equal(dossier_archive_lookup(s->a, &root, s->client.id,
 						"offer.pdf", &at),
@@ -284,19 +155,19 @@ static void test_trash__only_listable_records_show(void **state)
 	struct dossier_attr t;
 	char names[512];
 
-	put(s, &root, s->client.id, "a.txt", "a");
+	sandbox_put(s, &root, s->client.id, "a.txt", "a");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"a.txt"), 0);
 	/* an unmapped account may list nothing: an empty trash */
 	assert_int_equal(dossier_archive_lookup(s->a, &mallory,
 						DOSSIER_ROOT_ID, ".trash", &t),
 			 0);
-	assert_int_equal(trash_names(s, &mallory, t.id, names, sizeof(names)),
+	assert_int_equal(sandbox_list(s, &mallory, t.id, names, sizeof(names)),
 			 0);
 	assert_string_equal(names, "");
 	assert_int_equal(dossier_archive_lookup(s->a, &mallory, t.id, "2024",
 						&t), DOSSIER_ENOTFOUND);
-	assert_int_equal(trash_names(s, &root, t.id, names, sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, t.id, names, sizeof(names)), 0);
 	assert_string_equal(names, "2024");
 	dossier_error_clear();
 }
@@ -307,17 +178,17 @@ static void test_trash__colliding_names_get_stable_suffixes(void **state)
 	char names[512];
 	uint64_t first, second, cl;
 
-	first = put(s, &root, s->client.id, "report.pdf", "one");
+	first = sandbox_put(s, &root, s->client.id, "report.pdf", "one");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"report.pdf"), 0);
 	/* older than the editor window, so the next create is a new record */
 	age_deletion(s, first, 10 * 1000000000LL);
-	second = put(s, &root, s->client.id, "report.pdf", "two");
+	second = sandbox_put(s, &root, s->client.id, "report.pdf", "two");
 	assert_true(second != first);
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"report.pdf"), 0);
 	cl = trash_client(s, &root);
-	assert_int_equal(trash_names(s, &root, cl, names, sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, cl, names, sizeof(names)), 0);
 	/* the oldest keeps the name; the later one carries its time */
 	assert_non_null(strstr(names, "report.pdf"));
 	assert_non_null(strstr(names, "report (deleted "));
@@ -340,20 +211,21 @@ static void test_trash__rename_out_restores_record(void **state)
 	uint64_t id, cl;
 	int64_t entries;
 
-	id = put(s, &root, s->client.id, "deal.txt", "v1");
-	sync_history(s);
-	put(s, &root, s->client.id, "deal.txt", "v2");
-	sync_history(s);
-	entries = count(s, "SELECT count(*) FROM version WHERE record = ?", id);
+	id = sandbox_put(s, &root, s->client.id, "deal.txt", "v1");
+	sandbox_drain(s);
+	sandbox_put(s, &root, s->client.id, "deal.txt", "v2");
+	sandbox_drain(s);
+	entries = sandbox_count(s, "SELECT count(*) FROM version WHERE "
+				"record = ?", id);
 	assert_int_equal(entries, 2);
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"deal.txt"), 0);
-	sync_history(s);
+	sandbox_drain(s);
 	/* past the editor window: a new deal.txt is another record */
 	age_deletion(s, id, 10 * 1000000000LL);
 	cl = trash_client(s, &root);
 	/* a name in the way: EEXIST, nothing changes */
-	put(s, &root, s->client.id, "deal.txt", "someone else's");
+	sandbox_put(s, &root, s->client.id, "deal.txt", "someone else's");
 	assert_int_equal(dossier_archive_rename(s->a, &root, cl, "deal.txt",
 						s->client.id, "deal.txt", 0),
 			 DOSSIER_EEXISTS);
@@ -370,18 +242,20 @@ static void test_trash__rename_out_restores_record(void **state)
 						"deal (old).txt", &at), 0);
 	assert_int_equal(at.id & ID_MASK, id);
 	assert_int_equal(at.st.st_size, 2);
-	sync_history(s);
+	sandbox_drain(s);
 	/* the whole history, plus the delete and the restore */
-	assert_int_equal(count(s, "SELECT count(*) FROM version WHERE record "
-			       "= ?", id), entries + 2);
-	assert_int_equal(count(s, "SELECT count(*) FROM version WHERE record "
-			       "= ? AND blob IS NOT NULL", id), 2);
-	assert_int_equal(count(s, "SELECT count(*) FROM node WHERE id = ? AND "
-			       "hist_path = '2024/contracts/ACME Ltd/deal (old)"
-			       ".txt'", id), 1);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM version "
+				       "WHERE record = ?", id), entries + 2);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM version "
+				       "WHERE record = ? AND blob IS NOT "
+				       "NULL", id), 2);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM node WHERE "
+				       "id = ? AND hist_path = '2024/"
+				       "contracts/ACME Ltd/deal (old).txt'",
+				       id), 1);
 	/* the trash is empty again */
-	assert_int_equal(trash_names(s, &root, INO_TRASH, names,
-				     sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, INO_TRASH, names,
+				      sizeof(names)), 0);
 	assert_string_equal(names, "");
 	assert_int_equal(dossier_archive_lookup(s->a, &root, s->client.id,
 						"deal.txt", &other), 0);
@@ -398,7 +272,7 @@ static void test_trash__each_deletion_is_a_new_inode(void **state)
 	struct dossier_attr first, second, at;
 	uint64_t id, cl;
 
-	id = put(s, &root, s->client.id, "note.txt", "short");
+	id = sandbox_put(s, &root, s->client.id, "note.txt", "short");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"note.txt"), 0);
 	cl = trash_client(s, &root);
@@ -407,7 +281,7 @@ static void test_trash__each_deletion_is_a_new_inode(void **state)
 	assert_int_equal(dossier_archive_rename(s->a, &root, cl, "note.txt",
 						s->client.id, "note.txt", 0),
 			 0);
-	put(s, &root, s->client.id, "note.txt", "a much longer text");
+	sandbox_put(s, &root, s->client.id, "note.txt", "a much longer text");
 	usleep(2000);
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"note.txt"), 0);
@@ -435,8 +309,8 @@ static void test_trash__restore_deleted_brings_folders_back(void **state)
 
 	assert_int_equal(dossier_archive_mkdir(s->a, &root, s->client.id,
 					       "2024 tender", 0755, &sub), 0);
-	id = put(s, &root, sub.id & ID_MASK, "bid.txt", "bid");
-	sync_history(s);
+	id = sandbox_put(s, &root, sub.id & ID_MASK, "bid.txt", "bid");
+	sandbox_drain(s);
 	/* rm -r: the record, then the folder (soft: it holds the trash) */
 	assert_int_equal(dossier_archive_unlink(s->a, &root, sub.id & ID_MASK,
 						"bid.txt"), 0);
@@ -446,7 +320,7 @@ static void test_trash__restore_deleted_brings_folders_back(void **state)
 						"2024 tender", &at),
 			 DOSSIER_ENOTFOUND);
 	snprintf(req, sizeof(req), "restore-deleted\t#%" PRIu64 "\n", id);
-	assert_int_equal(control(s, &root, req, &out), 0);
+	assert_int_equal(sandbox_control(s, &root, req, &out), 0);
 	assert_non_null(strstr(out.buf, "2024 tender/bid.txt"));
 	assert_int_equal(dossier_archive_lookup(s->a, &root, s->client.id,
 						"2024 tender", &at), 0);
@@ -454,7 +328,7 @@ static void test_trash__restore_deleted_brings_folders_back(void **state)
 						&at), 0);
 	assert_int_equal(at.id & ID_MASK, id);
 	/* not in the trash any more: a second restore is refused */
-	assert_int_equal(control(s, &root, req, &out), 1);
+	assert_int_equal(sandbox_control(s, &root, req, &out), 1);
 	dossier_buf_release(&out);
 }
 
@@ -466,7 +340,7 @@ static void test_trash__restore_revives_a_removed_year(void **state)
 	char req[64];
 	uint64_t id;
 
-	id = put(s, &root, s->client.id, "x.txt", "x");
+	id = sandbox_put(s, &root, s->client.id, "x.txt", "x");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"x.txt"), 0);
 	assert_int_equal(dossier_archive_rmdir(s->a, &root, s->contracts.id,
@@ -476,15 +350,16 @@ static void test_trash__restore_revives_a_removed_year(void **state)
 	assert_int_equal(dossier_archive_lookup(s->a, &root, DOSSIER_ROOT_ID,
 						"2024", &at), DOSSIER_ENOTFOUND);
 	snprintf(req, sizeof(req), "restore-deleted\t#%" PRIu64 "\n", id);
-	assert_int_equal(control(s, &root, req, &out), 0);
+	assert_int_equal(sandbox_control(s, &root, req, &out), 0);
 	assert_int_equal(dossier_archive_lookup(s->a, &root, DOSSIER_ROOT_ID,
 						"2024", &at), 0);
 	/* the year has every category again, once */
-	assert_int_equal(count(s, "SELECT count(*) FROM node WHERE parent = ? "
-			       "AND kind = 2 AND deleted_ns IS NULL",
-			       (int64_t)(at.id & ID_MASK)),
-			 count(s, "SELECT count(*) FROM category WHERE ? > 0",
-			       1));
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM node WHERE "
+				       "parent = ? AND kind = 2 AND "
+				       "deleted_ns IS NULL",
+				       (int64_t)(at.id & ID_MASK)),
+			 sandbox_count(s, "SELECT count(*) FROM category "
+				       "WHERE ? > 0", 1));
 	assert_int_equal(dossier_archive_lookup(s->a, &root, s->contracts.id,
 						"ACME Ltd", &at), 0);
 	dossier_buf_release(&out);
@@ -497,36 +372,38 @@ static void test_trash__hold_blocks_delete_and_purge(void **state)
 	size_t n = 0;
 	uint64_t id;
 
-	id = put(s, &root, s->client.id, "evidence.txt", "keep me");
-	put(s, &root, s->client.id, "other.txt", "x");
+	id = sandbox_put(s, &root, s->client.id, "evidence.txt", "keep me");
+	sandbox_put(s, &root, s->client.id, "other.txt", "x");
 	/* a hold on the folder covers what is in it */
-	assert_int_equal(control(s, &root, "hold\t2024/contracts/ACME Ltd\t"
-				 "case 17\n", &out), 0);
+	assert_int_equal(sandbox_control(s, &root, "hold\t2024/contracts/"
+					 "ACME Ltd\tcase 17\n", &out), 0);
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"evidence.txt"),
 			 DOSSIER_ESTRUCTURE);
 	assert_non_null(strstr(dossier_error_last(), "legal hold"));
 	dossier_error_clear();
 	/* only disposition roles place holds */
-	assert_int_equal(control(s, &alice, "hold\t2024/contracts/ACME Ltd/"
-				 "other.txt\tmine\n", &out), 1);
-	assert_int_equal(control(s, &root, "release\t2024/contracts/ACME Ltd"
-				 "\n", &out), 0);
+	assert_int_equal(sandbox_control(s, &alice, "hold\t2024/contracts/"
+					 "ACME Ltd/other.txt\tmine\n", &out),
+			 1);
+	assert_int_equal(sandbox_control(s, &root, "release\t2024/contracts/"
+					 "ACME Ltd\n", &out), 0);
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"evidence.txt"), 0);
 	/* a hold on the deleted record keeps it from the purge */
-	assert_int_equal(control(s, &root, "hold\t2024/contracts/ACME Ltd/"
-				 "evidence.txt\tcase 18\n", &out), 0);
+	assert_int_equal(sandbox_control(s, &root, "hold\t2024/contracts/"
+					 "ACME Ltd/evidence.txt\tcase 18\n",
+					 &out), 0);
 	assert_int_equal(purge(s, dossier_clock_ns() + 31 * DAY_NS, &n), 0);
 	assert_int_equal(n, 0);
 	assert_true(content_exists(s, id));
-	assert_int_equal(control(s, &root, "release\t#1\n", &out), 1);
+	assert_int_equal(sandbox_control(s, &root, "release\t#1\n", &out), 1);
 	{
 		char req[64];
 
 		snprintf(req, sizeof(req), "release\t#%" PRIu64 "\tsettled\n",
 			 id);
-		assert_int_equal(control(s, &root, req, &out), 0);
+		assert_int_equal(sandbox_control(s, &root, req, &out), 0);
 	}
 	assert_int_equal(purge(s, dossier_clock_ns() + 31 * DAY_NS, &n), 0);
 	assert_int_equal(n, 1);
@@ -542,12 +419,12 @@ static void test_trash__purge_destroys_every_version(void **state)
 	size_t nb, nk, n = 0, i;
 	uint64_t id, other;
 
-	id = put(s, &root, s->client.id, "old.txt", "version one");
-	sync_history(s);
-	put(s, &root, s->client.id, "old.txt", "version two");
-	sync_history(s);
-	other = put(s, &root, s->client.id, "keep.txt", "kept bytes");
-	sync_history(s);
+	id = sandbox_put(s, &root, s->client.id, "old.txt", "version one");
+	sandbox_drain(s);
+	sandbox_put(s, &root, s->client.id, "old.txt", "version two");
+	sandbox_drain(s);
+	other = sandbox_put(s, &root, s->client.id, "keep.txt", "kept bytes");
+	sandbox_drain(s);
 	nb = blobs_of(s, id, b, 8);
 	nk = blobs_of(s, other, kept, 8);
 	assert_int_equal(nb, 2);
@@ -565,14 +442,15 @@ static void test_trash__purge_destroys_every_version(void **state)
 		assert_false(blob_present(s, &b[i]));
 	assert_true(blob_present(s, &kept[0]));
 	assert_false(content_exists(s, id));
-	assert_int_equal(count(s, "SELECT count(*) FROM node WHERE id = ?", id),
-			 0);
-	assert_int_equal(count(s, "SELECT count(*) FROM version WHERE record "
-			       "= ?", id), 0);
-	assert_int_equal(count(s, "SELECT count(*) FROM version WHERE record "
-			       "= ?", other), 1);
-	assert_int_equal(count(s, "SELECT versions FROM destruction_register "
-			       "WHERE record = ?", id), 2);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM node WHERE "
+				       "id = ?", id), 0);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM version "
+				       "WHERE record = ?", id), 0);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM version "
+				       "WHERE record = ?", other), 1);
+	assert_int_equal(sandbox_count(s, "SELECT versions FROM "
+				       "destruction_register WHERE record = ?",
+				       id), 2);
 	/* the register is append-only */
 	pthread_mutex_lock(&s->a->lock);
 	assert_int_not_equal(archive_exec(s->a, "DELETE FROM "
@@ -581,7 +459,7 @@ static void test_trash__purge_destroys_every_version(void **state)
 					  "SET reason = 'x'", ""), 0);
 	pthread_mutex_unlock(&s->a->lock);
 	dossier_error_clear();
-	assert_int_equal(control(s, &root, "register\n", &out), 0);
+	assert_int_equal(sandbox_control(s, &root, "register\n", &out), 0);
 	assert_non_null(strstr(out.buf, "2024/contracts/ACME Ltd/old.txt"));
 	/* idempotent: nothing left to do */
 	assert_int_equal(purge(s, dossier_clock_ns() + 31 * DAY_NS, &n), 0);
@@ -601,8 +479,8 @@ static void test_trash__purge_finishes_after_a_crash(void **state)
 	size_t nb, n = 0;
 	uint64_t id;
 
-	id = put(s, &root, s->client.id, "crash.txt", "crash bytes");
-	sync_history(s);
+	id = sandbox_put(s, &root, s->client.id, "crash.txt", "crash bytes");
+	sandbox_drain(s);
 	nb = blobs_of(s, id, b, 4);
 	assert_int_equal(nb, 1);
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
@@ -622,9 +500,11 @@ static void test_trash__purge_finishes_after_a_crash(void **state)
 	assert_int_equal(purge(s, dossier_clock_ns(), &n), 0);
 	assert_int_equal(n, 1);
 	assert_false(blob_present(s, &b[0]));
-	assert_int_equal(count(s, "SELECT count(*) FROM destruction_register "
-			       "WHERE record = ?", id), 1);
-	assert_int_equal(count(s, "SELECT count(*) FROM trash_purging", 0), 0);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM "
+				       "destruction_register WHERE record = ?",
+				       id), 1);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM trash_purging",
+				       0), 0);
 	/* a restore of a record being purged is refused meanwhile */
 }
 
@@ -636,7 +516,7 @@ static void test_trash__classified_needs_approval(void **state)
 	size_t n = 0;
 	uint64_t id;
 
-	id = put(s, &root, s->client.id, "secret-ish.txt", "conf");
+	id = sandbox_put(s, &root, s->client.id, "secret-ish.txt", "conf");
 	pthread_mutex_lock(&s->a->lock);
 	assert_int_equal(archive_exec(s->a, "UPDATE node SET level = 1 WHERE "
 				      "id = ?", "i", (int64_t)id), 0);
@@ -649,13 +529,14 @@ static void test_trash__classified_needs_approval(void **state)
 	/* alice (sales) is no approver; an archivist (root) is */
 	snprintf(req, sizeof(req), "approve-destruction\t#%" PRIu64
 		 "\tretention over\n", id);
-	assert_int_equal(control(s, &alice, req, &out), 1);
-	assert_int_equal(control(s, &root, req, &out), 0);
+	assert_int_equal(sandbox_control(s, &alice, req, &out), 1);
+	assert_int_equal(sandbox_control(s, &root, req, &out), 0);
 	assert_int_equal(purge(s, dossier_clock_ns() + 31 * DAY_NS, &n), 0);
 	assert_int_equal(n, 1);
-	assert_int_equal(count(s, "SELECT count(*) FROM destruction_register "
-			       "WHERE record = ? AND approved_by = 'root' AND "
-			       "reason = 'retention over' AND level = 1", id),
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM "
+				       "destruction_register WHERE record = ? "
+				       "AND approved_by = 'root' AND reason = "
+				       "'retention over' AND level = 1", id),
 			 1);
 	dossier_buf_release(&out);
 }
@@ -668,16 +549,16 @@ static void test_trash__editor_saves_leave_no_trash(void **state)
 	char names[512];
 	uint64_t id;
 
-	id = put(s, &root, s->client.id, "book.xlsx", "v1");
-	sync_history(s);
-	put(s, &root, s->client.id, "Cedd4100", "v2");
+	id = sandbox_put(s, &root, s->client.id, "book.xlsx", "v1");
+	sandbox_drain(s);
+	sandbox_put(s, &root, s->client.id, "Cedd4100", "v2");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"book.xlsx"), 0);
 	assert_int_equal(dossier_archive_rename(s->a, &root, s->client.id,
 						"Cedd4100", s->client.id,
 						"book.xlsx", 0), 0);
-	assert_int_equal(trash_names(s, &root, INO_TRASH, names,
-				     sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, INO_TRASH, names,
+				      sizeof(names)), 0);
 	assert_string_equal(names, "");
 	assert_int_equal(dossier_archive_lookup(s->a, &root, s->client.id,
 						"book.xlsx", &at), 0);
@@ -686,11 +567,11 @@ static void test_trash__editor_saves_leave_no_trash(void **state)
 	assert_int_equal(dossier_archive_rename(s->a, &root, s->client.id,
 						"book.xlsx", s->client.id,
 						"book.xlsx~", 0), 0);
-	put(s, &root, s->client.id, "book.xlsx", "v3");
+	sandbox_put(s, &root, s->client.id, "book.xlsx", "v3");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"book.xlsx~"), 0);
-	assert_int_equal(trash_names(s, &root, INO_TRASH, names,
-				     sizeof(names)), 0);
+	assert_int_equal(sandbox_list(s, &root, INO_TRASH, names,
+				      sizeof(names)), 0);
 	assert_string_equal(names, "");
 }
 
@@ -701,15 +582,15 @@ static void test_trash__list_and_due(void **state)
 	struct dossier_attr y, c, cl;
 	uint64_t id;
 
-	id = put(s, &root, s->client.id, "gone.txt", "g");
+	id = sandbox_put(s, &root, s->client.id, "gone.txt", "g");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"gone.txt"), 0);
-	assert_int_equal(control(s, &root, "trash\n", &out), 0);
+	assert_int_equal(sandbox_control(s, &root, "trash\n", &out), 0);
 	assert_non_null(strstr(out.buf, "days\t30\n"));
 	assert_non_null(strstr(out.buf, "\t30\t\troot\tinternal\t2024/"
 				       "contracts/ACME Ltd/gone.txt"));
-	assert_int_equal(control(s, &root, "trash\tnobody\n", &out), 1);
-	assert_int_equal(control(s, &root, "trash\talice\n", &out), 0);
+	assert_int_equal(sandbox_control(s, &root, "trash\tnobody\n", &out), 1);
+	assert_int_equal(sandbox_control(s, &root, "trash\talice\n", &out), 0);
 	assert_null(strstr(out.buf, "gone.txt"));
 	(void)id;
 	/* retention: contracts kept 5 years; a 2015 record is due */
@@ -724,12 +605,12 @@ static void test_trash__list_and_due(void **state)
 						&c), 0);
 	assert_int_equal(dossier_archive_mkdir(s->a, &root, c.id, "Old Co",
 					       0755, &cl), 0);
-	put(s, &root, cl.id & ID_MASK, "ancient.txt", "a");
-	put(s, &root, s->client.id, "recent.txt", "r");
-	assert_int_equal(control(s, &root, "due\n", &out), 0);
+	sandbox_put(s, &root, cl.id & ID_MASK, "ancient.txt", "a");
+	sandbox_put(s, &root, s->client.id, "recent.txt", "r");
+	assert_int_equal(sandbox_control(s, &root, "due\n", &out), 0);
 	assert_non_null(strstr(out.buf, "2015/contracts/Old Co/ancient.txt"));
 	assert_null(strstr(out.buf, "recent.txt"));
-	assert_int_equal(control(s, &carol, "due\n", &out), 1);
+	assert_int_equal(sandbox_control(s, &carol, "due\n", &out), 1);
 	dossier_buf_release(&out);
 }
 
@@ -739,7 +620,7 @@ static void test_trash__daily_purge_runs_once_a_day(void **state)
 	int64_t next = 0, t = dossier_clock_ns();
 	uint64_t id;
 
-	id = put(s, &root, s->client.id, "daily.txt", "d");
+	id = sandbox_put(s, &root, s->client.id, "daily.txt", "d");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"daily.txt"), 0);
 	age_deletion(s, id, 40 * DAY_NS);
@@ -748,10 +629,11 @@ static void test_trash__daily_purge_runs_once_a_day(void **state)
 	assert_true(content_exists(s, id));
 	trash_daily(s->a, next, &next);
 	assert_false(content_exists(s, id));
-	assert_int_equal(count(s, "SELECT count(*) FROM destruction_register "
-			       "WHERE record = ? AND destroyed_by = 'dossierfs "
-			       "(daily purge)'", id), 1);
-	id = put(s, &root, s->client.id, "daily2.txt", "d");
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM "
+				       "destruction_register WHERE record = ? "
+				       "AND destroyed_by = 'dossierfs (daily "
+				       "purge)'", id), 1);
+	id = sandbox_put(s, &root, s->client.id, "daily2.txt", "d");
 	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
 						"daily2.txt"), 0);
 	age_deletion(s, id, 40 * DAY_NS);
@@ -775,9 +657,9 @@ static void same_answer(struct sandbox *s, const struct dossier_caller *who,
 
 	assert_int_equal(strlen(name), strlen(other));
 	snprintf(line, sizeof(line), "%s%s%s", req, name, tail);
-	sa = control(s, who, line, &a);
+	sa = sandbox_control(s, who, line, &a);
 	snprintf(line, sizeof(line), "%s%s%s", req, other, tail);
-	sb = control(s, who, line, &b);
+	sb = sandbox_control(s, who, line, &b);
 	/* the reply may echo the path: compare with the names swapped */
 	while ((p = strstr(b.buf, other)))
 		memcpy(p, name, strlen(name));
@@ -800,21 +682,22 @@ static void test_trash__control_refuses_unmapped_accounts(void **state)
 	struct dossier_buf out = DOSSIER_BUF_INIT;
 	size_t i;
 
-	put(s, &alice, s->client.id, "a.txt", "a");
-	sync_history(s);
+	sandbox_put(s, &alice, s->client.id, "a.txt", "a");
+	sandbox_drain(s);
 	for (i = 0; i < sizeof(reqs) / sizeof(reqs[0]); i++) {
 		dossier_buf_release(&out);
-		assert_int_equal(control(s, &mallory, reqs[i], &out), 1);
+		assert_int_equal(sandbox_control(s, &mallory, reqs[i], &out),
+				 1);
 		assert_string_equal(out.buf, "1\tyou are not a user of this "
 					     "archive: an unmapped account "
 					     "gets nothing\n");
 	}
 	/* its own uid it knows anyway */
 	dossier_buf_release(&out);
-	assert_int_equal(control(s, &mallory, "whoami\n", &out), 0);
+	assert_int_equal(sandbox_control(s, &mallory, "whoami\n", &out), 0);
 	/* mapped accounts still get their answers */
 	dossier_buf_release(&out);
-	assert_int_equal(control(s, &carol, "users\n", &out), 0);
+	assert_int_equal(sandbox_control(s, &carol, "users\n", &out), 0);
 	assert_non_null(strstr(out.buf, "alice"));
 	dossier_buf_release(&out);
 }
@@ -834,9 +717,9 @@ static void test_trash__hidden_paths_answer_as_absent(void **state)
 	uint64_t id;
 	size_t i;
 
-	id = put(s, &root, s->client.id, "sec.txt", "s");
-	put(s, &root, s->client.id, "gone.txt", "g");
-	sync_history(s);
+	id = sandbox_put(s, &root, s->client.id, "sec.txt", "s");
+	sandbox_put(s, &root, s->client.id, "gone.txt", "g");
+	sandbox_drain(s);
 	pthread_mutex_lock(&s->a->lock);
 	assert_int_equal(archive_exec(s->a, "UPDATE node SET level = 2 WHERE "
 				      "id = ?", "i", (int64_t)id), 0);
@@ -868,12 +751,12 @@ static void test_trash__hidden_live_name_keeps_deleted_history(void **state)
 	const char *req = "log\t2024/contracts/ACME Ltd/twin.txt\n";
 	uint64_t old, id;
 
-	old = put(s, &alice, s->client.id, "twin.txt", "alice's");
-	sync_history(s);
+	old = sandbox_put(s, &alice, s->client.id, "twin.txt", "alice's");
+	sandbox_drain(s);
 	assert_int_equal(dossier_archive_unlink(s->a, &alice, s->client.id,
 						"twin.txt"), 0);
-	sync_history(s);
-	assert_int_equal(control(s, &alice, req, &out), 0);
+	sandbox_drain(s);
+	assert_int_equal(sandbox_control(s, &alice, req, &out), 0);
 	assert_non_null(strstr(out.buf, "\tdelete\t"));
 	/* an hour later a secret record takes the name */
 	pthread_mutex_lock(&s->a->lock);
@@ -881,22 +764,23 @@ static void test_trash__hidden_live_name_keeps_deleted_history(void **state)
 				      "deleted_ns - 3600000000000 WHERE id = ?",
 				      "i", (int64_t)old), 0);
 	pthread_mutex_unlock(&s->a->lock);
-	id = put(s, &root, s->client.id, "twin.txt", "secret");
+	id = sandbox_put(s, &root, s->client.id, "twin.txt", "secret");
 	assert_int_not_equal(id, old);
 	pthread_mutex_lock(&s->a->lock);
 	assert_int_equal(archive_exec(s->a, "UPDATE node SET level = 2 WHERE "
 				      "id = ?", "i", (int64_t)id), 0);
 	archive_changed(s->a);
 	pthread_mutex_unlock(&s->a->lock);
-	sync_history(s);
+	sandbox_drain(s);
 	dossier_buf_release(&out);
-	assert_int_equal(control(s, &alice, req, &out), 0);
+	assert_int_equal(sandbox_control(s, &alice, req, &out), 0);
 	assert_non_null(strstr(out.buf, "\tdelete\t"));
 	assert_null(strstr(out.buf, "\troot\t"));
 	dossier_buf_release(&out);
 }
 
-#define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
+#define T(name) cmocka_unit_test_setup_teardown(name, setup, \
+						  sandbox_teardown)
 
 int main(void)
 {

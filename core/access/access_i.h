@@ -9,6 +9,7 @@
  */
 
 #include "archive_i.h"
+#include "rules.h"
 
 struct dossier_verdict;
 struct dossier_object;
@@ -28,20 +29,27 @@ int archive_node_attr(struct dossier_archive *a,
 		      const struct dossier_caller *who, const struct node *n,
 		      struct dossier_attr *out);
 void archive_row_to_node(sqlite3_stmt *st, struct node *n);
-/* 0 if who may do act on n, else DOSSIER_EDENIED with the reason set. */
+/*
+ * 0 if who may do act on n, else DOSSIER_EDENIED with the reason set
+ * (not for a list: a hidden name has no reason) and the deciding rule
+ * (dossier_error_rule).
+ */
 int archive_decide(struct dossier_archive *a, const struct dossier_caller *who,
 		   const struct node *n, const struct node *parent,
-		   enum action act);
-struct dossier_verdict;
-struct dossier_object;
-/* The full verdict (rule, grant, reason) of who doing act on n. */
+		   enum dossier_action act);
+/* archive_decide, keeping the verdict (its rule, grant, reason) in *v. */
+int archive_check(struct dossier_archive *a, const struct dossier_caller *who,
+		  const struct node *n, enum dossier_action act,
+		  struct dossier_verdict *v);
+/*
+ * The full verdict (rule, grant, reason) of who doing act on n: the
+ * question, with the facts of the tree, put to dossier_rules_ask.
+ */
 int archive_verdict(struct dossier_archive *a, const struct dossier_caller *who,
-		    const struct node *n, enum action act,
+		    const struct node *n, enum dossier_action act,
 		    struct dossier_verdict *v);
 /* The rules' view of n. */
 void archive_object(const struct node *n, struct dossier_object *o);
-int archive_exec(struct dossier_archive *a, const char *sql,
-		 const char *types, ...);
 /*
  * A statement prepared once and kept for the archive's life (lock held):
  * sql must be a string literal, its address is the key. Hand it back with
@@ -87,13 +95,11 @@ int archive_size_allowed(struct dossier_archive *a, uint64_t id, off_t end,
 
 /*
  * A refusal: one NOTICE log line and one audit row (path of id, plus
- * name when given); returns rc. The archive lock must not be held.
+ * name when given, the reason and rule of the refusal's error state);
+ * returns rc. The archive lock must not be held.
  */
 int archive_deny(struct dossier_archive *a, const struct dossier_caller *who,
 		 const char *op, uint64_t id, const char *name, int rc);
-
-/* The rule that decided this thread's last verdict (0: none). */
-int64_t archive_last_rule(void);
 
 /* Log a refusal (NOTICE) and return rc; see archive_deny. */
 int archive_refuse(const struct dossier_caller *who, const char *op,

@@ -101,13 +101,13 @@ static mode_t caller_mode(struct dossier_archive *a,
 	mode_t m = 0;
 
 	if (n->kind == DOSSIER_KIND_FILE) {
-		if (archive_decide(a, who, n, NULL, ACT_READ) == 0)
+		if (archive_decide(a, who, n, NULL, DOSSIER_ACT_READ) == 0)
 			m |= 0444;
-		if (archive_decide(a, who, n, NULL, ACT_WRITE) == 0)
+		if (archive_decide(a, who, n, NULL, DOSSIER_ACT_WRITE) == 0)
 			m |= 0222;
 	} else {
 		m = 0555;
-		if (archive_decide(a, who, n, NULL, ACT_CREATE) == 0)
+		if (archive_decide(a, who, n, NULL, DOSSIER_ACT_CREATE) == 0)
 			m |= 0222;
 	}
 	dossier_error_clear();
@@ -131,7 +131,7 @@ int archive_node_attr(struct dossier_archive *a,
 	 * 'setfacl -m u:NAME:r' (a grant request) reach us.
 	 */
 	if (who && n->kind == DOSSIER_KIND_FILE && who->uid != n->uid &&
-	    archive_decide(a, who, n, NULL, ACT_GRANT) == 0)
+	    archive_decide(a, who, n, NULL, DOSSIER_ACT_GRANT) == 0)
 		out->st.st_uid = who->uid;
 	dossier_error_clear();
 	if (n->kind != DOSSIER_KIND_FILE) {

@@ -26,24 +26,8 @@
 #include "trash_i.h"
 #include "views_i.h"
 #include "log.h"
-#include "proc.h"
 #include "name.h"
 
-
-static enum dossier_action rules_action(enum action act)
-{
-	switch (act) {
-	case ACT_LIST: return DOSSIER_ACT_LIST;
-	case ACT_READ: return DOSSIER_ACT_READ;
-	case ACT_WRITE: return DOSSIER_ACT_WRITE;
-	case ACT_CREATE: return DOSSIER_ACT_CREATE;
-	case ACT_DELETE: return DOSSIER_ACT_DELETE;
-	case ACT_HISTORY: return DOSSIER_ACT_HISTORY;
-	case ACT_CLASSIFY: return DOSSIER_ACT_CLASSIFY;
-	case ACT_GRANT: return DOSSIER_ACT_GRANT;
-	}
-	return DOSSIER_ACT_LIST;
-}
 
 void archive_object(const struct node *n, struct dossier_object *o)
 {
@@ -55,31 +39,14 @@ void archive_object(const struct node *n, struct dossier_object *o)
 	o->is_folder = n->kind != DOSSIER_KIND_FILE;
 }
 
-/* 1 if the program of pid is a thumbnailer (policy data, comma list). */
-static int is_thumbnailer(struct dossier_archive *a, pid_t pid)
+/* The facts of the tree about n, for a question about it. */
+static void tree_facts(const struct node *n, struct dossier_question *q)
 {
-	char list[1024], prog[64], *tok, *save = NULL;
-
-	if (!a->rules || dossier_rules_setting_get(a->rules, "thumbnailers",
-						   list, sizeof(list)) < 0) {
-		dossier_error_clear();
-		return 0;
-	}
-	dossier_program_of(pid, prog, sizeof(prog));
-	for (tok = strtok_r(list, ",", &save); tok;
-	     tok = strtok_r(NULL, ",", &save))
-		if (!strcmp(tok, prog))
-			return 1;
-	return 0;
+	q->top = n->kind <= DOSSIER_KIND_CATEGORY;
+	q->scratch_private = n->kind == DOSSIER_KIND_FILE &&
+			     n->derived == SCRATCH_PRIVATE;
 }
 
-static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
-		   const struct node *n, enum action act,
-		   struct dossier_verdict *v);
-static int verdict_scratch(struct dossier_archive *a,
-			   const struct dossier_caller *who,
-			   const struct node *n, enum action act,
-			   struct dossier_verdict *v);
 static int folder_visible_now(struct dossier_archive *a,
 			      const struct dossier_caller *who,
 			      const struct node *n, int depth);
@@ -89,120 +56,84 @@ static int folder_visible(struct dossier_archive *a,
 			  const struct dossier_caller *who,
 			  const struct node *n, int depth);
 
-static _Thread_local int64_t last_rule;
+/* The folder a question is about, for holds_listed. */
+struct asked {
+	struct dossier_archive *a;
+	const struct dossier_caller *who;
+	const struct node *n;
+};
 
-int64_t archive_last_rule(void)
+static int holds_listed(void *ctx)
 {
-	return last_rule;
+	const struct asked *q = ctx;
+
+	return folder_visible(q->a, q->who, q->n, 0);
 }
 
+/*
+ * Put the question of who doing act on n to the rule engine, which alone
+ * decides (dossier_rules_ask): this gathers its facts. A scratch file is
+ * decided as what it came from (docs/design.md, "What editors derive"):
+ * a swap, backup or lock file as its record, so that exactly those who
+ * may list the record list it, and those who may read it read it (grants
+ * included); once its record is gone for good, by its own
+ * classification. Lock held.
+ */
 int archive_verdict(struct dossier_archive *a, const struct dossier_caller *who,
-		    const struct node *n, enum action act,
+		    const struct node *n, enum dossier_action act,
 		    struct dossier_verdict *v)
 {
-	int rc = verdict(a, who, n, act, v);
-
-	last_rule = v->rule;
-	return rc;
-}
-
-/*
- * A scratch file is decided as what it came from (docs/design.md, "What
- * editors derive"): a swap, backup or lock file as its record, so that
- * exactly those who may list the record list it, and those who may read
- * it read it (grants included); removing it takes the right to write the
- * record (an editor cleans up after itself). A private one (a save's
- * temp, derived from nothing the creator could see) is its creator's
- * alone. Lock held.
- */
-static int verdict_scratch(struct dossier_archive *a,
-			   const struct dossier_caller *who,
-			   const struct node *n, enum action act,
-			   struct dossier_verdict *v)
-{
+	struct asked ctx = { a, who, n };
+	struct dossier_object o;
+	struct dossier_question q = {
+		.uid = who->uid, .pid = who->pid,
+		.site = a->site[0] ? a->site : NULL, .act = act, .obj = &o,
+		.now_s = dossier_clock_ns() / 1000000000,
+		.holds_listed = holds_listed, .ctx = &ctx,
+	};
 	struct node r;
 
-	if (n->derived == SCRATCH_PRIVATE) {
-		v->allow = who->uid == n->uid && act != ACT_GRANT &&
-			   act != ACT_HISTORY;
-		snprintf(v->why, sizeof(v->why), "%s", v->allow ?
-			 "a temporary file of yours" :
-			 "another user's temporary file");
-		return 0;
-	}
-	if (archive_get_node(a, (uint64_t)n->derived, &r) < 0 || r.derived) {
-		/* its record is gone for good: its own classification */
-		struct node own = *n;
-
-		dossier_error_clear();
-		own.derived = 0;
-		return verdict(a, who, &own, act, v);
-	}
-	if (act == ACT_DELETE)
-		act = ACT_WRITE;
-	return verdict(a, who, &r, act, v);
-}
-
-static int verdict(struct dossier_archive *a, const struct dossier_caller *who,
-		   const struct node *n, enum action act,
-		   struct dossier_verdict *v)
-{
-	struct dossier_object o;
-
-	memset(v, 0, sizeof(*v));
-	/* the fixed top of the tree is the same for everyone */
-	if (n->kind <= DOSSIER_KIND_CATEGORY && act != ACT_CREATE &&
-	    act != ACT_DELETE && act != ACT_WRITE && act != ACT_CLASSIFY) {
-		v->allow = 1;
-		return 0;
-	}
-	if (!a->rules) {
-		v->allow = who->uid == 0;
-		return 0;
-	}
-	if (n->kind == DOSSIER_KIND_FILE && n->derived)
-		return verdict_scratch(a, who, n, act, v);
-	if (n->kind != DOSSIER_KIND_FILE && act == ACT_LIST) {
-		v->allow = folder_visible(a, who, n, 0);
-		snprintf(v->why, sizeof(v->why), "%s",
-			 v->allow ? "folder holds something you may see" :
-				    "nothing in this folder is yours to see");
-		return 0;
-	}
 	archive_object(n, &o);
-	if (n->kind != DOSSIER_KIND_FILE && act == ACT_READ)
-		act = ACT_LIST;
-	dossier_rules_decide(a->rules, who->uid, a->site[0] ? a->site : NULL,
-			     rules_action(act), &o, dossier_clock_ns() /
-			     1000000000, v);
-	if (v->allow && act == ACT_READ && n->kind == DOSSIER_KIND_FILE &&
-	    n->level > DOSSIER_LEVEL_INTERNAL && is_thumbnailer(a, who->pid)) {
-		v->allow = 0;
-		v->rule = 0;
-		snprintf(v->why, sizeof(v->why), "thumbnailers may not read "
-			 "records above internal (policy setting "
-			 "'thumbnailers')");
+	tree_facts(n, &q);
+	if (n->kind == DOSSIER_KIND_FILE && n->derived > 0) {
+		if (archive_get_node(a, (uint64_t)n->derived, &r) == 0 &&
+		    !r.derived) {
+			archive_object(&r, &o);
+			tree_facts(&r, &q);
+			q.derived = 1;
+			ctx.n = &r;
+		} else {
+			dossier_error_clear();
+		}
 	}
-	return 0;
+	return dossier_rules_ask(a->rules, &q, v);
 }
 
 /*
- * The one place an operation is decided for a caller: the rule store
- * (core/rules.c) answers from memory. parent is the folder an entry is
- * deleted from (unused by the rules: the record decides).
+ * The one place an operation is decided for a caller: the rule engine
+ * (dossier_rules_ask) answers from memory. parent is the folder an entry
+ * is deleted from (unused by the rules: the record decides).
  */
 int archive_decide(struct dossier_archive *a, const struct dossier_caller *who,
 		   const struct node *n, const struct node *parent,
-		   enum action act)
+		   enum dossier_action act)
 {
 	struct dossier_verdict v;
 
 	(void)parent;
-	archive_verdict(a, who, n, act, &v);
-	if (v.allow)
+	return archive_check(a, who, n, act, &v);
+}
+
+int archive_check(struct dossier_archive *a, const struct dossier_caller *who,
+		  const struct node *n, enum dossier_action act,
+		  struct dossier_verdict *v)
+{
+	archive_verdict(a, who, n, act, v);
+	if (v->allow)
 		return 0;
-	if (act != ACT_LIST)
-		dossier_error_set("%s", v.why[0] ? v.why : "not allowed");
+	if (act != DOSSIER_ACT_LIST)
+		dossier_error_set("%s", v->why[0] ? v->why : "not allowed");
+	dossier_error_set_rule(v->rule);
 	return DOSSIER_EDENIED;
 }
 
@@ -240,15 +171,11 @@ static int folder_visible_now(struct dossier_archive *a,
 			      const struct node *n, int depth)
 {
 	struct dossier_verdict v;
-	struct dossier_object o;
 	sqlite3_stmt *st = NULL;
 	char sql[512];
 	int seen = 0;
-	int64_t now = dossier_clock_ns() / 1000000000;
 
-	archive_object(n, &o);
-	dossier_rules_decide(a->rules, who->uid, a->site[0] ? a->site : NULL,
-			     DOSSIER_ACT_CREATE, &o, now, &v);
+	archive_verdict(a, who, n, DOSSIER_ACT_CREATE, &v);
 	if (v.allow)
 		return 1;
 	if (depth > 4)
@@ -265,7 +192,7 @@ static int folder_visible_now(struct dossier_archive *a,
 
 		archive_row_to_node(st, &c);
 		if (c.kind == DOSSIER_KIND_FILE) {
-			verdict(a, who, &c, ACT_LIST, &v);
+			archive_verdict(a, who, &c, DOSSIER_ACT_LIST, &v);
 			seen = v.allow;
 		} else {
 			seen = folder_visible(a, who, &c, depth + 1);
@@ -292,7 +219,7 @@ int archive_deny(struct dossier_archive *a, const struct dossier_caller *who,
 				     name) < 0)
 		full = NULL;
 	audit_record(a->audit, who, op, full ? full : path, 0,
-		     archive_last_rule(), dossier_error_last()[0] ?
+		     dossier_error_rule(), dossier_error_last()[0] ?
 		     dossier_error_last() : dossier_strerror(rc));
 	free(full);
 	free(path);

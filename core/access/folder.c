@@ -46,7 +46,7 @@ static nlink_t folder_links(struct dossier_archive *a,
 
 		archive_row_to_node(st, &c);
 		if (!who || c.kind <= DOSSIER_KIND_CATEGORY ||
-		    (archive_verdict(a, who, &c, ACT_LIST, &v) == 0 &&
+		    (archive_verdict(a, who, &c, DOSSIER_ACT_LIST, &v) == 0 &&
 		     v.allow))
 			links++;
 	}

@@ -46,12 +46,12 @@ int access_file_allowed(struct dossier_archive *a, struct dossier_file *f,
 		return rc;
 	if (writing >= 0) {
 		rc = archive_decide(a, &f->who, &n, NULL,
-				    writing ? ACT_WRITE : ACT_READ);
+				    writing ? DOSSIER_ACT_WRITE : DOSSIER_ACT_READ);
 	} else {	/* all it was opened for */
 		if (acc != O_WRONLY)
-			rc = archive_decide(a, &f->who, &n, NULL, ACT_READ);
+			rc = archive_decide(a, &f->who, &n, NULL, DOSSIER_ACT_READ);
 		if (rc == 0 && (acc != O_RDONLY || (f->flags & O_TRUNC)))
-			rc = archive_decide(a, &f->who, &n, NULL, ACT_WRITE);
+			rc = archive_decide(a, &f->who, &n, NULL, DOSSIER_ACT_WRITE);
 	}
 	dossier_error_clear();
 	return rc;

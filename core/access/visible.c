@@ -63,7 +63,7 @@ static int find_shown(struct dossier_archive *a,
 		archive_shown_name(shown, sizeof(shown), real, id,
 				   out->kind == DOSSIER_KIND_FILE);
 		if (!strcmp(shown, nfc) &&
-		    archive_decide(a, who, out, NULL, ACT_LIST) == 0)
+		    archive_decide(a, who, out, NULL, DOSSIER_ACT_LIST) == 0)
 			rc = 0;
 	}
 	archive_stmt_done(st);
@@ -87,7 +87,7 @@ int access_twin_masked(struct dossier_archive *a,
 		dossier_error_clear();
 		return 0;
 	}
-	masked = archive_decide(a, who, &o, NULL, ACT_LIST) == 0;
+	masked = archive_decide(a, who, &o, NULL, DOSSIER_ACT_LIST) == 0;
 	dossier_error_clear();
 	return masked;
 }
@@ -105,7 +105,7 @@ int archive_find_visible(struct dossier_archive *a,
 	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
 	while (!found && (src = sqlite3_step(st)) == SQLITE_ROW) {
 		archive_row_to_node(st, out);
-		if (archive_decide(a, who, out, NULL, ACT_LIST) < 0)
+		if (archive_decide(a, who, out, NULL, DOSSIER_ACT_LIST) < 0)
 			continue;
 		if (!out->twin_of) {
 			found = 1;
@@ -150,7 +150,7 @@ int archive_first_listed(struct dossier_archive *a,
 	rc = DOSSIER_ENOTFOUND;
 	while (rc < 0 && sqlite3_step(st) == SQLITE_ROW) {
 		archive_row_to_node(st, out);
-		if (archive_decide(a, who, out, NULL, ACT_LIST) == 0)
+		if (archive_decide(a, who, out, NULL, DOSSIER_ACT_LIST) == 0)
 			rc = 0;
 	}
 	dossier_error_clear();
@@ -184,7 +184,7 @@ static uint64_t hidden_holder(struct dossier_archive *a,
 
 		/* the statement is kept: decide on a copy of the row */
 		if (archive_get_node(a, id, &n) == 0 &&
-		    archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+		    archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 			holder = id;
 	}
 	archive_stmt_done(st);
@@ -210,7 +210,7 @@ int access_may_create(struct dossier_archive *a,
 	struct node n;
 	int rc;
 
-	if ((rc = archive_decide(a, who, p, NULL, ACT_CREATE)) < 0)
+	if ((rc = archive_decide(a, who, p, NULL, DOSSIER_ACT_CREATE)) < 0)
 		return rc;
 	return archive_find_visible(a, who, p->id, nfc, &n) == 0 ?
 		       DOSSIER_EEXISTS : 0;

@@ -155,18 +155,6 @@ struct dossier_file {
 /* Content file of record id, relative to contentfd ("ab/123"). */
 void content_relpath(char *out, size_t outsz, uint64_t id);
 
-/* What a caller asks to do, for archive_decide(). */
-enum action {
-	ACT_LIST,
-	ACT_READ,
-	ACT_WRITE,
-	ACT_CREATE,
-	ACT_DELETE,
-	ACT_HISTORY,
-	ACT_CLASSIFY,
-	ACT_GRANT,
-};
-
 /*
  * Inode numbers of the virtual trees (never catalog ids, which stay far
  * below 2^48): /.history, /.dossier/ctl, and per-node views. The kind is
@@ -281,9 +269,20 @@ char *archive_path_shown(char *s);
 
 /* Node rows (core/catalog/nodes.c) and statements (catalog.c). */
 
-/* One integer from a query with one int64 and one text binding; 0 if none. */
+/*
+ * Run one statement, kept prepared (archive_stmt: sql a string literal),
+ * its parameters bound by types as dossier_db_bind() does (db_i.h): 'i'
+ * int64_t, 't' text (NULL binds NULL), 'n' NULL. Lock held.
+ */
+int archive_exec(struct dossier_archive *a, const char *sql,
+		 const char *types, ...);
+
+/*
+ * The first column of the first row of sql as an integer, 0 if no row;
+ * sql is bound as archive_exec binds it. Lock held.
+ */
 int64_t archive_query_id(struct dossier_archive *a, const char *sql,
-			int64_t i1, const char *t2, int64_t i3, int64_t i4);
+			 const char *types, ...);
 
 /* Prepare every statement, with "%s" in its text standing for node_cols. */
 int archive_prepare_all(struct dossier_archive *a);

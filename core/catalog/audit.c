@@ -50,6 +50,7 @@
 #include "log.h"
 #include "proc.h"
 #include "rules_i.h"
+#include "schema_i.h"
 #include "when.h"
 
 #define AUDIT_BATCH 256
@@ -65,36 +66,6 @@
 #define AUDIT_DEFAULT_LIMIT 1000
 /* writer passes at close before giving up on a failing catalog */
 #define AUDIT_CLOSE_TRIES 3
-
-/*
- * IF NOT EXISTS: audit_open() runs this again on catalogs that went
- * through migration 5 while it was a placeholder (archives created between
- * the module skeletons and this schema, 2026-11).
- */
-const char audit_schema[] =
-	"CREATE TABLE IF NOT EXISTS audit("
-	"  id INTEGER PRIMARY KEY,"	/* append order */
-	"  time_ns INTEGER NOT NULL,"
-	"  uid INTEGER NOT NULL,"
-	"  user TEXT NOT NULL,"		/* account name when written */
-	"  pid INTEGER NOT NULL,"
-	"  program TEXT NOT NULL,"
-	"  action TEXT NOT NULL,"
-	"  path TEXT NOT NULL,"		/* archive path, "" for none */
-	"  allowed INTEGER NOT NULL,"
-	"  rule INTEGER,"		/* deciding rule row; NULL: none */
-	"  detail TEXT"
-	");"
-	"CREATE INDEX IF NOT EXISTS audit_by_time ON audit(time_ns);"
-	"CREATE INDEX IF NOT EXISTS audit_by_user ON audit(user);"
-	"CREATE INDEX IF NOT EXISTS audit_by_uid ON audit(uid);"
-	"CREATE INDEX IF NOT EXISTS audit_by_path ON audit(path);"
-	"CREATE INDEX IF NOT EXISTS audit_denied ON audit(time_ns)"
-	"  WHERE allowed = 0;"
-	"CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit"
-	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;"
-	"CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit"
-	" BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;";
 
 /* One queued row; its strings live in data[]. */
 struct row {
@@ -188,22 +159,12 @@ static int insert(struct dossier_audit *au, const struct row *r)
 {
 	sqlite3_stmt *st = au->ins;
 
-	sqlite3_bind_int64(st, 1, r->time_ns);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)r->uid);
-	sqlite3_bind_text(st, 3, r->user, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)r->pid);
-	sqlite3_bind_text(st, 5, r->program, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, r->action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, r->path, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 8, r->allowed ? 1 : 0);
-	if (r->rule)
-		sqlite3_bind_int64(st, 9, r->rule);
-	else
+	dossier_db_bind(st, "iititttiit", r->time_ns, (int64_t)r->uid,
+			r->user, (int64_t)r->pid, r->program, r->action,
+			r->path, (int64_t)(r->allowed ? 1 : 0), r->rule,
+			r->detail);
+	if (!r->rule)	/* rule 0 is stored as NULL */
 		sqlite3_bind_null(st, 9);
-	if (r->detail)
-		sqlite3_bind_text(st, 10, r->detail, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(st, 10);
 	return dossier_db_step_done(au->a->db, st, "write audit row");
 }
 
@@ -397,7 +358,7 @@ static int heal_schema(struct dossier_archive *a)
 		return 0;
 	dossier_log(LOG_NOTICE, "audit: creating the audit tables");
 	if ((rc = archive_begin(a)) == 0)
-		rc = dossier_db_exec(a->db, audit_schema);
+		rc = dossier_db_exec(a->db, dossier_schema_audit);
 	return archive_end(a, rc);
 }
 
@@ -787,15 +748,9 @@ static int query(struct dossier_archive *a, const struct filter *q,
 	dossier_buf_release(&sql);
 	if (rc < 0)
 		return rc;
-	if (by_name)
-		sqlite3_bind_text(st, 1, q->user, -1, SQLITE_STATIC);
-	if (by_uid)
-		sqlite3_bind_int64(st, 2, (sqlite3_int64)uid);
-	if (q->has_path)
-		sqlite3_bind_text(st, 3, q->path, -1, SQLITE_STATIC);
-	if (q->has_since)
-		sqlite3_bind_int64(st, 4, q->since_ns);
-	sqlite3_bind_int64(st, 5, q->limit ? q->limit : -1);
+	/* parameters the filters left out of the text are bound unused */
+	dossier_db_bind(st, "titii", q->user, (int64_t)uid, q->path,
+			q->since_ns, q->limit ? q->limit : (int64_t)-1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		time_t t = (time_t)(sqlite3_column_int64(st, 0) / 1000000000);
 		char when[32], num[32];

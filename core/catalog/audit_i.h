@@ -19,9 +19,6 @@
 
 struct dossier_audit;
 
-/* The tables of this module: catalog migration 5 (db.c). */
-extern const char audit_schema[];
-
 /*
  * Start the writer for archive a (its catalog, through a->db under
  * a->lock: call without holding it). Caller frees with audit_close(),

@@ -130,50 +130,34 @@ void archive_stmt_done(sqlite3_stmt *st)
 	}
 }
 
-/*
- * Run one statement with bindings described by types: 'i' int64, 't' text
- * (NULL binds NULL), 'n' NULL. Lock held.
- */
+/* Lock held (archive_i.h). */
 int archive_exec(struct dossier_archive *a, const char *sql,
 		 const char *types, ...)
 {
 	sqlite3_stmt *st = NULL;
 	va_list ap;
-	int rc, i;
+	int rc;
 
 	if ((rc = archive_stmt(a, sql, &st)) < 0)
 		return rc;
 	va_start(ap, types);
-	for (i = 0; types[i]; i++) {
-		if (types[i] == 'i') {
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-		} else if (types[i] == 't') {
-			const char *t = va_arg(ap, const char *);
-
-			if (t)
-				sqlite3_bind_text(st, i + 1, t, -1,
-						  SQLITE_TRANSIENT);
-		}
-	}
+	rc = dossier_db_runv(a->db, st, sql, types, ap);
 	va_end(ap);
-	rc = dossier_db_step_done(a->db, st, sql);
-	archive_stmt_done(st);
 	return rc;
 }
 
-/* One integer from a query with one int64 and one text binding; 0 if none. */
 int64_t archive_query_id(struct dossier_archive *a, const char *sql,
-			int64_t i1, const char *t2, int64_t i3, int64_t i4)
+			 const char *types, ...)
 {
 	sqlite3_stmt *st = NULL;
 	int64_t v = 0;
+	va_list ap;
 
 	if (archive_stmt(a, sql, &st) < 0)
 		return 0;
-	sqlite3_bind_int64(st, 1, i1);
-	sqlite3_bind_text(st, 2, t2, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, i3);
-	sqlite3_bind_int64(st, 4, i4);
+	va_start(ap, types);
+	dossier_db_bindv(st, types, ap);
+	va_end(ap);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	archive_stmt_done(st);

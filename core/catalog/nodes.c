@@ -89,8 +89,7 @@ int archive_find_child(struct dossier_archive *a, uint64_t parent,
 {
 	sqlite3_stmt *st = a->st[ST_LOOKUP];
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)parent);
-	sqlite3_bind_text(st, 2, nfc, -1, SQLITE_STATIC);
+	dossier_db_bind(st, "it", (int64_t)parent, nfc);
 	return archive_fetch_node(a, st, out);
 }
 
@@ -155,8 +154,7 @@ int archive_touch_node(struct dossier_archive *a, uint64_t id, int64_t t)
 {
 	sqlite3_stmt *st = a->st[ST_TOUCH];
 
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	sqlite3_bind_int64(st, 2, t);
+	dossier_db_bind(st, "ii", (int64_t)id, t);
 	return dossier_db_step_done(a->db, st, "touch folder");
 }
 

@@ -83,7 +83,7 @@ static int ctl_log(struct dossier_archive *a, const struct dossier_caller *who,
 	rc = access_resolve(a, who, f[1], 1, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
 		rc = DOSSIER_EISDIR;
-	if (rc == 0 && archive_decide(a, who, &rec, NULL, ACT_HISTORY) < 0) {
+	if (rc == 0 && archive_decide(a, who, &rec, NULL, DOSSIER_ACT_HISTORY) < 0) {
 		dossier_error_set("you may not read the history of '%s'", f[1]);
 		rc = DOSSIER_EDENIED;
 	}
@@ -158,8 +158,8 @@ static int ctl_restore(struct dossier_archive *a,
 	rc = access_resolve(a, who, f[1], 0, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
 		rc = DOSSIER_EISDIR;
-	if (rc == 0 && (archive_decide(a, who, &rec, NULL, ACT_HISTORY) < 0 ||
-			archive_decide(a, who, &rec, NULL, ACT_WRITE) < 0)) {
+	if (rc == 0 && (archive_decide(a, who, &rec, NULL, DOSSIER_ACT_HISTORY) < 0 ||
+			archive_decide(a, who, &rec, NULL, DOSSIER_ACT_WRITE) < 0)) {
 		dossier_error_set("restoring needs the history and write "
 				  "rights on '%s'", f[1]);
 		rc = DOSSIER_EDENIED;

@@ -53,7 +53,7 @@ int control_may_list(struct dossier_archive *a,
 		dossier_error_clear();
 		return 0;
 	}
-	ok = archive_decide(a, who, &n, NULL, ACT_LIST) == 0;
+	ok = archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) == 0;
 	dossier_error_clear();
 	return ok;
 }

@@ -26,41 +26,6 @@
 #include "rules_i.h"
 #include "access_i.h"
 
-/*
- * text_queue: content versions waiting for their text (oldest first).
- * version_text: the text of each version, with how it was got (status 0
- * done, 1 failed), pages recognised and the time it took.
- * text_index: the current version's text of each record (rowid = record
- * id); trigram: it finds any substring of three characters or more, the
- * only way to find Chinese words, which have no spaces between them.
- * The existing records' current versions are queued once.
- */
-const char text_schema[] =
-	"CREATE TABLE text_queue("
-	"  version INTEGER PRIMARY KEY,"
-	"  record INTEGER NOT NULL,"
-	"  queued_ns INTEGER NOT NULL,"
-	"  tries INTEGER NOT NULL DEFAULT 0"
-	");"
-	"CREATE INDEX text_queue_by_record ON text_queue(record);"
-	"CREATE TABLE version_text("
-	"  version INTEGER PRIMARY KEY,"
-	"  record INTEGER NOT NULL,"
-	"  status INTEGER NOT NULL,"
-	"  method TEXT NOT NULL,"
-	"  pages INTEGER NOT NULL DEFAULT 0,"
-	"  ms INTEGER NOT NULL DEFAULT 0,"
-	"  body TEXT,"
-	"  error TEXT,"
-	"  done_ns INTEGER NOT NULL"
-	");"
-	"CREATE INDEX version_text_by_record ON version_text(record);"
-	"CREATE VIRTUAL TABLE text_index USING fts5(body, version UNINDEXED,"
-	"  tokenize = 'trigram');"
-	"INSERT INTO text_queue(version, record, queued_ns)"
-	"  SELECT max(id), record, 0 FROM version WHERE blob IS NOT NULL"
-	"  GROUP BY record;";
-
 /* Give up on a version after this many failures that may pass. */
 #define TEXT_TRIES 3
 /* Blobs larger than this are not read into memory for their text. */
@@ -811,7 +776,7 @@ static size_t mark_shown(struct dossier_archive *a,
 
 		ok = archive_get_node(a, v[i].record, &node) == 0 &&
 		     !node.deleted &&
-		     archive_decide(a, who, &node, NULL, ACT_READ) == 0;
+		     archive_decide(a, who, &node, NULL, DOSSIER_ACT_READ) == 0;
 		dossier_error_clear();
 		v[i].path = archive_node_path(a, v[i].record);
 		v[i].shown = ok && v[i].path && under(v[i].path, prefix) &&
@@ -1057,17 +1022,17 @@ static int ctl_text(struct dossier_archive *a,
 	rc = access_resolve(a, who, f[1], 0, &rec);
 	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
 		rc = DOSSIER_EISDIR;
-	if (rc == 0 && archive_decide(a, who, &rec, NULL, ACT_READ) < 0)
+	if (rc == 0 && archive_decide(a, who, &rec, NULL, DOSSIER_ACT_READ) < 0)
 		rc = DOSSIER_EDENIED;
 	if (rc == 0)
 		rc = find_version(a, rec.id, rev, &version, &current);
 	if (rc == 0 && version != current &&
-	    archive_decide(a, who, &rec, NULL, ACT_HISTORY) < 0)
+	    archive_decide(a, who, &rec, NULL, DOSSIER_ACT_HISTORY) < 0)
 		rc = DOSSIER_EDENIED;
 	if (rc == 0)
 		rc = read_text(a, version, &vt);
 	audit_record(a->audit, who, "text", f[1], rc != DOSSIER_EDENIED,
-		     rc == DOSSIER_EDENIED ? archive_last_rule() : 0,
+		     rc == DOSSIER_EDENIED ? dossier_error_rule() : 0,
 		     rev ? rev : "current version");
 	pthread_mutex_unlock(&a->lock);
 	if (rc == DOSSIER_EDENIED) {

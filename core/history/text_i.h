@@ -23,9 +23,6 @@
 
 struct dossier_text;
 
-/* The tables of this module: catalog migration 13 (db.c). */
-extern const char text_schema[];
-
 /*
  * Start the worker for archive a (serving daemons only; call without
  * a->lock). Caller frees with text_close().

@@ -56,21 +56,18 @@
 struct dossier_rules;
 
 /*
- * SQL creating the tables role, user, level, site, rule, grant and
- * setting (no transaction statements: run it inside a migration).
- */
-extern const char dossier_rules_schema[];
-
-/*
  * Write the default policy of PRODUCT.md as rows: roles, levels, the
- * reading-room site, rules and settings (trash-days, root-role). Works
+ * reading-room site, rules and settings (trash-days, root-role), into the
+ * tables of schema step 3 (schema_i.h): at the creation of a catalog. Works
  * inside or outside the caller's transaction (uses a savepoint). Fails
  * with DOSSIER_EEXISTS if the rows already exist.
  */
 int dossier_rules_seed_default(sqlite3 *db);
 
 /*
- * Load users, roles, levels, sites, rules and grants from db into memory.
+ * Load users, roles, levels, sites, rules and grants from db into memory;
+ * first writes the default policy if the role, level and rule tables are
+ * all empty (a catalog migrated from before the rule store).
  * db is borrowed and must outlive the result. Caller frees with
  * dossier_rules_free(). DOSSIER_ECORRUPT if a row cannot be understood
  * (unknown family or effect, a level out of range).
@@ -87,14 +84,63 @@ void dossier_rules_free(struct dossier_rules *r);
 int dossier_rules_reload(struct dossier_rules *r);
 
 /*
- * Decide whether uid, on a mount of site (NULL: none), may do act on obj at
- * time now_s. Fills out and returns 0 whatever the verdict; a negative code
- * only for bad arguments (DOSSIER_EINVAL). Runs on memory only: no SQL.
+ * Decide by the rows alone whether uid, on a mount of site (NULL: none),
+ * may do act on obj at time now_s (the tree asks dossier_rules_ask, which
+ * calls this). Fills out and returns 0 whatever the verdict; a negative
+ * code only for bad arguments (DOSSIER_EINVAL). Runs on memory only: no
+ * SQL.
  */
 int dossier_rules_decide(struct dossier_rules *r, uid_t uid, const char *site,
 			 enum dossier_action act,
 			 const struct dossier_object *obj, int64_t now_s,
 			 struct dossier_verdict *out);
+
+/*
+ * A question from the tree: may uid (process pid), on a mount of site
+ * (NULL: none), do act on obj at time now_s? holds_listed(ctx) answers
+ * whether a folder holds anything uid may list; it is called only for a
+ * list of a folder, from inside dossier_rules_ask (the caller's lock
+ * held, as for the question). The facts of the tree about obj:
+ * top: the root, a year or a category folder;
+ * scratch_private: a scratch file derived from nothing its creator
+ * (obj->owner) could see, a save's temp;
+ * derived: a scratch file derived from the record obj describes (vim's
+ * swap, a lock file), decided as that record.
+ */
+struct dossier_question {
+	uid_t uid;
+	pid_t pid;
+	const char *site;
+	enum dossier_action act;
+	const struct dossier_object *obj;
+	int64_t now_s;
+	int (*holds_listed)(void *ctx);
+	void *ctx;
+	int top;
+	int scratch_private;
+	int derived;
+};
+
+/*
+ * The one decision of the tree: dossier_rules_decide's rows, under the
+ * built-in policy of the tree, in this order:
+ * - the fixed top (q->top) is listed, read and shown to everyone;
+ *   creating, deleting, writing or classifying there go to the rows;
+ * - with no policy loaded (r NULL) only uid 0 may do anything;
+ * - a private scratch file (q->scratch_private) is its creator's alone
+ *   (never history or grant);
+ * - a folder is listed to whoever it holds something listed to
+ *   (holds_listed); reading a folder is listing it;
+ * - deleting a derived scratch file (q->derived) takes the right to
+ *   write its record;
+ * - thumbnailers (setting 'thumbnailers': the program names of pid, as
+ *   /proc/PID/comm, read only then) never read records above internal.
+ * Fills out (rule: the deciding row, 0 for a built-in answer) and returns
+ * 0 whatever the verdict; DOSSIER_EINVAL for bad arguments. No SQL.
+ */
+int dossier_rules_ask(struct dossier_rules *r,
+		      const struct dossier_question *q,
+		      struct dossier_verdict *out);
 
 /*
  * Map uid to a user. role must be a row of the role table (DOSSIER_EINVAL

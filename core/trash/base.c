@@ -2,7 +2,7 @@
  * The trash module's base: its settings and roles, the facts of a
  * deleted row, and the deleted folders a restore or a purge leaves empty.
  */
-#include "trash_private.h"
+#include "trash_priv_i.h"
 
 #include <stdio.h>
 #include <stdlib.h>

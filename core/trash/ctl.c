@@ -2,7 +2,7 @@
  * The control requests of dossierctl's trash, restore-deleted, purge,
  * register, approve-destruction, hold, release and due.
  */
-#include "trash_private.h"
+#include "trash_priv_i.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -61,7 +61,7 @@ static int resolve(struct dossier_archive *a, const struct dossier_caller *who,
 		dossier_error_set("no record %llu", id);
 		return DOSSIER_ENOTFOUND;
 	}
-	if (archive_decide(a, who, out, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, out, NULL, DOSSIER_ACT_LIST) < 0) {
 		dossier_error_clear();
 		dossier_error_set("no record %llu", id);
 		return DOSSIER_EHIDDEN;
@@ -129,7 +129,7 @@ static int ctl_restore_deleted(struct dossier_archive *a,
 	if (rc == 0 && r.kind == DOSSIER_KIND_FILE)
 		rc = trash_may_restore(a, who, &r, NULL);
 	else if (rc == 0)
-		rc = archive_decide(a, who, &r, NULL, ACT_CREATE);
+		rc = archive_decide(a, who, &r, NULL, DOSSIER_ACT_CREATE);
 	if (rc == 0 && (rc = archive_begin(a)) == 0) {
 		rc = trash_restore_in_place(a, who, &r, dossier_clock_ns());
 		rc = archive_end(a, rc);

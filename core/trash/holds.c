@@ -2,7 +2,7 @@
  * Legal holds and destruction approvals: what keeps a record from being
  * deleted or destroyed, and what lets a classified one go.
  */
-#include "trash_private.h"
+#include "trash_priv_i.h"
 
 #include <inttypes.h>
 #include <stdio.h>

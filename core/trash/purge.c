@@ -3,7 +3,7 @@
  * objects, content, rows) and writing the destruction register, with a
  * crash finished by the next purge (trash_purging).
  */
-#include "trash_private.h"
+#include "trash_priv_i.h"
 
 #include <errno.h>
 #include <inttypes.h>

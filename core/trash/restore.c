@@ -2,7 +2,7 @@
  * Restoring deleted records and folders: a move out of /.trash or out of
  * /.Trash-UID/files, and 'dossierctl restore-deleted' (where it was).
  */
-#include "trash_private.h"
+#include "trash_priv_i.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -23,12 +23,12 @@ int trash_may_restore(struct dossier_archive *a,
 {
 	int rc;
 
-	if (archive_decide(a, who, r, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, r, NULL, DOSSIER_ACT_LIST) < 0) {
 		dossier_error_clear();
 		return DOSSIER_EHIDDEN;
 	}
-	if ((rc = archive_decide(a, who, r, NULL, ACT_DELETE)) < 0 ||
-	    (np && (rc = archive_decide(a, who, np, NULL, ACT_CREATE)) < 0))
+	if ((rc = archive_decide(a, who, r, NULL, DOSSIER_ACT_DELETE)) < 0 ||
+	    (np && (rc = archive_decide(a, who, np, NULL, DOSSIER_ACT_CREATE)) < 0))
 		return rc;
 	if (trash_is_purging(a, r->id)) {
 		dossier_error_set("this record is being destroyed by a purge");
@@ -215,7 +215,7 @@ int trash_restore_entry(struct dossier_archive *a,
 					  "client folder");
 			return DOSSIER_ESTRUCTURE;
 		}
-		if ((rc = archive_decide(a, who, &np, NULL, ACT_CREATE)) < 0)
+		if ((rc = archive_decide(a, who, &np, NULL, DOSSIER_ACT_CREATE)) < 0)
 			return rc;
 	}
 	/* a name held only by what who may not see is free for who */

@@ -4,7 +4,7 @@
  * days they have left ('dossierctl trash'), and the live records whose
  * category's retention ended ('dossierctl due').
  */
-#include "trash_private.h"
+#include "trash_priv_i.h"
 
 #include <inttypes.h>
 #include <pthread.h>
@@ -109,7 +109,7 @@ static void each_listed(struct dossier_archive *a,
 
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		archive_row_to_node(st, &r);
-		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
+		if (archive_decide(a, who, &r, NULL, DOSSIER_ACT_LIST) < 0) {
 			dossier_error_clear();
 			continue;
 		}

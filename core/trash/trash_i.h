@@ -15,7 +15,7 @@
  * next purge, and a restore in between is refused.
  *
  * The module is the folder core/trash/, one file per concern (its
- * private header trash_private.h lists them); this header is what the
+ * private header trash_priv_i.h lists them); this header is what the
  * rest of core calls.
  *
  * Unless said otherwise, functions here are called with the archive lock
@@ -37,9 +37,6 @@
 struct dossier_trash;
 int trash_open(struct dossier_trash **out);
 void trash_close(struct dossier_trash *t);
-
-/* The tables of this module: catalog migration 4 (db.c). */
-extern const char trash_schema[];
 
 /*
  * May record (or folder) n be deleted now? DOSSIER_ESTRUCTURE with a

@@ -2,7 +2,7 @@
  * The /.trash view: a deleted record under the folders it was deleted
  * from, named so that collisions stay distinct and stable, read-only.
  */
-#include "trash_private.h"
+#include "trash_priv_i.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -176,7 +176,7 @@ static int read_rows(struct dossier_archive *a,
 		struct node r;
 
 		archive_row_to_node(st, &r);
-		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
+		if (archive_decide(a, who, &r, NULL, DOSSIER_ACT_LIST) < 0) {
 			dossier_error_clear();
 			continue;
 		}
@@ -279,7 +279,7 @@ int trash_view_node(struct dossier_archive *a, const struct dossier_caller *who,
 		/* an inode of an earlier deletion of the record */
 		if (TRASH_INO(out->n.id, out->deleted_ns) != ino)
 			return DOSSIER_ENOTFOUND;
-		if (archive_decide(a, who, &out->n, NULL, ACT_LIST) < 0) {
+		if (archive_decide(a, who, &out->n, NULL, DOSSIER_ACT_LIST) < 0) {
 			dossier_error_clear();
 			return DOSSIER_EHIDDEN;
 		}
@@ -304,7 +304,7 @@ void trash_record_attr(struct dossier_archive *a,
 	struct stat *st = &out->st;
 	struct stat cst;
 	char rel[64];
-	mode_t mode = archive_decide(a, who, n, NULL, ACT_READ) == 0 ? 0444 : 0;
+	mode_t mode = archive_decide(a, who, n, NULL, DOSSIER_ACT_READ) == 0 ? 0444 : 0;
 
 	dossier_error_clear();
 	trash_file_attr(out, TRASH_INO(n->id, deleted_ns), mode, n->uid,
@@ -338,7 +338,7 @@ int trash_view_open(struct dossier_archive *a, const struct dossier_caller *who,
 		return DOSSIER_EREADONLY;
 	}
 	path = archive_node_path(a, t.n.id);
-	if ((rc = archive_decide(a, who, &t.n, NULL, ACT_READ)) < 0) {
+	if ((rc = archive_decide(a, who, &t.n, NULL, DOSSIER_ACT_READ)) < 0) {
 		audit_record(a->audit, who, "read", path, 0, 0,
 			     "from the trash");
 		goto out;

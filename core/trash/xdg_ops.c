@@ -4,7 +4,7 @@
  * unlink, tree/), a move out of it (a restore), and the refusal to empty
  * the trash early.
  */
-#include "trash_private.h"
+#include "trash_priv_i.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -5,7 +5,7 @@
  * made up from the catalog), GIO unlinked them, or PENDING_TTL_NS passed
  * (GIO needs milliseconds). Each archive has its own list (a->trash).
  */
-#include "trash_private.h"
+#include "trash_priv_i.h"
 
 #include <errno.h>
 #include <fcntl.h>

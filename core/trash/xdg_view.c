@@ -4,7 +4,7 @@
  * .trashinfo for each, and GIO's own while it trashes). What changes it
  * is in xdg_ops.c, GIO's files in xdg_pending.c.
  */
-#include "trash_private.h"
+#include "trash_priv_i.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,7 +106,7 @@ int trash_xdg_entries(struct dossier_archive *a,
 		struct node r;
 
 		archive_row_to_node(st, &r);
-		if (archive_decide(a, who, &r, NULL, ACT_LIST) < 0) {
+		if (archive_decide(a, who, &r, NULL, DOSSIER_ACT_LIST) < 0) {
 			dossier_error_clear();
 			continue;
 		}

@@ -196,7 +196,8 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 		rc = DOSSIER_ECORRUPT;
 		goto fail;
 	}
-	if ((rc = dossier_db_open(&a->db, buf, 0)) < 0)
+	if ((rc = dossier_db_open(&a->db, buf, 0)) < 0 ||
+	    (rc = text_db_init(a->db)) < 0)
 		goto fail;
 	if ((rc = archive_prepare_all(a)) < 0 || (rc = check_catalog(a)) < 0 ||
 	    (rc = archive_load_patterns(a)) < 0 ||
@@ -379,6 +380,8 @@ int dossier_archive_create(const char *path, enum dossier_lang lang)
 	if (rc == 0)
 		rc = seed_catalog(db, lang);
 	if (rc == 0)
+		rc = dossier_rules_seed_default(db);
+	if (rc == 0)
 		rc = dossier_db_exec(db, "COMMIT");
 	dossier_db_close(db);
 	if (rc == 0)
@@ -439,7 +442,7 @@ int dossier_archive_getattr(struct dossier_archive *a,
 	if (s)
 		rc = s->getattr(a, who, id, out);
 	else if ((rc = archive_get_node(a, id, &n)) == 0 &&
-		 archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+		 archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 		rc = DOSSIER_EHIDDEN;
 	else if (rc == 0)
 		rc = archive_node_attr(a, who, &n, out);
@@ -469,13 +472,13 @@ int dossier_archive_access(struct dossier_archive *a,
 	}
 	pthread_mutex_lock(&a->lock);
 	rc = archive_get_node(a, id, &n);
-	if (rc == 0 && archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+	if (rc == 0 && archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 		rc = DOSSIER_EHIDDEN;
 	if (rc == 0 && (mask & R_OK))
-		rc = archive_decide(a, who, &n, NULL, ACT_READ);
+		rc = archive_decide(a, who, &n, NULL, DOSSIER_ACT_READ);
 	if (rc == 0 && (mask & W_OK))
 		rc = archive_decide(a, who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
-					   ACT_WRITE : ACT_CREATE);
+					   DOSSIER_ACT_WRITE : DOSSIER_ACT_CREATE);
 	if (rc == 0 && (mask & X_OK) && n.kind == DOSSIER_KIND_FILE &&
 	    !(n.mode & 0111))
 		rc = DOSSIER_EDENIED;

@@ -51,24 +51,6 @@ int dossier_category_list(struct dossier_archive *a,
 	return rc;
 }
 
-static int run_bound(struct dossier_archive *a, const char *sql,
-		     const char *t1, const char *t2, int64_t i3)
-{
-	sqlite3_stmt *st = NULL;
-	int rc;
-
-	if ((rc = dossier_db_prepare(a->db, sql, &st)) < 0)
-		return rc;
-	if (t1)
-		sqlite3_bind_text(st, 1, t1, -1, SQLITE_STATIC);
-	if (t2)
-		sqlite3_bind_text(st, 2, t2, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, i3);
-	rc = dossier_db_step_done(a->db, st, sql);
-	sqlite3_finalize(st);
-	return rc;
-}
-
 int dossier_category_add(struct dossier_archive *a, const char *name)
 {
 	char nfc[DOSSIER_NAME_MAX + 1];
@@ -82,20 +64,21 @@ int dossier_category_add(struct dossier_archive *a, const char *name)
 	}
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_begin(a)) == 0) {
-		rc = run_bound(a, "INSERT INTO category(name, position) "
-			       "SELECT ?1, coalesce(max(position), 0) + 1 + "
-			       "0 * ?3 FROM category", nfc, NULL, 0);
+		rc = archive_exec(a, "INSERT INTO category(name, position) "
+				  "SELECT ?1, coalesce(max(position), 0) + 1 "
+				  "FROM category", "t", nfc);
 		if (rc == DOSSIER_EEXISTS)
 			dossier_error_set("category '%s' already exists", nfc);
 		/* every existing year gets the new category folder */
 		if (rc == 0)
-			rc = run_bound(a, "INSERT INTO node(parent, name, kind,"
-				       " category, mode, uid, gid, mtime_ns, "
-				       "ctime_ns, created_ns) SELECT y.id, ?1, "
-				       "2, c.id, 17407, 0, 0, ?3, ?3, ?3 FROM "
-				       "node y, category c WHERE y.kind = 1 "
-				       "AND y.deleted_ns IS NULL AND "
-				       "c.name = ?1", nfc, NULL, dossier_clock_ns());
+			rc = archive_exec(a, "INSERT INTO node(parent, name, "
+					  "kind, category, mode, uid, gid, "
+					  "mtime_ns, ctime_ns, created_ns) "
+					  "SELECT y.id, ?1, 2, c.id, 17407, 0, "
+					  "0, ?2, ?2, ?2 FROM node y, category c"
+					  " WHERE y.kind = 1 AND y.deleted_ns IS"
+					  " NULL AND c.name = ?1", "ti", nfc,
+					  dossier_clock_ns());
 		rc = archive_end(a, rc);
 	}
 	pthread_mutex_unlock(&a->lock);
@@ -140,12 +123,12 @@ int dossier_category_rename(struct dossier_archive *a, const char *from,
 	}
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_begin(a)) == 0) {
-		rc = run_bound(a, "UPDATE node SET name = ?2 WHERE kind = 2 "
-			       "AND category = (SELECT id FROM category WHERE "
-			       "name = ?1) AND 0 * ?3 = 0", f, t, 0);
+		rc = archive_exec(a, "UPDATE node SET name = ?2 WHERE kind = 2 "
+				  "AND category = (SELECT id FROM category "
+				  "WHERE name = ?1)", "tt", f, t);
 		if (rc == 0)
-			rc = run_bound(a, "UPDATE category SET name = ?2 WHERE "
-				       "name = ?1 AND 0 * ?3 = 0", f, t, 0);
+			rc = archive_exec(a, "UPDATE category SET name = ?2 "
+					  "WHERE name = ?1", "tt", f, t);
 		if (rc == 0 && sqlite3_changes(a->db) == 0) {
 			dossier_error_set("no category named '%s'", f);
 			rc = DOSSIER_ENOTFOUND;

@@ -133,7 +133,7 @@ int dossier_dir_open(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, id, &dn)) < 0)
 		goto unlock;
-	if (archive_decide(a, who, &dn, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, &dn, NULL, DOSSIER_ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -150,7 +150,7 @@ int dossier_dir_open(struct dossier_archive *a,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
 		archive_row_to_node(st, &n);
-		if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+		if (archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 			continue;
 		if (d->n == cap) {
 			struct dir_entry *ne;

@@ -279,21 +279,21 @@ unlock:
 	return rc < 0 ? archive_deny(a, who, "create", parent, nfc, rc) : 0;
 }
 
-/* Decide an open; *on_grant is set if only a grant allows it. */
+/*
+ * Decide an open; *on_grant is set if only a grant allows it, *rule to
+ * the rule that decided.
+ */
 static int open_verdict(struct dossier_archive *a,
 			const struct dossier_caller *who, const struct node *n,
-			enum action act, int *on_grant)
+			enum dossier_action act, int *on_grant, int64_t *rule)
 {
 	struct dossier_verdict v;
+	int rc = archive_check(a, who, n, act, &v);
 
-	archive_verdict(a, who, n, act, &v);
-	if (!v.allow) {
-		dossier_error_set("%s", v.why[0] ? v.why : "not allowed");
-		return DOSSIER_EDENIED;
-	}
-	if (v.grant)
+	*rule = v.rule;
+	if (rc == 0 && v.grant)
 		*on_grant = 1;
-	return 0;
+	return rc;
 }
 
 static int open_virtual(struct dossier_archive *a,
@@ -329,6 +329,7 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	struct node n;
 	char rel[64];
 	int rc, fd = -1, acc = open_flags & O_ACCMODE, on_grant = 0;
+	int64_t rule = 0;
 
 	id = node_of(id);
 	dossier_error_clear();
@@ -339,7 +340,7 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, id, &n)) < 0)
 		goto unlock;
-	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -348,10 +349,12 @@ int dossier_archive_open_file(struct dossier_archive *a,
 		goto unlock;
 	}
 	if ((acc == O_RDONLY || acc == O_RDWR) &&
-	    (rc = open_verdict(a, who, &n, ACT_READ, &on_grant)) < 0)
+	    (rc = open_verdict(a, who, &n, DOSSIER_ACT_READ, &on_grant,
+				&rule)) < 0)
 		goto unlock;
 	if ((acc == O_WRONLY || acc == O_RDWR || (open_flags & O_TRUNC)) &&
-	    (rc = open_verdict(a, who, &n, ACT_WRITE, &on_grant)) < 0)
+	    (rc = open_verdict(a, who, &n, DOSSIER_ACT_WRITE, &on_grant,
+				&rule)) < 0)
 		goto unlock;
 	content_relpath(rel, sizeof(rel), id);
 	/* O_TRUNC after the settle, on the inode opened (the settle may wait) */
@@ -387,9 +390,8 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	if (a->audit && (acc == O_RDONLY || acc == O_RDWR)) {
 		char *path = archive_node_path(a, id);
 
-		audit_record(a->audit, who, "read", path, 1,
-			     archive_last_rule(), on_grant ? "on a grant" :
-							     NULL);
+		audit_record(a->audit, who, "read", path, 1, rule,
+			     on_grant ? "on a grant" : NULL);
 		free(path);
 	}
 	*out = file_new(id, fd, open_flags, who);
@@ -585,9 +587,8 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 		if (!n.has_hist &&
 		    !archive_query_id(a, "SELECT 1 FROM journal WHERE record = ?1 AND "
 			      "(spool IS NOT NULL OR blob IS NOT NULL OR "
-			      "data IS NOT NULL OR live IS NOT NULL) AND "
-			      "0 * ?3 * ?4 = 0 AND ?2 IS NULL", (int64_t)f->id,
-			      NULL, 0, 0))
+			      "data IS NOT NULL OR live IS NOT NULL)", "i",
+			      (int64_t)f->id))
 			op = "create";
 		if (rc == 0 && deferred)
 			rc = journal_deferred(a, f->id, op, path, f->fd, &cs,

@@ -85,9 +85,9 @@ static int rights(struct dossier_archive *a, uid_t uid, const struct node *n)
 	struct dossier_caller c = { uid, (gid_t)-1, 0 };
 	int folder = n->kind != DOSSIER_KIND_FILE, r = 0;
 
-	if (archive_decide(a, &c, n, NULL, folder ? ACT_LIST : ACT_READ) == 0)
+	if (archive_decide(a, &c, n, NULL, folder ? DOSSIER_ACT_LIST : DOSSIER_ACT_READ) == 0)
 		r |= folder ? 5 : 4;
-	if (archive_decide(a, &c, n, NULL, folder ? ACT_CREATE : ACT_WRITE) ==
+	if (archive_decide(a, &c, n, NULL, folder ? DOSSIER_ACT_CREATE : DOSSIER_ACT_WRITE) ==
 	    0)
 		r |= 2;
 	dossier_error_clear();
@@ -264,8 +264,8 @@ static int reads_by_rules(struct dossier_archive *a, uid_t uid,
 	struct dossier_caller c = { uid, (gid_t)-1, 0 };
 	struct dossier_verdict v;
 
-	archive_verdict(a, &c, n, n->kind != DOSSIER_KIND_FILE ? ACT_LIST :
-				  ACT_READ, &v);
+	archive_verdict(a, &c, n, n->kind != DOSSIER_KIND_FILE ? DOSSIER_ACT_LIST :
+				  DOSSIER_ACT_READ, &v);
 	dossier_error_clear();
 	return v.allow && !v.grant;
 }
@@ -472,7 +472,7 @@ int meta_set(struct dossier_archive *a, const struct dossier_caller *who,
 	} else {
 		return DOSSIER_ENOTSUP;
 	}
-	if ((rc = archive_decide(a, who, n, NULL, ACT_CLASSIFY)) < 0)
+	if ((rc = archive_decide(a, who, n, NULL, DOSSIER_ACT_CLASSIFY)) < 0)
 		return rc;
 	/* setting what is already there changes nothing and records nothing */
 	if ((!strcmp(col, "level") && newval == n->level) ||

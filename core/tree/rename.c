@@ -332,8 +332,8 @@ int dossier_archive_rename(struct dossier_archive *a,
 			goto unlock;
 		}
 	}
-	if ((rc = archive_decide(a, who, &n, &p, ACT_DELETE)) < 0 ||
-	    (rc = archive_decide(a, who, &np, NULL, ACT_CREATE)) < 0)
+	if ((rc = archive_decide(a, who, &n, &p, DOSSIER_ACT_DELETE)) < 0 ||
+	    (rc = archive_decide(a, who, &np, NULL, DOSSIER_ACT_CREATE)) < 0)
 		goto unlock;
 	/* a name taken only by what who may not see is free for who */
 	have_dst = archive_find_visible(a, who, newparent, nnfc, &dst) == 0;
@@ -363,9 +363,9 @@ int dossier_archive_rename(struct dossier_archive *a,
 		/* a save by rename writes the record; any other replacing
 		 * rename deletes it */
 		if (dst.kind == DOSSIER_KIND_FILE && access_is_save_source(&n))
-			rc = archive_decide(a, who, &dst, NULL, ACT_WRITE);
+			rc = archive_decide(a, who, &dst, NULL, DOSSIER_ACT_WRITE);
 		else
-			rc = archive_decide(a, who, &dst, &np, ACT_DELETE);
+			rc = archive_decide(a, who, &dst, &np, DOSSIER_ACT_DELETE);
 		if (rc < 0)
 			goto unlock;
 		/* replacing a record that is not a save deletes it */

@@ -47,7 +47,7 @@ uint64_t tree_dance_of(struct dossier_archive *a,
 	struct node r;
 
 	if (!id || archive_get_node(a, id, &r) < 0 ||
-	    archive_decide(a, who, &r, NULL, ACT_WRITE) < 0) {
+	    archive_decide(a, who, &r, NULL, DOSSIER_ACT_WRITE) < 0) {
 		dossier_error_clear();
 		return 0;
 	}
@@ -63,7 +63,7 @@ uint64_t tree_recently_deleted(struct dossier_archive *a,
 				"WHERE parent = ?1 AND name = ?2 AND kind = 5 "
 				"AND scratch = 0 AND deleted_ns > ?3 AND "
 				"deleted_by = ?4 ORDER BY deleted_ns DESC "
-				"LIMIT 1", (int64_t)parent, name,
+				"LIMIT 1", "itii", (int64_t)parent, name,
 				t - HISTORY_WINDOW_NS, (int64_t)who->uid));
 }
 
@@ -77,7 +77,7 @@ uint64_t tree_recently_displaced(struct dossier_archive *a,
 				"WHERE parent = ?1 AND prev_name = ?2 AND "
 				"displaced_ns > ?3 AND displaced_by = ?4 AND "
 				"deleted_ns IS NULL AND kind = 5 LIMIT 1",
-				(int64_t)parent, name, t - HISTORY_WINDOW_NS,
+				"itii", (int64_t)parent, name, t - HISTORY_WINDOW_NS,
 				(int64_t)who->uid));
 }
 
@@ -141,7 +141,7 @@ uint64_t tree_scratch_origin(struct dossier_archive *a,
 		uint64_t c = (uint64_t)sqlite3_column_int64(st, 0);
 
 		if (archive_get_node(a, c, &r) == 0 &&
-		    archive_decide(a, who, &r, NULL, ACT_LIST) == 0)
+		    archive_decide(a, who, &r, NULL, DOSSIER_ACT_LIST) == 0)
 			id = c;
 	}
 	archive_stmt_done(st);

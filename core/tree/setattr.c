@@ -137,7 +137,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 			rc = setattr_orphan(f, st, set, out);
 		goto unlock;
 	}
-	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0) {
+	if (archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0) {
 		rc = DOSSIER_EHIDDEN;
 		goto unlock;
 	}
@@ -205,7 +205,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 			goto unlock;
 		}
 		if ((set & DOSSIER_SET_SIZE) && !f &&
-		    (rc = archive_decide(a, who, &n, NULL, ACT_WRITE)) < 0)
+		    (rc = archive_decide(a, who, &n, NULL, DOSSIER_ACT_WRITE)) < 0)
 			goto unlock;
 		if ((set & DOSSIER_SET_SIZE) &&
 		    (rc = archive_size_allowed(a, id, st->st_size, 1)) < 0)
@@ -221,7 +221,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 		    (set & (DOSSIER_SET_ATIME | DOSSIER_SET_MTIME)) && !f &&
 		    (rc = archive_decide(a, who, &n, NULL,
 					 n.kind == DOSSIER_KIND_FILE ?
-						 ACT_WRITE : ACT_CREATE)) < 0)
+						 DOSSIER_ACT_WRITE : DOSSIER_ACT_CREATE)) < 0)
 			goto unlock;
 		if (n.kind != DOSSIER_KIND_FILE) {
 			int64_t m = n.mtime_ns;

@@ -98,7 +98,7 @@ static int snap_folder(struct dossier_archive *a,
 	if (out->deleted || out->kind < DOSSIER_KIND_CLIENT ||
 	    out->kind == DOSSIER_KIND_FILE)
 		return DOSSIER_ENOTFOUND;
-	if (archive_decide(a, who, out, NULL, ACT_LIST) < 0)
+	if (archive_decide(a, who, out, NULL, DOSSIER_ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
 	return 0;
 }
@@ -181,7 +181,7 @@ static int child_at(struct dossier_archive *a,
 		return record_at(a, who, c, t, out);
 	if (c->id >= SNAP_ID_LIMIT || c->scratch)
 		return DOSSIER_ENOTFOUND;
-	if (archive_decide(a, who, c, NULL, ACT_LIST) < 0)
+	if (archive_decide(a, who, c, NULL, DOSSIER_ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
 	at_attr(c, t, out);
 	return 0;

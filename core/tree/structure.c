@@ -209,7 +209,7 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 		rc = DOSSIER_ESTRUCTURE;
 		goto unlock;
 	}
-	if ((rc = archive_decide(a, who, &n, &p, ACT_DELETE)) < 0)
+	if ((rc = archive_decide(a, who, &n, &p, DOSSIER_ACT_DELETE)) < 0)
 		goto unlock;
 	if ((rc = trash_may_delete(a, &n)) < 0)
 		goto unlock;
@@ -259,6 +259,7 @@ int tree_remove_file(struct dossier_archive *a,
 		       const struct dossier_caller *who, uint64_t parent,
 		       const char *nfc, const char *detail)
 {
+	struct dossier_verdict v;
 	struct node p, n;
 	int rc;
 	int64_t t = dossier_clock_ns();
@@ -271,7 +272,7 @@ int tree_remove_file(struct dossier_archive *a,
 		rc = DOSSIER_EISDIR;
 		goto unlock;
 	}
-	if ((rc = archive_decide(a, who, &n, &p, ACT_DELETE)) < 0)
+	if ((rc = archive_check(a, who, &n, DOSSIER_ACT_DELETE, &v)) < 0)
 		goto unlock;
 	if (!n.scratch && (rc = trash_may_delete(a, &n)) < 0)
 		goto unlock;
@@ -291,8 +292,8 @@ int tree_remove_file(struct dossier_archive *a,
 			rc = archive_journal(a, n.id, "delete", path, NULL,
 					     NULL, NULL, who, NULL, t);
 		if (rc == 0)
-			audit_record(a->audit, who, "delete", path, 1,
-				     archive_last_rule(), detail);
+			audit_record(a->audit, who, "delete", path, 1, v.rule,
+				     detail);
 		free(path);
 	}
 	if (rc == 0)

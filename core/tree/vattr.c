@@ -49,10 +49,22 @@ int views_may_see_history(struct dossier_archive *a,
 			  const struct dossier_caller *who,
 			  const struct node *n)
 {
-	if (archive_decide(a, who, n, NULL, ACT_LIST) < 0)
+	int64_t rule;
+
+	return views_history_right(a, who, n, &rule);
+}
+
+int views_history_right(struct dossier_archive *a,
+			const struct dossier_caller *who, const struct node *n,
+			int64_t *rule)
+{
+	struct dossier_verdict v;
+
+	if (archive_check(a, who, n, DOSSIER_ACT_LIST, &v) < 0)
 		return DOSSIER_EHIDDEN;
 	if (n->kind == DOSSIER_KIND_FILE &&
-	    archive_decide(a, who, n, NULL, ACT_HISTORY) < 0)
+	    archive_check(a, who, n, DOSSIER_ACT_HISTORY, &v) < 0)
 		return DOSSIER_EDENIED;
+	*rule = v.rule;
 	return 0;
 }

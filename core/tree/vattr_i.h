@@ -18,4 +18,9 @@ int views_may_see_history(struct dossier_archive *a,
 			  const struct dossier_caller *who,
 			  const struct node *n);
 
+/* views_may_see_history, and the rule that allowed it into *rule. */
+int views_history_right(struct dossier_archive *a,
+			const struct dossier_caller *who, const struct node *n,
+			int64_t *rule);
+
 #endif

@@ -134,7 +134,7 @@ int hist_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 	}
 	if ((rc = history_child(a, who, dir, nfc, &n)) < 0)
 		return rc;
-	if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+	if (archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
 	views_dir_attr(HIST_DIR_BASE | n.id, out);
 	out->st.st_uid = n.uid;
@@ -156,7 +156,7 @@ int hist_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 	if (VIRT_KIND(ino) == 1) {
 		if ((rc = archive_get_node(a, VIRT_ID(ino), &n)) < 0)
 			return rc;
-		if (archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+		if (archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 			return DOSSIER_EHIDDEN;
 		views_dir_attr(ino, out);
 		out->st.st_uid = n.uid;
@@ -222,7 +222,7 @@ int hist_list(struct dossier_archive *a, const struct dossier_caller *who,
 		free(rname);
 		return rc;
 	}
-	if (archive_decide(a, who, &p, NULL, ACT_LIST) < 0)
+	if (archive_decide(a, who, &p, NULL, DOSSIER_ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
 	/* live entries first; a deleted record shows if its name is free */
 	snprintf(sql, sizeof(sql), "SELECT %s, name FROM node WHERE parent = "
@@ -238,7 +238,7 @@ int hist_list(struct dossier_archive *a, const struct dossier_caller *who,
 
 		archive_row_to_node(st, &n);
 		if (!strcmp(name, last) ||
-		    archive_decide(a, who, &n, NULL, ACT_LIST) < 0)
+		    archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
 			continue;
 		snprintf(last, sizeof(last), "%s", name);
 		views_dir_attr(HIST_DIR_BASE | n.id, &at);
@@ -258,6 +258,7 @@ int hist_open(struct dossier_archive *a, const struct dossier_caller *who,
 	char hex[41] = "", commit[41] = "";
 	struct node n;
 	int rc, fd;
+	int64_t rule = 0;
 
 	*fd_out = -1;
 	*is_ctl = 0;
@@ -280,7 +281,7 @@ int hist_open(struct dossier_archive *a, const struct dossier_caller *who,
 		snprintf(commit, sizeof(commit), "%s",
 			 sqlite3_column_text(st, 2));
 		/* the history right is the right to read past versions */
-		rc = views_may_see_history(a, who, &n);
+		rc = views_history_right(a, who, &n, &rule);
 	}
 	sqlite3_finalize(st);
 	if (rc < 0)
@@ -314,8 +315,7 @@ int hist_open(struct dossier_archive *a, const struct dossier_caller *who,
 		char *path = archive_node_path(a, n.id), detail[64];
 
 		snprintf(detail, sizeof(detail), "version %.12s", commit);
-		audit_record(a->audit, who, "read", path, 1, archive_last_rule(),
-			     detail);
+		audit_record(a->audit, who, "read", path, 1, rule, detail);
 		free(path);
 	}
 	*fd_out = fd;

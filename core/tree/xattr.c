@@ -46,7 +46,7 @@ static int xattr_node(struct dossier_archive *a,
 		return name ? DOSSIER_ENODATA : DOSSIER_ENOTSUP;
 	if ((rc = archive_get_node(a, id, n)) < 0)
 		return rc;
-	if (archive_decide(a, who, n, NULL, ACT_LIST) < 0)
+	if (archive_decide(a, who, n, NULL, DOSSIER_ACT_LIST) < 0)
 		return DOSSIER_EHIDDEN;
 	if (name && strncmp(name, "user.", 5) != 0 && !meta_handles(name))
 		return DOSSIER_ENOTSUP;
@@ -79,7 +79,7 @@ int dossier_archive_getxattr(struct dossier_archive *a,
 	 * is what smbd reads to list a folder.
 	 */
 	if (n.kind == DOSSIER_KIND_FILE && strcmp(name, "user.DOSATTRIB") &&
-	    (rc = archive_decide(a, who, &n, NULL, ACT_READ)) < 0)
+	    (rc = archive_decide(a, who, &n, NULL, DOSSIER_ACT_READ)) < 0)
 		goto unlock;
 	rc = 0;
 	if ((rc = dossier_db_prepare(a->db, "SELECT value FROM xattr WHERE "
@@ -126,7 +126,7 @@ int dossier_archive_setxattr(struct dossier_archive *a,
 		goto unlock;
 	rc = 0;
 	if ((rc = archive_decide(a, who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
-				ACT_WRITE : ACT_CREATE)) < 0)
+				DOSSIER_ACT_WRITE : DOSSIER_ACT_CREATE)) < 0)
 		goto unlock;
 	if ((rc = dossier_db_prepare(a->db, "SELECT 1 FROM xattr WHERE "
 				     "node = ?1 AND name = ?2", &st)) < 0)
@@ -219,7 +219,7 @@ int dossier_archive_removexattr(struct dossier_archive *a,
 		goto unlock;
 	}
 	if ((rc = archive_decide(a, who, &n, NULL, n.kind == DOSSIER_KIND_FILE ?
-				ACT_WRITE : ACT_CREATE)) < 0)
+				DOSSIER_ACT_WRITE : DOSSIER_ACT_CREATE)) < 0)
 		goto unlock;
 	if ((rc = dossier_db_prepare(a->db, "DELETE FROM xattr WHERE "
 				     "node = ?1 AND name = ?2", &st)) < 0)

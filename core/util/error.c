@@ -6,6 +6,7 @@
 
 static _Thread_local char last[512];
 static _Thread_local int have_last;
+static _Thread_local int64_t last_rule;
 
 void dossier_error_set(const char *fmt, ...)
 {
@@ -28,6 +29,17 @@ void dossier_error_clear(void)
 {
 	have_last = 0;
 	last[0] = '\0';
+	last_rule = 0;
+}
+
+void dossier_error_set_rule(int64_t rule)
+{
+	last_rule = rule;
+}
+
+int64_t dossier_error_rule(void)
+{
+	return last_rule;
 }
 
 const char *dossier_strerror(int rc)

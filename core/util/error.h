@@ -1,6 +1,8 @@
 #ifndef DOSSIER_CORE_ERROR_H
 #define DOSSIER_CORE_ERROR_H
 
+#include <stdint.h>
+
 /*
  * Error codes returned by libdossier. Fallible functions return 0 on
  * success and one of these (negative) on failure; the detail is kept in a
@@ -42,8 +44,17 @@ void dossier_error_set(const char *fmt, ...)
 /* The current thread's message, or "" if none; borrowed until the next set. */
 const char *dossier_error_last(void);
 
-/* Forget the current thread's message. */
+/* Forget the current thread's message (and rule). */
 void dossier_error_clear(void);
+
+/*
+ * A refusal of the rules records the id of the rule row that decided it
+ * (0: none) with its message, for the audit row written where the refusal
+ * is handled; the latest refusal's rule counts. dossier_error_rule() is
+ * 0 when no refusal was recorded since the last dossier_error_clear().
+ */
+void dossier_error_set_rule(int64_t rule);
+int64_t dossier_error_rule(void);
 
 /* A short English name for a code ("not found", "denied", ...). */
 const char *dossier_strerror(int rc);

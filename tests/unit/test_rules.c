@@ -9,6 +9,7 @@
 #include "error.h"
 #include "rules.h"
 #include "rules_i.h"
+#include "schema_i.h"
 
 /*
  * The rule store with the shipped policy, against an in-memory catalog
@@ -82,7 +83,7 @@ static int setup(void **state)
 
 	memset(&f, 0, sizeof(f));
 	if (sqlite3_open(":memory:", &f.db) != SQLITE_OK ||
-	    sqlite3_exec(f.db, dossier_rules_schema, NULL, NULL, NULL) !=
+	    sqlite3_exec(f.db, dossier_schema_rules, NULL, NULL, NULL) !=
 		    SQLITE_OK ||
 	    dossier_rules_seed_default(f.db) < 0 ||
 	    dossier_rules_open(&f.r, f.db) < 0)

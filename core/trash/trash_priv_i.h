@@ -1,11 +1,10 @@
-#ifndef DOSSIER_CORE_TRASH_PRIVATE_H
-#define DOSSIER_CORE_TRASH_PRIVATE_H
+#ifndef DOSSIER_CORE_TRASH_PRIV_I_H
+#define DOSSIER_CORE_TRASH_PRIV_I_H
 
 /*
  * Shared by the files of core/trash/ only; the rest of core uses
  * trash_i.h. The files, each calling only those above it in this list:
  *
- *   schema.c       the tables (catalog migration 4): calls nothing
  *   base.c         settings, roles, deletion facts, empty deleted folders
  *   holds.c        legal holds and destruction approvals
  *   view.c         the /.trash view: its entries, their names and attributes
@@ -31,7 +30,7 @@
 
 #define DAY_NS ((int64_t)86400 * 1000000000)
 #define DEFAULT_TRASH_DAYS 30
-/* Policy defaults; the shipped values are rows of setting (schema.c). */
+/* Policy defaults; the shipped values are rows of setting (core/store/schema.c). */
 #define DEFAULT_DISPOSERS "gm,deputy_gm,archivist"
 #define DEFAULT_READERS "gm,deputy_gm,archivist,auditor"
 #define DEFAULT_APPROVAL_LEVEL DOSSIER_LEVEL_CONFIDENTIAL

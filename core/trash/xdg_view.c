@@ -18,6 +18,7 @@
 
 #include "access_i.h"
 #include "db_i.h"
+#include "clock.h"
 #include "error.h"
 #include "listing.h"
 #include "name.h"
@@ -69,6 +70,8 @@ int trash_xdg_own_top(const struct dossier_caller *who, const char *nfc)
 void trash_xdg_dir_attr(const struct dossier_caller *who, int which,
 			struct dossier_attr *out)
 {
+	int64_t now;
+
 	memset(out, 0, sizeof(*out));
 	out->id = XDG_DIR_INO(who->uid, which);
 	out->kind = DOSSIER_KIND_FOLDER;
@@ -79,7 +82,9 @@ void trash_xdg_dir_attr(const struct dossier_caller *who, int which,
 	out->st.st_uid = who->uid;
 	out->st.st_gid = who->gid;
 	out->st.st_blksize = 4096;
-	clock_gettime(CLOCK_REALTIME, &out->st.st_mtim);
+	now = dossier_clock_ns();
+	out->st.st_mtim.tv_sec = now / 1000000000;
+	out->st.st_mtim.tv_nsec = now % 1000000000;
 	out->st.st_atim = out->st.st_ctim = out->st.st_mtim;
 }
 

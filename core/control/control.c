@@ -67,12 +67,53 @@ static void settle_record(struct dossier_archive *a,
 		history_drain(a->history, 1);
 }
 
+/*
+ * The record at path, a file whose history who may read. Lock held.
+ */
+static int log_check(struct dossier_archive *a,
+		     const struct dossier_caller *who, const char *path,
+		     struct node *rec)
+{
+	int rc = access_resolve(a, who, path, 1, rec);
+
+	if (rc == 0 && rec->kind != DOSSIER_KIND_FILE)
+		rc = DOSSIER_EISDIR;
+	if (rc == 0 &&
+	    archive_decide(a, who, rec, NULL, DOSSIER_ACT_HISTORY) < 0) {
+		dossier_error_set("you may not read the history of '%s'", path);
+		rc = DOSSIER_EDENIED;
+	}
+	return rc;
+}
+
+/* One line of log's reply from a row of its version query. */
+static void log_row(struct dossier_buf *out, sqlite3_stmt *st)
+{
+	char when[32], file[160];
+	const char *path = (const char *)sqlite3_column_text(st, 6);
+	const char *commit = (const char *)sqlite3_column_text(st, 4);
+
+	iso_time(when, sizeof(when), sqlite3_column_int64(st, 0));
+	if (sqlite3_column_type(st, 7) != SQLITE_NULL)
+		dossier_version_name(file, sizeof(file),
+				     sqlite3_column_int64(st, 0), commit, path);
+	else
+		snprintf(file, sizeof(file), "-");
+	dossier_buf_addf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", when,
+			 sqlite3_column_text(st, 1), sqlite3_column_text(st, 2),
+			 sqlite3_column_text(st, 3) ?
+				 (const char *)sqlite3_column_text(st, 3) : "",
+			 commit,
+			 sqlite3_column_text(st, 5) ?
+				 (const char *)sqlite3_column_text(st, 5) : "",
+			 path, file);
+}
+
 static int ctl_log(struct dossier_archive *a, const struct dossier_caller *who,
 		   char **f, int n, struct dossier_buf *out)
 {
 	struct node rec;
 	sqlite3_stmt *st = NULL;
-	char *name = NULL;
 	int rc;
 
 	if (n != 2)
@@ -80,13 +121,7 @@ static int ctl_log(struct dossier_archive *a, const struct dossier_caller *who,
 	/* what was saved before asking is in the answer */
 	settle_record(a, who, f[1]);
 	pthread_mutex_lock(&a->lock);
-	rc = access_resolve(a, who, f[1], 1, &rec);
-	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
-		rc = DOSSIER_EISDIR;
-	if (rc == 0 && archive_decide(a, who, &rec, NULL, DOSSIER_ACT_HISTORY) < 0) {
-		dossier_error_set("you may not read the history of '%s'", f[1]);
-		rc = DOSSIER_EDENIED;
-	}
+	rc = log_check(a, who, f[1], &rec);
 	if (rc == 0)
 		rc = dossier_db_prepare(a->db, "SELECT time_ns, author, op, "
 					"reason, commit_oid, program, path, "
@@ -95,52 +130,146 @@ static int ctl_log(struct dossier_archive *a, const struct dossier_caller *who,
 	if (rc == 0) {
 		control_status(out, 0, "ok");
 		sqlite3_bind_int64(st, 1, (sqlite3_int64)rec.id);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			char when[32], file[160];
-			const char *path = (const char *)sqlite3_column_text(st, 6);
-			const char *commit = (const char *)
-				sqlite3_column_text(st, 4);
-
-			iso_time(when, sizeof(when),
-				 sqlite3_column_int64(st, 0));
-			if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-				dossier_version_name(file, sizeof(file),
-						     sqlite3_column_int64(st, 0),
-						     commit, path);
-			else
-				snprintf(file, sizeof(file), "-");
-			dossier_buf_addf(out, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-					 when, sqlite3_column_text(st, 1),
-					 sqlite3_column_text(st, 2),
-					 sqlite3_column_text(st, 3) ?
-						 (const char *)
-						 sqlite3_column_text(st, 3) : "",
-					 commit,
-					 sqlite3_column_text(st, 5) ?
-						 (const char *)
-						 sqlite3_column_text(st, 5) : "",
-					 path, file);
-		}
+		while (sqlite3_step(st) == SQLITE_ROW)
+			log_row(out, st);
 		sqlite3_finalize(st);
 	}
 	pthread_mutex_unlock(&a->lock);
-	free(name);
 	return rc < 0 ? control_refused(out, rc, f[1]) : 0;
+}
+
+/*
+ * The blob of rec's one version whose commit starts with rev (revlen hex
+ * digits) into hex. Lock held.
+ */
+static int restore_match(struct dossier_archive *a, const struct node *rec,
+			 const char *rev, size_t revlen, char hex[41])
+{
+	sqlite3_stmt *st = NULL;
+	int rc, matches = 0;
+
+	rc = dossier_db_prepare(a->db, "SELECT blob FROM version WHERE "
+				"record = ?1 AND blob IS NOT NULL AND "
+				"substr(commit_oid, 1, ?3) = ?2", &st);
+	if (rc < 0)
+		return rc;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)rec->id);
+	sqlite3_bind_text(st, 2, rev, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)revlen);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		snprintf(hex, 41, "%s", sqlite3_column_text(st, 0));
+		matches++;
+	}
+	sqlite3_finalize(st);
+	if (matches != 1) {
+		dossier_error_set(matches ? "'%s' names several versions: "
+					    "give more digits" :
+					    "no version '%s' of this record",
+				  rev);
+		rc = DOSSIER_ENOTFOUND;
+	}
+	return rc;
+}
+
+/*
+ * The file at path whose version rev who may restore, and that version's
+ * blob in hex.
+ */
+static int restore_find(struct dossier_archive *a,
+			const struct dossier_caller *who, const char *path,
+			const char *rev, struct node *rec, char hex[41])
+{
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	rc = access_resolve(a, who, path, 0, rec);
+	if (rc == 0 && rec->kind != DOSSIER_KIND_FILE)
+		rc = DOSSIER_EISDIR;
+	if (rc == 0 &&
+	    (archive_decide(a, who, rec, NULL, DOSSIER_ACT_HISTORY) < 0 ||
+	     archive_decide(a, who, rec, NULL, DOSSIER_ACT_WRITE) < 0)) {
+		dossier_error_set("restoring needs the history and write "
+				  "rights on '%s'", path);
+		rc = DOSSIER_EDENIED;
+	}
+	if (rc == 0)
+		rc = restore_match(a, rec, rev, strlen(rev), hex);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+/*
+ * Blob hex into a new content file tmp; *made once tmp exists, for the
+ * caller to remove it if the restore fails.
+ */
+static int restore_write(struct dossier_archive *a, const char *tmp,
+			 const char *hex, int *made)
+{
+	struct dossier_oid blob;
+	int rc, fd;
+
+	fd = openat(a->contentfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+	if (fd < 0) {
+		dossier_error_set("cannot write content: %s", strerror(errno));
+		return DOSSIER_EIO;
+	}
+	*made = 1;
+	history_git_lock(a->history);
+	rc = dossier_oid_parse(&blob, hex);
+	if (rc == 0)
+		rc = dossier_git_blob_to_fd(history_git(a->history), &blob, fd);
+	history_git_unlock(a->history);
+	if (rc == 0 && fsync(fd) < 0)
+		rc = DOSSIER_EIO;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Swap tmp in as rec's content at rel and journal the restore of blob
+ * hex, in one transaction.
+ */
+static int restore_swap(struct dossier_archive *a,
+			const struct dossier_caller *who, uint64_t id,
+			const char *tmp, const char *rel, const char *hex,
+			const char *reason)
+{
+	char *path = NULL;
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	rc = archive_begin(a);
+	/* a save still waiting on the content replaced keeps a copy */
+	if (rc == 0)
+		rc = history_live_settle_record(a->history, id, 0);
+	if (rc == 0 && renameat(a->contentfd, tmp, a->contentfd, rel) < 0)
+		rc = dossier_err_from_errno(errno);
+	if (rc == 0)
+		rc = archive_bump_cgen(a, id);
+	if (rc == 0) {
+		path = archive_node_path(a, id);
+		rc = archive_journal(a, id, "restore", path, NULL, NULL, hex,
+				     who, reason, dossier_clock_ns());
+	}
+	rc = archive_end(a, rc);
+	pthread_mutex_unlock(&a->lock);
+	free(path);
+	return rc;
 }
 
 /*
  * restore PATH REV REASON: the record's content becomes that of version
  * REV (a commit prefix of at least 4 hex digits), as a new history entry.
+ * The old bytes go to a new content file first, then it is swapped in.
  */
 static int ctl_restore(struct dossier_archive *a,
 		       const struct dossier_caller *who, char **f, int n,
 		       struct dossier_buf *out)
 {
-	struct dossier_oid blob;
 	struct node rec;
-	sqlite3_stmt *st = NULL;
-	char hex[41] = "", rel[64], tmp[96], *path = NULL;
-	int rc, fd = -1, matches = 0;
+	char hex[41] = "", rel[64], tmp[96];
+	int rc, made = 0;
 	size_t revlen;
 
 	if (n != 4 || !f[3][0])
@@ -154,83 +283,18 @@ static int ctl_restore(struct dossier_archive *a,
 	if (!a->history)
 		return control_status(out, 1, "history is not open here: restore "
 					    "through the mounted archive");
-	pthread_mutex_lock(&a->lock);
-	rc = access_resolve(a, who, f[1], 0, &rec);
-	if (rc == 0 && rec.kind != DOSSIER_KIND_FILE)
-		rc = DOSSIER_EISDIR;
-	if (rc == 0 && (archive_decide(a, who, &rec, NULL, DOSSIER_ACT_HISTORY) < 0 ||
-			archive_decide(a, who, &rec, NULL, DOSSIER_ACT_WRITE) < 0)) {
-		dossier_error_set("restoring needs the history and write "
-				  "rights on '%s'", f[1]);
-		rc = DOSSIER_EDENIED;
+	rc = restore_find(a, who, f[1], f[2], &rec, hex);
+	if (rc == 0) {
+		content_relpath(rel, sizeof(rel), rec.id);
+		snprintf(tmp, sizeof(tmp), "%s.restore", rel);
+		rc = restore_write(a, tmp, hex, &made);
 	}
 	if (rc == 0)
-		rc = dossier_db_prepare(a->db, "SELECT blob FROM version WHERE "
-					"record = ?1 AND blob IS NOT NULL AND "
-					"substr(commit_oid, 1, ?3) = ?2", &st);
-	if (rc == 0) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)rec.id);
-		sqlite3_bind_text(st, 2, f[2], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, (sqlite3_int64)revlen);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			snprintf(hex, sizeof(hex), "%s",
-				 sqlite3_column_text(st, 0));
-			matches++;
-		}
-		sqlite3_finalize(st);
-		if (matches != 1) {
-			dossier_error_set(matches ? "'%s' names several "
-						    "versions: give more digits" :
-						    "no version '%s' of this record",
-					  f[2]);
-			rc = DOSSIER_ENOTFOUND;
-		}
-	}
-	pthread_mutex_unlock(&a->lock);
+		rc = restore_swap(a, who, rec.id, tmp, rel, hex, f[3]);
+	if (rc < 0 && made)
+		unlinkat(a->contentfd, tmp, 0);
 	if (rc < 0)
 		return control_refused(out, rc, f[1]);
-	/* write the old bytes to a new content file, then swap it in */
-	content_relpath(rel, sizeof(rel), rec.id);
-	snprintf(tmp, sizeof(tmp), "%s.restore", rel);
-	fd = openat(a->contentfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0600);
-	if (fd < 0) {
-		dossier_error_set("cannot write content: %s", strerror(errno));
-		return control_refused(out, DOSSIER_EIO, f[1]);
-	}
-	history_git_lock(a->history);
-	rc = dossier_oid_parse(&blob, hex);
-	if (rc == 0)
-		rc = dossier_git_blob_to_fd(history_git(a->history), &blob, fd);
-	history_git_unlock(a->history);
-	if (rc == 0 && fsync(fd) < 0)
-		rc = DOSSIER_EIO;
-	close(fd);
-	if (rc < 0) {
-		unlinkat(a->contentfd, tmp, 0);
-		return control_refused(out, rc, f[1]);
-	}
-	pthread_mutex_lock(&a->lock);
-	rc = archive_begin(a);
-	/* a save still waiting on the content replaced keeps a copy */
-	if (rc == 0)
-		rc = history_live_settle_record(a->history, rec.id, 0);
-	if (rc == 0 && renameat(a->contentfd, tmp, a->contentfd, rel) < 0)
-		rc = dossier_err_from_errno(errno);
-	if (rc == 0)
-		rc = archive_bump_cgen(a, rec.id);
-	if (rc == 0) {
-		path = archive_node_path(a, rec.id);
-		rc = archive_journal(a, rec.id, "restore", path, NULL, NULL,
-				     hex, who, f[3], dossier_clock_ns());
-	}
-	rc = archive_end(a, rc);
-	pthread_mutex_unlock(&a->lock);
-	free(path);
-	if (rc < 0) {
-		unlinkat(a->contentfd, tmp, 0);
-		return control_refused(out, rc, f[1]);
-	}
 	audit_record(a->audit, who, "restore", f[1], 1, 0, f[2]);
 	dossier_buf_addf(out, "0\trestored '%s' to version %s\n", f[1], f[2]);
 	return 0;

@@ -72,6 +72,18 @@ static void encode_entry(unsigned char *p, uint16_t tag, uint16_t perm,
 	memcpy(p + 4, &i, 4);
 }
 
+/* Entry i of an ACL value p (its size checked already). */
+static void decode_entry(const unsigned char *p, size_t i,
+			 struct acl_entry *e)
+{
+	memcpy(&e->tag, p + 4 + 8 * i, 2);
+	memcpy(&e->perm, p + 6 + 8 * i, 2);
+	memcpy(&e->id, p + 8 + 8 * i, 4);
+	e->tag = le16toh(e->tag);
+	e->perm = le16toh(e->perm);
+	e->id = le32toh(e->id);
+}
+
 /*
  * The rights of uid on n as ACL bits, what the rules let uid do there: a
  * record is 4 read, 2 write (never 1: records are no programs); a folder
@@ -210,14 +222,10 @@ static int acl_names(const unsigned char *p, size_t count, uid_t uid)
 	size_t i;
 
 	for (i = 0; i < count; i++) {
-		uint16_t tag, perm;
-		uint32_t id;
+		struct acl_entry e;
 
-		memcpy(&tag, p + 4 + 8 * i, 2);
-		memcpy(&perm, p + 6 + 8 * i, 2);
-		memcpy(&id, p + 8 + 8 * i, 4);
-		if (le16toh(tag) == TAG_USER && le32toh(id) == uid &&
-		    (le16toh(perm) & 4))
+		decode_entry(p, i, &e);
+		if (e.tag == TAG_USER && e.id == uid && (e.perm & 4))
 			return 1;
 	}
 	return 0;
@@ -314,16 +322,10 @@ static int acl_refused(const struct dossier_caller *who,
 	return rc;
 }
 
-/* setfacl: new named-user rights are grant requests by who. */
-static int set_acl(struct dossier_archive *a, const struct dossier_caller *who,
-		   const struct node *n, const void *value, size_t size)
+/* The number of entries of the ACL value p of size bytes. */
+static int acl_count(const unsigned char *p, size_t size, size_t *out)
 {
-	const unsigned char *p = value;
-	struct dossier_object o;
 	uint32_t ver;
-	size_t i, count;
-	int rc = 0, asked = 0;
-	char reason[160], uname[128];
 
 	if (size < 4 || (size - 4) % 8) {
 		dossier_error_set("not a POSIX ACL");
@@ -334,7 +336,56 @@ static int set_acl(struct dossier_archive *a, const struct dossier_caller *who,
 		dossier_error_set("unknown ACL version");
 		return DOSSIER_EINVAL;
 	}
-	count = (size - 4) / 8;
+	*out = (size - 4) / 8;
+	return 0;
+}
+
+/*
+ * Lend user e->id on o (record n) the rights e gives beyond those the
+ * user has: a grant request by who, audited; 0 if it gives nothing new.
+ */
+static int lend(struct dossier_archive *a, const struct dossier_caller *who,
+		const struct node *n, const struct dossier_object *o,
+		const struct acl_entry *e, const char *reason)
+{
+	int have = rights(a, (uid_t)e->id, n), want = e->perm & 6, rc;
+	int64_t secs, id = 0;
+
+	/* an ACL that gives nothing new (vim re-applying it) is fine */
+	if ((want & ~have) == 0)
+		return 0;
+	secs = dossier_rules_level_max(a->rules, n->level);
+	if (secs <= 0) {
+		dossier_error_set("%s records are never lent",
+				  dossier_level_name(n->level));
+		return DOSSIER_EDENIED;
+	}
+	rc = dossier_rules_grant(a->rules, who->uid,
+				 a->site[0] ? a->site : NULL, o, (uid_t)e->id,
+				 (want & 2) != 0, secs, reason,
+				 dossier_clock_ns() / 1000000000, &id);
+	audit_record(a->audit, who, "grant", NULL, rc == 0, 0, reason);
+	if (rc == 0)
+		archive_changed(a);
+	if (rc == 0)
+		dossier_log(LOG_NOTICE, "grant %" PRId64 " on record %" PRIu64
+			    " for uid %u by setfacl of uid %u", id, n->id,
+			    (unsigned)e->id, (unsigned)who->uid);
+	return rc;
+}
+
+/* setfacl: new named-user rights are grant requests by who. */
+static int set_acl(struct dossier_archive *a, const struct dossier_caller *who,
+		   const struct node *n, const void *value, size_t size)
+{
+	const unsigned char *p = value;
+	struct dossier_object o;
+	size_t i, count;
+	int rc;
+	char reason[160], uname[128];
+
+	if ((rc = acl_count(p, size, &count)) < 0)
+		return rc;
 	if ((rc = acl_keeps_readers(a, n, p, count)) < 0)
 		return acl_refused(who, n, rc);
 	archive_object(n, &o);
@@ -342,45 +393,11 @@ static int set_acl(struct dossier_archive *a, const struct dossier_caller *who,
 	snprintf(reason, sizeof(reason), "setfacl by %s", uname);
 	for (i = 0; rc == 0 && i < count; i++) {
 		struct acl_entry e;
-		int have, want;
-		int64_t secs, id = 0;
 
-		memcpy(&e.tag, p + 4 + 8 * i, 2);
-		memcpy(&e.perm, p + 6 + 8 * i, 2);
-		memcpy(&e.id, p + 8 + 8 * i, 4);
-		e.tag = le16toh(e.tag);
-		e.perm = le16toh(e.perm);
-		e.id = le32toh(e.id);
-		if (e.tag != TAG_USER)
-			continue;
-		have = rights(a, (uid_t)e.id, n);
-		want = e.perm & 6;
-		/* an ACL that gives nothing new (vim re-applying it) is fine */
-		if ((want & ~have) == 0)
-			continue;
-		asked = 1;
-		secs = dossier_rules_level_max(a->rules, n->level);
-		if (secs <= 0) {
-			dossier_error_set("%s records are never lent",
-					  dossier_level_name(n->level));
-			rc = DOSSIER_EDENIED;
-			break;
-		}
-		rc = dossier_rules_grant(a->rules, who->uid,
-					 a->site[0] ? a->site : NULL, &o,
-					 (uid_t)e.id, (want & 2) != 0, secs,
-					 reason, dossier_clock_ns() / 1000000000,
-					 &id);
-		audit_record(a->audit, who, "grant", NULL, rc == 0, 0, reason);
-		if (rc == 0)
-			archive_changed(a);
-		if (rc == 0)
-			dossier_log(LOG_NOTICE, "grant %" PRId64 " on record %"
-				    PRIu64 " for uid %u by setfacl of uid %u",
-				    id, n->id, (unsigned)e.id,
-				    (unsigned)who->uid);
+		decode_entry(p, i, &e);
+		if (e.tag == TAG_USER)
+			rc = lend(a, who, n, &o, &e, reason);
 	}
-	(void)asked;
 	if (rc == DOSSIER_EEXISTS)
 		rc = 0;
 	if (rc == 0)
@@ -420,87 +437,92 @@ static int take_reason(struct dossier_archive *a, const struct node *n,
 	return found;
 }
 
-int meta_set(struct dossier_archive *a, const struct dossier_caller *who,
-	     const struct node *n, const char *name, const void *value,
-	     size_t size)
+/* A classification change: the node column it sets and the new value. */
+struct change {
+	const char *col;	/* level, scope, uid or dept */
+	int newval;		/* the level, scope or uid */
+	int lowering;		/* a level lowered: needs a reason */
+	char v[256];		/* the value as given, up to a newline */
+};
+
+/* Parse c->v, the value of attribute name on n, into c. */
+static int parse_change(struct dossier_archive *a, const struct node *n,
+			const char *name, struct change *c)
 {
-	char v[256], reason[1024] = "", detail[1400], *path;
-	const char *col = NULL;
-	int rc, newval = 0, lowering = 0;
 	uid_t owner = 0;
 
-	if (!strcmp(name, ACL_XATTR))
-		return set_acl(a, who, n, value, size);
-	/*
-	 * Default ACLs mean nothing here (the rules decide for new records);
-	 * copying tools set them: accepted, ignored.
-	 */
-	if (!strcmp(name, ACL_DEFAULT))
-		return 0;
-	if (!strcmp(name, PREFIX "reason"))
-		return DOSSIER_ENOTSUP;	/* stored as a plain xattr */
-	if (size >= sizeof(v)) {
-		dossier_error_set("value too long");
-		return DOSSIER_EINVAL;
-	}
-	memcpy(v, value, size);
-	v[size] = '\0';
-	v[strcspn(v, "\n")] = '\0';
 	if (!strcmp(name, PREFIX "level")) {
-		col = "level";
-		if ((newval = dossier_level_parse(v)) < 0) {
+		c->col = "level";
+		if ((c->newval = dossier_level_parse(c->v)) < 0) {
 			dossier_error_set("'%s' is not a level (internal "
 					  "confidential secret topsecret, or "
-					  "非密 秘密 机密 绝密)", v);
+					  "非密 秘密 机密 绝密)", c->v);
 			return DOSSIER_EINVAL;
 		}
-		lowering = dossier_level_is_lowering(n->level, newval);
+		c->lowering = dossier_level_is_lowering(n->level, c->newval);
 	} else if (!strcmp(name, PREFIX "scope")) {
-		col = "scope";
-		if ((newval = dossier_scope_parse(v)) < 0) {
+		c->col = "scope";
+		if ((c->newval = dossier_scope_parse(c->v)) < 0) {
 			dossier_error_set("'%s' is not a scope (company "
-					  "department personal)", v);
+					  "department personal)", c->v);
 			return DOSSIER_EINVAL;
 		}
 	} else if (!strcmp(name, PREFIX "owner")) {
-		col = "uid";
-		if (dossier_rules_user_lookup(a->rules, v, &owner) < 0)
+		c->col = "uid";
+		if (dossier_rules_user_lookup(a->rules, c->v, &owner) < 0)
 			return DOSSIER_EINVAL;
-		newval = (int)owner;
+		c->newval = (int)owner;
 	} else if (!strcmp(name, PREFIX "dept")) {
-		col = "dept";
+		c->col = "dept";
 	} else {
 		return DOSSIER_ENOTSUP;
 	}
-	if ((rc = archive_decide(a, who, n, NULL, DOSSIER_ACT_CLASSIFY)) < 0)
-		return rc;
-	/* setting what is already there changes nothing and records nothing */
-	if ((!strcmp(col, "level") && newval == n->level) ||
-	    (!strcmp(col, "scope") && newval == n->scope) ||
-	    (!strcmp(col, "uid") && (uid_t)newval == n->uid) ||
-	    (!strcmp(col, "dept") && !strcmp(v, n->dept)))
-		return 0;
-	take_reason(a, n, reason, sizeof(reason));
-	if (lowering && !reason[0]) {
-		dossier_error_set("lowering a level (declassification) needs a "
-				  "reason: set user.dossier.reason first");
-		return DOSSIER_ESTRUCTURE;
-	}
+	return 0;
+}
+
+/* Does c set what n has already? */
+static int unchanged(const struct node *n, const struct change *c)
+{
+	return (!strcmp(c->col, "level") && c->newval == n->level) ||
+	       (!strcmp(c->col, "scope") && c->newval == n->scope) ||
+	       (!strcmp(c->col, "uid") && (uid_t)c->newval == n->uid) ||
+	       (!strcmp(c->col, "dept") && !strcmp(c->v, n->dept));
+}
+
+/* Write c into n's row. */
+static int update_node(struct dossier_archive *a, const struct node *n,
+		       const struct change *c)
+{
+	if (!strcmp(c->col, "dept"))
+		return archive_exec(a, "UPDATE node SET dept = ? WHERE id = ?",
+				    "ti", c->v[0] ? c->v : NULL,
+				    (int64_t)n->id);
+	if (!strcmp(c->col, "level"))
+		return archive_exec(a, "UPDATE node SET level = ? WHERE id = ?",
+				    "ii", (int64_t)c->newval, (int64_t)n->id);
+	if (!strcmp(c->col, "scope"))
+		return archive_exec(a, "UPDATE node SET scope = ? WHERE id = ?",
+				    "ii", (int64_t)c->newval, (int64_t)n->id);
+	return archive_exec(a, "UPDATE node SET uid = ? WHERE id = ?", "ii",
+			    (int64_t)c->newval, (int64_t)n->id);
+}
+
+/*
+ * Reclassify n by c (attribute name) in one transaction, journaled for a
+ * record, then audited and logged.
+ */
+static int reclassify(struct dossier_archive *a,
+		      const struct dossier_caller *who, const struct node *n,
+		      const char *name, const struct change *c,
+		      const char *reason)
+{
+	char detail[1400], *path;
+	int rc;
+
 	if ((rc = archive_begin(a)) < 0)
 		return rc;
-	if (!strcmp(col, "dept"))
-		rc = archive_exec(a, "UPDATE node SET dept = ? WHERE id = ?",
-				  "ti", v[0] ? v : NULL, (int64_t)n->id);
-	else if (!strcmp(col, "level"))
-		rc = archive_exec(a, "UPDATE node SET level = ? WHERE id = ?",
-				  "ii", (int64_t)newval, (int64_t)n->id);
-	else if (!strcmp(col, "scope"))
-		rc = archive_exec(a, "UPDATE node SET scope = ? WHERE id = ?",
-				  "ii", (int64_t)newval, (int64_t)n->id);
-	else
-		rc = archive_exec(a, "UPDATE node SET uid = ? WHERE id = ?",
-				  "ii", (int64_t)newval, (int64_t)n->id);
-	snprintf(detail, sizeof(detail), "%s = %s%s%s", name + 13, v,
+	rc = update_node(a, n, c);
+	snprintf(detail, sizeof(detail), "%s = %s%s%s", name + 13, c->v,
 		 reason[0] ? "; reason: " : "", reason);
 	path = archive_node_path(a, n->id);
 	if (rc == 0 && n->kind == DOSSIER_KIND_FILE)
@@ -516,4 +538,45 @@ int meta_set(struct dossier_archive *a, const struct dossier_caller *who,
 			    path ? path : "?", (unsigned)who->uid, detail);
 	free(path);
 	return rc;
+}
+
+int meta_set(struct dossier_archive *a, const struct dossier_caller *who,
+	     const struct node *n, const char *name, const void *value,
+	     size_t size)
+{
+	struct change c = { NULL, 0, 0, "" };
+	char reason[1024] = "";
+	int rc;
+
+	if (!strcmp(name, ACL_XATTR))
+		return set_acl(a, who, n, value, size);
+	/*
+	 * Default ACLs mean nothing here (the rules decide for new records);
+	 * copying tools set them: accepted, ignored.
+	 */
+	if (!strcmp(name, ACL_DEFAULT))
+		return 0;
+	if (!strcmp(name, PREFIX "reason"))
+		return DOSSIER_ENOTSUP;	/* stored as a plain xattr */
+	if (size >= sizeof(c.v)) {
+		dossier_error_set("value too long");
+		return DOSSIER_EINVAL;
+	}
+	memcpy(c.v, value, size);
+	c.v[size] = '\0';
+	c.v[strcspn(c.v, "\n")] = '\0';
+	if ((rc = parse_change(a, n, name, &c)) < 0)
+		return rc;
+	if ((rc = archive_decide(a, who, n, NULL, DOSSIER_ACT_CLASSIFY)) < 0)
+		return rc;
+	/* setting what is already there changes nothing and records nothing */
+	if (unchanged(n, &c))
+		return 0;
+	take_reason(a, n, reason, sizeof(reason));
+	if (c.lowering && !reason[0]) {
+		dossier_error_set("lowering a level (declassification) needs a "
+				  "reason: set user.dossier.reason first");
+		return DOSSIER_ESTRUCTURE;
+	}
+	return reclassify(a, who, n, name, &c, reason);
 }

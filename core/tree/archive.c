@@ -155,28 +155,14 @@ static void history_versions_committed(void *ctx)
 	text_kick(((struct dossier_archive *)ctx)->text);
 }
 
-int dossier_archive_open(struct dossier_archive **out, const char *path,
-			 unsigned flags)
+/* The archive's folder at path and its content folder. */
+static int open_dirs(struct dossier_archive *a, const char *path)
 {
-	struct history_hooks hooks = { history_daily, history_version_indexed,
-				       history_versions_committed, NULL };
-	struct dossier_archive *a = NULL;
-	char buf[4096];
-	int rc = DOSSIER_ERROR;
-
-	*out = NULL;
-	a = calloc(1, sizeof(*a));
-	if (!a)
-		return DOSSIER_ERROR;
-	a->rootfd = a->contentfd = a->lockfd = -1;
-	a->flags = flags;
-	pthread_mutex_init(&a->lock, NULL);
 	a->path = realpath(path, NULL);
 	if (!a->path) {
 		dossier_error_set("cannot open archive '%s': %s", path,
 				  strerror(errno));
-		rc = DOSSIER_ENOTFOUND;
-		goto fail;
+		return DOSSIER_ENOTFOUND;
 	}
 	a->rootfd = open(a->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (a->rootfd >= 0)
@@ -186,59 +172,100 @@ int dossier_archive_open(struct dossier_archive **out, const char *path,
 		dossier_error_set("'%s' is not a dossierfs archive (no %s/ "
 				  "folder): create one with 'dossierctl init'",
 				  a->path, CONTENT_DIR);
-		rc = DOSSIER_ENOTFOUND;
-		goto fail;
+		return DOSSIER_ENOTFOUND;
 	}
+	return 0;
+}
+
+/* The catalog, checked, and what is loaded from it: patterns, rules. */
+static int open_catalog(struct dossier_archive *a)
+{
+	char buf[4096];
+	int rc;
+
 	snprintf(buf, sizeof(buf), "%s/%s", a->path, CATALOG_FILE);
 	if (access(buf, F_OK) < 0) {
 		dossier_error_set("catalog '%s' is missing: restore it from a "
 				  "backup (the content store is intact)", buf);
-		rc = DOSSIER_ECORRUPT;
-		goto fail;
+		return DOSSIER_ECORRUPT;
 	}
 	if ((rc = dossier_db_open(&a->db, buf, 0)) < 0 ||
-	    (rc = text_db_init(a->db)) < 0)
-		goto fail;
-	if ((rc = archive_prepare_all(a)) < 0 || (rc = check_catalog(a)) < 0 ||
+	    (rc = text_db_init(a->db)) < 0 ||
+	    (rc = archive_prepare_all(a)) < 0 || (rc = check_catalog(a)) < 0 ||
 	    (rc = archive_load_patterns(a)) < 0 ||
-	    (rc = dossier_rules_open(&a->rules, a->db)) < 0 ||
+	    (rc = dossier_rules_open(&a->rules, a->db)) < 0)
+		return rc;
+	return 0;
+}
+
+static int served_elsewhere(const struct dossier_archive *a)
+{
+	dossier_error_set("archive '%s' is already mounted by another "
+			  "dossierfs", a->path);
+	return DOSSIER_EBUSY;
+}
+
+/* EBUSY if a daemon holds the archive's lock (DOSSIER_ARCHIVE_OPEN_PROBE). */
+static int probe_served(struct dossier_archive *a)
+{
+	int fd = openat(a->rootfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	int busy;
+
+	if (fd < 0)
+		return 0;
+	busy = flock(fd, LOCK_EX | LOCK_NB) < 0;
+	close(fd);
+	if (!busy)
+		return 0;
+	return served_elsewhere(a);
+}
+
+/* The serving daemon's lock, history, access sweeper and text index. */
+static int serve(struct dossier_archive *a)
+{
+	struct history_hooks hooks = { history_daily, history_version_indexed,
+				       history_versions_committed, NULL };
+	int rc;
+
+	/* one serving daemon per archive: two would race on history */
+	a->lockfd = openat(a->rootfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC,
+			   0600);
+	if (a->lockfd < 0 || flock(a->lockfd, LOCK_EX | LOCK_NB) < 0) {
+		return served_elsewhere(a);
+	}
+	hooks.ctx = a;
+	if ((rc = history_open(&a->history, a, 0, &hooks)) < 0 ||
+	    (rc = history_start(a->history)) < 0 ||
+	    (rc = access_sweeper_start(a)) < 0 ||
+	    (rc = text_open(&a->text, a)) < 0)
+		return rc;
+	return 0;
+}
+
+int dossier_archive_open(struct dossier_archive **out, const char *path,
+			 unsigned flags)
+{
+	struct dossier_archive *a = NULL;
+	int rc;
+
+	*out = NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return DOSSIER_ERROR;
+	a->rootfd = a->contentfd = a->lockfd = -1;
+	a->flags = flags;
+	pthread_mutex_init(&a->lock, NULL);
+	if ((rc = open_dirs(a, path)) < 0 || (rc = open_catalog(a)) < 0 ||
 	    (rc = trash_open(&a->trash)) < 0)
 		goto fail;
-	if (flags & DOSSIER_ARCHIVE_OPEN_PROBE) {
-		int fd = openat(a->rootfd, "lock", O_RDWR | O_CREAT | O_CLOEXEC,
-				0600);
-
-		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
-			close(fd);
-			dossier_error_set("archive '%s' is already mounted by "
-					  "another dossierfs", a->path);
-			rc = DOSSIER_EBUSY;
-			goto fail;
-		}
-		if (fd >= 0)
-			close(fd);
-	}
+	if ((flags & DOSSIER_ARCHIVE_OPEN_PROBE) && (rc = probe_served(a)) < 0)
+		goto fail;
 	/* writable opens are audited, the daemon's and dossierctl's alike */
 	if (!(flags & DOSSIER_ARCHIVE_OPEN_READONLY) &&
 	    (rc = audit_open(&a->audit, a)) < 0)
 		goto fail;
-	if (flags & DOSSIER_ARCHIVE_OPEN_SERVE) {
-		/* one serving daemon per archive: two would race on history */
-		a->lockfd = openat(a->rootfd, "lock", O_RDWR | O_CREAT |
-				   O_CLOEXEC, 0600);
-		if (a->lockfd < 0 || flock(a->lockfd, LOCK_EX | LOCK_NB) < 0) {
-			dossier_error_set("archive '%s' is already mounted by "
-					  "another dossierfs", a->path);
-			rc = DOSSIER_EBUSY;
-			goto fail;
-		}
-		hooks.ctx = a;
-		if ((rc = history_open(&a->history, a, 0, &hooks)) < 0 ||
-		    (rc = history_start(a->history)) < 0 ||
-		    (rc = access_sweeper_start(a)) < 0 ||
-		    (rc = text_open(&a->text, a)) < 0)
-			goto fail;
-	}
+	if ((flags & DOSSIER_ARCHIVE_OPEN_SERVE) && (rc = serve(a)) < 0)
+		goto fail;
 	*out = a;
 	return 0;
 fail:
@@ -325,19 +352,23 @@ static int seed_catalog(sqlite3 *db, enum dossier_lang lang)
 	return rc;
 }
 
-int dossier_archive_create(const char *path, enum dossier_lang lang)
+/* The refusal of mkdir(what) that just failed. */
+static int cannot_create(const char *what)
 {
-	char buf[4096];
-	sqlite3 *db = NULL;
+	int saverr = errno;
+
+	dossier_error_set("cannot create '%s': %s", what, strerror(saverr));
+	return dossier_err_from_errno(saverr);
+}
+
+/* path, made if need be, as an empty folder only root may enter. */
+static int make_root(const char *path)
+{
 	DIR *d;
 	struct dirent *de;
-	int i, rc;
 
-	if (mkdir(path, 0700) < 0 && errno != EEXIST) {
-		dossier_error_set("cannot create '%s': %s", path,
-				  strerror(errno));
-		return dossier_err_from_errno(errno);
-	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return cannot_create(path);
 	d = opendir(path);
 	if (!d) {
 		dossier_error_set("cannot open '%s': %s", path,
@@ -359,20 +390,33 @@ int dossier_archive_create(const char *path, enum dossier_lang lang)
 				  strerror(errno));
 		return DOSSIER_ERROR;
 	}
+	return 0;
+}
+
+/* The content folder of the archive at path and its 256 folders. */
+static int make_content(const char *path)
+{
+	char buf[4096];
+	int i;
+
 	snprintf(buf, sizeof(buf), "%s/%s", path, CONTENT_DIR);
-	if (mkdir(buf, 0700) < 0) {
-		dossier_error_set("cannot create '%s': %s", buf,
-				  strerror(errno));
-		return dossier_err_from_errno(errno);
-	}
+	if (mkdir(buf, 0700) < 0)
+		return cannot_create(buf);
 	for (i = 0; i < 256; i++) {
 		snprintf(buf, sizeof(buf), "%s/%s/%02x", path, CONTENT_DIR, i);
-		if (mkdir(buf, 0700) < 0) {
-			dossier_error_set("cannot create '%s': %s", buf,
-					  strerror(errno));
-			return dossier_err_from_errno(errno);
-		}
+		if (mkdir(buf, 0700) < 0)
+			return cannot_create(buf);
 	}
+	return 0;
+}
+
+/* The catalog of the archive at path, seeded, in one transaction. */
+static int make_catalog(const char *path, enum dossier_lang lang)
+{
+	char buf[4096];
+	sqlite3 *db = NULL;
+	int rc;
+
 	snprintf(buf, sizeof(buf), "%s/%s", path, CATALOG_FILE);
 	if ((rc = dossier_db_open(&db, buf, 1)) < 0)
 		return rc;
@@ -386,13 +430,21 @@ int dossier_archive_create(const char *path, enum dossier_lang lang)
 	dossier_db_close(db);
 	if (rc == 0)
 		chmod(buf, 0600);
-	if (rc == 0) {
-		struct dossier_git *git = NULL;
+	return rc;
+}
 
-		snprintf(buf, sizeof(buf), "%s/history.git", path);
-		rc = dossier_git_open(&git, buf, 1);
-		dossier_git_free(git);
-	}
+int dossier_archive_create(const char *path, enum dossier_lang lang)
+{
+	struct dossier_git *git = NULL;
+	char buf[4096];
+	int rc;
+
+	if ((rc = make_root(path)) < 0 || (rc = make_content(path)) < 0 ||
+	    (rc = make_catalog(path, lang)) < 0)
+		return rc;
+	snprintf(buf, sizeof(buf), "%s/history.git", path);
+	rc = dossier_git_open(&git, buf, 1);
+	dossier_git_free(git);
 	return rc;
 }
 

@@ -245,94 +245,143 @@ static int due(struct dossier_audit *au, int64_t now)
 		now - au->oldest_ns >= AUDIT_INTERVAL_NS);
 }
 
+/*
+ * The writer's passes: what one took from the queue, and when a failed
+ * write may be retried.
+ */
+struct pass {
+	uint64_t gen;			/* the flush generation taken */
+	struct row *batch, *tail;	/* the rows taken */
+	uint64_t dropped;		/* rows dropped, not yet marked */
+	int64_t first, last;		/* when they were dropped */
+	int64_t retry_at;		/* after a failed write: not before */
+	int tries;			/* failed passes since the last good */
+};
+
+/* Wait until there is something to do and no retry is pending. */
+static void wait_due(struct dossier_audit *au, struct pass *w)
+{
+	int64_t now = mono_ns();
+
+	while (!due(au, now) || now < w->retry_at) {
+		if (au->count || au->dropped || w->retry_at) {
+			int64_t until = w->retry_at > now ? w->retry_at :
+					au->oldest_ns + AUDIT_INTERVAL_NS;
+			struct timespec ts = {
+				(time_t)(until / 1000000000LL),
+				(long)(until % 1000000000LL)
+			};
+
+			pthread_cond_timedwait(&au->wake, &au->qlock, &ts);
+		} else {
+			pthread_cond_wait(&au->wake, &au->qlock);
+		}
+		now = mono_ns();
+		if (w->retry_at && now >= w->retry_at)
+			w->retry_at = 0;
+	}
+}
+
+/* Take the whole queue and the count of dropped rows (qlock held). */
+static void take_queue(struct dossier_audit *au, struct pass *w)
+{
+	w->gen = au->flush_gen;
+	w->batch = au->head;
+	w->tail = au->tail;
+	au->head = au->tail = NULL;
+	au->count = 0;
+	w->dropped = au->dropped;
+	w->first = au->drop_first_ns;
+	w->last = au->drop_last_ns;
+	au->dropped = 0;
+}
+
+/* The dropped rows' marker after every row of the batch, memory allowing. */
+static void mark_dropped(struct pass *w)
+{
+	struct row *d;
+
+	if (w->dropped && (d = drop_row(w->dropped, w->first, w->last))) {
+		if (w->tail)
+			w->tail->next = d;
+		else
+			w->batch = d;
+		w->tail = d;
+		w->dropped = 0;
+	}
+}
+
+/*
+ * Rows left unwritten go back to the head of the queue, to be retried;
+ * dropped rows not marked are counted again (qlock held).
+ */
+static void requeue(struct dossier_audit *au, struct pass *w,
+		    struct row *left)
+{
+	struct row *d;
+	size_t n = 0;
+
+	if (left) {
+		for (d = left; d; d = d->next)
+			n++;
+		w->tail->next = au->head;
+		if (!au->head)
+			au->tail = w->tail;
+		au->head = left;
+		au->count += n;
+		au->oldest_ns = mono_ns();
+		w->retry_at = au->oldest_ns + AUDIT_INTERVAL_NS;
+	} else {
+		w->retry_at = 0;
+		w->tries = 0;
+	}
+	if (w->dropped) {
+		/* no memory for the marker: count them again */
+		if (!au->dropped || w->first < au->drop_first_ns)
+			au->drop_first_ns = w->first;
+		if (w->last > au->drop_last_ns)
+			au->drop_last_ns = w->last;
+		au->dropped += w->dropped;
+	}
+}
+
+/*
+ * At close: whether the writer is done, everything written or the catalog
+ * failing AUDIT_CLOSE_TRIES times (qlock held).
+ */
+static int writer_done(struct dossier_audit *au, struct pass *w,
+		       const struct row *left)
+{
+	if (!au->stop)
+		return 0;
+	if (left && ++w->tries >= AUDIT_CLOSE_TRIES)
+		return 1;
+	if (!left && !au->count && !au->dropped)
+		return 1;
+	if (left)
+		w->retry_at = mono_ns() + AUDIT_INTERVAL_NS / 4;
+	return 0;
+}
+
 static void *writer(void *arg)
 {
 	struct dossier_audit *au = arg;
-	struct row *batch, *tail, *left, *d;
-	uint64_t gen, dropped;
-	int64_t first, last, retry_at = 0;
-	int tries = 0;
+	struct pass w = { 0 };
+	struct row *left;
 
 	pthread_mutex_lock(&au->qlock);
 	for (;;) {
-		int64_t now = mono_ns();
-
-		while (!due(au, now) || now < retry_at) {
-			if (au->count || au->dropped || retry_at) {
-				int64_t until = retry_at > now ? retry_at :
-						au->oldest_ns +
-						AUDIT_INTERVAL_NS;
-				struct timespec ts = {
-					(time_t)(until / 1000000000LL),
-					(long)(until % 1000000000LL)
-				};
-
-				pthread_cond_timedwait(&au->wake, &au->qlock,
-						       &ts);
-			} else {
-				pthread_cond_wait(&au->wake, &au->qlock);
-			}
-			now = mono_ns();
-			if (retry_at && now >= retry_at)
-				retry_at = 0;
-		}
-		gen = au->flush_gen;
-		batch = au->head;
-		tail = au->tail;
-		au->head = au->tail = NULL;
-		au->count = 0;
-		dropped = au->dropped;
-		first = au->drop_first_ns;
-		last = au->drop_last_ns;
-		au->dropped = 0;
+		wait_due(au, &w);
+		take_queue(au, &w);
 		pthread_mutex_unlock(&au->qlock);
-
-		/* dropped rows came after every row of this batch */
-		if (dropped && (d = drop_row(dropped, first, last))) {
-			if (tail)
-				tail->next = d;
-			else
-				batch = d;
-			tail = d;
-			dropped = 0;
-		}
-		left = write_rows(au, batch);
-
+		mark_dropped(&w);
+		left = write_rows(au, w.batch);
 		pthread_mutex_lock(&au->qlock);
-		if (left) {
-			size_t n = 0;
-
-			for (d = left; d; d = d->next)
-				n++;
-			tail->next = au->head;
-			if (!au->head)
-				au->tail = tail;
-			au->head = left;
-			au->count += n;
-			au->oldest_ns = mono_ns();
-			retry_at = au->oldest_ns + AUDIT_INTERVAL_NS;
-		} else {
-			retry_at = 0;
-			tries = 0;
-		}
-		if (dropped) {
-			/* no memory for the marker: count them again */
-			if (!au->dropped || first < au->drop_first_ns)
-				au->drop_first_ns = first;
-			if (last > au->drop_last_ns)
-				au->drop_last_ns = last;
-			au->dropped += dropped;
-		}
-		au->done_gen = gen;
+		requeue(au, &w, left);
+		au->done_gen = w.gen;
 		pthread_cond_broadcast(&au->done);
-		if (au->stop) {
-			if (left && ++tries >= AUDIT_CLOSE_TRIES)
-				break;
-			if (!left && !au->count && !au->dropped)
-				break;
-			if (left)
-				retry_at = mono_ns() + AUDIT_INTERVAL_NS / 4;
-		}
+		if (writer_done(au, &w, left))
+			break;
 	}
 	au->writer_live = 0;
 	pthread_cond_broadcast(&au->done);
@@ -448,62 +497,59 @@ void audit_record(struct dossier_audit *au, const struct dossier_caller *who,
 			     detail);
 }
 
-void audit_record_program(struct dossier_audit *au,
-			  const struct dossier_caller *who,
-			  const char *program, const char *action,
-			  const char *path, int allowed, int64_t rule,
-			  const char *detail)
+/*
+ * A row of who (NULL: this process) with its strings copied and its
+ * program read at once; NULL if out of memory. Its time is set when
+ * queued.
+ */
+static struct row *new_row(const struct dossier_caller *who,
+			   const char *program, const char *action,
+			   const char *path, int allowed, int64_t rule,
+			   const char *detail)
 {
-	size_t la, lp, ld;
-	struct row *r;
+	size_t la = strlen(action) + 1, lp = strlen(path) + 1;
+	size_t ld = detail ? strlen(detail) + 1 : 0;
+	struct row *r = malloc(sizeof(*r) + la + lp + ld);
 	char *p;
 
-	if (!au)
-		return;
-	if (!action)
-		action = "?";
-	if (!path)
-		path = "";
-	la = strlen(action) + 1;
-	lp = strlen(path) + 1;
-	ld = detail ? strlen(detail) + 1 : 0;
-	r = malloc(sizeof(*r) + la + lp + ld);
-	if (r) {
-		r->next = NULL;
-		r->rule = rule;
-		r->uid = who ? who->uid : geteuid();
-		r->pid = who ? who->pid : getpid();
-		r->allowed = allowed;
-		r->user[0] = '\0';
-		if (program)
-			snprintf(r->program, sizeof(r->program), "%s",
-				 program);
-		else
-			dossier_program_of(r->pid, r->program,
-					sizeof(r->program));
-		p = r->data;
-		r->action = memcpy(p, action, la);
-		p += la;
-		r->path = memcpy(p, path, lp);
-		p += lp;
-		r->detail = detail ? memcpy(p, detail, ld) : NULL;
-	}
-	pthread_mutex_lock(&au->qlock);
-	/* the time under qlock: id order is time order (bar clock steps) */
-	if (!r || au->count >= au->max) {
-		int64_t now = real_ns();
+	if (!r)
+		return NULL;
+	r->next = NULL;
+	r->rule = rule;
+	r->uid = who ? who->uid : geteuid();
+	r->pid = who ? who->pid : getpid();
+	r->allowed = allowed;
+	r->user[0] = '\0';
+	if (program)
+		snprintf(r->program, sizeof(r->program), "%s", program);
+	else
+		dossier_program_of(r->pid, r->program, sizeof(r->program));
+	p = r->data;
+	r->action = memcpy(p, action, la);
+	p += la;
+	r->path = memcpy(p, path, lp);
+	p += lp;
+	r->detail = detail ? memcpy(p, detail, ld) : NULL;
+	return r;
+}
 
-		if (!au->dropped)
-			au->drop_first_ns = now;
-		au->drop_last_ns = now;
-		if (!au->dropped++ && !au->count) {
-			au->oldest_ns = mono_ns();
-			pthread_cond_signal(&au->wake);
-		}
-		pthread_mutex_unlock(&au->qlock);
-		free(r);
-		return;
+/* Count a row that found the queue full, or no memory (qlock held). */
+static void count_dropped(struct dossier_audit *au)
+{
+	int64_t now = real_ns();
+
+	if (!au->dropped)
+		au->drop_first_ns = now;
+	au->drop_last_ns = now;
+	if (!au->dropped++ && !au->count) {
+		au->oldest_ns = mono_ns();
+		pthread_cond_signal(&au->wake);
 	}
+}
+
+/* Append r to the queue, stamped with the time now (qlock held). */
+static void append(struct dossier_audit *au, struct row *r)
+{
 	r->time_ns = real_ns();
 	if (au->tail)
 		au->tail->next = r;
@@ -515,7 +561,30 @@ void audit_record_program(struct dossier_audit *au,
 	/* wake the writer once to arm its timer, and when a batch is full */
 	if (au->count == 1 || au->count == AUDIT_BATCH)
 		pthread_cond_signal(&au->wake);
+}
+
+void audit_record_program(struct dossier_audit *au,
+			  const struct dossier_caller *who,
+			  const char *program, const char *action,
+			  const char *path, int allowed, int64_t rule,
+			  const char *detail)
+{
+	struct row *r;
+
+	if (!au)
+		return;
+	r = new_row(who, program, action ? action : "?", path ? path : "",
+		    allowed, rule, detail);
+	pthread_mutex_lock(&au->qlock);
+	/* the time under qlock: id order is time order (bar clock steps) */
+	if (!r || au->count >= au->max) {
+		count_dropped(au);
+	} else {
+		append(au, r);
+		r = NULL;
+	}
 	pthread_mutex_unlock(&au->qlock);
+	free(r);
 }
 
 void audit_flush(struct dossier_audit *au)
@@ -707,43 +776,90 @@ static int name_uid(struct dossier_archive *a, const struct filter *q,
 	return -1;
 }
 
-/* Run the query of q and append one line per row to out. Lock held. */
+/*
+ * The text of q's query: a user name matches the name recorded or the
+ * uid it stands for (*uid), digits the uid. Lock held.
+ */
+static void query_sql(struct dossier_archive *a, const struct filter *q,
+		      struct dossier_buf *sql, uid_t *uid)
+{
+	int by_uid = 0, by_name = 0;
+
+	if (q->user) {
+		if (all_digits(q->user)) {
+			*uid = (uid_t)strtoul(q->user, NULL, 10);
+			by_uid = 1;
+		} else {
+			by_name = 1;
+			by_uid = name_uid(a, q, uid) == 0;
+		}
+	}
+	dossier_buf_addf(sql, "SELECT time_ns, user, uid, pid, program, "
+			 "action, path, allowed, rule, detail FROM (SELECT * "
+			 "FROM audit WHERE 1");
+	if (by_name && by_uid)
+		dossier_buf_addf(sql, " AND (user = ?1 OR uid = ?2)");
+	else if (by_name)
+		dossier_buf_addf(sql, " AND user = ?1");
+	else if (by_uid)
+		dossier_buf_addf(sql, " AND uid = ?2");
+	/* the path itself or anything below it: '0' follows '/' */
+	if (q->has_path)
+		dossier_buf_addf(sql, " AND (path = ?3 OR (path > ?3 || '/' "
+				 "AND path < ?3 || '0'))");
+	if (q->has_since)
+		dossier_buf_addf(sql, " AND time_ns >= ?4");
+	if (q->denied)
+		dossier_buf_addf(sql, " AND allowed = 0");
+	dossier_buf_addf(sql, " ORDER BY id DESC LIMIT ?5) ORDER BY id");
+}
+
+/* Append column i of st as a number to body, "-" for NULL, then sep. */
+static void add_number(struct dossier_buf *body, sqlite3_stmt *st, int i,
+		       char sep)
+{
+	char num[32];
+
+	if (sqlite3_column_type(st, i) == SQLITE_NULL)
+		snprintf(num, sizeof(num), "-");
+	else
+		snprintf(num, sizeof(num), "%lld", sqlite3_column_int64(st, i));
+	add_field(body, num, sep);
+}
+
+/* Append the row of the query at st to body as one line. */
+static void add_row(struct dossier_buf *body, sqlite3_stmt *st)
+{
+	time_t t = (time_t)(sqlite3_column_int64(st, 0) / 1000000000);
+	char when[32];
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	add_field(body, when, '\t');
+	add_field(body, (const char *)sqlite3_column_text(st, 1), '\t');
+	add_number(body, st, 2, '\t');
+	add_number(body, st, 3, '\t');
+	add_field(body, (const char *)sqlite3_column_text(st, 4), '\t');
+	add_field(body, (const char *)sqlite3_column_text(st, 5), '\t');
+	add_field(body, (const char *)sqlite3_column_text(st, 6), '\t');
+	add_field(body, sqlite3_column_int(st, 7) ? "allowed" : "denied",
+		  '\t');
+	add_number(body, st, 8, '\t');
+	add_field(body, (const char *)sqlite3_column_text(st, 9), '\n');
+}
+
+/* Run the query of q and append one line per row to body. Lock held. */
 static int query(struct dossier_archive *a, const struct filter *q,
 		 struct dossier_buf *body, int64_t *nrows)
 {
 	struct dossier_buf sql = DOSSIER_BUF_INIT;
 	sqlite3_stmt *st = NULL;
 	uid_t uid = 0;
-	int rc, by_uid = 0, by_name = 0;
+	int rc;
 
 	*nrows = 0;
-	if (q->user) {
-		if (all_digits(q->user)) {
-			uid = (uid_t)strtoul(q->user, NULL, 10);
-			by_uid = 1;
-		} else {
-			by_name = 1;
-			by_uid = name_uid(a, q, &uid) == 0;
-		}
-	}
-	dossier_buf_addf(&sql, "SELECT time_ns, user, uid, pid, program, "
-			 "action, path, allowed, rule, detail FROM (SELECT * "
-			 "FROM audit WHERE 1");
-	if (by_name && by_uid)
-		dossier_buf_addf(&sql, " AND (user = ?1 OR uid = ?2)");
-	else if (by_name)
-		dossier_buf_addf(&sql, " AND user = ?1");
-	else if (by_uid)
-		dossier_buf_addf(&sql, " AND uid = ?2");
-	/* the path itself or anything below it: '0' follows '/' */
-	if (q->has_path)
-		dossier_buf_addf(&sql, " AND (path = ?3 OR (path > ?3 || '/' "
-				 "AND path < ?3 || '0'))");
-	if (q->has_since)
-		dossier_buf_addf(&sql, " AND time_ns >= ?4");
-	if (q->denied)
-		dossier_buf_addf(&sql, " AND allowed = 0");
-	dossier_buf_addf(&sql, " ORDER BY id DESC LIMIT ?5) ORDER BY id");
+	query_sql(a, q, &sql, &uid);
 	rc = dossier_db_prepare(a->db, sql.buf, &st);
 	dossier_buf_release(&sql);
 	if (rc < 0)
@@ -752,30 +868,7 @@ static int query(struct dossier_archive *a, const struct filter *q,
 	dossier_db_bind(st, "titii", q->user, (int64_t)uid, q->path,
 			q->since_ns, q->limit ? q->limit : (int64_t)-1);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		time_t t = (time_t)(sqlite3_column_int64(st, 0) / 1000000000);
-		char when[32], num[32];
-		struct tm tm;
-
-		gmtime_r(&t, &tm);
-		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		add_field(body, when, '\t');
-		add_field(body, (const char *)sqlite3_column_text(st, 1), '\t');
-		snprintf(num, sizeof(num), "%lld", sqlite3_column_int64(st, 2));
-		add_field(body, num, '\t');
-		snprintf(num, sizeof(num), "%lld", sqlite3_column_int64(st, 3));
-		add_field(body, num, '\t');
-		add_field(body, (const char *)sqlite3_column_text(st, 4), '\t');
-		add_field(body, (const char *)sqlite3_column_text(st, 5), '\t');
-		add_field(body, (const char *)sqlite3_column_text(st, 6), '\t');
-		add_field(body, sqlite3_column_int(st, 7) ? "allowed" :
-				"denied", '\t');
-		if (sqlite3_column_type(st, 8) == SQLITE_NULL)
-			snprintf(num, sizeof(num), "-");
-		else
-			snprintf(num, sizeof(num), "%lld",
-				 sqlite3_column_int64(st, 8));
-		add_field(body, num, '\t');
-		add_field(body, (const char *)sqlite3_column_text(st, 9), '\n');
+		add_row(body, st);
 		(*nrows)++;
 	}
 	rc = rc == SQLITE_DONE ? 0 : dossier_db_err(a->db, rc, "read audit");

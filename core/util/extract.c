@@ -191,6 +191,127 @@ static void keep(struct dossier_buf *out, const char *p, size_t n,
 	dossier_buf_add(out, p, n);
 }
 
+/* One tool, or two with the second reading the first's output (run). */
+struct pipeline {
+	const char *const *tool[2];	/* tool[1] NULL: one tool */
+	int content;			/* at descriptor 3 of each */
+	unsigned flags;
+	struct dossier_extract_job *job;
+	int64_t deadline;		/* now_ms() after which it is stuck */
+	struct tool_user u;
+	char **env;
+	int po[2];			/* the last tool's output */
+	int pm[2];			/* the first tool's to the second */
+	pid_t pid[2];
+};
+
+/* The tools' environment and pipes. */
+static int open_pipes(struct pipeline *p)
+{
+	if (!(p->env = tool_env(p->flags)) || pipe2(p->po, O_CLOEXEC) < 0 ||
+	    (p->tool[1] && pipe2(p->pm, O_CLOEXEC) < 0)) {
+		dossier_error_set("cannot start '%s': %s", p->tool[0][0],
+				  strerror(errno));
+		return DOSSIER_EIO;
+	}
+	return 0;
+}
+
+/* Start the tools; only the output's read end stays open here. */
+static int spawn(struct pipeline *p)
+{
+	int rc = 0;
+
+	if ((p->pid[0] = fork()) == 0)
+		child(p->tool[0], p->env, -1, p->tool[1] ? p->pm[1] : p->po[1],
+		      p->content, p->flags, &p->u);
+	job_set(p->job, 0, p->pid[0]);
+	if (p->tool[1] && p->pid[0] > 0 && (p->pid[1] = fork()) == 0)
+		child(p->tool[1], p->env, p->pm[0], p->po[1], p->content,
+		      p->flags, &p->u);
+	job_set(p->job, 1, p->pid[1]);
+	if (p->pid[0] < 0 || p->pid[1] < 0) {
+		dossier_error_set("cannot start '%s': %s", p->tool[0][0],
+				  strerror(errno));
+		rc = DOSSIER_EIO;
+	}
+	close(p->po[1]);
+	p->po[1] = -1;
+	if (p->tool[1]) {
+		close(p->pm[0]);
+		close(p->pm[1]);
+		p->pm[0] = p->pm[1] = -1;
+	}
+	return rc;
+}
+
+/* Read the output into out until its end or the deadline. */
+static int collect(struct pipeline *p, struct dossier_buf *out,
+		   int *truncated)
+{
+	char buf[65536];
+
+	for (;;) {
+		struct pollfd pf = { p->po[0], POLLIN, 0 };
+		int64_t left = p->deadline - now_ms();
+		ssize_t n;
+
+		if (left <= 0) {
+			dossier_error_set("'%s' did not finish in %d s",
+					  p->tool[0][0],
+					  STAGE_TIMEOUT_MS / 1000);
+			return DOSSIER_ERROR;
+		}
+		if (poll(&pf, 1, (int)left) < 0 && errno != EINTR)
+			return DOSSIER_ERROR;
+		if (!pf.revents)
+			continue;
+		n = read(p->po[0], buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return 0;
+		keep(out, buf, (size_t)n, truncated);
+	}
+}
+
+/* How tool name ended, by its wait status st. */
+static int exit_status(const char *name, int st)
+{
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
+		dossier_error_set("'%s' is not installed", name);
+		return DOSSIER_ENOTSUP;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		dossier_error_set("'%s' failed (%s %d)", name,
+				  WIFEXITED(st) ? "status" : "signal",
+				  WIFEXITED(st) ? WEXITSTATUS(st) :
+						  WTERMSIG(st));
+		return DOSSIER_ERROR;
+	}
+	return 0;
+}
+
+/* Wait for the tools, last first, killing them if rc failed already. */
+static int reap(struct pipeline *p, int rc)
+{
+	int i, st;
+
+	for (i = 1; i >= 0; i--) {
+		if (p->pid[i] <= 0)
+			continue;
+		if (rc < 0)
+			kill(p->pid[i], SIGKILL);
+		while (waitpid(p->pid[i], &st, 0) < 0 && errno == EINTR)
+			;
+		job_set(p->job, i, 0);
+		if (rc < 0)
+			continue;
+		rc = exit_status(p->tool[i][0], st);
+	}
+	return rc;
+}
+
 /*
  * Run a (and b reading a's output, when b is not NULL), the content at
  * descriptor 3 of each; append the last one's output to out.
@@ -199,87 +320,22 @@ static int run(const char *const a[], const char *const b[], int content,
 	       unsigned flags, struct dossier_extract_job *job,
 	       struct dossier_buf *out, int *truncated)
 {
-	int po[2] = { -1, -1 }, pm[2] = { -1, -1 }, st, rc = 0, i;
-	pid_t pid[2] = { 0, 0 };
-	char **env = NULL, buf[65536];
-	int64_t deadline = now_ms() + STAGE_TIMEOUT_MS;
-	struct tool_user u;
+	struct pipeline p = {
+		.tool = { a, b }, .content = content, .flags = flags,
+		.job = job, .deadline = now_ms() + STAGE_TIMEOUT_MS,
+		.po = { -1, -1 }, .pm = { -1, -1 },
+	};
+	int rc, i;
 
 	if ((rc = job_start(job)) < 0)
 		return rc;
-	tool_user(&u, flags);
-	if (!(env = tool_env(flags)) || pipe2(po, O_CLOEXEC) < 0 ||
-	    (b && pipe2(pm, O_CLOEXEC) < 0)) {
-		dossier_error_set("cannot start '%s': %s", a[0],
-				  strerror(errno));
-		rc = DOSSIER_EIO;
+	tool_user(&p.u, flags);
+	if ((rc = open_pipes(&p)) < 0)
 		goto out;
-	}
-	if ((pid[0] = fork()) == 0)
-		child(a, env, -1, b ? pm[1] : po[1], content, flags, &u);
-	job_set(job, 0, pid[0]);
-	if (b && pid[0] > 0 && (pid[1] = fork()) == 0)
-		child(b, env, pm[0], po[1], content, flags, &u);
-	job_set(job, 1, pid[1]);
-	if (pid[0] < 0 || pid[1] < 0) {
-		dossier_error_set("cannot start '%s': %s", a[0],
-				  strerror(errno));
-		rc = DOSSIER_EIO;
-	}
-	close(po[1]);
-	po[1] = -1;
-	if (b) {
-		close(pm[0]);
-		close(pm[1]);
-		pm[0] = pm[1] = -1;
-	}
-	while (rc == 0) {
-		struct pollfd p = { po[0], POLLIN, 0 };
-		int64_t left = deadline - now_ms();
-		ssize_t n;
-
-		if (left <= 0) {
-			dossier_error_set("'%s' did not finish in %d s", a[0],
-					  STAGE_TIMEOUT_MS / 1000);
-			rc = DOSSIER_ERROR;
-			break;
-		}
-		if (poll(&p, 1, (int)left) < 0 && errno != EINTR) {
-			rc = DOSSIER_ERROR;
-			break;
-		}
-		if (!p.revents)
-			continue;
-		n = read(po[0], buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		keep(out, buf, (size_t)n, truncated);
-	}
-	for (i = 1; i >= 0; i--) {
-		if (pid[i] <= 0)
-			continue;
-		if (rc < 0)
-			kill(pid[i], SIGKILL);
-		while (waitpid(pid[i], &st, 0) < 0 && errno == EINTR)
-			;
-		job_set(job, i, 0);
-		if (rc < 0)
-			continue;
-		if (WIFEXITED(st) && WEXITSTATUS(st) == 127) {
-			dossier_error_set("'%s' is not installed",
-					  i ? b[0] : a[0]);
-			rc = DOSSIER_ENOTSUP;
-		} else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
-			dossier_error_set("'%s' failed (%s %d)",
-					  i ? b[0] : a[0],
-					  WIFEXITED(st) ? "status" : "signal",
-					  WIFEXITED(st) ? WEXITSTATUS(st) :
-							  WTERMSIG(st));
-			rc = DOSSIER_ERROR;
-		}
-	}
+	rc = spawn(&p);
+	if (rc == 0)
+		rc = collect(&p, out, truncated);
+	rc = reap(&p, rc);
 	if (rc < 0 && job_start(job) == DOSSIER_EBUSY) {
 		dossier_error_clear();
 		dossier_error_set("text extraction cancelled");
@@ -287,12 +343,12 @@ static int run(const char *const a[], const char *const b[], int content,
 	}
 out:
 	for (i = 0; i < 2; i++) {
-		if (po[i] >= 0)
-			close(po[i]);
-		if (pm[i] >= 0)
-			close(pm[i]);
+		if (p.po[i] >= 0)
+			close(p.po[i]);
+		if (p.pm[i] >= 0)
+			close(p.pm[i]);
 	}
-	free(env);
+	free(p.env);
 	return rc;
 }
 
@@ -509,6 +565,22 @@ static int is_image(const unsigned char *h, size_t n)
 	       (n >= 6 && (!memcmp(h, "GIF87a", 6) || !memcmp(h, "GIF89a", 6)));
 }
 
+static int is_pdf(const unsigned char *h, size_t n)
+{
+	return n >= 5 && !memcmp(h, "%PDF-", 5);
+}
+
+static int is_zip(const unsigned char *h, size_t n)
+{
+	return n >= 4 && !memcmp(h, "PK\3\4", 4);
+}
+
+/* An OLE2 compound file: a .doc or .xls. */
+static int is_ole(const unsigned char *h, size_t n)
+{
+	return n >= 8 && !memcmp(h, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8);
+}
+
 static size_t count_pages(const struct dossier_buf *b, size_t from)
 {
 	size_t i, n = 0;
@@ -524,10 +596,52 @@ int dossier_extract_wants(const void *head, size_t n, unsigned flags)
 
 	if (is_image(h, n))
 		return (flags & DOSSIER_EXTRACT_OCR) != 0;
-	return (n >= 5 && !memcmp(h, "%PDF-", 5)) ||
-	       (n >= 4 && !memcmp(h, "PK\3\4", 4)) ||
-	       (n >= 8 && !memcmp(h, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", 8)) ||
-	       looks_text(h, n);
+	return is_pdf(h, n) || is_zip(h, n) || is_ole(h, n) || looks_text(h, n);
+}
+
+/* Drop what out holds past start. */
+static void cut(struct dossier_buf *out, size_t start)
+{
+	out->len = start;
+	out->buf[start] = '\0';
+}
+
+/* An image: recognised with DOSSIER_EXTRACT_OCR, else left. */
+static int image(struct dossier_buf *out, struct dossier_extract_info *info,
+		 int content, unsigned flags, struct dossier_extract_job *job)
+{
+	size_t start = out->len;
+	int rc;
+
+	if (!(flags & DOSSIER_EXTRACT_OCR))
+		return 0;
+	snprintf(info->method, sizeof(info->method), "ocr");
+	rc = tesseract(CONTENT, content, flags, job, out, &info->truncated);
+	info->pages = (int)count_pages(out, start);
+	if (rc == 0 && info->pages == 0)
+		info->pages = 1;
+	return rc;
+}
+
+/* A .doc by catdoc, else (it failed) a .xls by xls2csv. */
+static int ole(struct dossier_buf *out, struct dossier_extract_info *info,
+	       int content, unsigned flags, struct dossier_extract_job *job)
+{
+	const char *const doc[] = { "catdoc", "-d", "utf-8", CONTENT, NULL };
+	const char *const xls[] = { "xls2csv", "-d", "utf-8", CONTENT, NULL };
+	size_t start = out->len;
+	int rc;
+
+	snprintf(info->method, sizeof(info->method), "catdoc");
+	rc = run(doc, NULL, content, flags, job, out, &info->truncated);
+	if (rc == DOSSIER_ERROR) {
+		dossier_error_clear();
+		cut(out, start);
+		snprintf(info->method, sizeof(info->method), "xls2csv");
+		rc = run(xls, NULL, content, flags, job, out,
+			 &info->truncated);
+	}
+	return rc;
 }
 
 int dossier_extract_text(struct dossier_buf *out,
@@ -546,44 +660,18 @@ int dossier_extract_text(struct dossier_buf *out,
 				  strerror(errno));
 		return DOSSIER_EIO;
 	}
-	if (n >= 5 && !memcmp(head, "%PDF-", 5)) {
+	if (is_pdf(head, (size_t)n))
 		rc = pdf(out, info, fd, flags, job);
-	} else if (is_image(head, (size_t)n)) {
-		if (flags & DOSSIER_EXTRACT_OCR) {
-			snprintf(info->method, sizeof(info->method), "ocr");
-			rc = tesseract(CONTENT, fd, flags, job, out,
-				       &info->truncated);
-			info->pages = (int)count_pages(out, start);
-			if (rc == 0 && info->pages == 0)
-				info->pages = 1;
-		}
-	} else if (n >= 4 && !memcmp(head, "PK\3\4", 4)) {
+	else if (is_image(head, (size_t)n))
+		rc = image(out, info, fd, flags, job);
+	else if (is_zip(head, (size_t)n))
 		rc = office_zip(out, info, fd, flags, job);
-	} else if (n >= 8 && !memcmp(head, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
-				     8)) {
-		const char *const doc[] = { "catdoc", "-d", "utf-8", CONTENT,
-					    NULL };
-		const char *const xls[] = { "xls2csv", "-d", "utf-8", CONTENT,
-					    NULL };
-
-		snprintf(info->method, sizeof(info->method), "catdoc");
-		rc = run(doc, NULL, fd, flags, job, out, &info->truncated);
-		if (rc == DOSSIER_ERROR) {
-			dossier_error_clear();
-			out->len = start;
-			out->buf[start] = '\0';
-			snprintf(info->method, sizeof(info->method),
-				 "xls2csv");
-			rc = run(xls, NULL, fd, flags, job, out,
-				 &info->truncated);
-		}
-	} else if (looks_text(head, (size_t)n)) {
+	else if (is_ole(head, (size_t)n))
+		rc = ole(out, info, fd, flags, job);
+	else if (looks_text(head, (size_t)n))
 		rc = plain(out, info, fd);
-	}
-	if (rc < 0) {
-		out->len = start;
-		out->buf[start] = '\0';
-	}
+	if (rc < 0)
+		cut(out, start);
 	return rc;
 }
 
@@ -594,12 +682,58 @@ static int is_cjk(uint32_t c)
 	       (c >= 0x20000 && c <= 0x3ffff);
 }
 
+/* The tidied text being built (dossier_extract_tidy). */
+struct tidy {
+	struct dossier_buf o;
+	uint32_t last;		/* the last character kept; '\n' at first */
+	size_t nl;		/* newlines added since it */
+};
+
+/*
+ * The blanks from p[i] on become one space, or none; returns where they
+ * end.
+ */
+static size_t tidy_blanks(struct tidy *t, const unsigned char *p, size_t n,
+			  size_t i)
+{
+	size_t j = i, l2 = 0;
+	uint32_t next = 0;
+
+	while (j < n && (p[j] == ' ' || p[j] == '\t' || p[j] == '\r'))
+		j++;
+	if (j < n)
+		l2 = utf8_len(p + j, n - j, &next);
+	/*
+	 * Blanks at either end of a line, or between two Chinese
+	 * characters, go.
+	 */
+	if (!(j == n || next == '\n' || next == '\f' || t->last == '\n' ||
+	      (l2 && is_cjk(t->last) && is_cjk(next)))) {
+		dossier_buf_add(&t->o, " ", 1);
+		t->last = ' ';
+	}
+	return j;
+}
+
+/* A line break, or a page break (cp '\f'). */
+static void tidy_break(struct tidy *t, uint32_t cp)
+{
+	/* a page break is an empty line; never two in a row */
+	size_t want = cp == '\f' ? 2 : 1;
+
+	while (t->o.len && want-- && t->nl < 2) {
+		dossier_buf_add(&t->o, "\n", 1);
+		t->nl++;
+	}
+	t->last = '\n';
+}
+
 void dossier_extract_tidy(struct dossier_buf *text)
 {
-	struct dossier_buf o = DOSSIER_BUF_INIT;
+	struct tidy t = { DOSSIER_BUF_INIT, '\n', 0 };
 	const unsigned char *p = (const unsigned char *)text->buf;
-	size_t n = text->len, i = 0, len, nl = 0;
-	uint32_t cp, last = '\n';
+	size_t n = text->len, i = 0, len;
+	uint32_t cp;
 
 	while (i < n) {
 		if (!(len = utf8_len(p + i, n - i, &cp))) {
@@ -607,49 +741,26 @@ void dossier_extract_tidy(struct dossier_buf *text)
 			len = 1;
 		}
 		if (cp == ' ' || cp == '\t' || cp == '\r') {
-			size_t j = i, l2 = 0;
-			uint32_t next = 0;
-
-			while (j < n && (p[j] == ' ' || p[j] == '\t' ||
-					 p[j] == '\r'))
-				j++;
-			if (j < n)
-				l2 = utf8_len(p + j, n - j, &next);
-			/* blanks at either end of a line, or between two
-			 * Chinese characters, go */
-			if (!(j == n || next == '\n' || next == '\f' ||
-			      last == '\n' || (l2 && is_cjk(last) &&
-						is_cjk(next)))) {
-				dossier_buf_add(&o, " ", 1);
-				last = ' ';
-			}
-			i = j;
+			i = tidy_blanks(&t, p, n, i);
 			continue;
 		}
 		if (cp == '\n' || cp == '\f') {
-			/* a page break is an empty line; never two in a row */
-			size_t want = cp == '\f' ? 2 : 1;
-
-			while (o.len && want-- && nl < 2) {
-				dossier_buf_add(&o, "\n", 1);
-				nl++;
-			}
-			last = '\n';
+			tidy_break(&t, cp);
 			i++;
 			continue;
 		}
 		if (cp == '?' && len == 1 && p[i] != '?')
-			dossier_buf_add(&o, "?", 1);
+			dossier_buf_add(&t.o, "?", 1);
 		else
-			dossier_buf_add(&o, p + i, len);
-		last = cp;
-		nl = 0;
+			dossier_buf_add(&t.o, p + i, len);
+		t.last = cp;
+		t.nl = 0;
 		i += len;
 	}
-	while (o.len && o.buf[o.len - 1] == '\n')
-		o.buf[--o.len] = '\0';
-	if (o.len)
-		dossier_buf_add(&o, "\n", 1);
+	while (t.o.len && t.o.buf[t.o.len - 1] == '\n')
+		t.o.buf[--t.o.len] = '\0';
+	if (t.o.len)
+		dossier_buf_add(&t.o, "\n", 1);
 	dossier_buf_release(text);
-	*text = o;
+	*text = t.o;
 }

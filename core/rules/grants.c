@@ -49,21 +49,16 @@ void rules_fmt_duration(char *out, size_t outsz, int64_t s)
 		snprintf(out, outsz, "%lld s", (long long)s);
 }
 
-/* The approver check of a grant for grantee g (see rules_i.h). */
-static int grant_check(struct dossier_rules *r, const struct subject *a,
-		       const char *site, const struct dossier_object *obj,
-		       const struct subject *g, int can_write, int64_t seconds,
-		       int64_t now_s)
+/*
+ * Whether obj may be lent to g by a at all, for seconds: not to oneself,
+ * at a level that is lent, for no longer than it allows.
+ */
+static int grant_lendable(struct dossier_rules *r, const struct subject *a,
+			  const struct dossier_object *obj,
+			  const struct subject *g, int64_t seconds)
 {
-	struct ctx c = { r, a, obj, site, NULL, now_s };
-	struct ctx gc = { r, g, obj, NULL, "read", now_s };
 	const struct level *l = rules_level_of(r, obj->level);
-	const struct rule *ru, *wr = NULL;
-	struct dossier_verdict v;
 	char max[32], asked[32];
-	int eff, weff = EFF_ALLOW, nolend;
-	size_t i;
-	struct detail d;
 
 	if (a->uid == g->uid) {
 		dossier_error_set("'%s' may not approve a grant for "
@@ -83,24 +78,29 @@ static int grant_check(struct dossier_rules *r, const struct subject *a,
 				  max, asked);
 		return DOSSIER_EDENIED;
 	}
-	/* the approver sees the record and the 'grant' rows allow; whom
-	 * the approver may lend it to is checked below, for g */
-	rules_grant_right(&c, &v, 0);
-	if (!v.allow) {
-		dossier_error_set("'%s' may not approve grants on this "
-				  "record: %s", a->name, v.why);
-		return DOSSIER_EDENIED;
-	}
-	/* what the grant opens: the grantee's read outside any site */
-	eff = rules_eval_pair(&gc, &ru, &d, &nolend);
+	return 0;
+}
+
+/*
+ * What the grant opens for the grantee g of gc: the read outside any
+ * site, and the write with can_write. EDENIED if no grant may, EEXISTS if
+ * g may already; d gets the grantable rows whose approvers must agree.
+ */
+static int grant_opens(struct ctx *gc, const struct subject *g, int can_write,
+		       struct detail *d)
+{
+	const struct rule *ru, *wr = NULL;
+	int eff, weff = EFF_ALLOW, nolend;
+
+	eff = rules_eval_pair(gc, &ru, d, &nolend);
 	if (eff == EFF_DENY) {
 		dossier_error_set("no grant can open this record for '%s': %s",
 				  g->name, rules_note_of(ru, "level or scope"));
 		return DOSSIER_EDENIED;
 	}
 	if (can_write) {
-		gc.action = "write";
-		wr = rules_first_match(&gc, FAM_ACTION);
+		gc->action = "write";
+		wr = rules_first_match(gc, FAM_ACTION);
 		weff = rules_effect_of(wr);
 		if (weff == EFF_DENY) {
 			dossier_error_set("no grant lets '%s' change this "
@@ -109,7 +109,7 @@ static int grant_check(struct dossier_rules *r, const struct subject *a,
 			return DOSSIER_EDENIED;
 		}
 		if (weff == EFF_GRANTABLE)
-			d.gr[d.ngr++] = wr;
+			d->gr[d->ngr++] = wr;
 	}
 	if (eff == EFF_ALLOW && weff == EFF_ALLOW) {
 		dossier_error_set("'%s' already may %s this record without a "
@@ -117,6 +117,36 @@ static int grant_check(struct dossier_rules *r, const struct subject *a,
 				  "read");
 		return DOSSIER_EEXISTS;
 	}
+	return 0;
+}
+
+/* The approver check of a grant for grantee g (see rules_i.h). */
+static int grant_check(struct dossier_rules *r, const struct subject *a,
+		       const char *site, const struct dossier_object *obj,
+		       const struct subject *g, int can_write, int64_t seconds,
+		       int64_t now_s)
+{
+	struct ctx c = { r, a, obj, site, NULL, now_s };
+	struct ctx gc = { r, g, obj, NULL, "read", now_s };
+	struct dossier_verdict v;
+	size_t i;
+	struct detail d;
+	int rc;
+
+	if ((rc = grant_lendable(r, a, obj, g, seconds)) < 0)
+		return rc;
+	/*
+	 * The approver sees the record and the 'grant' rows allow; whom
+	 * the approver may lend it to is checked below, for g.
+	 */
+	rules_grant_right(&c, &v, 0);
+	if (!v.allow) {
+		dossier_error_set("'%s' may not approve grants on this "
+				  "record: %s", a->name, v.why);
+		return DOSSIER_EDENIED;
+	}
+	if ((rc = grant_opens(&gc, g, can_write, &d)) < 0)
+		return rc;
 	for (i = 0; i < d.ngr; i++) {
 		if (!rules_approver_ok(d.gr[i], a, g, obj)) {
 			dossier_error_set("'%s' may not approve this grant: %s",

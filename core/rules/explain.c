@@ -69,17 +69,78 @@ static void put_approvers(struct out *o, const struct rule *ru,
 	}
 }
 
+/* The same approvers twice (read and write rows) say it once. */
+static void drop_same_approvers(struct detail *d)
+{
+	size_t i;
+
+	for (i = 1; i < d->ngr; i++) {
+		if (rules_same(d->gr[i]->approvers, d->gr[i - 1]->approvers) ||
+		    rules_same(d->gr[i]->approvers, d->gr[0]->approvers)) {
+			memmove(&d->gr[i], &d->gr[i + 1],
+				(d->ngr - i - 1) * sizeof(d->gr[0]));
+			d->ngr--;
+			i--;
+		}
+	}
+}
+
+/* Who may approve the grant that would allow it (d->ngr > 0), how long. */
+static void put_grant(struct out *o, struct dossier_rules *r,
+		      const struct dossier_object *obj, const struct detail *d)
+{
+	const struct level *l = rules_level_of(r, obj->level);
+	char max[32];
+	size_t i;
+
+	if (d->ngr == 1) {
+		put(o, "; a grant approved by ");
+		put_approvers(o, d->gr[0], obj);
+	} else {
+		put(o, "; a grant approved by someone named by ");
+		for (i = 0; i < d->ngr; i++) {
+			put(o, "%srule %lld (", i ? " and by " : "",
+			    (long long)d->gr[i]->id);
+			put_approvers(o, d->gr[i], obj);
+			put(o, ")");
+		}
+	}
+	if (l && l->max_grant > 0) {
+		rules_fmt_duration(max, sizeof(max), l->max_grant);
+		put(o, ", for at most %s,", max);
+	}
+	put(o, " would allow it");
+}
+
+/* The other sites at which s may do act. */
+static void put_other_sites(struct out *o, struct dossier_rules *r,
+			    const struct subject *s, const char *site,
+			    const struct dossier_object *obj, int64_t now_s,
+			    enum dossier_action act)
+{
+	size_t i;
+
+	for (i = 0; i < r->p.nsites; i++) {
+		struct ctx sc = { r, s, obj, r->p.sites[i], NULL, now_s };
+		struct dossier_verdict sv;
+
+		if (rules_same(site, r->p.sites[i]))
+			continue;
+		rules_decide_ctx(&sc, act, &sv, NULL);
+		if (sv.allow)
+			put(o, "; allowed at site '%s' (rule %lld)",
+			    r->p.sites[i], (long long)sv.rule);
+	}
+}
+
 static void explain_line(struct dossier_rules *r, struct out *o,
 			 const struct subject *s, const char *site,
 			 const struct dossier_object *obj, int64_t now_s,
 			 enum dossier_action act)
 {
 	struct ctx c = { r, s, obj, site, NULL, now_s };
-	const struct level *l = rules_level_of(r, obj->level);
 	struct dossier_verdict v;
 	struct detail d;
-	char max[32];
-	size_t i;
 
 	rules_decide_ctx(&c, act, &v, &d);
 	put(o, "%s: ", dossier_action_name(act));
@@ -92,48 +153,11 @@ static void explain_line(struct dossier_rules *r, struct out *o,
 	if (v.rule)
 		put(o, " (rule %lld)", (long long)v.rule);
 	put(o, ": %s", v.why);
-	/* the same approvers twice (read and write rows) say it once */
-	for (i = 1; i < d.ngr; i++) {
-		if (rules_same(d.gr[i]->approvers, d.gr[i - 1]->approvers) ||
-		    rules_same(d.gr[i]->approvers, d.gr[0]->approvers)) {
-			memmove(&d.gr[i], &d.gr[i + 1],
-				(d.ngr - i - 1) * sizeof(d.gr[0]));
-			d.ngr--;
-			i--;
-		}
-	}
-	if (!v.allow && v.grantable && d.ngr == 1) {
-		put(o, "; a grant approved by ");
-		put_approvers(o, d.gr[0], obj);
-	} else if (!v.allow && v.grantable && d.ngr > 1) {
-		put(o, "; a grant approved by someone named by ");
-		for (i = 0; i < d.ngr; i++) {
-			put(o, "%srule %lld (", i ? " and by " : "",
-			    (long long)d.gr[i]->id);
-			put_approvers(o, d.gr[i], obj);
-			put(o, ")");
-		}
-	}
-	if (!v.allow && v.grantable && d.ngr) {
-		if (l && l->max_grant > 0) {
-			rules_fmt_duration(max, sizeof(max), l->max_grant);
-			put(o, ", for at most %s,", max);
-		}
-		put(o, " would allow it");
-	} else if (!v.allow) {
-		for (i = 0; i < r->p.nsites; i++) {
-			struct ctx sc = { r, s, obj, r->p.sites[i], NULL,
-					  now_s };
-			struct dossier_verdict sv;
-
-			if (rules_same(site, r->p.sites[i]))
-				continue;
-			rules_decide_ctx(&sc, act, &sv, NULL);
-			if (sv.allow)
-				put(o, "; allowed at site '%s' (rule %lld)",
-				    r->p.sites[i], (long long)sv.rule);
-		}
-	}
+	drop_same_approvers(&d);
+	if (!v.allow && v.grantable && d.ngr)
+		put_grant(o, r, obj, &d);
+	else if (!v.allow)
+		put_other_sites(o, r, s, site, obj, now_s, act);
 	put(o, "\n");
 }
 

@@ -73,16 +73,10 @@ int dossier_rules_may(struct dossier_rules *r, uid_t who, const char *action)
 	return 0;
 }
 
-/*
- * A setting's value must make sense for its key: keys are the rows init
- * seeded (an unknown key is a typo, never a new setting), and the value
- * is read as the key's kind (days, a level, a role, a list of roles).
- */
-static int setting_check(struct dossier_rules *r, const char *key,
-			 const char *value)
+/* Whether key is a row of the setting table. */
+static int setting_known(struct dossier_rules *r, const char *key)
 {
 	sqlite3_stmt *st = NULL;
-	size_t len = strlen(key);
 	int known = 0;
 
 	if (dossier_db_prepare(r->db, "SELECT 1 FROM setting WHERE key = ?",
@@ -91,50 +85,83 @@ static int setting_check(struct dossier_rules *r, const char *key,
 		known = sqlite3_step(st) == SQLITE_ROW;
 		sqlite3_finalize(st);
 	}
-	if (!known) {
+	return known;
+}
+
+/* The value of trash-days: a number of days. */
+static int check_days(const char *value)
+{
+	if (!value[0] || strlen(value) > 6 ||
+	    strspn(value, "0123456789") != strlen(value)) {
+		dossier_error_set("trash-days is a number of days (0 purges at "
+				  "the next run), not '%s'", value);
+		return DOSSIER_EINVAL;
+	}
+	return 0;
+}
+
+/* The value of a key *-level: a level. */
+static int check_level(const char *key, const char *value)
+{
+	if (dossier_level_parse(value) < 0) {
+		dossier_error_set("%s is a level (internal, confidential, "
+				  "secret, topsecret), not '%s'", key, value);
+		return DOSSIER_EINVAL;
+	}
+	return 0;
+}
+
+/* The value of a list of roles (key *-roles), or of root-role: one role. */
+static int check_roles(struct dossier_rules *r, const char *key,
+		       const char *value)
+{
+	char role[64];
+	const char *p = value, *comma;
+
+	do {
+		comma = strchr(p, ',');
+		snprintf(role, sizeof(role), "%.*s", comma ?
+			 (int)(comma - p) : (int)strlen(p), p);
+		if (!rules_role_known(r, role)) {
+			dossier_error_set("%s: '%s' is not a role (gm, "
+					  "deputy_gm, director, "
+					  "office_director, manager, "
+					  "sales, archivist, auditor, "
+					  "staff)", key, role);
+			return DOSSIER_EINVAL;
+		}
+		p = comma ? comma + 1 : NULL;
+	} while (p && strcmp(key, "root-role"));
+	if (p) {
+		dossier_error_set("root-role is one role");
+		return DOSSIER_EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A setting's value must make sense for its key: keys are the rows init
+ * seeded (an unknown key is a typo, never a new setting), and the value
+ * is read as the key's kind (days, a level, a role, a list of roles).
+ */
+static int setting_check(struct dossier_rules *r, const char *key,
+			 const char *value)
+{
+	size_t len = strlen(key);
+
+	if (!setting_known(r, key)) {
 		dossier_error_set("'%s' is not a setting ('dossierctl policy' "
 				  "lists them)", key);
 		return DOSSIER_EINVAL;
 	}
-	if (!strcmp(key, "trash-days")) {
-		if (!value[0] || strlen(value) > 6 ||
-		    strspn(value, "0123456789") != strlen(value)) {
-			dossier_error_set("trash-days is a number of days (0 "
-					  "purges at the next run), not '%s'",
-					  value);
-			return DOSSIER_EINVAL;
-		}
-	} else if (len > 6 && !strcmp(key + len - 6, "-level")) {
-		if (dossier_level_parse(value) < 0) {
-			dossier_error_set("%s is a level (internal, "
-					  "confidential, secret, topsecret), "
-					  "not '%s'", key, value);
-			return DOSSIER_EINVAL;
-		}
-	} else if ((!strcmp(key, "root-role") && value[0]) ||
-		   (len > 6 && !strcmp(key + len - 6, "-roles"))) {
-		char role[64];
-		const char *p = value, *comma;
-
-		do {
-			comma = strchr(p, ',');
-			snprintf(role, sizeof(role), "%.*s", comma ?
-				 (int)(comma - p) : (int)strlen(p), p);
-			if (!rules_role_known(r, role)) {
-				dossier_error_set("%s: '%s' is not a role (gm, "
-						  "deputy_gm, director, "
-						  "office_director, manager, "
-						  "sales, archivist, auditor, "
-						  "staff)", key, role);
-				return DOSSIER_EINVAL;
-			}
-			p = comma ? comma + 1 : NULL;
-		} while (p && strcmp(key, "root-role"));
-		if (p) {
-			dossier_error_set("root-role is one role");
-			return DOSSIER_EINVAL;
-		}
-	} else if (!value[0] && strcmp(key, "root-role")) {
+	if (!strcmp(key, "trash-days"))
+		return check_days(value);
+	if (len > 6 && !strcmp(key + len - 6, "-level"))
+		return check_level(key, value);
+	if ((!strcmp(key, "root-role") && value[0]) ||
+	    (len > 6 && !strcmp(key + len - 6, "-roles")))
+		return check_roles(r, key, value);
+	if (!value[0] && strcmp(key, "root-role")) {
 		/* root-role "": uid 0 unmapped is like any unmapped uid */
 		dossier_error_set("%s needs a value", key);
 		return DOSSIER_EINVAL;

@@ -234,14 +234,61 @@ static int parse_family(const char *s)
 	return -1;
 }
 
+/* The text columns of rule row st into ru (a NULL note as ""). */
+static int rule_strings(sqlite3_stmt *st, struct rule *ru)
+{
+	int rc;
+
+	if ((rc = dup_col(st, 3, &ru->action)) < 0 ||
+	    (rc = dup_col(st, 5, &ru->scope)) < 0 ||
+	    (rc = dup_col(st, 6, &ru->relation)) < 0 ||
+	    (rc = dup_col(st, 7, &ru->role)) < 0 ||
+	    (rc = dup_col(st, 8, &ru->dept_role)) < 0 ||
+	    (rc = dup_col(st, 9, &ru->user_dept)) < 0 ||
+	    (rc = dup_col(st, 10, &ru->site)) < 0 ||
+	    (rc = dup_col(st, 12, &ru->approvers)) < 0 ||
+	    (rc = dup_col(st, 13, &ru->note)) < 0)
+		return rc;
+	if (!ru->note && !(ru->note = strdup("")))
+		return oom();
+	return 0;
+}
+
+/* Rule row st onto p's list of its family (cap: the lists' room). */
+static int add_rule(struct policy *p, size_t cap[], sqlite3_stmt *st)
+{
+	int64_t id = sqlite3_column_int64(st, 0);
+	int fam = parse_family(rules_col_text(st, 1));
+	int eff = parse_effect(rules_col_text(st, 11));
+	struct rule *ru;
+	void *nv;
+
+	if (fam < 0 || eff < 0) {
+		dossier_error_set("rules: rule %lld: unknown %s '%s'",
+				  (long long)id, fam < 0 ? "family" : "effect",
+				  fam < 0 ? rules_col_text(st, 1) :
+					    rules_col_text(st, 11));
+		return DOSSIER_ECORRUPT;
+	}
+	if (!(nv = grow(p->rules[fam], &cap[fam], p->nrules[fam],
+			sizeof(struct rule))))
+		return oom();
+	p->rules[fam] = nv;
+	ru = &p->rules[fam][p->nrules[fam]++];
+	memset(ru, 0, sizeof(*ru));
+	ru->id = id;
+	ru->priority = sqlite3_column_int64(st, 2);
+	ru->effect = eff;
+	ru->level = sqlite3_column_type(st, 4) == SQLITE_NULL ?
+			    -1 : sqlite3_column_int(st, 4);
+	return rule_strings(st, ru);
+}
+
 static int load_rules(sqlite3 *db, struct policy *p)
 {
 	sqlite3_stmt *st = NULL;
 	size_t cap[FAM__COUNT] = { 0 };
-	struct rule *ru;
-	int rc, fam, eff;
-	int64_t id;
-	void *nv;
+	int rc;
 
 	if ((rc = dossier_db_prepare(db, "SELECT id, family, priority, "
 					 "action, level, scope, relation, role, "
@@ -249,47 +296,9 @@ static int load_rules(sqlite3 *db, struct policy *p)
 					 "approvers, note FROM rule "
 					 "ORDER BY priority, id", &st)) < 0)
 		goto out;
-	while ((rc = rules_step(db, st, "load rules")) == 1) {
-		id = sqlite3_column_int64(st, 0);
-		fam = parse_family(rules_col_text(st, 1));
-		eff = parse_effect(rules_col_text(st, 11));
-		if (fam < 0 || eff < 0) {
-			dossier_error_set("rules: rule %lld: unknown %s '%s'",
-					  (long long)id,
-					  fam < 0 ? "family" : "effect",
-					  fam < 0 ? rules_col_text(st, 1) :
-						    rules_col_text(st, 11));
-			rc = DOSSIER_ECORRUPT;
+	while ((rc = rules_step(db, st, "load rules")) == 1)
+		if ((rc = add_rule(p, cap, st)) < 0)
 			goto out;
-		}
-		if (!(nv = grow(p->rules[fam], &cap[fam], p->nrules[fam],
-				sizeof(struct rule)))) {
-			rc = oom();
-			goto out;
-		}
-		p->rules[fam] = nv;
-		ru = &p->rules[fam][p->nrules[fam]++];
-		memset(ru, 0, sizeof(*ru));
-		ru->id = id;
-		ru->priority = sqlite3_column_int64(st, 2);
-		ru->effect = eff;
-		ru->level = sqlite3_column_type(st, 4) == SQLITE_NULL ?
-				    -1 : sqlite3_column_int(st, 4);
-		if ((rc = dup_col(st, 3, &ru->action)) < 0 ||
-		    (rc = dup_col(st, 5, &ru->scope)) < 0 ||
-		    (rc = dup_col(st, 6, &ru->relation)) < 0 ||
-		    (rc = dup_col(st, 7, &ru->role)) < 0 ||
-		    (rc = dup_col(st, 8, &ru->dept_role)) < 0 ||
-		    (rc = dup_col(st, 9, &ru->user_dept)) < 0 ||
-		    (rc = dup_col(st, 10, &ru->site)) < 0 ||
-		    (rc = dup_col(st, 12, &ru->approvers)) < 0 ||
-		    (rc = dup_col(st, 13, &ru->note)) < 0)
-			goto out;
-		if (!ru->note && !(ru->note = strdup("")))
-			rc = oom();
-		if (rc < 0)
-			goto out;
-	}
 out:
 	sqlite3_finalize(st);
 	return rc;

@@ -174,50 +174,46 @@ static int revive_for_create(struct dossier_archive *a,
 	return rc;
 }
 
-int dossier_archive_create_file(struct dossier_archive *a,
-				const struct dossier_caller *who,
-				uint64_t parent, const char *name, mode_t mode,
-				int open_flags, struct dossier_attr *attr,
-				struct dossier_file **out)
+/* A create in a virtual folder: s's own, or refused (read-only). */
+static int create_virtual(struct dossier_archive *a,
+			  const struct dossier_caller *who,
+			  const struct subtree *s, uint64_t parent,
+			  const char *name, int open_flags,
+			  struct dossier_attr *attr, struct dossier_file **out)
 {
-	const struct subtree *s;
-	char nfc[DOSSIER_NAME_MAX + 1], rel[64];
-	struct node p, n;
-	uint64_t id = 0, rid;
-	int rc, fd = -1, revived = 0;
-	int64_t t = dossier_clock_ns();
+	int rc, fd = -1;
 
-	parent = node_of(parent);
-
-	dossier_error_clear();
-	*out = NULL;
-	if ((s = subtree_change_at(parent, name)) && !s->create)
+	if (!s->create)
 		return tree_virtual_readonly(a, who, "create", parent);
-	if (s) {
-		/* GIO's .trashinfo files in /.Trash-UID/info: core/trash/ */
-		if ((rc = s->create(a, who, parent, name, open_flags, attr,
-				    &fd)) < 0)
-			return rc;
-		if (!(*out = file_new(attr->id, fd, open_flags, who))) {
-			close(fd);
-			return DOSSIER_ERROR;
-		}
-		(*out)->virt = 1;
-		return 0;
+	/* GIO's .trashinfo files in /.Trash-UID/info: core/trash/ */
+	if ((rc = s->create(a, who, parent, name, open_flags, attr, &fd)) < 0)
+		return rc;
+	if (!(*out = file_new(attr->id, fd, open_flags, who))) {
+		close(fd);
+		return DOSSIER_ERROR;
 	}
-	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return archive_deny(a, who, "create", parent, name, rc);
-	pthread_mutex_lock(&a->lock);
+	(*out)->virt = 1;
+	return 0;
+}
+
+/* Whether who may create parent/nfc, and what must happen first. */
+static int prepare_create(struct dossier_archive *a,
+			  const struct dossier_caller *who, uint64_t parent,
+			  const char *nfc, int64_t t)
+{
+	struct node p;
+	uint64_t rid;
+	int rc;
+
 	if ((rc = archive_get_folder(a, parent, &p)) < 0)
-		goto unlock;
+		return rc;
 	if (!dossier_kind_holds_files(p.kind)) {
 		dossier_error_set("files live inside a client folder "
 				  "(YEAR/CATEGORY/CLIENT/...)");
-		rc = DOSSIER_ESTRUCTURE;
-		goto unlock;
+		return DOSSIER_ESTRUCTURE;
 	}
 	if ((rc = access_may_create(a, who, &p, nfc)) < 0)
-		goto unlock;
+		return rc;
 	/*
 	 * A create may revive a record deleted a moment ago, truncating its
 	 * content: a save of it still waiting for the committer gets its
@@ -227,48 +223,92 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	if (!archive_is_scratch_name(a, nfc) &&
 	    (rid = tree_recently_deleted(a, who, parent, nfc, t)) &&
 	    (rc = history_live_settle_record(a->history, rid, 1)) < 0)
-		goto unlock;
-	if ((rc = archive_begin(a)) < 0)
-		goto unlock;
-	if (!archive_is_scratch_name(a, nfc))
-		rc = revive_for_create(a, who, parent, nfc, t, &id);
-	revived = id != 0;
-	if (rc == 0 && !revived)
-		rc = archive_insert_node(a, parent, nfc, DOSSIER_KIND_FILE, 0,
-				 archive_is_scratch_name(a, nfc),
+		return rc;
+	return 0;
+}
+
+/*
+ * The node a create makes: a record revived (*revived set) or a new
+ * node, *id. Lock held, in a transaction.
+ */
+static int create_node(struct dossier_archive *a,
+		       const struct dossier_caller *who, uint64_t parent,
+		       const char *nfc, mode_t mode, int64_t t, uint64_t *id,
+		       int *revived)
+{
+	int rc = 0, scratch = archive_is_scratch_name(a, nfc);
+
+	if (!scratch)
+		rc = revive_for_create(a, who, parent, nfc, t, id);
+	*revived = *id != 0;
+	if (rc < 0 || *revived)
+		return rc;
+	rc = archive_insert_node(a, parent, nfc, DOSSIER_KIND_FILE, 0, scratch,
 				 S_IFREG | (mode & 07777), who->uid, who->gid,
-				 t, &id);
-	if (rc == 0 && !revived)
-		rc = archive_take_name(a, who, id, parent, nfc, t);
-	if (rc == 0 && !revived && archive_is_scratch_name(a, nfc))
-		rc = tree_classify_scratch(a, who, id, parent, nfc);
-	if (rc == 0) {
-		/*
-		 * O_TRUNC, not O_EXCL: a crash between this and COMMIT leaves
-		 * a content file whose id the next insert may be given again.
-		 */
-		content_relpath(rel, sizeof(rel), id);
-		fd = openat(a->contentfd, rel, O_CREAT | O_TRUNC |
-			    content_flags(open_flags), 0600);
-		if (fd < 0) {
-			dossier_error_set("cannot create content: %s",
-					  strerror(errno));
-			rc = dossier_err_from_errno(errno);
-		}
-	}
+				 t, id);
+	if (rc == 0)
+		rc = archive_take_name(a, who, *id, parent, nfc, t);
+	if (rc == 0 && scratch)
+		rc = tree_classify_scratch(a, who, *id, parent, nfc);
+	return rc;
+}
+
+/* Create (empty) the content of id, rel in the store, open as *fd. */
+static int create_content(struct dossier_archive *a, uint64_t id,
+			  int open_flags, char rel[64], int *fd)
+{
+	/*
+	 * O_TRUNC, not O_EXCL: a crash between this and COMMIT leaves
+	 * a content file whose id the next insert may be given again.
+	 */
+	content_relpath(rel, 64, id);
+	*fd = openat(a->contentfd, rel, O_CREAT | O_TRUNC |
+		     content_flags(open_flags), 0600);
+	if (*fd >= 0)
+		return 0;
+	dossier_error_set("cannot create content: %s", strerror(errno));
+	return dossier_err_from_errno(errno);
+}
+
+int dossier_archive_create_file(struct dossier_archive *a,
+				const struct dossier_caller *who,
+				uint64_t parent, const char *name, mode_t mode,
+				int open_flags, struct dossier_attr *attr,
+				struct dossier_file **out)
+{
+	const struct subtree *s;
+	char nfc[DOSSIER_NAME_MAX + 1], rel[64];
+	struct node n;
+	uint64_t id = 0;
+	int rc, fd = -1, revived = 0;
+	int64_t t = dossier_clock_ns();
+
+	parent = node_of(parent);
+
+	dossier_error_clear();
+	*out = NULL;
+	if ((s = subtree_change_at(parent, name)))
+		return create_virtual(a, who, s, parent, name, open_flags,
+				      attr, out);
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return archive_deny(a, who, "create", parent, name, rc);
+	pthread_mutex_lock(&a->lock);
+	if ((rc = prepare_create(a, who, parent, nfc, t)) < 0 ||
+	    (rc = archive_begin(a)) < 0)
+		goto unlock;
+	rc = create_node(a, who, parent, nfc, mode, t, &id, &revived);
+	if (rc == 0)
+		rc = create_content(a, id, open_flags, rel, &fd);
 	if (rc == 0)
 		rc = archive_touch_node(a, parent, t);
 	if ((rc = archive_end(a, rc)) == 0 && (rc = archive_get_node(a, id, &n)) == 0)
 		rc = archive_node_attr(a, who, &n, attr);
+	if (rc == 0 && !(*out = file_new(id, fd, open_flags, who)))
+		rc = DOSSIER_ERROR;
 	if (rc == 0) {
-		*out = file_new(id, fd, open_flags, who);
-		if (!*out)
-			rc = DOSSIER_ERROR;
-		else
-			(*out)->created = 1;
-	}
-	if (rc == 0)
+		(*out)->created = 1;
 		file_link(a, *out, attr->id);
+	}
 	if (rc < 0 && fd >= 0) {
 		close(fd);
 		if (!revived)
@@ -321,13 +361,87 @@ static int open_virtual(struct dossier_archive *a,
 	return 0;
 }
 
+/*
+ * Whether who may open id (a record) with open_flags: *n gets its node,
+ * *on_grant and *rule as open_verdict() sets them.
+ */
+static int open_decide(struct dossier_archive *a,
+		       const struct dossier_caller *who, uint64_t id,
+		       int open_flags, struct node *n, int *on_grant,
+		       int64_t *rule)
+{
+	int rc, acc = open_flags & O_ACCMODE;
+
+	if ((rc = archive_get_node(a, id, n)) < 0)
+		return rc;
+	if (archive_decide(a, who, n, NULL, DOSSIER_ACT_LIST) < 0)
+		return DOSSIER_EHIDDEN;
+	if (n->kind != DOSSIER_KIND_FILE)
+		return DOSSIER_EISDIR;
+	if ((acc == O_RDONLY || acc == O_RDWR) &&
+	    (rc = open_verdict(a, who, n, DOSSIER_ACT_READ, on_grant,
+				rule)) < 0)
+		return rc;
+	if ((acc == O_WRONLY || acc == O_RDWR || (open_flags & O_TRUNC)) &&
+	    (rc = open_verdict(a, who, n, DOSSIER_ACT_WRITE, on_grant,
+				rule)) < 0)
+		return rc;
+	return 0;
+}
+
+/*
+ * Open id's content as *fd, truncated if open_flags say so (*n read
+ * again after it). Lock held; may release it while a save settles.
+ */
+static int open_content(struct dossier_archive *a, uint64_t id,
+			int open_flags, struct node *n, int *fd)
+{
+	char rel[64];
+	int rc = 0;
+
+	content_relpath(rel, sizeof(rel), id);
+	/* O_TRUNC after the settle, on the inode opened (the settle may wait) */
+	*fd = openat(a->contentfd, rel, content_flags(open_flags) & ~O_TRUNC);
+	if (*fd < 0) {
+		dossier_error_set("cannot open content of %" PRIu64 ": %s",
+				  id, strerror(errno));
+		return DOSSIER_EIO;
+	}
+	if ((open_flags & O_TRUNC) &&
+	    (rc = tree_content_changing(a, *fd, 0)) == 0 &&
+	    ftruncate(*fd, 0) < 0) {
+		dossier_error_set("cannot truncate content of %" PRIu64 ": %s",
+				  id, strerror(errno));
+		rc = DOSSIER_EIO;
+	}
+	/* the settle may have let others change the record meanwhile */
+	if (rc == 0 && (open_flags & O_TRUNC))
+		rc = archive_get_node(a, id, n);
+	if (rc < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
+}
+
+/* The audit row of a read open of id. */
+static void audit_read_open(struct dossier_archive *a,
+			    const struct dossier_caller *who, uint64_t id,
+			    int64_t rule, int on_grant)
+{
+	char *path = archive_node_path(a, id);
+
+	audit_record(a->audit, who, "read", path, 1, rule,
+		     on_grant ? "on a grant" : NULL);
+	free(path);
+}
+
 int dossier_archive_open_file(struct dossier_archive *a,
 			      const struct dossier_caller *who, uint64_t id,
 			      int open_flags, struct dossier_file **out,
 			      struct dossier_open_info *info)
 {
 	struct node n;
-	char rel[64];
 	int rc, fd = -1, acc = open_flags & O_ACCMODE, on_grant = 0;
 	int64_t rule = 0;
 
@@ -338,46 +452,10 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	if (ino_is_virtual(id))
 		return open_virtual(a, who, id, open_flags, out, info);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = archive_get_node(a, id, &n)) < 0)
+	if ((rc = open_decide(a, who, id, open_flags, &n, &on_grant,
+			      &rule)) < 0 ||
+	    (rc = open_content(a, id, open_flags, &n, &fd)) < 0)
 		goto unlock;
-	if (archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0) {
-		rc = DOSSIER_EHIDDEN;
-		goto unlock;
-	}
-	if (n.kind != DOSSIER_KIND_FILE) {
-		rc = DOSSIER_EISDIR;
-		goto unlock;
-	}
-	if ((acc == O_RDONLY || acc == O_RDWR) &&
-	    (rc = open_verdict(a, who, &n, DOSSIER_ACT_READ, &on_grant,
-				&rule)) < 0)
-		goto unlock;
-	if ((acc == O_WRONLY || acc == O_RDWR || (open_flags & O_TRUNC)) &&
-	    (rc = open_verdict(a, who, &n, DOSSIER_ACT_WRITE, &on_grant,
-				&rule)) < 0)
-		goto unlock;
-	content_relpath(rel, sizeof(rel), id);
-	/* O_TRUNC after the settle, on the inode opened (the settle may wait) */
-	fd = openat(a->contentfd, rel, content_flags(open_flags) & ~O_TRUNC);
-	if (fd < 0) {
-		dossier_error_set("cannot open content of %" PRIu64 ": %s",
-				  id, strerror(errno));
-		rc = DOSSIER_EIO;
-		goto unlock;
-	}
-	if ((open_flags & O_TRUNC) && (rc = tree_content_changing(a, fd, 0)) == 0 &&
-	    ftruncate(fd, 0) < 0) {
-		dossier_error_set("cannot truncate content of %" PRIu64 ": %s",
-				  id, strerror(errno));
-		rc = DOSSIER_EIO;
-	}
-	/* the settle may have let others change the record meanwhile */
-	if (rc == 0 && (open_flags & O_TRUNC))
-		rc = archive_get_node(a, id, &n);
-	if (rc < 0) {
-		close(fd);
-		goto unlock;
-	}
 	/*
 	 * Content under one nodeid changes only through the kernel, so its
 	 * pages may stay cached; but a classified record, or one opened on
@@ -387,15 +465,9 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	info->direct_io = on_grant || n.level > DOSSIER_LEVEL_INTERNAL;
 	info->keep_cache = !info->direct_io;
 	info->on_grant = on_grant;
-	if (a->audit && (acc == O_RDONLY || acc == O_RDWR)) {
-		char *path = archive_node_path(a, id);
-
-		audit_record(a->audit, who, "read", path, 1, rule,
-			     on_grant ? "on a grant" : NULL);
-		free(path);
-	}
-	*out = file_new(id, fd, open_flags, who);
-	if (!*out) {
+	if (a->audit && (acc == O_RDONLY || acc == O_RDWR))
+		audit_read_open(a, who, id, rule, on_grant);
+	if (!(*out = file_new(id, fd, open_flags, who))) {
 		close(fd);
 		rc = DOSSIER_ERROR;
 		goto unlock;

@@ -201,7 +201,9 @@ uint64_t dossier_file_id(const struct dossier_file *f);
 
 /*
  * Check before each read or write that the caller's right still holds
- * (grants expire while files are open). 0 or DOSSIER_EDENIED.
+ * (grants expire while files are open): 0, or DOSSIER_EDENIED (logged and
+ * audited). Before a write, a save still waiting on f's content first
+ * gets its own copy of it; if that fails, its error is returned.
  */
 int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 		       int writing);

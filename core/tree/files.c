@@ -537,19 +537,56 @@ uint64_t dossier_file_id(const struct dossier_file *f)
 	return f->id;
 }
 
+/*
+ * Before a write through f: a save still waiting on its content gets its
+ * copy first (the write would change what that save is to keep).
+ */
+static int settle_before_write(struct dossier_archive *a,
+			       struct dossier_file *f)
+{
+	int rc;
+
+	if (f->fd < 0 || !history_live_any(a->history))
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	rc = tree_content_changing(a, f->fd, -1);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+/* f's right asked again, for writing or reading; a refusal is logged. */
+static int recheck_file(struct dossier_archive *a, struct dossier_file *f,
+			int writing)
+{
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	rc = access_file_allowed(a, f, writing);
+	/* the fast path again only once all it was opened for holds */
+	if (rc == 0 && access_file_allowed(a, f, -1) == 0) {
+		f->revoked = 0;
+		__atomic_store_n(&f->checked, a->generation, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (rc >= 0)
+		return 0;
+	dossier_log(LOG_NOTICE, "refused %s by uid %u on record %" PRIu64
+		    ": %s", writing ? "write" : "read", (unsigned)f->who.uid,
+		    f->id, f->on_grant ? "the grant it was opened on has ended" :
+		    "access was taken away while it was open");
+	audit_record(a->audit, &f->who, writing ? "write" : "read", NULL, 0, 0,
+		     f->on_grant ? "grant ended while open" :
+		     "access taken away while open");
+	return DOSSIER_EDENIED;
+}
+
 int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 		       int writing)
 {
 	int rc;
 
-	/* a save still waiting on this content gets its copy first */
-	if (writing && f->fd >= 0 && history_live_any(a->history)) {
-		pthread_mutex_lock(&a->lock);
-		rc = tree_content_changing(a, f->fd, -1);
-		pthread_mutex_unlock(&a->lock);
-		if (rc < 0)
-			return rc;
-	}
+	if (writing && (rc = settle_before_write(a, f)) < 0)
+		return rc;
 	/*
 	 * The right an open file was opened with is asked again whenever
 	 * the catalog changed since it was last confirmed (a reclassification,
@@ -563,26 +600,7 @@ int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 			__atomic_load_n(&f->checked, __ATOMIC_RELAXED) ==
 			__atomic_load_n(&a->generation, __ATOMIC_RELAXED)))
 		return 0;
-	pthread_mutex_lock(&a->lock);
-	rc = access_file_allowed(a, f, writing);
-	/* the fast path again only once all it was opened for holds */
-	if (rc == 0 && access_file_allowed(a, f, -1) == 0) {
-		f->revoked = 0;
-		__atomic_store_n(&f->checked, a->generation, __ATOMIC_RELAXED);
-	}
-	pthread_mutex_unlock(&a->lock);
-	if (rc < 0) {
-		dossier_log(LOG_NOTICE, "refused %s by uid %u on record %"
-			    PRIu64 ": %s", writing ? "write" : "read",
-			    (unsigned)f->who.uid, f->id, f->on_grant ?
-			    "the grant it was opened on has ended" :
-			    "access was taken away while it was open");
-		audit_record(a->audit, &f->who, writing ? "write" : "read",
-			     NULL, 0, 0, f->on_grant ? "grant ended while open"
-			     : "access taken away while open");
-		return DOSSIER_EDENIED;
-	}
-	return 0;
+	return recheck_file(a, f, writing);
 }
 
 void dossier_file_mark_written(struct dossier_file *f)
@@ -592,21 +610,14 @@ void dossier_file_mark_written(struct dossier_file *f)
 }
 
 /*
- * One save: snapshot the content into the spool (outside the catalog
- * lock: large files take a moment) and journal it with the reason left in
- * user.dossier.reason, if any.
+ * Whether a close or flush of f makes a save (last: the last close); it
+ * clears f's marks. Takes the lock to look at the record.
  */
-static int save_file(struct dossier_archive *a, struct dossier_file *f,
-		     const struct dossier_caller *who, int last)
+static int save_due(struct dossier_archive *a, struct dossier_file *f,
+		    int last)
 {
-	char spool[64], reason[1024], *path = NULL;
-	struct dossier_buf data = DOSSIER_BUF_INIT;
-	const char *op = "save";
-	sqlite3_stmt *st = NULL;
 	struct node n;
-	struct stat cs;
-	int rc, have_reason = 0, deferred;
-	int64_t t = dossier_clock_ns();
+	int rc;
 
 	if (f->virt || !(f->written || (f->created && last)))
 		return 0;
@@ -616,71 +627,144 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 	pthread_mutex_lock(&a->lock);
 	rc = archive_get_node(a, f->id, &n);
 	pthread_mutex_unlock(&a->lock);
-	if (rc < 0 || n.scratch || n.deleted)
-		return 0;
+	return !(rc < 0 || n.scratch || n.deleted);
+}
+
+/* What a save takes of the content before it is journaled. */
+struct snap {
+	struct stat cs;
+	int deferred;		/* large: the row names its inode */
+	char spool[64];		/* its copy in the spool, "" once journaled */
+	struct dossier_buf data;	/* or its bytes, if small */
+};
+
+/*
+ * Snapshot f's content into s (outside the catalog lock: large files
+ * take a moment). Release s with snap_release().
+ */
+static int snap_take(struct dossier_archive *a, struct dossier_file *f,
+		     struct snap *s)
+{
 	/* large content is not copied now: the row names its inode */
-	spool[0] = '\0';
-	if (fstat(f->fd, &cs) < 0) {
+	s->spool[0] = '\0';
+	if (fstat(f->fd, &s->cs) < 0) {
 		dossier_error_set("cannot snapshot content: %s",
 				  strerror(errno));
 		return DOSSIER_EIO;
 	}
-	deferred = journal_deferrable(a, &cs);
-	if (!deferred && (rc = history_spool(a->history, f->fd, spool,
-					     sizeof(spool), &data)) < 0)
-		return rc;
-	pthread_mutex_lock(&a->lock);
+	s->deferred = journal_deferrable(a, &s->cs);
+	if (s->deferred)
+		return 0;
+	return history_spool(a->history, f->fd, s->spool, sizeof(s->spool),
+			     &s->data);
+}
+
+static void snap_release(struct dossier_archive *a, struct snap *s)
+{
+	dossier_buf_release(&s->data);
+	if (s->spool[0])
+		history_discard_spool(a->history, s->spool);
+}
+
+/* The reason left in id's user.dossier.reason, if any (1). Lock held. */
+static int save_reason(struct dossier_archive *a, uint64_t id, char *reason,
+		       size_t size)
+{
+	sqlite3_stmt *st = NULL;
+	int have = 0;
+
 	if (dossier_db_prepare(a->db, "SELECT value FROM xattr WHERE node = ?1"
 			       " AND name = 'user.dossier.reason'", &st) == 0) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)f->id);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 		if (sqlite3_step(st) == SQLITE_ROW) {
-			snprintf(reason, sizeof(reason), "%.*s",
+			snprintf(reason, size, "%.*s",
 				 sqlite3_column_bytes(st, 0),
 				 (const char *)sqlite3_column_blob(st, 0));
-			have_reason = 1;
+			have = 1;
 		}
 	}
 	sqlite3_finalize(st);
+	return have;
+}
+
+/* "create" for the first version of record n, else "save". Lock held. */
+static const char *save_op(struct dossier_archive *a, const struct node *n)
+{
+	if (!n->has_hist &&
+	    !archive_query_id(a, "SELECT 1 FROM journal WHERE record = ?1 AND "
+		      "(spool IS NOT NULL OR blob IS NOT NULL OR "
+		      "data IS NOT NULL OR live IS NOT NULL)", "i",
+		      (int64_t)n->id))
+		return "create";
+	return "save";
+}
+
+/*
+ * Journal the save of live record n through f, with its snapshot s and
+ * reason (NULL if none; a reason is used up). Lock held, in a transaction.
+ */
+static int journal_save(struct dossier_archive *a, struct dossier_file *f,
+			const struct dossier_caller *who, const struct node *n,
+			struct snap *s, const char *reason, int64_t t)
+{
+	char *path = NULL;
+	const char *op;
+	int rc = 0;
+
+	if (reason)
+		rc = archive_exec(a, "DELETE FROM xattr WHERE node = ? AND"
+			       " name = 'user.dossier.reason'", "i",
+			       (int64_t)f->id);
+	if (rc == 0 && fstat(f->fd, &s->cs) == 0)
+		rc = archive_exec(a, "UPDATE node SET snap_mtime_ns = ?, "
+			       "snap_size = ? WHERE id = ?", "iii",
+			       (int64_t)s->cs.st_mtim.tv_sec * 1000000000 +
+				       s->cs.st_mtim.tv_nsec,
+			       (int64_t)s->cs.st_size, (int64_t)f->id);
+	path = archive_node_path(a, f->id);
+	op = save_op(a, n);
+	if (rc == 0 && s->deferred)
+		rc = journal_deferred(a, f->id, op, path, f->fd, &s->cs, who,
+				      reason, t);
+	else if (rc == 0)
+		rc = archive_journal_snap(a, f->id, op, path, s->spool,
+					  &s->data, who, reason, t);
+	if (rc == 0)
+		audit_record(a->audit, who, op, path, 1, 0, reason);
+	if (rc == 0)
+		s->spool[0] = '\0';
+	free(path);
+	return rc;
+}
+
+/*
+ * One save: snapshot the content and journal it with the reason left in
+ * user.dossier.reason, if any.
+ */
+static int save_file(struct dossier_archive *a, struct dossier_file *f,
+		     const struct dossier_caller *who, int last)
+{
+	struct snap s = { .data = DOSSIER_BUF_INIT };
+	char reason[1024];
+	struct node n;
+	int rc, have_reason;
+	int64_t t = dossier_clock_ns();
+
+	if (!save_due(a, f, last))
+		return 0;
+	if ((rc = snap_take(a, f, &s)) < 0)
+		goto out;
+	pthread_mutex_lock(&a->lock);
+	have_reason = save_reason(a, f->id, reason, sizeof(reason));
 	rc = archive_begin(a);
 	if (rc == 0 && archive_get_node(a, f->id, &n) == 0 && !n.scratch &&
-	    !n.deleted) {
-		if (have_reason)
-			rc = archive_exec(a, "DELETE FROM xattr WHERE node = ? AND"
-				       " name = 'user.dossier.reason'", "i",
-				       (int64_t)f->id);
-		if (rc == 0 && fstat(f->fd, &cs) == 0)
-			rc = archive_exec(a, "UPDATE node SET snap_mtime_ns = ?, "
-				       "snap_size = ? WHERE id = ?", "iii",
-				       (int64_t)cs.st_mtim.tv_sec * 1000000000 +
-					       cs.st_mtim.tv_nsec,
-				       (int64_t)cs.st_size, (int64_t)f->id);
-		path = archive_node_path(a, f->id);
-		/* the first version of a record is its creation */
-		if (!n.has_hist &&
-		    !archive_query_id(a, "SELECT 1 FROM journal WHERE record = ?1 AND "
-			      "(spool IS NOT NULL OR blob IS NOT NULL OR "
-			      "data IS NOT NULL OR live IS NOT NULL)", "i",
-			      (int64_t)f->id))
-			op = "create";
-		if (rc == 0 && deferred)
-			rc = journal_deferred(a, f->id, op, path, f->fd, &cs,
-					      who, have_reason ? reason : NULL,
-					      t);
-		else if (rc == 0)
-			rc = archive_journal_snap(a, f->id, op, path, spool,
-						  &data, who, have_reason ?
-						  reason : NULL, t);
-		if (rc == 0)
-			audit_record(a->audit, who, op, path, 1, 0,
-				     have_reason ? reason : NULL);
-		spool[0] = rc == 0 ? '\0' : spool[0];
-	}
+	    !n.deleted)
+		rc = journal_save(a, f, who, &n, &s,
+				  have_reason ? reason : NULL, t);
 	rc = archive_end(a, rc);
 	pthread_mutex_unlock(&a->lock);
-	free(path);
-	dossier_buf_release(&data);
-	if (spool[0])
-		history_discard_spool(a->history, spool);
+out:
+	snap_release(a, &s);
 	return rc;
 }
 

@@ -501,11 +501,10 @@ ssize_t dossier_file_pwrite(struct dossier_archive *a, struct dossier_file *f,
 	return (ssize_t)size;
 }
 
-ssize_t dossier_file_pread(struct dossier_archive *a, struct dossier_file *f,
-			   char *buf, size_t size, off_t off)
+/* The control file's reply: its request runs at the first read. */
+static ssize_t control_read(struct dossier_archive *a, struct dossier_file *f,
+			    char *buf, size_t size, off_t off)
 {
-	if (f->fd >= 0)
-		return pread(f->fd, buf, size, off);
 	if (!f->answered) {
 		/*
 		 * The request runs for the process that opened the control
@@ -525,6 +524,22 @@ ssize_t dossier_file_pread(struct dossier_archive *a, struct dossier_file *f,
 		size = f->reply.len - (size_t)off;
 	memcpy(buf, f->reply.buf + off, size);
 	return (ssize_t)size;
+}
+
+ssize_t dossier_file_pread(struct dossier_archive *a, struct dossier_file *f,
+			   char *buf, size_t size, off_t off)
+{
+	ssize_t n;
+	int saverr;
+
+	if (f->fd < 0)
+		return control_read(a, f, buf, size, off);
+	if ((n = pread(f->fd, buf, size, off)) >= 0)
+		return n;
+	saverr = errno;
+	dossier_error_set("cannot read content of %" PRIu64 ": %s", f->id,
+			  strerror(saverr));
+	return dossier_err_from_errno(saverr);
 }
 
 int dossier_file_fd(const struct dossier_file *f)

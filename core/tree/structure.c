@@ -71,6 +71,34 @@ static int insert_categories(struct dossier_archive *a, uint64_t year,
 	return rc;
 }
 
+/*
+ * Whether a folder nfc of kind (what parent's kind allows) may be made
+ * there: the shape of the tree decides.
+ */
+static int check_mkdir(struct dossier_archive *a, uint64_t parent,
+		       const char *nfc, int kind)
+{
+	struct node n;
+
+	if (kind == DOSSIER_KIND_YEAR && nfc[0] == '.') {
+		/* file managers' .Trash-UID: deletes here are soft anyway */
+		dossier_error_set("only year folders live at the top; deleted "
+				  "records are in /.trash");
+		return DOSSIER_ESTRUCTURE;
+	}
+	if (kind == DOSSIER_KIND_YEAR && !dossier_name_is_year(nfc)) {
+		dossier_error_set("a year folder is named with four digits");
+		return DOSSIER_EINVAL;
+	}
+	if (kind == DOSSIER_KIND_CATEGORY) {
+		dossier_error_set("categories are fixed: add one with "
+				  "'dossierctl category add'");
+		return archive_find_child(a, parent, nfc, &n) == 0 ?
+			       DOSSIER_EEXISTS : DOSSIER_ESTRUCTURE;
+	}
+	return 0;
+}
+
 int dossier_archive_mkdir(struct dossier_archive *a,
 			  const struct dossier_caller *who, uint64_t parent,
 			  const char *name, mode_t mode,
@@ -95,28 +123,9 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	if ((rc = archive_get_folder(a, parent, &p)) < 0)
 		goto unlock;
 	kind = tree_child_dir_kind(p.kind);
-	if (kind == DOSSIER_KIND_YEAR && nfc[0] == '.') {
-		/* file managers' .Trash-UID: deletes here are soft anyway */
-		dossier_error_set("only year folders live at the top; deleted "
-				  "records are in /.trash");
-		rc = DOSSIER_ESTRUCTURE;
-		goto unlock;
-	}
-	if (kind == DOSSIER_KIND_YEAR && !dossier_name_is_year(nfc)) {
-		dossier_error_set("a year folder is named with four digits");
-		rc = DOSSIER_EINVAL;
-		goto unlock;
-	}
-	if (kind == DOSSIER_KIND_CATEGORY) {
-		dossier_error_set("categories are fixed: add one with "
-				  "'dossierctl category add'");
-		rc = archive_find_child(a, parent, nfc, &n) == 0 ? DOSSIER_EEXISTS :
-							   DOSSIER_ESTRUCTURE;
-		goto unlock;
-	}
-	if ((rc = access_may_create(a, who, &p, nfc)) < 0)
-		goto unlock;
-	if ((rc = archive_begin(a)) < 0)
+	if ((rc = check_mkdir(a, parent, nfc, kind)) < 0 ||
+	    (rc = access_may_create(a, who, &p, nfc)) < 0 ||
+	    (rc = archive_begin(a)) < 0)
 		goto unlock;
 	rc = archive_insert_node(a, parent, nfc, kind, 0, archive_is_scratch_name(a, nfc),
 			 S_IFDIR | (mode & 07777), who->uid, who->gid, t, &id);

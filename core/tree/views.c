@@ -97,6 +97,18 @@ static int history_child(struct dossier_archive *a,
 				    "DESC, id", out);
 }
 
+/* The folder whose history view ino is, *dir; -1 if ino is no folder. */
+static int hist_dir(uint64_t ino, uint64_t *dir)
+{
+	if (ino == INO_HISTORY)
+		*dir = DOSSIER_ROOT_ID;
+	else if (VIRT_KIND(ino) == 1)
+		*dir = VIRT_ID(ino);
+	else
+		return -1;
+	return 0;
+}
+
 int hist_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 		uint64_t parent, const char *nfc, struct dossier_attr *out)
 {
@@ -104,11 +116,7 @@ int hist_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 	uint64_t dir;
 	int rc;
 
-	if (parent == INO_HISTORY)
-		dir = DOSSIER_ROOT_ID;
-	else if (VIRT_KIND(parent) == 1)
-		dir = VIRT_ID(parent);
-	else
+	if (hist_dir(parent, &dir) < 0)
 		return DOSSIER_ENOTFOUND;
 	if ((rc = archive_get_node(a, dir, &p)) < 0)
 		return rc;
@@ -255,11 +263,7 @@ int hist_list(struct dossier_archive *a, const struct dossier_caller *who,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (ino == INO_HISTORY)
-		dir = DOSSIER_ROOT_ID;
-	else if (VIRT_KIND(ino) == 1)
-		dir = VIRT_ID(ino);
-	else
+	if (hist_dir(ino, &dir) < 0)
 		return DOSSIER_ENOTDIR;
 	if ((rc = archive_get_node(a, dir, &p)) < 0)
 		return rc;

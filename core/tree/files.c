@@ -587,7 +587,8 @@ static int recheck_file(struct dossier_archive *a, struct dossier_file *f,
 		return 0;
 	dossier_log(LOG_NOTICE, "refused %s by uid %u on record %" PRIu64
 		    ": %s", writing ? "write" : "read", (unsigned)f->who.uid,
-		    f->id, f->on_grant ? "the grant it was opened on has ended" :
+		    f->id, f->on_grant ?
+		    "the grant it was opened on has ended" :
 		    "access was taken away while it was open");
 	audit_record(a->audit, &f->who, writing ? "write" : "read", NULL, 0, 0,
 		     f->on_grant ? "grant ended while open" :
@@ -649,7 +650,7 @@ static int save_due(struct dossier_archive *a, struct dossier_file *f,
 struct snap {
 	struct stat cs;
 	int deferred;		/* large: the row names its inode */
-	char spool[64];		/* its copy in the spool, "" once journaled */
+	char spool[64];		/* its spool copy; "" once journaled */
 	struct dossier_buf data;	/* or its bytes, if small */
 };
 

@@ -469,8 +469,9 @@ int dossier_archive_rename(struct dossier_archive *a,
 	rc = move_entry(a, who, &n, parent, newparent, nnfc, kind,
 			have_dst ? &dst : NULL, t);
 	if (rc == 0 && a->audit && !n.scratch)
-		audit_rename(a, who, nfc, have_dst && access_is_save_source(&n) ?
-					  dst.id : n.id);
+		audit_rename(a, who, nfc,
+			     have_dst && access_is_save_source(&n) ? dst.id :
+								     n.id);
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	return rc < 0 ? archive_deny(a, who, "rename", parent, nfc, rc) : 0;

@@ -292,7 +292,8 @@ static int version_row(struct dossier_archive *a,
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	rc = DOSSIER_ENOTFOUND;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1) &&
-	    archive_get_node(a, (uint64_t)sqlite3_column_int64(st, 0), n) == 0) {
+	    archive_get_node(a, (uint64_t)sqlite3_column_int64(st, 0),
+			     n) == 0) {
 		snprintf(hex, 41, "%s", sqlite3_column_text(st, 1));
 		snprintf(commit, 41, "%s", sqlite3_column_text(st, 2));
 		/* the history right is the right to read past versions */

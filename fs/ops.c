@@ -397,7 +397,7 @@ static void read_memory(fuse_req_t req, struct dossier_file *f, size_t size,
 	}
 	n = dossier_file_pread(fs_of(req)->archive, f, buf, size, off);
 	if (n < 0)
-		fuse_reply_err(req, (int)-n);
+		reply_rc(req, (int)n);
 	else
 		fuse_reply_buf(req, buf, (size_t)n);
 	free(buf);

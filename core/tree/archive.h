@@ -201,7 +201,9 @@ uint64_t dossier_file_id(const struct dossier_file *f);
 
 /*
  * Check before each read or write that the caller's right still holds
- * (grants expire while files are open). 0 or DOSSIER_EDENIED.
+ * (grants expire while files are open): 0, or DOSSIER_EDENIED (logged and
+ * audited). Before a write, a save still waiting on f's content first
+ * gets its own copy of it; if that fails, its error is returned.
  */
 int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 		       int writing);
@@ -291,6 +293,10 @@ int dossier_archive_control(struct dossier_archive *a,
  * through these; dossier_file_fd() returns -1 for them. A control request
  * runs, at the first read after it was written, for the process that
  * opened the file (never for whoever holds the descriptor then).
+ * dossier_file_pread returns the bytes read, or a negative enum dossier_err
+ * with the error text set (a file with a descriptor reads from it: a
+ * failed pread(2) gives dossier_err_from_errno()'s code, DOSSIER_EIO for
+ * most); dossier_file_pwrite the bytes taken, or -errno.
  */
 ssize_t dossier_file_pread(struct dossier_archive *a, struct dossier_file *f,
 			   char *buf, size_t size, off_t off);

@@ -114,15 +114,60 @@ static void dir_name(struct dossier_dir *d, const struct node *n,
 	e->own = strdup(name);
 }
 
+/* Room in d for one more entry (cap: what d->e holds). */
+static int dir_grow(struct dossier_dir *d, size_t *cap)
+{
+	struct dir_entry *ne;
+
+	if (d->n != *cap)
+		return 0;
+	*cap = *cap ? *cap * 2 : 32;
+	ne = realloc(d->e, *cap * sizeof(*ne));
+	if (!ne)
+		return DOSSIER_ERROR;
+	d->e = ne;
+	return 0;
+}
+
+/* The entries of folder id who may list, into d. Lock held. */
+static int dir_list(struct dossier_archive *a,
+		    const struct dossier_caller *who, uint64_t id,
+		    struct dossier_dir *d)
+{
+	sqlite3_stmt *st = a->st[ST_LIST];
+	struct node n;
+	size_t cap = 0;
+	int rc = 0, src;
+
+	/* one indexed query for the whole folder */
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
+	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+		archive_row_to_node(st, &n);
+		if (archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
+			continue;
+		if ((rc = dir_grow(d, &cap)) < 0)
+			break;
+		dir_name(d, &n, (const char *)sqlite3_column_text(st,
+							LIST_NAME_COL),
+			 access_twin_masked(a, who, &n));
+		if (archive_node_attr(a, who, &n, &d->e[d->n].attr) < 0)
+			access_fill_attr(a, &n, &d->e[d->n].attr);
+		dossier_error_clear();
+		d->n++;
+	}
+	if (rc == 0 && src != SQLITE_DONE)
+		rc = dossier_db_err(a->db, src, "list folder");
+	sqlite3_reset(st);
+	return rc;
+}
+
 int dossier_dir_open(struct dossier_archive *a,
 		     const struct dossier_caller *who, uint64_t id,
 		     struct dossier_dir **out)
 {
 	struct dossier_dir *d = NULL;
-	struct node dn, n;
-	sqlite3_stmt *st = a->st[ST_LIST];
-	size_t cap = 0;
-	int rc, src;
+	struct node dn;
+	int rc;
 
 	id = node_of(id);
 
@@ -142,38 +187,7 @@ int dossier_dir_open(struct dossier_archive *a,
 		goto unlock;
 	}
 	d = calloc(1, sizeof(*d));
-	if (!d) {
-		rc = DOSSIER_ERROR;
-		goto unlock;
-	}
-	/* one indexed query for the whole folder */
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
-	while ((src = sqlite3_step(st)) == SQLITE_ROW) {
-		archive_row_to_node(st, &n);
-		if (archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0)
-			continue;
-		if (d->n == cap) {
-			struct dir_entry *ne;
-
-			cap = cap ? cap * 2 : 32;
-			ne = realloc(d->e, cap * sizeof(*ne));
-			if (!ne) {
-				rc = DOSSIER_ERROR;
-				break;
-			}
-			d->e = ne;
-		}
-		dir_name(d, &n, (const char *)sqlite3_column_text(st,
-							LIST_NAME_COL),
-			 access_twin_masked(a, who, &n));
-		if (archive_node_attr(a, who, &n, &d->e[d->n].attr) < 0)
-			access_fill_attr(a, &n, &d->e[d->n].attr);
-		dossier_error_clear();
-		d->n++;
-	}
-	if (rc == 0 && src != SQLITE_DONE)
-		rc = dossier_db_err(a->db, src, "list folder");
-	sqlite3_reset(st);
+	rc = d ? dir_list(a, who, id, d) : DOSSIER_ERROR;
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0) {

@@ -174,50 +174,46 @@ static int revive_for_create(struct dossier_archive *a,
 	return rc;
 }
 
-int dossier_archive_create_file(struct dossier_archive *a,
-				const struct dossier_caller *who,
-				uint64_t parent, const char *name, mode_t mode,
-				int open_flags, struct dossier_attr *attr,
-				struct dossier_file **out)
+/* A create in a virtual folder: s's own, or refused (read-only). */
+static int create_virtual(struct dossier_archive *a,
+			  const struct dossier_caller *who,
+			  const struct subtree *s, uint64_t parent,
+			  const char *name, int open_flags,
+			  struct dossier_attr *attr, struct dossier_file **out)
 {
-	const struct subtree *s;
-	char nfc[DOSSIER_NAME_MAX + 1], rel[64];
-	struct node p, n;
-	uint64_t id = 0, rid;
-	int rc, fd = -1, revived = 0;
-	int64_t t = dossier_clock_ns();
+	int rc, fd = -1;
 
-	parent = node_of(parent);
-
-	dossier_error_clear();
-	*out = NULL;
-	if ((s = subtree_change_at(parent, name)) && !s->create)
+	if (!s->create)
 		return tree_virtual_readonly(a, who, "create", parent);
-	if (s) {
-		/* GIO's .trashinfo files in /.Trash-UID/info: core/trash/ */
-		if ((rc = s->create(a, who, parent, name, open_flags, attr,
-				    &fd)) < 0)
-			return rc;
-		if (!(*out = file_new(attr->id, fd, open_flags, who))) {
-			close(fd);
-			return DOSSIER_ERROR;
-		}
-		(*out)->virt = 1;
-		return 0;
+	/* GIO's .trashinfo files in /.Trash-UID/info: core/trash/ */
+	if ((rc = s->create(a, who, parent, name, open_flags, attr, &fd)) < 0)
+		return rc;
+	if (!(*out = file_new(attr->id, fd, open_flags, who))) {
+		close(fd);
+		return DOSSIER_ERROR;
 	}
-	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
-		return archive_deny(a, who, "create", parent, name, rc);
-	pthread_mutex_lock(&a->lock);
+	(*out)->virt = 1;
+	return 0;
+}
+
+/* Whether who may create parent/nfc, and what must happen first. */
+static int prepare_create(struct dossier_archive *a,
+			  const struct dossier_caller *who, uint64_t parent,
+			  const char *nfc, int64_t t)
+{
+	struct node p;
+	uint64_t rid;
+	int rc;
+
 	if ((rc = archive_get_folder(a, parent, &p)) < 0)
-		goto unlock;
+		return rc;
 	if (!dossier_kind_holds_files(p.kind)) {
 		dossier_error_set("files live inside a client folder "
 				  "(YEAR/CATEGORY/CLIENT/...)");
-		rc = DOSSIER_ESTRUCTURE;
-		goto unlock;
+		return DOSSIER_ESTRUCTURE;
 	}
 	if ((rc = access_may_create(a, who, &p, nfc)) < 0)
-		goto unlock;
+		return rc;
 	/*
 	 * A create may revive a record deleted a moment ago, truncating its
 	 * content: a save of it still waiting for the committer gets its
@@ -227,48 +223,92 @@ int dossier_archive_create_file(struct dossier_archive *a,
 	if (!archive_is_scratch_name(a, nfc) &&
 	    (rid = tree_recently_deleted(a, who, parent, nfc, t)) &&
 	    (rc = history_live_settle_record(a->history, rid, 1)) < 0)
-		goto unlock;
-	if ((rc = archive_begin(a)) < 0)
-		goto unlock;
-	if (!archive_is_scratch_name(a, nfc))
-		rc = revive_for_create(a, who, parent, nfc, t, &id);
-	revived = id != 0;
-	if (rc == 0 && !revived)
-		rc = archive_insert_node(a, parent, nfc, DOSSIER_KIND_FILE, 0,
-				 archive_is_scratch_name(a, nfc),
+		return rc;
+	return 0;
+}
+
+/*
+ * The node a create makes: a record revived (*revived set) or a new
+ * node, *id. Lock held, in a transaction.
+ */
+static int create_node(struct dossier_archive *a,
+		       const struct dossier_caller *who, uint64_t parent,
+		       const char *nfc, mode_t mode, int64_t t, uint64_t *id,
+		       int *revived)
+{
+	int rc = 0, scratch = archive_is_scratch_name(a, nfc);
+
+	if (!scratch)
+		rc = revive_for_create(a, who, parent, nfc, t, id);
+	*revived = *id != 0;
+	if (rc < 0 || *revived)
+		return rc;
+	rc = archive_insert_node(a, parent, nfc, DOSSIER_KIND_FILE, 0, scratch,
 				 S_IFREG | (mode & 07777), who->uid, who->gid,
-				 t, &id);
-	if (rc == 0 && !revived)
-		rc = archive_take_name(a, who, id, parent, nfc, t);
-	if (rc == 0 && !revived && archive_is_scratch_name(a, nfc))
-		rc = tree_classify_scratch(a, who, id, parent, nfc);
-	if (rc == 0) {
-		/*
-		 * O_TRUNC, not O_EXCL: a crash between this and COMMIT leaves
-		 * a content file whose id the next insert may be given again.
-		 */
-		content_relpath(rel, sizeof(rel), id);
-		fd = openat(a->contentfd, rel, O_CREAT | O_TRUNC |
-			    content_flags(open_flags), 0600);
-		if (fd < 0) {
-			dossier_error_set("cannot create content: %s",
-					  strerror(errno));
-			rc = dossier_err_from_errno(errno);
-		}
-	}
+				 t, id);
+	if (rc == 0)
+		rc = archive_take_name(a, who, *id, parent, nfc, t);
+	if (rc == 0 && scratch)
+		rc = tree_classify_scratch(a, who, *id, parent, nfc);
+	return rc;
+}
+
+/* Create (empty) the content of id, rel in the store, open as *fd. */
+static int create_content(struct dossier_archive *a, uint64_t id,
+			  int open_flags, char rel[64], int *fd)
+{
+	/*
+	 * O_TRUNC, not O_EXCL: a crash between this and COMMIT leaves
+	 * a content file whose id the next insert may be given again.
+	 */
+	content_relpath(rel, 64, id);
+	*fd = openat(a->contentfd, rel, O_CREAT | O_TRUNC |
+		     content_flags(open_flags), 0600);
+	if (*fd >= 0)
+		return 0;
+	dossier_error_set("cannot create content: %s", strerror(errno));
+	return dossier_err_from_errno(errno);
+}
+
+int dossier_archive_create_file(struct dossier_archive *a,
+				const struct dossier_caller *who,
+				uint64_t parent, const char *name, mode_t mode,
+				int open_flags, struct dossier_attr *attr,
+				struct dossier_file **out)
+{
+	const struct subtree *s;
+	char nfc[DOSSIER_NAME_MAX + 1], rel[64];
+	struct node n;
+	uint64_t id = 0;
+	int rc, fd = -1, revived = 0;
+	int64_t t = dossier_clock_ns();
+
+	parent = node_of(parent);
+
+	dossier_error_clear();
+	*out = NULL;
+	if ((s = subtree_change_at(parent, name)))
+		return create_virtual(a, who, s, parent, name, open_flags,
+				      attr, out);
+	if ((rc = dossier_name_normalize(nfc, sizeof(nfc), name)) < 0)
+		return archive_deny(a, who, "create", parent, name, rc);
+	pthread_mutex_lock(&a->lock);
+	if ((rc = prepare_create(a, who, parent, nfc, t)) < 0 ||
+	    (rc = archive_begin(a)) < 0)
+		goto unlock;
+	rc = create_node(a, who, parent, nfc, mode, t, &id, &revived);
+	if (rc == 0)
+		rc = create_content(a, id, open_flags, rel, &fd);
 	if (rc == 0)
 		rc = archive_touch_node(a, parent, t);
 	if ((rc = archive_end(a, rc)) == 0 && (rc = archive_get_node(a, id, &n)) == 0)
 		rc = archive_node_attr(a, who, &n, attr);
+	if (rc == 0 && !(*out = file_new(id, fd, open_flags, who)))
+		rc = DOSSIER_ERROR;
 	if (rc == 0) {
-		*out = file_new(id, fd, open_flags, who);
-		if (!*out)
-			rc = DOSSIER_ERROR;
-		else
-			(*out)->created = 1;
-	}
-	if (rc == 0)
+		(*out)->created = 1;
 		file_link(a, *out, attr->id);
+	}
 	if (rc < 0 && fd >= 0) {
 		close(fd);
 		if (!revived)
@@ -321,13 +361,87 @@ static int open_virtual(struct dossier_archive *a,
 	return 0;
 }
 
+/*
+ * Whether who may open id (a record) with open_flags: *n gets its node,
+ * *on_grant and *rule as open_verdict() sets them.
+ */
+static int open_decide(struct dossier_archive *a,
+		       const struct dossier_caller *who, uint64_t id,
+		       int open_flags, struct node *n, int *on_grant,
+		       int64_t *rule)
+{
+	int rc, acc = open_flags & O_ACCMODE;
+
+	if ((rc = archive_get_node(a, id, n)) < 0)
+		return rc;
+	if (archive_decide(a, who, n, NULL, DOSSIER_ACT_LIST) < 0)
+		return DOSSIER_EHIDDEN;
+	if (n->kind != DOSSIER_KIND_FILE)
+		return DOSSIER_EISDIR;
+	if ((acc == O_RDONLY || acc == O_RDWR) &&
+	    (rc = open_verdict(a, who, n, DOSSIER_ACT_READ, on_grant,
+				rule)) < 0)
+		return rc;
+	if ((acc == O_WRONLY || acc == O_RDWR || (open_flags & O_TRUNC)) &&
+	    (rc = open_verdict(a, who, n, DOSSIER_ACT_WRITE, on_grant,
+				rule)) < 0)
+		return rc;
+	return 0;
+}
+
+/*
+ * Open id's content as *fd, truncated if open_flags say so (*n read
+ * again after it). Lock held; may release it while a save settles.
+ */
+static int open_content(struct dossier_archive *a, uint64_t id,
+			int open_flags, struct node *n, int *fd)
+{
+	char rel[64];
+	int rc = 0;
+
+	content_relpath(rel, sizeof(rel), id);
+	/* O_TRUNC after the settle, on the inode opened (the settle may wait) */
+	*fd = openat(a->contentfd, rel, content_flags(open_flags) & ~O_TRUNC);
+	if (*fd < 0) {
+		dossier_error_set("cannot open content of %" PRIu64 ": %s",
+				  id, strerror(errno));
+		return DOSSIER_EIO;
+	}
+	if ((open_flags & O_TRUNC) &&
+	    (rc = tree_content_changing(a, *fd, 0)) == 0 &&
+	    ftruncate(*fd, 0) < 0) {
+		dossier_error_set("cannot truncate content of %" PRIu64 ": %s",
+				  id, strerror(errno));
+		rc = DOSSIER_EIO;
+	}
+	/* the settle may have let others change the record meanwhile */
+	if (rc == 0 && (open_flags & O_TRUNC))
+		rc = archive_get_node(a, id, n);
+	if (rc < 0) {
+		close(*fd);
+		*fd = -1;
+	}
+	return rc;
+}
+
+/* The audit row of a read open of id. */
+static void audit_read_open(struct dossier_archive *a,
+			    const struct dossier_caller *who, uint64_t id,
+			    int64_t rule, int on_grant)
+{
+	char *path = archive_node_path(a, id);
+
+	audit_record(a->audit, who, "read", path, 1, rule,
+		     on_grant ? "on a grant" : NULL);
+	free(path);
+}
+
 int dossier_archive_open_file(struct dossier_archive *a,
 			      const struct dossier_caller *who, uint64_t id,
 			      int open_flags, struct dossier_file **out,
 			      struct dossier_open_info *info)
 {
 	struct node n;
-	char rel[64];
 	int rc, fd = -1, acc = open_flags & O_ACCMODE, on_grant = 0;
 	int64_t rule = 0;
 
@@ -338,46 +452,10 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	if (ino_is_virtual(id))
 		return open_virtual(a, who, id, open_flags, out, info);
 	pthread_mutex_lock(&a->lock);
-	if ((rc = archive_get_node(a, id, &n)) < 0)
+	if ((rc = open_decide(a, who, id, open_flags, &n, &on_grant,
+			      &rule)) < 0 ||
+	    (rc = open_content(a, id, open_flags, &n, &fd)) < 0)
 		goto unlock;
-	if (archive_decide(a, who, &n, NULL, DOSSIER_ACT_LIST) < 0) {
-		rc = DOSSIER_EHIDDEN;
-		goto unlock;
-	}
-	if (n.kind != DOSSIER_KIND_FILE) {
-		rc = DOSSIER_EISDIR;
-		goto unlock;
-	}
-	if ((acc == O_RDONLY || acc == O_RDWR) &&
-	    (rc = open_verdict(a, who, &n, DOSSIER_ACT_READ, &on_grant,
-				&rule)) < 0)
-		goto unlock;
-	if ((acc == O_WRONLY || acc == O_RDWR || (open_flags & O_TRUNC)) &&
-	    (rc = open_verdict(a, who, &n, DOSSIER_ACT_WRITE, &on_grant,
-				&rule)) < 0)
-		goto unlock;
-	content_relpath(rel, sizeof(rel), id);
-	/* O_TRUNC after the settle, on the inode opened (the settle may wait) */
-	fd = openat(a->contentfd, rel, content_flags(open_flags) & ~O_TRUNC);
-	if (fd < 0) {
-		dossier_error_set("cannot open content of %" PRIu64 ": %s",
-				  id, strerror(errno));
-		rc = DOSSIER_EIO;
-		goto unlock;
-	}
-	if ((open_flags & O_TRUNC) && (rc = tree_content_changing(a, fd, 0)) == 0 &&
-	    ftruncate(fd, 0) < 0) {
-		dossier_error_set("cannot truncate content of %" PRIu64 ": %s",
-				  id, strerror(errno));
-		rc = DOSSIER_EIO;
-	}
-	/* the settle may have let others change the record meanwhile */
-	if (rc == 0 && (open_flags & O_TRUNC))
-		rc = archive_get_node(a, id, &n);
-	if (rc < 0) {
-		close(fd);
-		goto unlock;
-	}
 	/*
 	 * Content under one nodeid changes only through the kernel, so its
 	 * pages may stay cached; but a classified record, or one opened on
@@ -387,15 +465,9 @@ int dossier_archive_open_file(struct dossier_archive *a,
 	info->direct_io = on_grant || n.level > DOSSIER_LEVEL_INTERNAL;
 	info->keep_cache = !info->direct_io;
 	info->on_grant = on_grant;
-	if (a->audit && (acc == O_RDONLY || acc == O_RDWR)) {
-		char *path = archive_node_path(a, id);
-
-		audit_record(a->audit, who, "read", path, 1, rule,
-			     on_grant ? "on a grant" : NULL);
-		free(path);
-	}
-	*out = file_new(id, fd, open_flags, who);
-	if (!*out) {
+	if (a->audit && (acc == O_RDONLY || acc == O_RDWR))
+		audit_read_open(a, who, id, rule, on_grant);
+	if (!(*out = file_new(id, fd, open_flags, who))) {
 		close(fd);
 		rc = DOSSIER_ERROR;
 		goto unlock;
@@ -429,11 +501,10 @@ ssize_t dossier_file_pwrite(struct dossier_archive *a, struct dossier_file *f,
 	return (ssize_t)size;
 }
 
-ssize_t dossier_file_pread(struct dossier_archive *a, struct dossier_file *f,
-			   char *buf, size_t size, off_t off)
+/* The control file's reply: its request runs at the first read. */
+static ssize_t control_read(struct dossier_archive *a, struct dossier_file *f,
+			    char *buf, size_t size, off_t off)
 {
-	if (f->fd >= 0)
-		return pread(f->fd, buf, size, off);
 	if (!f->answered) {
 		/*
 		 * The request runs for the process that opened the control
@@ -455,6 +526,22 @@ ssize_t dossier_file_pread(struct dossier_archive *a, struct dossier_file *f,
 	return (ssize_t)size;
 }
 
+ssize_t dossier_file_pread(struct dossier_archive *a, struct dossier_file *f,
+			   char *buf, size_t size, off_t off)
+{
+	ssize_t n;
+	int saverr;
+
+	if (f->fd < 0)
+		return control_read(a, f, buf, size, off);
+	if ((n = pread(f->fd, buf, size, off)) >= 0)
+		return n;
+	saverr = errno;
+	dossier_error_set("cannot read content of %" PRIu64 ": %s", f->id,
+			  strerror(saverr));
+	return dossier_err_from_errno(saverr);
+}
+
 int dossier_file_fd(const struct dossier_file *f)
 {
 	return f->fd;
@@ -465,19 +552,57 @@ uint64_t dossier_file_id(const struct dossier_file *f)
 	return f->id;
 }
 
+/*
+ * Before a write through f: a save still waiting on its content gets its
+ * copy first (the write would change what that save is to keep).
+ */
+static int settle_before_write(struct dossier_archive *a,
+			       struct dossier_file *f)
+{
+	int rc;
+
+	if (f->fd < 0 || !history_live_any(a->history))
+		return 0;
+	pthread_mutex_lock(&a->lock);
+	rc = tree_content_changing(a, f->fd, -1);
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+/* f's right asked again, for writing or reading; a refusal is logged. */
+static int recheck_file(struct dossier_archive *a, struct dossier_file *f,
+			int writing)
+{
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	rc = access_file_allowed(a, f, writing);
+	/* the fast path again only once all it was opened for holds */
+	if (rc == 0 && access_file_allowed(a, f, -1) == 0) {
+		f->revoked = 0;
+		__atomic_store_n(&f->checked, a->generation, __ATOMIC_RELAXED);
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (rc >= 0)
+		return 0;
+	dossier_log(LOG_NOTICE, "refused %s by uid %u on record %" PRIu64
+		    ": %s", writing ? "write" : "read", (unsigned)f->who.uid,
+		    f->id, f->on_grant ?
+		    "the grant it was opened on has ended" :
+		    "access was taken away while it was open");
+	audit_record(a->audit, &f->who, writing ? "write" : "read", NULL, 0, 0,
+		     f->on_grant ? "grant ended while open" :
+		     "access taken away while open");
+	return DOSSIER_EDENIED;
+}
+
 int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 		       int writing)
 {
 	int rc;
 
-	/* a save still waiting on this content gets its copy first */
-	if (writing && f->fd >= 0 && history_live_any(a->history)) {
-		pthread_mutex_lock(&a->lock);
-		rc = tree_content_changing(a, f->fd, -1);
-		pthread_mutex_unlock(&a->lock);
-		if (rc < 0)
-			return rc;
-	}
+	if (writing && (rc = settle_before_write(a, f)) < 0)
+		return rc;
 	/*
 	 * The right an open file was opened with is asked again whenever
 	 * the catalog changed since it was last confirmed (a reclassification,
@@ -491,26 +616,7 @@ int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 			__atomic_load_n(&f->checked, __ATOMIC_RELAXED) ==
 			__atomic_load_n(&a->generation, __ATOMIC_RELAXED)))
 		return 0;
-	pthread_mutex_lock(&a->lock);
-	rc = access_file_allowed(a, f, writing);
-	/* the fast path again only once all it was opened for holds */
-	if (rc == 0 && access_file_allowed(a, f, -1) == 0) {
-		f->revoked = 0;
-		__atomic_store_n(&f->checked, a->generation, __ATOMIC_RELAXED);
-	}
-	pthread_mutex_unlock(&a->lock);
-	if (rc < 0) {
-		dossier_log(LOG_NOTICE, "refused %s by uid %u on record %"
-			    PRIu64 ": %s", writing ? "write" : "read",
-			    (unsigned)f->who.uid, f->id, f->on_grant ?
-			    "the grant it was opened on has ended" :
-			    "access was taken away while it was open");
-		audit_record(a->audit, &f->who, writing ? "write" : "read",
-			     NULL, 0, 0, f->on_grant ? "grant ended while open"
-			     : "access taken away while open");
-		return DOSSIER_EDENIED;
-	}
-	return 0;
+	return recheck_file(a, f, writing);
 }
 
 void dossier_file_mark_written(struct dossier_file *f)
@@ -520,21 +626,14 @@ void dossier_file_mark_written(struct dossier_file *f)
 }
 
 /*
- * One save: snapshot the content into the spool (outside the catalog
- * lock: large files take a moment) and journal it with the reason left in
- * user.dossier.reason, if any.
+ * Whether a close or flush of f makes a save (last: the last close); it
+ * clears f's marks. Takes the lock to look at the record.
  */
-static int save_file(struct dossier_archive *a, struct dossier_file *f,
-		     const struct dossier_caller *who, int last)
+static int save_due(struct dossier_archive *a, struct dossier_file *f,
+		    int last)
 {
-	char spool[64], reason[1024], *path = NULL;
-	struct dossier_buf data = DOSSIER_BUF_INIT;
-	const char *op = "save";
-	sqlite3_stmt *st = NULL;
 	struct node n;
-	struct stat cs;
-	int rc, have_reason = 0, deferred;
-	int64_t t = dossier_clock_ns();
+	int rc;
 
 	if (f->virt || !(f->written || (f->created && last)))
 		return 0;
@@ -544,71 +643,144 @@ static int save_file(struct dossier_archive *a, struct dossier_file *f,
 	pthread_mutex_lock(&a->lock);
 	rc = archive_get_node(a, f->id, &n);
 	pthread_mutex_unlock(&a->lock);
-	if (rc < 0 || n.scratch || n.deleted)
-		return 0;
+	return !(rc < 0 || n.scratch || n.deleted);
+}
+
+/* What a save takes of the content before it is journaled. */
+struct snap {
+	struct stat cs;
+	int deferred;		/* large: the row names its inode */
+	char spool[64];		/* its spool copy; "" once journaled */
+	struct dossier_buf data;	/* or its bytes, if small */
+};
+
+/*
+ * Snapshot f's content into s (outside the catalog lock: large files
+ * take a moment). Release s with snap_release().
+ */
+static int snap_take(struct dossier_archive *a, struct dossier_file *f,
+		     struct snap *s)
+{
 	/* large content is not copied now: the row names its inode */
-	spool[0] = '\0';
-	if (fstat(f->fd, &cs) < 0) {
+	s->spool[0] = '\0';
+	if (fstat(f->fd, &s->cs) < 0) {
 		dossier_error_set("cannot snapshot content: %s",
 				  strerror(errno));
 		return DOSSIER_EIO;
 	}
-	deferred = journal_deferrable(a, &cs);
-	if (!deferred && (rc = history_spool(a->history, f->fd, spool,
-					     sizeof(spool), &data)) < 0)
-		return rc;
-	pthread_mutex_lock(&a->lock);
+	s->deferred = journal_deferrable(a, &s->cs);
+	if (s->deferred)
+		return 0;
+	return history_spool(a->history, f->fd, s->spool, sizeof(s->spool),
+			     &s->data);
+}
+
+static void snap_release(struct dossier_archive *a, struct snap *s)
+{
+	dossier_buf_release(&s->data);
+	if (s->spool[0])
+		history_discard_spool(a->history, s->spool);
+}
+
+/* The reason left in id's user.dossier.reason, if any (1). Lock held. */
+static int save_reason(struct dossier_archive *a, uint64_t id, char *reason,
+		       size_t size)
+{
+	sqlite3_stmt *st = NULL;
+	int have = 0;
+
 	if (dossier_db_prepare(a->db, "SELECT value FROM xattr WHERE node = ?1"
 			       " AND name = 'user.dossier.reason'", &st) == 0) {
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)f->id);
+		sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 		if (sqlite3_step(st) == SQLITE_ROW) {
-			snprintf(reason, sizeof(reason), "%.*s",
+			snprintf(reason, size, "%.*s",
 				 sqlite3_column_bytes(st, 0),
 				 (const char *)sqlite3_column_blob(st, 0));
-			have_reason = 1;
+			have = 1;
 		}
 	}
 	sqlite3_finalize(st);
+	return have;
+}
+
+/* "create" for the first version of record n, else "save". Lock held. */
+static const char *save_op(struct dossier_archive *a, const struct node *n)
+{
+	if (!n->has_hist &&
+	    !archive_query_id(a, "SELECT 1 FROM journal WHERE record = ?1 AND "
+		      "(spool IS NOT NULL OR blob IS NOT NULL OR "
+		      "data IS NOT NULL OR live IS NOT NULL)", "i",
+		      (int64_t)n->id))
+		return "create";
+	return "save";
+}
+
+/*
+ * Journal the save of live record n through f, with its snapshot s and
+ * reason (NULL if none; a reason is used up). Lock held, in a transaction.
+ */
+static int journal_save(struct dossier_archive *a, struct dossier_file *f,
+			const struct dossier_caller *who, const struct node *n,
+			struct snap *s, const char *reason, int64_t t)
+{
+	char *path = NULL;
+	const char *op;
+	int rc = 0;
+
+	if (reason)
+		rc = archive_exec(a, "DELETE FROM xattr WHERE node = ? AND"
+			       " name = 'user.dossier.reason'", "i",
+			       (int64_t)f->id);
+	if (rc == 0 && fstat(f->fd, &s->cs) == 0)
+		rc = archive_exec(a, "UPDATE node SET snap_mtime_ns = ?, "
+			       "snap_size = ? WHERE id = ?", "iii",
+			       (int64_t)s->cs.st_mtim.tv_sec * 1000000000 +
+				       s->cs.st_mtim.tv_nsec,
+			       (int64_t)s->cs.st_size, (int64_t)f->id);
+	path = archive_node_path(a, f->id);
+	op = save_op(a, n);
+	if (rc == 0 && s->deferred)
+		rc = journal_deferred(a, f->id, op, path, f->fd, &s->cs, who,
+				      reason, t);
+	else if (rc == 0)
+		rc = archive_journal_snap(a, f->id, op, path, s->spool,
+					  &s->data, who, reason, t);
+	if (rc == 0)
+		audit_record(a->audit, who, op, path, 1, 0, reason);
+	if (rc == 0)
+		s->spool[0] = '\0';
+	free(path);
+	return rc;
+}
+
+/*
+ * One save: snapshot the content and journal it with the reason left in
+ * user.dossier.reason, if any.
+ */
+static int save_file(struct dossier_archive *a, struct dossier_file *f,
+		     const struct dossier_caller *who, int last)
+{
+	struct snap s = { .data = DOSSIER_BUF_INIT };
+	char reason[1024];
+	struct node n;
+	int rc, have_reason;
+	int64_t t = dossier_clock_ns();
+
+	if (!save_due(a, f, last))
+		return 0;
+	if ((rc = snap_take(a, f, &s)) < 0)
+		goto out;
+	pthread_mutex_lock(&a->lock);
+	have_reason = save_reason(a, f->id, reason, sizeof(reason));
 	rc = archive_begin(a);
 	if (rc == 0 && archive_get_node(a, f->id, &n) == 0 && !n.scratch &&
-	    !n.deleted) {
-		if (have_reason)
-			rc = archive_exec(a, "DELETE FROM xattr WHERE node = ? AND"
-				       " name = 'user.dossier.reason'", "i",
-				       (int64_t)f->id);
-		if (rc == 0 && fstat(f->fd, &cs) == 0)
-			rc = archive_exec(a, "UPDATE node SET snap_mtime_ns = ?, "
-				       "snap_size = ? WHERE id = ?", "iii",
-				       (int64_t)cs.st_mtim.tv_sec * 1000000000 +
-					       cs.st_mtim.tv_nsec,
-				       (int64_t)cs.st_size, (int64_t)f->id);
-		path = archive_node_path(a, f->id);
-		/* the first version of a record is its creation */
-		if (!n.has_hist &&
-		    !archive_query_id(a, "SELECT 1 FROM journal WHERE record = ?1 AND "
-			      "(spool IS NOT NULL OR blob IS NOT NULL OR "
-			      "data IS NOT NULL OR live IS NOT NULL)", "i",
-			      (int64_t)f->id))
-			op = "create";
-		if (rc == 0 && deferred)
-			rc = journal_deferred(a, f->id, op, path, f->fd, &cs,
-					      who, have_reason ? reason : NULL,
-					      t);
-		else if (rc == 0)
-			rc = archive_journal_snap(a, f->id, op, path, spool,
-						  &data, who, have_reason ?
-						  reason : NULL, t);
-		if (rc == 0)
-			audit_record(a->audit, who, op, path, 1, 0,
-				     have_reason ? reason : NULL);
-		spool[0] = rc == 0 ? '\0' : spool[0];
-	}
+	    !n.deleted)
+		rc = journal_save(a, f, who, &n, &s,
+				  have_reason ? reason : NULL, t);
 	rc = archive_end(a, rc);
 	pthread_mutex_unlock(&a->lock);
-	free(path);
-	dossier_buf_release(&data);
-	if (spool[0])
-		history_discard_spool(a->history, spool);
+out:
+	snap_release(a, &s);
 	return rc;
 }
 

@@ -186,13 +186,86 @@ out:
 	return rc;
 }
 
+/* One record replaces another: the replaced one is deleted. */
+static int delete_replaced(struct dossier_archive *a,
+			   const struct dossier_caller *who,
+			   const struct node *dst, int64_t t)
+{
+	char *old_path = archive_node_path(a, dst->id);
+	int rc = tree_trash_node(a, dst, who, t);
+
+	if (rc == 0)
+		rc = archive_journal(a, dst->id, "delete", old_path, NULL, NULL,
+				     NULL, who, NULL, t);
+	free(old_path);
+	return rc;
+}
+
+/* Excel: the original rid was deleted, the temp n takes its name. */
+static int save_over_deleted(struct dossier_archive *a,
+			     const struct dossier_caller *who,
+			     const struct node *n, uint64_t rid, int64_t t)
+{
+	struct node r;
+	int rc;
+
+	if ((rc = archive_get_node(a, rid, &r)) == 0 &&
+	    (rc = tree_undelete(a, rid)) == 0 &&
+	    (rc = replace_content(a, n, &r)) == 0)
+		rc = journal_content(a, rid, "save", -1, who, NULL, t);
+	return rc;
+}
+
+/* A scratch file moves; a temp renamed to a real name becomes a record. */
+static int move_scratch(struct dossier_archive *a,
+			const struct dossier_caller *who, const struct node *n,
+			uint64_t newparent, const char *nnfc, int to_scratch,
+			int64_t t)
+{
+	int rc = move_node(a, n->id, newparent, nnfc, DOSSIER_KIND_FILE,
+			   to_scratch, t);
+
+	if (rc == 0)
+		rc = archive_take_name(a, who, n->id, newparent, nnfc, t);
+	/* a temp renamed to a real name becomes a record (rsync) */
+	if (rc == 0 && !to_scratch)
+		rc = journal_content(a, n->id, "create", -1, who, NULL, t);
+	return rc;
+}
+
+/*
+ * Records stay records; a record renamed to a scratch name (vim's NAME~,
+ * Word's ~WRL*.tmp) may come back.
+ */
+static int move_record(struct dossier_archive *a,
+		       const struct dossier_caller *who, const struct node *n,
+		       uint64_t newparent, const char *nnfc, int to_scratch,
+		       int64_t t)
+{
+	char *old_path = archive_node_path(a, n->id);
+	int rc = move_node(a, n->id, newparent, nnfc, DOSSIER_KIND_FILE, 0, t);
+
+	if (rc == 0)
+		rc = archive_take_name(a, who, n->id, newparent, nnfc, t);
+	if (rc == 0)
+		rc = archive_exec(a, "UPDATE node SET prev_name = ?, "
+			       "displaced_ns = ?, displaced_by = ? "
+			       "WHERE id = ?", "tiii",
+			       to_scratch ? strrchr(old_path, '/') + 1 : NULL,
+			       to_scratch ? t : (int64_t)0,
+			       (int64_t)who->uid, (int64_t)n->id);
+	if (rc == 0)
+		rc = journal_plain(a, n->id, "rename", old_path, who, t);
+	free(old_path);
+	return rc;
+}
+
 static int rename_file(struct dossier_archive *a,
 		       const struct dossier_caller *who, const struct node *n,
 		       uint64_t newparent, const char *nnfc, int have_dst,
 		       const struct node *dst, int64_t t)
 {
 	uint64_t rid;
-	char *old_path;
 	int rc, to_scratch = archive_is_scratch_name(a, nnfc);
 
 	if (have_dst && access_is_save_source(n)) {
@@ -203,25 +276,11 @@ static int rename_file(struct dossier_archive *a,
 		return rc;
 	}
 	if (have_dst) {
-		/* one record replaces another: the replaced one is deleted */
-		old_path = archive_node_path(a, dst->id);
-		rc = tree_trash_node(a, dst, who, t);
-		if (rc == 0)
-			rc = archive_journal(a, dst->id, "delete", old_path,
-					     NULL, NULL, NULL, who, NULL, t);
-		free(old_path);
-		if (rc < 0)
+		if ((rc = delete_replaced(a, who, dst, t)) < 0)
 			return rc;
 	} else if (access_is_save_source(n) &&
 		   (rid = tree_recently_deleted(a, who, newparent, nnfc, t))) {
-		/* Excel: the original was deleted, the temp takes its name */
-		struct node r;
-
-		if ((rc = archive_get_node(a, rid, &r)) == 0 &&
-		    (rc = tree_undelete(a, rid)) == 0 &&
-		    (rc = replace_content(a, n, &r)) == 0)
-			rc = journal_content(a, rid, "save", -1, who, NULL, t);
-		return rc;
+		return save_over_deleted(a, who, n, rid, t);
 	} else if (access_is_save_source(n) &&
 		   (rid = tree_recently_displaced(a, who, newparent, nnfc, t)) &&
 		   rid != n->id) {
@@ -230,38 +289,135 @@ static int rename_file(struct dossier_archive *a,
 			rc = journal_content(a, rid, "save", -1, who, NULL, t);
 		return rc;
 	}
-	old_path = archive_node_path(a, n->id);
-	if (n->scratch) {
-		rc = move_node(a, n->id, newparent, nnfc, DOSSIER_KIND_FILE,
-			       to_scratch, t);
-		if (rc == 0)
-			rc = archive_take_name(a, who, n->id, newparent, nnfc,
-					       t);
-		/* a temp renamed to a real name becomes a record (rsync) */
-		if (rc == 0 && !to_scratch)
-			rc = journal_content(a, n->id, "create", -1, who, NULL,
-					     t);
-	} else {
-		/* records stay records; a record renamed to a scratch name
-		 * (vim's NAME~, Word's ~WRL*.tmp) may come back */
-		rc = move_node(a, n->id, newparent, nnfc, DOSSIER_KIND_FILE, 0,
-			       t);
-		if (rc == 0)
-			rc = archive_take_name(a, who, n->id, newparent, nnfc,
-					       t);
-		if (rc == 0)
-			rc = archive_exec(a, "UPDATE node SET prev_name = ?, "
-				       "displaced_ns = ?, displaced_by = ? "
-				       "WHERE id = ?", "tiii",
-				       to_scratch ? strrchr(old_path, '/') + 1 :
-						    NULL,
-				       to_scratch ? t : (int64_t)0,
-				       (int64_t)who->uid, (int64_t)n->id);
-		if (rc == 0)
-			rc = journal_plain(a, n->id, "rename", old_path, who, t);
+	if (n->scratch)
+		return move_scratch(a, who, n, newparent, nnfc, to_scratch, t);
+	return move_record(a, who, n, newparent, nnfc, to_scratch, t);
+}
+
+/* A folder moves to newparent/nnfc as kind, replacing dst if not NULL. */
+static int rename_dir(struct dossier_archive *a,
+		      const struct dossier_caller *who, const struct node *n,
+		      uint64_t newparent, const char *nnfc, int kind,
+		      const struct node *dst, int64_t t)
+{
+	char *path, *old_path = archive_node_path(a, n->id);
+	int rc = 0;
+
+	if (dst)
+		rc = tree_remove_dir(a, dst, who, t);
+	if (rc == 0)
+		rc = move_node(a, n->id, newparent, nnfc, kind,
+			       archive_is_scratch_name(a, nnfc), t);
+	if (rc == 0)
+		rc = archive_take_name(a, who, n->id, newparent, nnfc, t);
+	if (rc == 0) {
+		path = archive_node_path(a, n->id);
+		rc = archive_journal(a, n->id, "move", path, old_path, NULL,
+				     NULL, who, NULL, t);
+		free(path);
 	}
 	free(old_path);
 	return rc;
+}
+
+/*
+ * Whether n may move under np, and as what kind (*kind): the shape of the
+ * tree decides, before anyone's rights.
+ */
+static int check_move(struct dossier_archive *a, const struct node *n,
+		      const struct node *np, int *kind)
+{
+	if (np->deleted)
+		return DOSSIER_ENOTFOUND;
+	if (np->kind == DOSSIER_KIND_FILE)
+		return DOSSIER_ENOTDIR;
+	if (n->kind <= DOSSIER_KIND_CATEGORY) {
+		dossier_error_set("years and categories cannot be renamed or "
+				  "moved");
+		return DOSSIER_ESTRUCTURE;
+	}
+	if (n->kind == DOSSIER_KIND_FILE) {
+		*kind = DOSSIER_KIND_FILE;
+		if (dossier_kind_holds_files(np->kind))
+			return 0;
+		dossier_error_set("files live inside a client folder");
+		return DOSSIER_ESTRUCTURE;
+	}
+	*kind = tree_child_dir_kind(np->kind);
+	if (*kind != DOSSIER_KIND_CLIENT && *kind != DOSSIER_KIND_FOLDER) {
+		dossier_error_set("only years may sit at the top and "
+				  "only categories in a year");
+		return DOSSIER_ESTRUCTURE;
+	}
+	if (archive_is_ancestor(a, n->id, np->id)) {
+		dossier_error_set("cannot move a folder into itself");
+		return DOSSIER_EINVAL;
+	}
+	return 0;
+}
+
+/* Whether n may replace dst, visible to who in folder np. */
+static int may_replace(struct dossier_archive *a,
+		       const struct dossier_caller *who, const struct node *n,
+		       const struct node *np, const struct node *dst,
+		       unsigned flags)
+{
+	int rc;
+
+	if (flags & DOSSIER_RENAME_NOREPLACE)
+		return DOSSIER_EEXISTS;
+	if (dst->kind == DOSSIER_KIND_FILE && n->kind != DOSSIER_KIND_FILE)
+		return DOSSIER_ENOTDIR;
+	if (dst->kind != DOSSIER_KIND_FILE && n->kind == DOSSIER_KIND_FILE)
+		return DOSSIER_EISDIR;
+	if (dst->kind != DOSSIER_KIND_FILE && archive_has_child(a, dst->id, 0))
+		return DOSSIER_ENOTEMPTY;
+	/* a save by rename writes the record; any other replacing
+	 * rename deletes it */
+	if (dst->kind == DOSSIER_KIND_FILE && access_is_save_source(n))
+		rc = archive_decide(a, who, dst, NULL, DOSSIER_ACT_WRITE);
+	else
+		rc = archive_decide(a, who, dst, np, DOSSIER_ACT_DELETE);
+	if (rc < 0)
+		return rc;
+	/* replacing a record that is not a save deletes it */
+	if (dst->kind == DOSSIER_KIND_FILE && !access_is_save_source(n) &&
+	    (rc = trash_may_delete(a, dst)) < 0)
+		return rc;
+	return 0;
+}
+
+/* The move itself, in one transaction; dst (if not NULL) is replaced. */
+static int move_entry(struct dossier_archive *a,
+		      const struct dossier_caller *who, const struct node *n,
+		      uint64_t parent, uint64_t newparent, const char *nnfc,
+		      int kind, const struct node *dst, int64_t t)
+{
+	int rc;
+
+	if ((rc = archive_begin(a)) < 0)
+		return rc;
+	if (n->kind == DOSSIER_KIND_FILE)
+		rc = rename_file(a, who, n, newparent, nnfc, dst != NULL, dst,
+				 t);
+	else
+		rc = rename_dir(a, who, n, newparent, nnfc, kind, dst, t);
+	if (rc == 0)
+		rc = archive_touch_node(a, parent, t);
+	if (rc == 0 && newparent != parent)
+		rc = archive_touch_node(a, newparent, t);
+	return archive_end(a, rc);
+}
+
+/* The audit row of a rename of n to what holds its content now, to. */
+static void audit_rename(struct dossier_archive *a,
+			 const struct dossier_caller *who, const char *nfc,
+			 uint64_t to)
+{
+	char *path = archive_node_path(a, to);
+
+	audit_record(a->audit, who, "rename", nfc, 1, 0, path);
+	free(path);
 }
 
 int dossier_archive_rename(struct dossier_archive *a,
@@ -272,7 +428,7 @@ int dossier_archive_rename(struct dossier_archive *a,
 	const struct subtree *s, *ns;
 	char nfc[DOSSIER_NAME_MAX + 1], nnfc[DOSSIER_NAME_MAX + 1];
 	struct node p, np, n, dst;
-	int rc, have_dst, kind;
+	int rc, have_dst, kind = 0;
 	int64_t t = dossier_clock_ns();
 
 	parent = node_of(parent);
@@ -295,44 +451,9 @@ int dossier_archive_rename(struct dossier_archive *a,
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
 	    (rc = archive_get_node(a, newparent, &np)) < 0 ||
-	    (rc = archive_find_visible(a, who, parent, nfc, &n)) < 0)
-		goto unlock;
-	if (np.deleted) {
-		rc = DOSSIER_ENOTFOUND;
-		goto unlock;
-	}
-	if (np.kind == DOSSIER_KIND_FILE) {
-		rc = DOSSIER_ENOTDIR;
-		goto unlock;
-	}
-	if (n.kind <= DOSSIER_KIND_CATEGORY) {
-		dossier_error_set("years and categories cannot be renamed or "
-				  "moved");
-		rc = DOSSIER_ESTRUCTURE;
-		goto unlock;
-	}
-	if (n.kind == DOSSIER_KIND_FILE) {
-		kind = DOSSIER_KIND_FILE;
-		if (!dossier_kind_holds_files(np.kind)) {
-			dossier_error_set("files live inside a client folder");
-			rc = DOSSIER_ESTRUCTURE;
-			goto unlock;
-		}
-	} else {
-		kind = tree_child_dir_kind(np.kind);
-		if (kind != DOSSIER_KIND_CLIENT && kind != DOSSIER_KIND_FOLDER) {
-			dossier_error_set("only years may sit at the top and "
-					  "only categories in a year");
-			rc = DOSSIER_ESTRUCTURE;
-			goto unlock;
-		}
-		if (archive_is_ancestor(a, n.id, newparent)) {
-			dossier_error_set("cannot move a folder into itself");
-			rc = DOSSIER_EINVAL;
-			goto unlock;
-		}
-	}
-	if ((rc = archive_decide(a, who, &n, &p, DOSSIER_ACT_DELETE)) < 0 ||
+	    (rc = archive_find_visible(a, who, parent, nfc, &n)) < 0 ||
+	    (rc = check_move(a, &n, &np, &kind)) < 0 ||
+	    (rc = archive_decide(a, who, &n, &p, DOSSIER_ACT_DELETE)) < 0 ||
 	    (rc = archive_decide(a, who, &np, NULL, DOSSIER_ACT_CREATE)) < 0)
 		goto unlock;
 	/* a name taken only by what who may not see is free for who */
@@ -343,72 +464,14 @@ int dossier_archive_rename(struct dossier_archive *a,
 			goto unlock;
 		have_dst = 0;
 	}
-	if (have_dst) {
-		if (flags & DOSSIER_RENAME_NOREPLACE) {
-			rc = DOSSIER_EEXISTS;
-			goto unlock;
-		}
-		if (dst.kind == DOSSIER_KIND_FILE && n.kind != DOSSIER_KIND_FILE) {
-			rc = DOSSIER_ENOTDIR;
-			goto unlock;
-		}
-		if (dst.kind != DOSSIER_KIND_FILE && n.kind == DOSSIER_KIND_FILE) {
-			rc = DOSSIER_EISDIR;
-			goto unlock;
-		}
-		if (dst.kind != DOSSIER_KIND_FILE && archive_has_child(a, dst.id, 0)) {
-			rc = DOSSIER_ENOTEMPTY;
-			goto unlock;
-		}
-		/* a save by rename writes the record; any other replacing
-		 * rename deletes it */
-		if (dst.kind == DOSSIER_KIND_FILE && access_is_save_source(&n))
-			rc = archive_decide(a, who, &dst, NULL, DOSSIER_ACT_WRITE);
-		else
-			rc = archive_decide(a, who, &dst, &np, DOSSIER_ACT_DELETE);
-		if (rc < 0)
-			goto unlock;
-		/* replacing a record that is not a save deletes it */
-		if (dst.kind == DOSSIER_KIND_FILE && !access_is_save_source(&n) &&
-		    (rc = trash_may_delete(a, &dst)) < 0)
-			goto unlock;
-	}
-	if ((rc = archive_begin(a)) < 0)
+	if (have_dst && (rc = may_replace(a, who, &n, &np, &dst, flags)) < 0)
 		goto unlock;
-	if (n.kind == DOSSIER_KIND_FILE) {
-		rc = rename_file(a, who, &n, newparent, nnfc, have_dst, &dst, t);
-	} else {
-		char *old_path = archive_node_path(a, n.id);
-
-		if (have_dst)
-			rc = tree_remove_dir(a, &dst, who, t);
-		if (rc == 0)
-			rc = move_node(a, n.id, newparent, nnfc, kind,
-				       archive_is_scratch_name(a, nnfc), t);
-		if (rc == 0)
-			rc = archive_take_name(a, who, n.id, newparent, nnfc,
-					       t);
-		if (rc == 0) {
-			char *path = archive_node_path(a, n.id);
-
-			rc = archive_journal(a, n.id, "move", path, old_path,
-					     NULL, NULL, who, NULL, t);
-			free(path);
-		}
-		free(old_path);
-	}
-	if (rc == 0)
-		rc = archive_touch_node(a, parent, t);
-	if (rc == 0 && newparent != parent)
-		rc = archive_touch_node(a, newparent, t);
-	rc = archive_end(a, rc);
-	if (rc == 0 && a->audit && !n.scratch) {
-		char *to = archive_node_path(a, have_dst && access_is_save_source(&n) ?
-						     dst.id : n.id);
-
-		audit_record(a->audit, who, "rename", nfc, 1, 0, to);
-		free(to);
-	}
+	rc = move_entry(a, who, &n, parent, newparent, nnfc, kind,
+			have_dst ? &dst : NULL, t);
+	if (rc == 0 && a->audit && !n.scratch)
+		audit_rename(a, who, nfc,
+			     have_dst && access_is_save_source(&n) ? dst.id :
+								     n.id);
 unlock:
 	pthread_mutex_unlock(&a->lock);
 	return rc < 0 ? archive_deny(a, who, "rename", parent, nfc, rc) : 0;

@@ -110,6 +110,159 @@ static int setattr_orphan(struct dossier_file *f, const struct stat *st,
 	return 0;
 }
 
+#define SET_OWNER_BITS (DOSSIER_SET_MODE | DOSSIER_SET_UID | DOSSIER_SET_GID)
+#define SET_TIME_BITS                                                         \
+	(DOSSIER_SET_ATIME | DOSSIER_SET_MTIME | DOSSIER_SET_ATIME_NOW |      \
+	 DOSSIER_SET_MTIME_NOW)
+
+/* Mode and owners of n, as set asks: checked for who, then written. */
+static int set_owner(struct dossier_archive *a,
+		     const struct dossier_caller *who, struct node *n,
+		     const struct stat *st, unsigned set, int64_t t)
+{
+	sqlite3_stmt *q = a->st[ST_SETOWNER];
+	mode_t mode = n->mode;
+	uid_t uid = n->uid;
+	gid_t gid = n->gid;
+	int rc;
+
+	if (set & DOSSIER_SET_MODE)
+		mode = (n->mode & S_IFMT) | (st->st_mode & 07777);
+	if (set & DOSSIER_SET_UID)
+		uid = st->st_uid;
+	if (set & DOSSIER_SET_GID)
+		gid = st->st_gid;
+	/*
+	 * Only root gives a node away; anyone may "change" to what
+	 * is already there (vim and LibreOffice chown to themselves).
+	 */
+	if (who->uid != 0 && ((uid != n->uid) ||
+			      (who->uid != n->uid && mode != n->mode) ||
+			      (gid != n->gid && gid != who->gid))) {
+		dossier_error_set("only the owner changes modes, only "
+				  "root changes owners");
+		return DOSSIER_ESTRUCTURE;
+	}
+	if (n->kind <= DOSSIER_KIND_CATEGORY && who->uid != 0)
+		return DOSSIER_ESTRUCTURE;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)n->id);
+	sqlite3_bind_int(q, 2, (int)mode);
+	sqlite3_bind_int64(q, 3, uid);
+	sqlite3_bind_int64(q, 4, gid);
+	sqlite3_bind_int64(q, 5, t);
+	if ((rc = dossier_db_step_done(a->db, q, "set owner")) < 0)
+		return rc;
+	n->mode = mode;
+	n->uid = uid;
+	n->gid = gid;
+	return 0;
+}
+
+/* Whether who (through f, if not NULL) may set n's size and times. */
+static int may_set_size_times(struct dossier_archive *a,
+			      const struct dossier_caller *who,
+			      struct dossier_file *f, const struct node *n,
+			      const struct stat *st, unsigned set)
+{
+	int rc;
+
+	/* through a descriptor: its opener's right, as it is now */
+	if (f && !f->virt && f->fd >= 0 &&
+	    (rc = access_file_allowed(a, f, 1)) < 0) {
+		dossier_error_set("access was taken away while the "
+				  "file was open");
+		return rc;
+	}
+	if ((set & DOSSIER_SET_SIZE) && n->kind != DOSSIER_KIND_FILE)
+		return DOSSIER_EISDIR;
+	if ((set & DOSSIER_SET_SIZE) && !f &&
+	    (rc = archive_decide(a, who, n, NULL, DOSSIER_ACT_WRITE)) < 0)
+		return rc;
+	if ((set & DOSSIER_SET_SIZE) &&
+	    (rc = archive_size_allowed(a, n->id, st->st_size, 1)) < 0)
+		return rc;
+	/*
+	 * Times: whoever may write the record may set them. With the
+	 * writeback cache the kernel itself sends explicit times on
+	 * every truncate, fsync and close of a writer, so the POSIX
+	 * owner-only rule for explicit times cannot apply here.
+	 */
+	if (who->uid != 0 && who->uid != n->uid &&
+	    (set & (DOSSIER_SET_ATIME | DOSSIER_SET_MTIME)) && !f &&
+	    (rc = archive_decide(a, who, n, NULL,
+				 n->kind == DOSSIER_KIND_FILE ?
+					 DOSSIER_ACT_WRITE :
+					 DOSSIER_ACT_CREATE)) < 0)
+		return rc;
+	return 0;
+}
+
+/* A folder's times: its mtime in its row, its atime aside. */
+static int set_dir_times(struct dossier_archive *a, struct node *n,
+			 const struct timespec ts[2], unsigned set, int64_t t)
+{
+	sqlite3_stmt *q = a->st[ST_SETDIRTIME];
+	int64_t m = n->mtime_ns;
+	int rc;
+
+	if (set & DOSSIER_SET_MTIME)
+		m = (int64_t)ts[1].tv_sec * 1000000000 + ts[1].tv_nsec;
+	else if (set & DOSSIER_SET_MTIME_NOW)
+		m = t;
+	sqlite3_bind_int64(q, 1, (sqlite3_int64)n->id);
+	sqlite3_bind_int64(q, 2, m);
+	sqlite3_bind_int64(q, 3, t);
+	if ((rc = dossier_db_step_done(a->db, q, "set times")) < 0)
+		return rc;
+	n->mtime_ns = m;
+	if (!(set & (DOSSIER_SET_ATIME | DOSSIER_SET_ATIME_NOW)))
+		return 0;
+	return archive_folder_set_atime(a, n->id, set & DOSSIER_SET_ATIME ?
+					(int64_t)ts[0].tv_sec * 1000000000 +
+					ts[0].tv_nsec : t);
+}
+
+/* A record's size and times, on its content (through f, if not NULL). */
+static int set_file_size_times(struct dossier_archive *a,
+			       struct dossier_file *f, const struct node *n,
+			       const struct stat *st,
+			       const struct timespec ts[2], unsigned set)
+{
+	char rel[64];
+	int rc;
+
+	content_relpath(rel, sizeof(rel), n->id);
+	if ((set & DOSSIER_SET_SIZE) &&
+	    (rc = truncate_content(a, f ? f->fd : -1, rel, st->st_size)) < 0)
+		return rc;
+	if (set & DOSSIER_SET_SIZE)
+		dossier_file_mark_written(f);
+	if ((ts[0].tv_nsec != UTIME_OMIT || ts[1].tv_nsec != UTIME_OMIT) &&
+	    utimensat(a->contentfd, rel, ts, 0) < 0) {
+		rc = dossier_err_from_errno(errno);
+		dossier_error_set("utimens: %s", strerror(errno));
+		return rc;
+	}
+	return 0;
+}
+
+/* Size and times of n, as set asks, if who (through f) may set them. */
+static int set_size_times(struct dossier_archive *a,
+			  const struct dossier_caller *who,
+			  struct dossier_file *f, struct node *n,
+			  const struct stat *st, unsigned set, int64_t t)
+{
+	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+	int rc;
+
+	if ((rc = may_set_size_times(a, who, f, n, st, set)) < 0)
+		return rc;
+	times_of(ts, st, set);
+	if (n->kind != DOSSIER_KIND_FILE)
+		return set_dir_times(a, n, ts, set, t);
+	return set_file_size_times(a, f, n, st, ts, set);
+}
+
 int dossier_archive_setattr(struct dossier_archive *a,
 			    const struct dossier_caller *who, uint64_t id,
 			    struct dossier_file *f, const struct stat *st,
@@ -117,8 +270,7 @@ int dossier_archive_setattr(struct dossier_archive *a,
 {
 	const struct subtree *s;
 	struct node n;
-	char rel[64];
-	int rc, fd = -1;
+	int rc;
 	int64_t t = dossier_clock_ns();
 	uint64_t ino = id;
 
@@ -147,125 +299,13 @@ int dossier_archive_setattr(struct dossier_archive *a,
 	 * rename) are the old content's: the new content keeps its own.
 	 */
 	if (n.kind == DOSSIER_KIND_FILE && ino != NODEID(n.id, n.cgen))
-		set &= ~(unsigned)(DOSSIER_SET_ATIME | DOSSIER_SET_MTIME |
-				   DOSSIER_SET_ATIME_NOW |
-				   DOSSIER_SET_MTIME_NOW);
-	if (set & (DOSSIER_SET_MODE | DOSSIER_SET_UID | DOSSIER_SET_GID)) {
-		mode_t mode = n.mode;
-		uid_t uid = n.uid;
-		gid_t gid = n.gid;
-
-		if (set & DOSSIER_SET_MODE)
-			mode = (n.mode & S_IFMT) | (st->st_mode & 07777);
-		if (set & DOSSIER_SET_UID)
-			uid = st->st_uid;
-		if (set & DOSSIER_SET_GID)
-			gid = st->st_gid;
-		/*
-		 * Only root gives a node away; anyone may "change" to what
-		 * is already there (vim and LibreOffice chown to themselves).
-		 */
-		if (who->uid != 0 && ((uid != n.uid) ||
-				      (who->uid != n.uid && mode != n.mode) ||
-				      (gid != n.gid && gid != who->gid))) {
-			dossier_error_set("only the owner changes modes, only "
-					  "root changes owners");
-			rc = DOSSIER_ESTRUCTURE;
-			goto unlock;
-		}
-		if (n.kind <= DOSSIER_KIND_CATEGORY && who->uid != 0) {
-			rc = DOSSIER_ESTRUCTURE;
-			goto unlock;
-		}
-		sqlite3_bind_int64(a->st[ST_SETOWNER], 1, (sqlite3_int64)id);
-		sqlite3_bind_int(a->st[ST_SETOWNER], 2, (int)mode);
-		sqlite3_bind_int64(a->st[ST_SETOWNER], 3, uid);
-		sqlite3_bind_int64(a->st[ST_SETOWNER], 4, gid);
-		sqlite3_bind_int64(a->st[ST_SETOWNER], 5, t);
-		if ((rc = dossier_db_step_done(a->db, a->st[ST_SETOWNER],
-					       "set owner")) < 0)
-			goto unlock;
-		n.mode = mode;
-		n.uid = uid;
-		n.gid = gid;
-	}
-	if (set & (DOSSIER_SET_SIZE | DOSSIER_SET_ATIME | DOSSIER_SET_MTIME |
-		   DOSSIER_SET_ATIME_NOW | DOSSIER_SET_MTIME_NOW)) {
-		struct timespec ts[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
-
-		/* through a descriptor: its opener's right, as it is now */
-		if (f && !f->virt && f->fd >= 0 &&
-		    (rc = access_file_allowed(a, f, 1)) < 0) {
-			dossier_error_set("access was taken away while the "
-					  "file was open");
-			goto unlock;
-		}
-		if ((set & DOSSIER_SET_SIZE) && n.kind != DOSSIER_KIND_FILE) {
-			rc = DOSSIER_EISDIR;
-			goto unlock;
-		}
-		if ((set & DOSSIER_SET_SIZE) && !f &&
-		    (rc = archive_decide(a, who, &n, NULL, DOSSIER_ACT_WRITE)) < 0)
-			goto unlock;
-		if ((set & DOSSIER_SET_SIZE) &&
-		    (rc = archive_size_allowed(a, id, st->st_size, 1)) < 0)
-			goto unlock;
-		times_of(ts, st, set);
-		/*
-		 * Times: whoever may write the record may set them. With the
-		 * writeback cache the kernel itself sends explicit times on
-		 * every truncate, fsync and close of a writer, so the POSIX
-		 * owner-only rule for explicit times cannot apply here.
-		 */
-		if (who->uid != 0 && who->uid != n.uid &&
-		    (set & (DOSSIER_SET_ATIME | DOSSIER_SET_MTIME)) && !f &&
-		    (rc = archive_decide(a, who, &n, NULL,
-					 n.kind == DOSSIER_KIND_FILE ?
-						 DOSSIER_ACT_WRITE : DOSSIER_ACT_CREATE)) < 0)
-			goto unlock;
-		if (n.kind != DOSSIER_KIND_FILE) {
-			int64_t m = n.mtime_ns;
-
-			if (set & DOSSIER_SET_MTIME)
-				m = (int64_t)ts[1].tv_sec * 1000000000 +
-				    ts[1].tv_nsec;
-			else if (set & DOSSIER_SET_MTIME_NOW)
-				m = t;
-			sqlite3_bind_int64(a->st[ST_SETDIRTIME], 1,
-					   (sqlite3_int64)id);
-			sqlite3_bind_int64(a->st[ST_SETDIRTIME], 2, m);
-			sqlite3_bind_int64(a->st[ST_SETDIRTIME], 3, t);
-			if ((rc = dossier_db_step_done(a->db,
-						       a->st[ST_SETDIRTIME],
-						       "set times")) < 0)
-				goto unlock;
-			n.mtime_ns = m;
-			if ((set & (DOSSIER_SET_ATIME |
-				    DOSSIER_SET_ATIME_NOW)) &&
-			    (rc = archive_folder_set_atime(
-				     a, id, set & DOSSIER_SET_ATIME ?
-				     (int64_t)ts[0].tv_sec * 1000000000 +
-				     ts[0].tv_nsec : t)) < 0)
-				goto unlock;
-		} else {
-			fd = f ? f->fd : -1;
-			content_relpath(rel, sizeof(rel), id);
-			if ((set & DOSSIER_SET_SIZE) &&
-			    (rc = truncate_content(a, fd, rel,
-						   st->st_size)) < 0)
-				goto unlock;
-			if (set & DOSSIER_SET_SIZE)
-				dossier_file_mark_written(f);
-			if ((ts[0].tv_nsec != UTIME_OMIT ||
-			     ts[1].tv_nsec != UTIME_OMIT) &&
-			    utimensat(a->contentfd, rel, ts, 0) < 0) {
-				rc = dossier_err_from_errno(errno);
-				dossier_error_set("utimens: %s",
-						  strerror(errno));
-				goto unlock;
-			}
-		}
-	}
+		set &= ~(unsigned)SET_TIME_BITS;
+	if ((set & SET_OWNER_BITS) &&
+	    (rc = set_owner(a, who, &n, st, set, t)) < 0)
+		goto unlock;
+	if ((set & (DOSSIER_SET_SIZE | SET_TIME_BITS)) &&
+	    (rc = set_size_times(a, who, f, &n, st, set, t)) < 0)
+		goto unlock;
 	rc = archive_node_attr(a, who, &n, out);
 unlock:
 	pthread_mutex_unlock(&a->lock);

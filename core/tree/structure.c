@@ -71,6 +71,34 @@ static int insert_categories(struct dossier_archive *a, uint64_t year,
 	return rc;
 }
 
+/*
+ * Whether a folder nfc of kind (what parent's kind allows) may be made
+ * there: the shape of the tree decides.
+ */
+static int check_mkdir(struct dossier_archive *a, uint64_t parent,
+		       const char *nfc, int kind)
+{
+	struct node n;
+
+	if (kind == DOSSIER_KIND_YEAR && nfc[0] == '.') {
+		/* file managers' .Trash-UID: deletes here are soft anyway */
+		dossier_error_set("only year folders live at the top; deleted "
+				  "records are in /.trash");
+		return DOSSIER_ESTRUCTURE;
+	}
+	if (kind == DOSSIER_KIND_YEAR && !dossier_name_is_year(nfc)) {
+		dossier_error_set("a year folder is named with four digits");
+		return DOSSIER_EINVAL;
+	}
+	if (kind == DOSSIER_KIND_CATEGORY) {
+		dossier_error_set("categories are fixed: add one with "
+				  "'dossierctl category add'");
+		return archive_find_child(a, parent, nfc, &n) == 0 ?
+			       DOSSIER_EEXISTS : DOSSIER_ESTRUCTURE;
+	}
+	return 0;
+}
+
 int dossier_archive_mkdir(struct dossier_archive *a,
 			  const struct dossier_caller *who, uint64_t parent,
 			  const char *name, mode_t mode,
@@ -95,28 +123,9 @@ int dossier_archive_mkdir(struct dossier_archive *a,
 	if ((rc = archive_get_folder(a, parent, &p)) < 0)
 		goto unlock;
 	kind = tree_child_dir_kind(p.kind);
-	if (kind == DOSSIER_KIND_YEAR && nfc[0] == '.') {
-		/* file managers' .Trash-UID: deletes here are soft anyway */
-		dossier_error_set("only year folders live at the top; deleted "
-				  "records are in /.trash");
-		rc = DOSSIER_ESTRUCTURE;
-		goto unlock;
-	}
-	if (kind == DOSSIER_KIND_YEAR && !dossier_name_is_year(nfc)) {
-		dossier_error_set("a year folder is named with four digits");
-		rc = DOSSIER_EINVAL;
-		goto unlock;
-	}
-	if (kind == DOSSIER_KIND_CATEGORY) {
-		dossier_error_set("categories are fixed: add one with "
-				  "'dossierctl category add'");
-		rc = archive_find_child(a, parent, nfc, &n) == 0 ? DOSSIER_EEXISTS :
-							   DOSSIER_ESTRUCTURE;
-		goto unlock;
-	}
-	if ((rc = access_may_create(a, who, &p, nfc)) < 0)
-		goto unlock;
-	if ((rc = archive_begin(a)) < 0)
+	if ((rc = check_mkdir(a, parent, nfc, kind)) < 0 ||
+	    (rc = access_may_create(a, who, &p, nfc)) < 0 ||
+	    (rc = archive_begin(a)) < 0)
 		goto unlock;
 	rc = archive_insert_node(a, parent, nfc, kind, 0, archive_is_scratch_name(a, nfc),
 			 S_IFDIR | (mode & 07777), who->uid, who->gid, t, &id);
@@ -177,6 +186,55 @@ int tree_remove_dir(struct dossier_archive *a, const struct node *n,
 	return tree_trash_node(a, n, who, t);
 }
 
+/* Whether who may remove folder n from p. */
+static int may_rmdir(struct dossier_archive *a,
+		     const struct dossier_caller *who, const struct node *n,
+		     const struct node *p)
+{
+	int rc;
+
+	if (n->kind == DOSSIER_KIND_FILE)
+		return DOSSIER_ENOTDIR;
+	if (n->kind == DOSSIER_KIND_CATEGORY) {
+		dossier_error_set("categories are fixed: remove the year or "
+				  "use 'dossierctl category'");
+		return DOSSIER_ESTRUCTURE;
+	}
+	if ((rc = archive_decide(a, who, n, p, DOSSIER_ACT_DELETE)) < 0)
+		return rc;
+	if ((rc = trash_may_delete(a, n)) < 0)
+		return rc;
+	return 0;
+}
+
+/*
+ * A year goes with its categories, if they hold nothing: those are
+ * removed. Lock held, in a transaction.
+ */
+static int remove_year_categories(struct dossier_archive *a,
+				  const struct dossier_caller *who,
+				  const struct node *year, int64_t t)
+{
+	sqlite3_stmt *st = a->st[ST_LIST];
+	uint64_t cats[64];
+	int ncat = 0, i, rc = 0;
+
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)year->id);
+	while (sqlite3_step(st) == SQLITE_ROW && ncat < 64)
+		cats[ncat++] = (uint64_t)sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	for (i = 0; i < ncat && rc == 0; i++)
+		if (archive_has_child(a, cats[i], 0))
+			rc = DOSSIER_ENOTEMPTY;
+	for (i = 0; i < ncat && rc == 0; i++) {
+		struct node c;
+
+		if ((rc = archive_get_node(a, cats[i], &c)) == 0)
+			rc = tree_remove_dir(a, &c, who, t);
+	}
+	return rc;
+}
+
 int dossier_archive_rmdir(struct dossier_archive *a,
 			  const struct dossier_caller *who, uint64_t parent,
 			  const char *name)
@@ -197,46 +255,14 @@ int dossier_archive_rmdir(struct dossier_archive *a,
 		return archive_deny(a, who, "rmdir", parent, name, rc);
 	pthread_mutex_lock(&a->lock);
 	if ((rc = archive_get_node(a, parent, &p)) < 0 ||
-	    (rc = archive_find_visible(a, who, parent, nfc, &n)) < 0)
+	    (rc = archive_find_visible(a, who, parent, nfc, &n)) < 0 ||
+	    (rc = may_rmdir(a, who, &n, &p)) < 0 ||
+	    (rc = archive_begin(a)) < 0)
 		goto unlock;
-	if (n.kind == DOSSIER_KIND_FILE) {
-		rc = DOSSIER_ENOTDIR;
-		goto unlock;
-	}
-	if (n.kind == DOSSIER_KIND_CATEGORY) {
-		dossier_error_set("categories are fixed: remove the year or "
-				  "use 'dossierctl category'");
-		rc = DOSSIER_ESTRUCTURE;
-		goto unlock;
-	}
-	if ((rc = archive_decide(a, who, &n, &p, DOSSIER_ACT_DELETE)) < 0)
-		goto unlock;
-	if ((rc = trash_may_delete(a, &n)) < 0)
-		goto unlock;
-	if ((rc = archive_begin(a)) < 0)
-		goto unlock;
-	if (n.kind == DOSSIER_KIND_YEAR) {
-		/* a year goes with its categories, if they hold nothing */
-		sqlite3_stmt *st = a->st[ST_LIST];
-		uint64_t cats[64];
-		int ncat = 0, i;
-
-		sqlite3_bind_int64(st, 1, (sqlite3_int64)n.id);
-		while (sqlite3_step(st) == SQLITE_ROW && ncat < 64)
-			cats[ncat++] = (uint64_t)sqlite3_column_int64(st, 0);
-		sqlite3_reset(st);
-		for (i = 0; i < ncat && rc == 0; i++)
-			if (archive_has_child(a, cats[i], 0))
-				rc = DOSSIER_ENOTEMPTY;
-		for (i = 0; i < ncat && rc == 0; i++) {
-			struct node c;
-
-			if ((rc = archive_get_node(a, cats[i], &c)) == 0)
-				rc = tree_remove_dir(a, &c, who, t);
-		}
-	} else if (archive_has_child(a, n.id, 0)) {
+	if (n.kind == DOSSIER_KIND_YEAR)
+		rc = remove_year_categories(a, who, &n, t);
+	else if (archive_has_child(a, n.id, 0))
 		rc = DOSSIER_ENOTEMPTY;
-	}
 	if (rc == 0)
 		rc = tree_remove_dir(a, &n, who, t);
 	if (rc == 0)

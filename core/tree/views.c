@@ -97,6 +97,18 @@ static int history_child(struct dossier_archive *a,
 				    "DESC, id", out);
 }
 
+/* The folder whose history view ino is, *dir; -1 if ino is no folder. */
+static int hist_dir(uint64_t ino, uint64_t *dir)
+{
+	if (ino == INO_HISTORY)
+		*dir = DOSSIER_ROOT_ID;
+	else if (VIRT_KIND(ino) == 1)
+		*dir = VIRT_ID(ino);
+	else
+		return -1;
+	return 0;
+}
+
 int hist_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 		uint64_t parent, const char *nfc, struct dossier_attr *out)
 {
@@ -104,11 +116,7 @@ int hist_lookup(struct dossier_archive *a, const struct dossier_caller *who,
 	uint64_t dir;
 	int rc;
 
-	if (parent == INO_HISTORY)
-		dir = DOSSIER_ROOT_ID;
-	else if (VIRT_KIND(parent) == 1)
-		dir = VIRT_ID(parent);
-	else
+	if (hist_dir(parent, &dir) < 0)
 		return DOSSIER_ENOTFOUND;
 	if ((rc = archive_get_node(a, dir, &p)) < 0)
 		return rc;
@@ -186,44 +194,41 @@ int hist_getattr(struct dossier_archive *a, const struct dossier_caller *who,
 	return rc;
 }
 
-int hist_list(struct dossier_archive *a, const struct dossier_caller *who,
-	      uint64_t ino, struct view_list *out)
+/* The versions of record p, as the files of its .history folder. */
+static int list_record_versions(struct dossier_archive *a,
+				const struct dossier_caller *who,
+				const struct node *p, struct view_list *out)
 {
 	struct dossier_attr at;
-	struct node p, n;
+	struct vrow *v = NULL;
+	char *rname = archive_node_name(a, p->id);
+	size_t nv = 0, i;
+	int rc;
+
+	if (!rname)
+		return DOSSIER_ENOTFOUND;
+	if ((rc = views_may_see_history(a, who, p)) == 0 &&
+	    (rc = list_versions(a, p, rname, &v, &nv)) == 0)
+		for (i = 0; i < nv && rc == 0; i++) {
+			version_attr(p, &v[i], &at);
+			rc = view_list_add(out, v[i].name, &at);
+		}
+	free(v);
+	free(rname);
+	return rc;
+}
+
+/* The .history folders of folder dir's entries who may list. */
+static int list_history_folder(struct dossier_archive *a,
+			       const struct dossier_caller *who, uint64_t dir,
+			       struct view_list *out)
+{
+	struct dossier_attr at;
+	struct node n;
 	sqlite3_stmt *st = NULL;
 	char sql[512], last[DOSSIER_NAME_MAX + 1] = "";
-	uint64_t dir;
-	int rc = 0;
+	int rc;
 
-	memset(out, 0, sizeof(*out));
-	if (ino == INO_HISTORY)
-		dir = DOSSIER_ROOT_ID;
-	else if (VIRT_KIND(ino) == 1)
-		dir = VIRT_ID(ino);
-	else
-		return DOSSIER_ENOTDIR;
-	if ((rc = archive_get_node(a, dir, &p)) < 0)
-		return rc;
-	if (p.kind == DOSSIER_KIND_FILE) {
-		struct vrow *v = NULL;
-		char *rname = archive_node_name(a, p.id);
-		size_t nv = 0, i;
-
-		if (!rname)
-			return DOSSIER_ENOTFOUND;
-		if ((rc = views_may_see_history(a, who, &p)) == 0 &&
-		    (rc = list_versions(a, &p, rname, &v, &nv)) == 0)
-			for (i = 0; i < nv && rc == 0; i++) {
-				version_attr(&p, &v[i], &at);
-				rc = view_list_add(out, v[i].name, &at);
-			}
-		free(v);
-		free(rname);
-		return rc;
-	}
-	if (archive_decide(a, who, &p, NULL, DOSSIER_ACT_LIST) < 0)
-		return DOSSIER_EHIDDEN;
 	/* live entries first; a deleted record shows if its name is free */
 	snprintf(sql, sizeof(sql), "SELECT %s, name FROM node WHERE parent = "
 		 "?1 AND scratch = 0 AND (kind < 5 OR hist_rec IS NOT NULL) "
@@ -250,46 +255,60 @@ int hist_list(struct dossier_archive *a, const struct dossier_caller *who,
 	return rc;
 }
 
-int hist_open(struct dossier_archive *a, const struct dossier_caller *who,
-	      uint64_t ino, int flags, int *fd_out, int *is_ctl)
+int hist_list(struct dossier_archive *a, const struct dossier_caller *who,
+	      uint64_t ino, struct view_list *out)
 {
-	struct dossier_oid blob;
-	sqlite3_stmt *st = NULL;
-	char hex[41] = "", commit[41] = "";
-	struct node n;
-	int rc, fd;
-	int64_t rule = 0;
+	struct node p;
+	uint64_t dir;
+	int rc;
 
-	*fd_out = -1;
-	*is_ctl = 0;
-	if (ino == INO_HISTORY || VIRT_KIND(ino) == 1)
-		return DOSSIER_EISDIR;
-	if (VIRT_KIND(ino) != 2)
-		return DOSSIER_ENOTFOUND;
-	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) {
-		dossier_error_set("versions in .history are read-only");
-		return DOSSIER_EREADONLY;
-	}
+	memset(out, 0, sizeof(*out));
+	if (hist_dir(ino, &dir) < 0)
+		return DOSSIER_ENOTDIR;
+	if ((rc = archive_get_node(a, dir, &p)) < 0)
+		return rc;
+	if (p.kind == DOSSIER_KIND_FILE)
+		return list_record_versions(a, who, &p, out);
+	if (archive_decide(a, who, &p, NULL, DOSSIER_ACT_LIST) < 0)
+		return DOSSIER_EHIDDEN;
+	return list_history_folder(a, who, dir, out);
+}
+
+/*
+ * Version row id: its blob (hex) and commit, its record *n, and who's
+ * right to read past versions of it (*rule: the rule that decided).
+ */
+static int version_row(struct dossier_archive *a,
+		       const struct dossier_caller *who, uint64_t id,
+		       char hex[41], char commit[41], struct node *n,
+		       int64_t *rule)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
 	if ((rc = dossier_db_prepare(a->db, "SELECT record, blob, commit_oid "
 				     "FROM version WHERE id = ?1", &st)) < 0)
 		return rc;
-	sqlite3_bind_int64(st, 1, (sqlite3_int64)VIRT_ID(ino));
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)id);
 	rc = DOSSIER_ENOTFOUND;
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 1) &&
-	    archive_get_node(a, (uint64_t)sqlite3_column_int64(st, 0), &n) == 0) {
-		snprintf(hex, sizeof(hex), "%s", sqlite3_column_text(st, 1));
-		snprintf(commit, sizeof(commit), "%s",
-			 sqlite3_column_text(st, 2));
+	    archive_get_node(a, (uint64_t)sqlite3_column_int64(st, 0),
+			     n) == 0) {
+		snprintf(hex, 41, "%s", sqlite3_column_text(st, 1));
+		snprintf(commit, 41, "%s", sqlite3_column_text(st, 2));
 		/* the history right is the right to read past versions */
-		rc = views_history_right(a, who, &n, &rule);
+		rc = views_history_right(a, who, n, rule);
 	}
 	sqlite3_finalize(st);
-	if (rc < 0)
-		return rc;
-	if (!a->history) {
-		dossier_error_set("history is not open");
-		return DOSSIER_ERROR;
-	}
+	return rc;
+}
+
+/* Blob hex written out into a new anonymous file, open as *out. */
+static int version_file(struct dossier_archive *a, const char *hex, int *out)
+{
+	struct dossier_oid blob;
+	int rc, fd;
+
 	if ((rc = dossier_oid_parse(&blob, hex)) < 0)
 		return rc;
 	/* an anonymous disk file: versions can be hundreds of MiB */
@@ -310,10 +329,40 @@ int hist_open(struct dossier_archive *a, const struct dossier_caller *who,
 		}
 		return rc;
 	}
+	*out = fd;
+	return 0;
+}
+
+int hist_open(struct dossier_archive *a, const struct dossier_caller *who,
+	      uint64_t ino, int flags, int *fd_out, int *is_ctl)
+{
+	char hex[41] = "", commit[41] = "", detail[64], *path;
+	struct node n;
+	int rc, fd = -1;
+	int64_t rule = 0;
+
+	*fd_out = -1;
+	*is_ctl = 0;
+	if (ino == INO_HISTORY || VIRT_KIND(ino) == 1)
+		return DOSSIER_EISDIR;
+	if (VIRT_KIND(ino) != 2)
+		return DOSSIER_ENOTFOUND;
+	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC)) {
+		dossier_error_set("versions in .history are read-only");
+		return DOSSIER_EREADONLY;
+	}
+	if ((rc = version_row(a, who, VIRT_ID(ino), hex, commit, &n,
+			      &rule)) < 0)
+		return rc;
+	if (!a->history) {
+		dossier_error_set("history is not open");
+		return DOSSIER_ERROR;
+	}
+	if ((rc = version_file(a, hex, &fd)) < 0)
+		return rc;
 	/* a past version read (/.history, Previous Versions) is a read too */
 	if (a->audit) {
-		char *path = archive_node_path(a, n.id), detail[64];
-
+		path = archive_node_path(a, n.id);
 		snprintf(detail, sizeof(detail), "version %.12s", commit);
 		audit_record(a->audit, who, "read", path, 1, rule, detail);
 		free(path);

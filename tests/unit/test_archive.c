@@ -483,6 +483,29 @@ static void test_archive__content_swap_gives_new_nodeid(void **state)
 	assert_int_equal(tmp.st.st_ino, rec.st.st_ino);
 }
 
+/* dossier_file_pread answers as the rest of the API: a dossier_err. */
+static void test_archive__pread_failure_is_a_dossier_err(void **state)
+{
+	struct sandbox *s = *state;
+	struct dossier_attr at;
+	struct dossier_file *f = NULL;
+	struct dossier_open_info info;
+	char buf[8];
+
+	assert_int_equal(put(s, &alice, s->client.id, "p.txt", "text", &at),
+			 0);
+	assert_int_equal(dossier_archive_open_file(s->a, &alice, at.id,
+						   O_RDONLY, &f, &info), 0);
+	assert_int_equal(dossier_file_pread(s->a, f, buf, sizeof(buf), 0), 4);
+	dossier_error_clear();
+	/* an offset pread(2) refuses: EINVAL, with the reason said */
+	assert_int_equal(dossier_file_pread(s->a, f, buf, sizeof(buf), -1),
+			 DOSSIER_EINVAL);
+	assert_non_null(strstr(dossier_error_last(), "cannot read content"));
+	dossier_error_clear();
+	dossier_file_release(s->a, f);
+}
+
 static void test_archive__xattrs(void **state)
 {
 	struct sandbox *s = *state;
@@ -582,6 +605,7 @@ int main(void)
 		T(test_archive__categories),
 		T(test_archive__decided_per_caller),
 		T(test_archive__content_swap_gives_new_nodeid),
+		T(test_archive__pread_failure_is_a_dossier_err),
 		T(test_archive__xattrs),
 		T(test_archive__no_new_names_in_a_deleted_folder),
 	};

@@ -107,6 +107,25 @@ static void test_errmap__errno_round_trip(void **state)
 	assert_int_equal(fs_errno(dossier_err_from_errno(EXDEV)), EIO);
 }
 
+/*
+ * A read through dossier_file_pread or refused by dossier_file_check
+ * reaches the reader with the errno it had when dossier_file_pread
+ * returned -errno: EIO, EINVAL (an offset pread(2) refuses), and EACCES
+ * for a file whose right was taken away while it was open.
+ */
+static void test_errmap__read_failures(void **state)
+{
+	static const int errs[] = { EIO, EINVAL, EISDIR, EACCES };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+		assert_int_equal(fs_errno(dossier_err_from_errno(errs[i])),
+				 errs[i]);
+	assert_int_equal(fs_errno(DOSSIER_EDENIED), EACCES);
+	assert_int_equal(fs_errno(DOSSIER_EIO), EIO);
+}
+
 /* Read what fn wrote to stderr into out. */
 static void capture_stderr(void (*fn)(void), char *out, size_t outsz)
 {
@@ -163,6 +182,7 @@ int main(void)
 		cmocka_unit_test(test_errmap__hidden_answers_as_absent),
 		cmocka_unit_test(test_errmap__every_code),
 		cmocka_unit_test(test_errmap__errno_round_trip),
+		cmocka_unit_test(test_errmap__read_failures),
 		cmocka_unit_test(test_errmap__unknown_is_eio_logged_once),
 	};
 

@@ -13,8 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -266,32 +264,10 @@ static void recover(struct dossier_history *h, struct failure *last)
 	pthread_mutex_lock(&h->drain_lock);
 	h->recover_upto = 0;
 	pthread_mutex_unlock(&h->drain_lock);
-	pthread_mutex_lock(&h->qlock);
+	pthread_mutex_lock(&h->work.lock);
 	h->recovering = 0;
 	pthread_cond_broadcast(&h->recovered);
-	pthread_mutex_unlock(&h->qlock);
-}
-
-/* Sleep until kicked, or for 250 ms. 1: the committer is to stop. */
-static int wait_for_work(struct dossier_history *h)
-{
-	struct timespec ts;
-	int stop;
-
-	pthread_mutex_lock(&h->qlock);
-	if (!h->kicked && !h->stop) {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 250000000;
-		if (ts.tv_nsec >= 1000000000) {
-			ts.tv_sec++;
-			ts.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&h->cond, &h->qlock, &ts);
-	}
-	h->kicked = 0;
-	stop = h->stop;
-	pthread_mutex_unlock(&h->qlock);
-	return stop;
+	pthread_mutex_unlock(&h->work.lock);
 }
 
 static void *committer(void *arg)
@@ -306,13 +282,12 @@ static void *committer(void *arg)
 	 * background: let the requests of the people working on the mount
 	 * have the CPU first. Journaled changes are safe meanwhile.
 	 */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10) < 0)
-		dossier_log(LOG_DEBUG, "history: cannot lower the committer's "
-			    "priority: %s", strerror(errno));
+	dossier_worker_lower_priority(10, "history committer");
 
 	recover(h, &last);
 	while (!stop) {
-		stop = wait_for_work(h);
+		/* until kicked, or for 250 ms */
+		stop = dossier_worker_wait(&h->work, 250000000);
 		if ((rc = drain(h, stop, !stop)) < 0)
 			drain_failed(rc, &last);
 		/* the daily work above (the trash's purge), between drains */
@@ -325,23 +300,15 @@ static void *committer(void *arg)
 int committer_start(struct dossier_history *h)
 {
 	h->recovering = 1;
-	if (pthread_create(&h->thread, NULL, committer, h) != 0) {
+	if (dossier_worker_start(&h->work, committer, h,
+				 "history committer") < 0) {
 		h->recovering = 0;
-		dossier_error_set("cannot start the history committer");
 		return DOSSIER_ERROR;
 	}
-	h->running = 1;
 	return 0;
 }
 
 void committer_stop(struct dossier_history *h)
 {
-	if (!h->running)
-		return;
-	pthread_mutex_lock(&h->qlock);
-	h->stop = 1;
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->qlock);
-	pthread_join(h->thread, NULL);
-	h->running = 0;
+	dossier_worker_stop(&h->work);
 }

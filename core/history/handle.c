@@ -27,19 +27,16 @@ void history_kick(struct dossier_history *h)
 {
 	if (!h)
 		return;
-	pthread_mutex_lock(&h->qlock);
-	h->kicked = 1;
-	pthread_cond_signal(&h->cond);
-	pthread_mutex_unlock(&h->qlock);
+	dossier_worker_kick(&h->work);
 }
 
 int history_recovering(struct dossier_history *h)
 {
 	int r;
 
-	pthread_mutex_lock(&h->qlock);
+	pthread_mutex_lock(&h->work.lock);
 	r = h->recovering;
-	pthread_mutex_unlock(&h->qlock);
+	pthread_mutex_unlock(&h->work.lock);
 	return r;
 }
 
@@ -47,8 +44,8 @@ void history_wait_recovered(struct dossier_history *h)
 {
 	if (!h)
 		return;
-	pthread_mutex_lock(&h->qlock);
+	pthread_mutex_lock(&h->work.lock);
 	while (h->recovering)
-		pthread_cond_wait(&h->recovered, &h->qlock);
-	pthread_mutex_unlock(&h->qlock);
+		pthread_cond_wait(&h->recovered, &h->work.lock);
+	pthread_mutex_unlock(&h->work.lock);
 }

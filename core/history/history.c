@@ -36,8 +36,7 @@ static struct dossier_history *history_new(struct dossier_archive *a,
 	h->spoolfd = -1;
 	pthread_mutex_init(&h->git_lock, NULL);
 	pthread_mutex_init(&h->drain_lock, NULL);
-	pthread_mutex_init(&h->qlock, NULL);
-	pthread_cond_init(&h->cond, NULL);
+	dossier_worker_init(&h->work);
 	pthread_cond_init(&h->recovered, NULL);
 	pthread_cond_init(&h->live_cond, NULL);
 	return h;
@@ -104,7 +103,7 @@ void history_close(struct dossier_history *h)
 {
 	if (!h)
 		return;
-	if (h->running) {
+	if (h->work.running) {
 		committer_stop(h);
 		recovery_mark_clean(h->a);
 	}
@@ -113,8 +112,7 @@ void history_close(struct dossier_history *h)
 		close(h->spoolfd);
 	pthread_mutex_destroy(&h->git_lock);
 	pthread_mutex_destroy(&h->drain_lock);
-	pthread_mutex_destroy(&h->qlock);
-	pthread_cond_destroy(&h->cond);
+	dossier_worker_destroy(&h->work);
 	pthread_cond_destroy(&h->recovered);
 	free(h->recon);
 	live_free_all(h);

@@ -29,12 +29,13 @@
 
 #include "gitstore.h"
 #include "history_i.h"
+#include "worker.h"
 
 /*
  * Lock rules: git_lock protects git. The committer takes the archive's
  * lock for catalog work and git_lock for repository work, never both at
  * once; threads that write the catalog never wait for git_lock while
- * holding the archive's lock. qlock protects stop and kicked.
+ * holding the archive's lock.
  */
 struct dossier_history {
 	struct dossier_archive *a;
@@ -43,20 +44,15 @@ struct dossier_history {
 	pthread_mutex_t git_lock;
 	struct dossier_git *git;	/* protected by git_lock */
 	int spoolfd;
-	pthread_t thread;
-	int running;
-	pthread_mutex_t qlock;
-	pthread_cond_t cond;
-	int stop;			/* protected by qlock */
-	int kicked;			/* protected by qlock */
-	int recovering;			/* protected by qlock */
+	struct dossier_worker work;	/* the committer thread */
+	int recovering;			/* protected by work.lock */
 	pthread_cond_t recovered;	/* recovering went to 0 */
 	int64_t recover_upto;		/* journal rows the last daemon left:
 					   committed at once; drain_lock */
 	struct recon *recon;		/* to reconcile; committer thread */
 	size_t nrecon;
 	int recon_clean;		/* the last daemon stopped cleanly */
-	uint64_t spool_seq;		/* protected by qlock */
+	uint64_t spool_seq;		/* protected by work.lock */
 	int64_t next_purge_ns;		/* hooks.daily's; committer thread */
 	struct built *built;		/* BATCH_MAX; under drain_lock */
 	unsigned batches;		/* since the last upkeep; drain_lock */

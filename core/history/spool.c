@@ -54,9 +54,9 @@ static void spool_name(struct dossier_history *h, char *name, size_t namesz)
 {
 	uint64_t seq;
 
-	pthread_mutex_lock(&h->qlock);
+	pthread_mutex_lock(&h->work.lock);
 	seq = ++h->spool_seq;
-	pthread_mutex_unlock(&h->qlock);
+	pthread_mutex_unlock(&h->work.lock);
 	snprintf(name, namesz, "%" PRId64 "-%" PRIu64 "-%d",
 		 dossier_clock_ns(), seq, (int)getpid());
 }

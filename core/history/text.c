@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,6 +23,7 @@
 #include "log.h"
 #include "rules_i.h"
 #include "access_i.h"
+#include "worker.h"
 
 /* Give up on a version after this many failures that may pass. */
 #define TEXT_TRIES 3
@@ -41,18 +40,12 @@
 #define SEARCH_QUANTUM_NS (50LL * 1000000)
 
 /*
- * Lock rules: qlock protects stop and kicked. The worker takes the
- * archive's lock for catalog work and the history's git lock to read a
+ * Lock rules: the worker takes the archive's lock for catalog work and the history's git lock to read a
  * blob, never both at once, and holds neither while the tools run.
  */
 struct dossier_text {
 	struct dossier_archive *a;
-	pthread_t thread;
-	int running;
-	pthread_mutex_t qlock;
-	pthread_cond_t cond;
-	int stop;			/* protected by qlock */
-	int kicked;			/* protected by qlock */
+	struct dossier_worker work;
 	struct dossier_extract_job job;
 };
 
@@ -151,10 +144,7 @@ void text_kick(struct dossier_text *t)
 {
 	if (!t)
 		return;
-	pthread_mutex_lock(&t->qlock);
-	t->kicked = 1;
-	pthread_cond_signal(&t->cond);
-	pthread_mutex_unlock(&t->qlock);
+	dossier_worker_kick(&t->work);
 }
 
 /* Recognition is on unless the setting text-recognition says off. */
@@ -429,26 +419,14 @@ out:
 	return rc;
 }
 
-static int stopping(struct dossier_text *t)
-{
-	int s;
-
-	pthread_mutex_lock(&t->qlock);
-	s = t->stop;
-	pthread_mutex_unlock(&t->qlock);
-	return s;
-}
-
 static void *worker(void *arg)
 {
 	struct dossier_text *t = arg;
 	struct dossier_archive *a = t->a;
 
 	/* recognition waits for everything else the machine does */
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 19) < 0)
-		dossier_log(LOG_DEBUG, "text: cannot lower the worker's "
-			    "priority: %s", strerror(errno));
-	while (!stopping(t)) {
+	dossier_worker_lower_priority(19, "text worker");
+	while (!dossier_worker_stopping(&t->work)) {
 		struct qitem q;
 		int have, rc = 0;
 
@@ -461,16 +439,7 @@ static void *worker(void *arg)
 		}
 		if (have && rc >= 0)
 			continue;
-		pthread_mutex_lock(&t->qlock);
-		if (!t->kicked && !t->stop) {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += have ? 5 : 30;
-			pthread_cond_timedwait(&t->cond, &t->qlock, &ts);
-		}
-		t->kicked = 0;
-		pthread_mutex_unlock(&t->qlock);
+		dossier_worker_wait(&t->work, (have ? 5 : 30) * 1000000000LL);
 	}
 	return NULL;
 }
@@ -485,14 +454,11 @@ int text_open(struct dossier_text **out, struct dossier_archive *a)
 		return DOSSIER_ERROR;
 	t->a = a;
 	t->job = init;
-	pthread_mutex_init(&t->qlock, NULL);
-	pthread_cond_init(&t->cond, NULL);
-	if (pthread_create(&t->thread, NULL, worker, t) != 0) {
-		dossier_error_set("cannot start the text worker");
+	dossier_worker_init(&t->work);
+	if (dossier_worker_start(&t->work, worker, t, "text worker") < 0) {
 		text_close(t);
 		return DOSSIER_ERROR;
 	}
-	t->running = 1;
 	*out = t;
 	return 0;
 }
@@ -501,16 +467,12 @@ void text_close(struct dossier_text *t)
 {
 	if (!t)
 		return;
-	if (t->running) {
-		pthread_mutex_lock(&t->qlock);
-		t->stop = 1;
-		pthread_cond_signal(&t->cond);
-		pthread_mutex_unlock(&t->qlock);
+	if (t->work.running) {
+		dossier_worker_ask_stop(&t->work);
 		dossier_extract_cancel(&t->job);
-		pthread_join(t->thread, NULL);
+		dossier_worker_join(&t->work);
 	}
-	pthread_mutex_destroy(&t->qlock);
-	pthread_cond_destroy(&t->cond);
+	dossier_worker_destroy(&t->work);
 	free(t);
 }
 

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "rules_i.h"
 #include "access_i.h"
+#include "archive_i.h"
 #include "worker.h"
 
 /* Give up on a version after this many failures that may pass. */
@@ -902,20 +903,12 @@ struct vtext {
 /* Version has no text: queued for it, or none recorded. Lock held. */
 static int text_missing(struct dossier_archive *a, int64_t version)
 {
-	sqlite3_stmt *st = NULL;
-	int queued = 0;
-
 	/*
 	 * Not how many wait before it: others' saves are no business of
 	 * the caller.
 	 */
-	if (dossier_db_prepare(a->db, "SELECT 1 FROM text_queue WHERE "
-			       "version = ?1", &st) == 0) {
-		sqlite3_bind_int64(st, 1, version);
-		queued = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-	}
-	if (queued)
+	if (archive_query_id(a, "SELECT 1 FROM text_queue WHERE "
+			     "version = ?1", "i", version) > 0)
 		dossier_error_set("its text is not recognised yet: it is "
 				  "queued");
 	else

@@ -60,3 +60,11 @@ int gitstore_sys_fail(int saverr, const char *fmt, ...)
 	dossier_error_set("%s: %s", what, strerror(saverr));
 	return dossier_err_from_errno(saverr);
 }
+
+int gitstore_backend_init(git_odb_backend *b)
+{
+	int gerr = git_odb_init_backend(b, GIT_ODB_BACKEND_VERSION);
+
+	return gerr < 0 ? gitstore_fail(gerr, "cannot open object database")
+			: 0;
+}

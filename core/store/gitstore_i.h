@@ -21,7 +21,8 @@
  *   gitstore_writer.c   the loose blob writer (odb backend)
  *   gitstore_zlib.c     a loose object's zlib stream, by hand
  *   gitstore_oid.c      object ids: text form, sorted sets, hashing
- *   gitstore_err.c      libgit2 and system failures to dossier codes
+ *   gitstore_err.c      libgit2 and system failures to dossier codes;
+ *                       a custom backend readied (gitstore_backend_init)
  *
  * Every function here returns 0 or a negative enum dossier_err with a
  * message set, unless it says it returns a libgit2 code (the odb and
@@ -102,6 +103,10 @@ int gitstore_fail(int gerr, const char *fmt, ...)
 /* The same for a system call's errno saverr. */
 int gitstore_sys_fail(int saverr, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* Ready a custom object backend b (the caller fills its functions);
+ * a failure is said as one to open the object database. */
+int gitstore_backend_init(git_odb_backend *b);
 
 /* --- gitstore_oid.c ------------------------------------------------ */
 

@@ -105,15 +105,12 @@ static void mem_free(git_odb_backend *b)
 int memstore_new(struct memstore **out)
 {
 	struct memstore *m = calloc(1, sizeof(*m));
-	int gerr, rc = 0;
+	int rc;
 
 	if (!m)
 		return gitstore_sys_fail(ENOMEM, "cannot open object database");
-	if ((gerr = git_odb_init_backend(&m->parent,
-					 GIT_ODB_BACKEND_VERSION)) < 0) {
-		rc = gitstore_fail(gerr, "cannot open object database");
+	if ((rc = gitstore_backend_init(&m->parent)) < 0)
 		goto out;
-	}
 	m->parent.read = mem_read;
 	m->parent.read_header = mem_read_header;
 	m->parent.exists = mem_exists;

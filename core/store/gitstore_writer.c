@@ -166,11 +166,8 @@ int writer_add(git_odb *odb, const char *objdir)
 		rc = gitstore_sys_fail(ENOMEM, "cannot open object database");
 		goto out;
 	}
-	if ((gerr = git_odb_init_backend(&w->parent,
-					 GIT_ODB_BACKEND_VERSION)) < 0) {
-		rc = gitstore_fail(gerr, "cannot open object database");
+	if ((rc = gitstore_backend_init(&w->parent)) < 0)
 		goto out;
-	}
 	w->parent.writestream = sw_writestream;
 	w->parent.free = sw_backend_free;
 	if ((gerr = git_odb_add_backend(odb, &w->parent,

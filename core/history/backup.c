@@ -993,8 +993,13 @@ static int build_spool(struct build *b)
 	if (mkdirat(b->genfd, "spool", 0700) < 0)
 		return sys_err("cannot create", "spool");
 	fd = openat(b->srcfd, "spool", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0 || !(d = fdopendir(fd)))
+	if (fd < 0)
 		return sys_err("cannot list", "spool");
+	if (!(d = fdopendir(fd))) {
+		rc = sys_err("cannot list", "spool");
+		close(fd);
+		return rc;
+	}
 	while (rc == 0 && (de = readdir(d))) {
 		if (de->d_name[0] == '.')
 			continue;

@@ -187,6 +187,33 @@ static int drop_stats(sqlite3 *db)
 	return 0;
 }
 
+/*
+ * A quick look at the catalog's pages before anything writes to it (the
+ * full check is 'dossierctl verify'): a damaged catalog is not migrated
+ * or served. DOSSIER_ECORRUPT, saying what is wrong and what to do.
+ */
+static int check_pages(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	const char *res;
+	int rc, src;
+
+	if ((rc = dossier_db_prepare(db, "PRAGMA quick_check(1)", &st)) < 0)
+		return rc;
+	if ((src = sqlite3_step(st)) != SQLITE_ROW) {
+		rc = dossier_db_err(db, src == SQLITE_DONE ? SQLITE_CORRUPT :
+				    src, "catalog check");
+	} else if ((res = (const char *)sqlite3_column_text(st, 0)) &&
+		   strcmp(res, "ok")) {
+		dossier_error_set("catalog is damaged (%s): restore catalog.db "
+				  "from a backup or run 'dossierctl verify'",
+				  res);
+		rc = DOSSIER_ECORRUPT;
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int dossier_db_open(sqlite3 **out, const char *path, int create)
 {
 	sqlite3 *db = NULL;
@@ -222,7 +249,7 @@ int dossier_db_open(sqlite3 **out, const char *path, int create)
 				      "PRAGMA secure_delete=ON;"
 				      "PRAGMA foreign_keys=ON;"
 				      "PRAGMA cache_size=-65536;")) < 0 ||
-	    (rc = dossier_db_exec(db, "PRAGMA quick_check(1)")) < 0 ||
+	    (rc = check_pages(db)) < 0 ||
 	    (rc = migrate(db)) < 0 || (rc = drop_stats(db)) < 0) {
 		sqlite3_close(db);
 		return rc;

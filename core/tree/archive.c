@@ -102,42 +102,6 @@ void dossier_archive_set_notify(struct dossier_archive *a,
 	pthread_mutex_unlock(&a->lock);
 }
 
-static int check_catalog(struct dossier_archive *a)
-{
-	sqlite3_stmt *st = NULL;
-	int rc = 0;
-	const char *res;
-
-	if ((rc = dossier_db_prepare(a->db, "PRAGMA quick_check(1)", &st)) < 0)
-		return rc;
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		rc = dossier_db_err(a->db, SQLITE_CORRUPT, "quick_check");
-	} else {
-		res = (const char *)sqlite3_column_text(st, 0);
-		if (!res || strcmp(res, "ok")) {
-			dossier_error_set("catalog is damaged (%s): restore "
-					  "catalog.db from a backup or run "
-					  "'dossierctl verify'",
-					  res ? res : "?");
-			rc = DOSSIER_ECORRUPT;
-		}
-	}
-	sqlite3_finalize(st);
-	if (rc == 0) {
-		struct node root;
-
-		sqlite3_bind_int64(a->st[ST_GET], 1, DOSSIER_ROOT_ID);
-		if (archive_fetch_node(a, a->st[ST_GET], &root) < 0 ||
-		    root.kind != DOSSIER_KIND_ROOT) {
-			dossier_error_set("catalog has no root folder: it is "
-					  "not a dossierfs archive or is "
-					  "damaged");
-			rc = DOSSIER_ECORRUPT;
-		}
-	}
-	return rc;
-}
-
 /* What history's committer calls above it (history_hooks). */
 static void history_daily(void *ctx, int64_t now_ns, int64_t *next_ns)
 {
@@ -191,7 +155,7 @@ static int open_catalog(struct dossier_archive *a)
 	}
 	if ((rc = dossier_db_open(&a->db, buf, 0)) < 0 ||
 	    (rc = text_db_init(a->db)) < 0 ||
-	    (rc = archive_prepare_all(a)) < 0 || (rc = check_catalog(a)) < 0 ||
+	    (rc = archive_prepare_all(a)) < 0 ||
 	    (rc = archive_load_patterns(a)) < 0 ||
 	    (rc = dossier_rules_open(&a->rules, a->db)) < 0)
 		return rc;

@@ -140,6 +140,47 @@ static void test_db__not_a_database_is_corrupt(void **state)
 	assert_non_null(strstr(dossier_error_last(), "catalog"));
 }
 
+/*
+ * A catalog whose pages do not add up (here its count of free pages, in
+ * the file's header) is refused before any migration writes to it,
+ * saying what is wrong and what to do.
+ */
+static void test_db__damaged_pages_refused(void **state)
+{
+	unsigned char hdr[4];
+	sqlite3 *db = NULL;
+	uint32_t nfree;
+	FILE *f;
+
+	(void)state;
+	assert_int_equal(dossier_db_open(&db, path, 1), 0);
+	dossier_db_close(db);
+	db = NULL;
+	/* free pages: rows written, then dropped */
+	raw_exec("CREATE TABLE filler(t); WITH RECURSIVE n(i) AS (SELECT 1 "
+		 "UNION ALL SELECT i + 1 FROM n WHERE i < 500) INSERT INTO "
+		 "filler SELECT printf('%0200d', i) FROM n; DROP TABLE filler");
+	f = fopen(path, "r+b");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 36, SEEK_SET), 0);
+	assert_int_equal(fread(hdr, 1, 4, f), 4);
+	nfree = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 |
+		(uint32_t)hdr[2] << 8 | hdr[3];
+	assert_true(nfree > 0);
+	nfree += 5;
+	hdr[0] = (unsigned char)(nfree >> 24);
+	hdr[1] = (unsigned char)(nfree >> 16);
+	hdr[2] = (unsigned char)(nfree >> 8);
+	hdr[3] = (unsigned char)nfree;
+	assert_int_equal(fseek(f, 36, SEEK_SET), 0);
+	assert_int_equal(fwrite(hdr, 1, 4, f), 4);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(dossier_db_open(&db, path, 0), DOSSIER_ECORRUPT);
+	assert_null(db);
+	assert_non_null(strstr(dossier_error_last(), "catalog is damaged"));
+	assert_non_null(strstr(dossier_error_last(), "freelist"));
+}
+
 /* A catalog written by a later dossierfs is left alone. */
 static void test_db__newer_schema_refused(void **state)
 {
@@ -288,6 +329,7 @@ int main(void)
 		T(create_migrates_to_latest),
 		T(missing_catalog_is_not_found),
 		T(not_a_database_is_corrupt),
+		T(damaged_pages_refused),
 		T(newer_schema_refused),
 		T(older_schema_gets_the_missing_steps),
 		T(failed_step_rolls_back),

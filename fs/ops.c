@@ -466,6 +466,32 @@ static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	fuse_reply_data(req, &buf, FUSE_BUF_SPLICE_MOVE);
 }
 
+/* A write to the control file: the request it adds to. */
+static void control_write(fuse_req_t req, struct dossier_file *f,
+			  struct fuse_bufvec *in, off_t off)
+{
+	struct fuse_bufvec out = FUSE_BUFVEC_INIT(fuse_buf_size(in));
+	char *mem = malloc(out.buf[0].size ? out.buf[0].size : 1);
+	ssize_t n;
+
+	if (!mem) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	out.buf[0].mem = mem;
+	if ((n = fuse_buf_copy(&out, in, 0)) < 0) {
+		free(mem);
+		fuse_reply_err(req, (int)-n);
+		return;
+	}
+	n = dossier_file_pwrite(fs_of(req)->archive, f, mem, (size_t)n, off);
+	free(mem);
+	if (n < 0)
+		reply_rc(req, (int)n);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
 static void fs_write_buf(fuse_req_t req, fuse_ino_t ino,
 			 struct fuse_bufvec *in, off_t off,
 			 struct fuse_file_info *fi)
@@ -479,18 +505,7 @@ static void fs_write_buf(fuse_req_t req, fuse_ino_t ino,
 	if (file_check(req, f, 1) < 0)
 		return;
 	if (dossier_file_fd(f) < 0) {
-		char *mem = malloc(out.buf[0].size ? out.buf[0].size : 1);
-
-		out.buf[0].mem = mem;
-		n = mem ? fuse_buf_copy(&out, in, 0) : -ENOMEM;
-		if (n >= 0)
-			n = dossier_file_pwrite(fs_of(req)->archive, f, mem,
-						(size_t)n, off);
-		free(mem);
-		if (n < 0)
-			fuse_reply_err(req, (int)-n);
-		else
-			fuse_reply_write(req, (size_t)n);
+		control_write(req, f, in, off);
 		return;
 	}
 	if ((rc = write_begin(req, f, off, out.buf[0].size)) < 0)

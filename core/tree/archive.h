@@ -296,7 +296,8 @@ int dossier_archive_control(struct dossier_archive *a,
  * dossier_file_pread returns the bytes read, or a negative enum dossier_err
  * with the error text set (a file with a descriptor reads from it: a
  * failed pread(2) gives dossier_err_from_errno()'s code, DOSSIER_EIO for
- * most); dossier_file_pwrite the bytes taken, or -errno.
+ * most); dossier_file_pwrite the same way, the bytes taken (a control
+ * request beyond 64 KiB: DOSSIER_EFBIG).
  */
 ssize_t dossier_file_pread(struct dossier_archive *a, struct dossier_file *f,
 			   char *buf, size_t size, off_t off);

@@ -35,6 +35,9 @@
 #include "log.h"
 #include "name.h"
 
+/* The longest request the control file takes. */
+#define CONTROL_REQUEST_MAX 65536
+
 
 /*
  * The content inode open as fd is about to change (to size, if >= 0; lock
@@ -485,18 +488,29 @@ unlock:
 ssize_t dossier_file_pwrite(struct dossier_archive *a, struct dossier_file *f,
 			    const char *buf, size_t size, off_t off)
 {
+	ssize_t n;
+	int saverr;
+
 	(void)a;
-	(void)off;
-	if (f->fd >= 0)
-		return pwrite(f->fd, buf, size, off);
+	if (f->fd >= 0) {
+		if ((n = pwrite(f->fd, buf, size, off)) >= 0)
+			return n;
+		saverr = errno;
+		dossier_error_set("cannot write content of %" PRIu64 ": %s",
+				  f->id, strerror(saverr));
+		return dossier_err_from_errno(saverr);
+	}
 	/* control file: a new request replaces an answered one */
 	if (f->answered) {
 		dossier_buf_release(&f->req);
 		dossier_buf_release(&f->reply);
 		f->answered = 0;
 	}
-	if (f->req.len + size > 65536)
-		return -EFBIG;
+	if (f->req.len + size > CONTROL_REQUEST_MAX) {
+		dossier_error_set("a control request is at most %d bytes",
+				  CONTROL_REQUEST_MAX);
+		return DOSSIER_EFBIG;
+	}
 	dossier_buf_add(&f->req, buf, size);
 	return (ssize_t)size;
 }

@@ -75,6 +75,44 @@ static void test_views__root_hidden_names(void **state)
 	assert_string_equal(names, "2024");
 }
 
+/*
+ * The control file takes a request by pwrite, up to 64 KiB: beyond that
+ * the write is refused with DOSSIER_EFBIG (EFBIG for the caller) and a
+ * sentence, and what was taken stays; the reply comes by pread.
+ */
+static void test_views__control_request_is_bounded(void **state)
+{
+	static char big[65536];
+	struct sandbox *s = *state;
+	struct dossier_attr dir, ctl;
+	struct dossier_file *f = NULL;
+	struct dossier_open_info info;
+	const char *req = "whoami\n";
+	char reply[512], uid[32];
+	ssize_t n;
+
+	assert_int_equal(dossier_archive_lookup(s->a, &alice, DOSSIER_ROOT_ID,
+						".dossier", &dir), 0);
+	assert_int_equal(dossier_archive_lookup(s->a, &alice, dir.id, "ctl",
+						&ctl), 0);
+	assert_int_equal(dossier_archive_open_file(s->a, &alice, ctl.id,
+						   O_RDWR, &f, &info), 0);
+	assert_int_equal(dossier_file_pwrite(s->a, f, req, strlen(req), 0),
+			 (ssize_t)strlen(req));
+	memset(big, 'x', sizeof(big));
+	assert_int_equal(dossier_file_pwrite(s->a, f, big, sizeof(big),
+					     (off_t)strlen(req)),
+			 DOSSIER_EFBIG);
+	assert_non_null(strstr(dossier_error_last(), "at most 65536 bytes"));
+	dossier_error_clear();
+	n = dossier_file_pread(s->a, f, reply, sizeof(reply) - 1, 0);
+	assert_true(n > 0);
+	reply[n] = '\0';
+	snprintf(uid, sizeof(uid), "0\tok\n%u\n", (unsigned)alice.uid);
+	assert_string_equal(reply, uid);
+	dossier_file_release(s->a, f);
+}
+
 static void test_views__control_folder_holds_only_ctl(void **state)
 {
 	struct sandbox *s = *state;
@@ -330,6 +368,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(root_hidden_names),
 		T(control_folder_holds_only_ctl),
+		T(control_request_is_bounded),
 		T(history_lists_each_saved_version),
 		T(version_named_by_time_and_commit),
 		T(version_reads_its_bytes_only),

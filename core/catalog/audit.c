@@ -42,6 +42,7 @@
 
 #include "account.h"
 #include "archive_i.h"
+#include "clock.h"
 #include "access_i.h"
 #include "control_i.h"
 #include "db_i.h"
@@ -126,14 +127,6 @@ static int64_t mono_ns(void)
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static int64_t real_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
@@ -536,7 +529,7 @@ static struct row *new_row(const struct dossier_caller *who,
 /* Count a row that found the queue full, or no memory (qlock held). */
 static void count_dropped(struct dossier_audit *au)
 {
-	int64_t now = real_ns();
+	int64_t now = dossier_clock_ns();
 
 	if (!au->dropped)
 		au->drop_first_ns = now;
@@ -550,7 +543,7 @@ static void count_dropped(struct dossier_audit *au)
 /* Append r to the queue, stamped with the time now (qlock held). */
 static void append(struct dossier_audit *au, struct row *r)
 {
-	r->time_ns = real_ns();
+	r->time_ns = dossier_clock_ns();
 	if (au->tail)
 		au->tail->next = r;
 	else

@@ -413,6 +413,24 @@ static void test_audit__null(void **state)
 	sqlite3_close(db);
 }
 
+/* A row is stamped by the archive's clock (a test may set the hour). */
+static void test_audit__rows_use_the_archive_clock(void **state)
+{
+	struct sandbox *s = *state;
+	const int64_t then = 1700000000LL * 1000000000LL;
+	sqlite3 *db;
+
+	sandbox_clock_set(then);
+	audit_record(au, &alice, "read", "2024/contracts/x.pdf", 1, 0, NULL);
+	sandbox_clock_real();
+	audit_flush(au);
+	db = catalog(s, 0);
+	assert_int_equal(sandbox_sql_int(db, "SELECT time_ns FROM audit WHERE "
+					     "action = 'read' AND path = "
+					     "'2024/contracts/x.pdf'"), then);
+	sqlite3_close(db);
+}
+
 /* A catalog whose migration 5 was the placeholder gets its tables. */
 static void test_audit__heals_placeholder_schema(void **state)
 {
@@ -449,6 +467,7 @@ int main(void)
 		T(append_only),
 		T(full_queue_drops_and_counts),
 		T(null),
+		T(rows_use_the_archive_clock),
 		T(heals_placeholder_schema),
 	};
 

@@ -233,6 +233,20 @@ int index_commit(struct dossier_history *h, const struct entry *e,
 		 int64_t size, const char *new_path);
 
 /*
+ * The same for many commits in one transaction: index_begin (takes the
+ * lock and begins), index_add for each (as index_commit, inside it),
+ * index_end (commits if rc is 0, else rolls back; then, with versions,
+ * tells the layers above that content versions were indexed; releases
+ * the lock). index_end returns rc, or the commit's failure.
+ */
+int index_begin(struct dossier_history *h);
+int index_add(struct dossier_history *h, const struct entry *e,
+	      const char *author, const struct dossier_oid *commit,
+	      const struct dossier_oid *rec, const char *blob, int64_t size,
+	      const char *new_path);
+int index_end(struct dossier_history *h, int rc, int versions);
+
+/*
  * Index the folder move e (commit) for every record in m, and forget e,
  * in one catalog transaction (lock taken).
  */

@@ -292,10 +292,31 @@ static int entry_indexed(struct dossier_archive *a, const struct entry *e,
 	return rc;
 }
 
-int index_commit(struct dossier_history *h, const struct entry *e,
-		 const char *author, const struct dossier_oid *commit,
-		 const struct dossier_oid *rec, const char *blob,
-		 int64_t size, const char *new_path)
+int index_begin(struct dossier_history *h)
+{
+	int rc;
+
+	pthread_mutex_lock(&h->a->lock);
+	if ((rc = dossier_db_exec(h->a->db, "BEGIN IMMEDIATE")) < 0)
+		pthread_mutex_unlock(&h->a->lock);
+	return rc;
+}
+
+int index_end(struct dossier_history *h, int rc, int versions)
+{
+	const struct history_hooks *k = &h->hooks;
+
+	rc = end_transaction(h->a, rc);
+	if (rc == 0 && versions && k->versions_committed)
+		k->versions_committed(k->ctx);
+	pthread_mutex_unlock(&h->a->lock);
+	return rc;
+}
+
+int index_add(struct dossier_history *h, const struct entry *e,
+	      const char *author, const struct dossier_oid *commit,
+	      const struct dossier_oid *rec, const char *blob, int64_t size,
+	      const char *new_path)
 {
 	const struct history_hooks *k = &h->hooks;
 	struct dossier_archive *a = h->a;
@@ -310,10 +331,7 @@ int index_commit(struct dossier_history *h, const struct entry *e,
 	dossier_oid_fmt(chex, commit);
 	if (rec)
 		dossier_oid_fmt(rhex, rec);
-	pthread_mutex_lock(&a->lock);
-	rc = dossier_db_exec(a->db, "BEGIN IMMEDIATE");
-	if (rc == 0)
-		rc = insert_version(a, e, author, &v, &id);
+	rc = insert_version(a, e, author, &v, &id);
 	/* a content version: the layers above take it up (its text) */
 	if (rc == 0 && blob && k->version_indexed)
 		rc = k->version_indexed(k->ctx, id, e->record);
@@ -321,11 +339,20 @@ int index_commit(struct dossier_history *h, const struct entry *e,
 		rc = node_holds(a, e->record, new_path, v.rec, blob);
 	if (rc == 0)
 		rc = entry_indexed(a, e, &v);
-	rc = end_transaction(a, rc);
-	if (rc == 0 && blob && k->versions_committed)
-		k->versions_committed(k->ctx);
-	pthread_mutex_unlock(&a->lock);
 	return rc;
+}
+
+int index_commit(struct dossier_history *h, const struct entry *e,
+		 const char *author, const struct dossier_oid *commit,
+		 const struct dossier_oid *rec, const char *blob,
+		 int64_t size, const char *new_path)
+{
+	int rc;
+
+	if ((rc = index_begin(h)) < 0)
+		return rc;
+	rc = index_add(h, e, author, commit, rec, blob, size, new_path);
+	return index_end(h, rc, blob != NULL);
 }
 
 int index_move(struct dossier_archive *a, const struct entry *e,

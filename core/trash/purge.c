@@ -386,15 +386,42 @@ static int forget_record(struct dossier_archive *a,
 	return archive_end(a, rc);
 }
 
+/* What destroy hands to history_quiesce. */
+struct purge_git {
+	struct dossier_history *h;
+	const struct doomed *x;
+};
+
 /*
- * Destroy x: its git objects (everything of refs/records/<id>, or what a
- * crash left of them), its content file, then its rows. Each step can be
- * done again: a failure leaves x in trash_purging for the next purge.
+ * x's git objects: everything of refs/records/<id>, or what a crash left
+ * of them. Run with the history quiet: the repack keeps what the refs
+ * reach and deletes every other pack, so a batch the committer had
+ * written but not yet given refs would go with them.
+ */
+static int purge_git(void *arg)
+{
+	struct purge_git *p = arg;
+	struct dossier_git *git = history_git(p->h);
+	int rc = dossier_git_purge_record(git, p->x->id);
+
+	if (rc == DOSSIER_ENOTFOUND) {
+		/* no ref: never committed, or a purge died after deleting it */
+		dossier_error_clear();
+		rc = p->x->noids ? dossier_git_purge_objects(git, p->x->oids,
+							     p->x->noids) : 0;
+	}
+	return rc;
+}
+
+/*
+ * Destroy x: its git objects, its content file, then its rows. Each step
+ * can be done again: a failure leaves x in trash_purging for the next
+ * purge.
  */
 static int destroy(struct dossier_archive *a, const struct dossier_caller *who,
 		   const struct doomed *x, int64_t now_ns)
 {
-	struct dossier_history *h = a->history;
+	struct purge_git pg = { a->history, x };
 	char rel[64], tmp[96], **spools = NULL;
 	size_t nspools = 0, i;
 	int rc;
@@ -406,17 +433,7 @@ static int destroy(struct dossier_archive *a, const struct dossier_caller *who,
 	pthread_mutex_unlock(&a->lock);
 	if (rc < 0)
 		return rc;
-	history_git_lock(h);
-	rc = dossier_git_purge_record(history_git(h), x->id);
-	if (rc == DOSSIER_ENOTFOUND) {
-		/* no ref: never committed, or a purge died after deleting it */
-		dossier_error_clear();
-		rc = x->noids ? dossier_git_purge_objects(history_git(h),
-							  x->oids, x->noids) :
-				0;
-	}
-	history_git_unlock(h);
-	if (rc < 0)
+	if ((rc = history_quiesce(a->history, purge_git, &pg)) < 0)
 		return rc;
 	content_relpath(rel, sizeof(rel), x->id);
 	snprintf(tmp, sizeof(tmp), "%s.restore", rel);
@@ -433,7 +450,7 @@ static int destroy(struct dossier_archive *a, const struct dossier_caller *who,
 	pthread_mutex_unlock(&a->lock);
 	for (i = 0; i < nspools; i++) {
 		if (rc == 0)
-			history_discard_spool(h, spools[i]);
+			history_discard_spool(a->history, spools[i]);
 		free(spools[i]);
 	}
 	free(spools);

@@ -24,6 +24,17 @@
 #define PACK_LOOSE_LIMIT 20000
 /* Each batch writes a pack: merge the small ones beyond this many. */
 #define PACK_COUNT_LIMIT 16
+/*
+ * The committer runs at nice COMMITTER_NICE: the requests of the people
+ * on the mount have the CPU first, journaled changes are safe meanwhile.
+ * Once a drain has BACKLOG_ENTRIES behind it, it runs at the users'
+ * priority until the journal is empty: at nice 10 on two busy cores it
+ * got a tenth of one and a backlog grew without end under writers.
+ */
+#define COMMITTER_NICE 10
+#define BACKLOG_ENTRIES (2 * BATCH_MAX)
+/* Noted refs move after this many batches, and when a drain ends. */
+#define REFS_BATCHES 8
 /* Commits indexed in one catalog transaction. */
 #define INDEX_CHUNK 64
 /* Upkeep after this many batches of one drain, and when a drain ends. */
@@ -112,13 +123,25 @@ static int index_built(struct dossier_history *h, size_t n)
 	return rc;
 }
 
+/* Begin a batch, on the tips whose refs are not moved yet. */
+static int batch_start(struct dossier_history *h)
+{
+	history_git_lock(h);
+	dossier_git_batch_begin(h->git);
+	history_git_unlock(h);
+	return index_load_tips(h);
+}
+
 /*
- * Put the batch's objects on disk, index its commits (each in its own
- * catalog transaction, with the refs it moves), then move the refs. A
- * commit that cannot be indexed stays in the journal with those after
- * it, for the next drain; refs never point past the index.
+ * Put the batch's objects on disk, index its commits (INDEX_CHUNK to a
+ * catalog transaction, with the refs they move noted), and begin the
+ * next batch. A commit that cannot be indexed stays in the journal with
+ * those after it, for the next drain; refs never point past the index.
+ * The noted refs move every REFS_BATCHES batches and when the drain
+ * ends (last): a ref moved is a file created, and a record saved again
+ * and again moves its ref once for many batches.
  */
-static int batch_finish(struct dossier_history *h, size_t *n)
+static int batch_finish(struct dossier_history *h, size_t *n, int last)
 {
 	size_t i;
 	int rc, r;
@@ -130,7 +153,11 @@ static int batch_finish(struct dossier_history *h, size_t *n)
 		rc = index_built(h, *n);
 	for (i = 0; i < *n; i++)
 		built_release(&h->built[i]);
-	if ((r = index_apply_refs(h)) < 0 && rc == 0)
+	if (*n && ++h->unmoved >= REFS_BATCHES)
+		last = 1;
+	if (last && (r = index_apply_refs(h)) == 0)
+		h->unmoved = 0;
+	else if (last && rc == 0)
 		rc = r;
 	history_git_lock(h);
 	dossier_git_batch_end(h->git);
@@ -139,9 +166,8 @@ static int batch_finish(struct dossier_history *h, size_t *n)
 	if (*n && ++h->batches >= UPKEEP_BATCHES)
 		upkeep(h);
 	*n = 0;
-	history_git_lock(h);
-	dossier_git_batch_begin(h->git);
-	history_git_unlock(h);
+	if (!last && (r = batch_start(h)) < 0 && rc == 0)
+		rc = r;
 	return rc;
 }
 
@@ -175,10 +201,13 @@ static int commit_due(struct dossier_history *h, int all, int *done,
 	memset(&e, 0, sizeof(e));
 	while (rc == 0 && journal_next(h->a, dossier_clock_ns(), all, after,
 				       h->recover_upto, &e)) {
-		if (ends_batch(h, n, &e) && (rc = batch_finish(h, &n)) < 0) {
+		if (ends_batch(h, n, &e) && (rc = batch_finish(h, &n, 0)) < 0) {
 			entry_release(&e);
 			break;
 		}
+		/* a backlog: commit at the users' priority until it is gone */
+		if (*done == BACKLOG_ENTRIES)
+			dossier_worker_nice(&h->work, 0, "history committer");
 		after = e.seq;
 		r = commit_entry(h, &e, &h->built[n]);
 		if (r > 0)
@@ -192,8 +221,9 @@ static int commit_due(struct dossier_history *h, int all, int *done,
 		entry_release(&e);
 		(*done)++;
 	}
-	if ((r = batch_finish(h, &n)) < 0 && rc == 0)
+	if ((r = batch_finish(h, &n, 1)) < 0 && rc == 0)
 		rc = r;
+	dossier_worker_nice(&h->work, COMMITTER_NICE, "history committer");
 	return rc;
 }
 
@@ -211,10 +241,8 @@ static int drain(struct dossier_history *h, int all, int tidy)
 	int rc, done = 0;
 
 	pthread_mutex_lock(&h->drain_lock);
-	history_git_lock(h);
-	dossier_git_batch_begin(h->git);
-	history_git_unlock(h);
-	rc = commit_due(h, all, &done, why, sizeof(why));
+	if ((rc = batch_start(h)) == 0)
+		rc = commit_due(h, all, &done, why, sizeof(why));
 	history_git_lock(h);
 	dossier_git_batch_end(h->git);
 	history_git_unlock(h);
@@ -317,7 +345,7 @@ static void *committer(void *arg)
 	 * background: let the requests of the people working on the mount
 	 * have the CPU first. Journaled changes are safe meanwhile.
 	 */
-	dossier_worker_lower_priority(10, "history committer");
+	dossier_worker_nice(&h->work, COMMITTER_NICE, "history committer");
 
 	recover(h, &last);
 	while (!stop) {

@@ -56,6 +56,7 @@ struct dossier_history {
 	int64_t next_purge_ns;		/* hooks.daily's; committer thread */
 	struct built *built;		/* BATCH_MAX; under drain_lock */
 	unsigned batches;		/* since the last upkeep; drain_lock */
+	unsigned unmoved;		/* batches since refs moved; drain_lock */
 	struct live *live;		/* deferred snapshots; archive lock */
 	unsigned nlive;			/* written under the archive lock */
 	pthread_cond_t live_cond;	/* a deferred snapshot was settled */
@@ -266,6 +267,12 @@ int index_knows_commit(struct dossier_archive *a, const char *commit_hex);
 
 /* Move the refs the index noted and forget the notes. */
 int index_apply_refs(struct dossier_history *h);
+
+/*
+ * In a batch just begun: the refs the index noted but did not move yet
+ * are the records' tips the batch builds on.
+ */
+int index_load_tips(struct dossier_history *h);
 
 /* ---- commit.c: one entry into one commit ---- */
 

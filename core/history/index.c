@@ -193,6 +193,21 @@ static int read_ref_notes(struct dossier_archive *a, struct ref_note **out,
 	return rc;
 }
 
+int index_load_tips(struct dossier_history *h)
+{
+	struct ref_note *v = NULL;
+	size_t n, i;
+	int rc;
+
+	rc = read_ref_notes(h->a, &v, &n);
+	history_git_lock(h);
+	for (i = 0; rc == 0 && i < n; i++)
+		rc = dossier_git_batch_tip(h->git, v[i].record, &v[i].id);
+	history_git_unlock(h);
+	free(v);
+	return rc;
+}
+
 int index_apply_refs(struct dossier_history *h)
 {
 	struct dossier_archive *a = h->a;

@@ -10,19 +10,28 @@
 #include "gitstore_i.h"
 #include "log.h"
 
-/* The batch's object database: the writer above an in-memory store. */
+/*
+ * The batch's object database: the writer above an in-memory store,
+ * above libgit2's loose backend and our pack reader (*packs_out).
+ */
 static int open_batch_odb(git_odb **out, struct memstore **mem_out,
-			  const char *objdir)
+			  git_odb_backend **packs_out, const char *objdir)
 {
 	git_odb *bodb = NULL;
+	git_odb_backend *loose = NULL;
 	struct memstore *mem = NULL;
 	int gerr, rc = 0;
 
-	if ((gerr = git_odb_open(&bodb, objdir)) < 0) {
+	if ((gerr = git_odb_new(&bodb)) < 0 ||
+	    (gerr = git_odb_backend_loose(&loose, objdir, -1, 0, 0, 0)) < 0 ||
+	    (gerr = git_odb_add_backend(bodb, loose, LOOSE_PRIORITY)) < 0) {
+		if (loose)
+			loose->free(loose);
 		rc = gitstore_fail(gerr, "cannot open object database");
 		goto out;
 	}
-	if ((rc = memstore_new(&mem)) < 0)
+	if ((rc = packread_add(bodb, objdir, packs_out)) < 0 ||
+	    (rc = memstore_new(&mem)) < 0)
 		goto out;
 	if ((gerr = git_odb_add_backend(bodb, &mem->parent,
 					MEM_PRIORITY)) < 0) {
@@ -50,14 +59,14 @@ out:
 static int setup_odb(struct dossier_git *git, git_repository *repo)
 {
 	git_odb *odb = NULL, *bodb = NULL, *old;
-	git_odb_backend *loose = NULL, *old_loose;
+	git_odb_backend *loose = NULL, *old_loose, *packs = NULL;
 	struct memstore *mem = NULL;
 	int gerr, rc;
 
 	if ((gerr = git_repository_odb(&odb, repo)) < 0)
 		return gitstore_fail(gerr, "cannot open object database");
 	if ((rc = writer_add(odb, git->objdir)) < 0 ||
-	    (rc = open_batch_odb(&bodb, &mem, git->objdir)) < 0)
+	    (rc = open_batch_odb(&bodb, &mem, &packs, git->objdir)) < 0)
 		goto out;
 	if ((gerr = git_odb_backend_loose(&loose, git->objdir, 1, 0, 0,
 					  0)) < 0) {
@@ -75,6 +84,7 @@ static int setup_odb(struct dossier_git *git, git_repository *repo)
 	git->loose = loose;
 	loose = old_loose;
 	git->mem = mem;
+	git->packs = packs;
 out:
 	if (loose)
 		loose->free(loose);

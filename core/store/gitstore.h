@@ -159,6 +159,13 @@ int dossier_git_flush(struct dossier_git *git);
 /* Point refs/records/<record> (record 0: refs/heads/main) at id. */
 int dossier_git_set_ref(struct dossier_git *git, uint64_t record,
 			const struct dossier_oid *id);
+/*
+ * In a batch: record's tip (0: main's) is id, though its ref may still
+ * point to an older commit (the caller moves refs every few batches and
+ * keeps the tips it has not moved yet; a batch's commits build on them).
+ */
+int dossier_git_batch_tip(struct dossier_git *git, uint64_t record,
+			  const struct dossier_oid *id);
 
 /*
  * One change of a main-history commit: set path to a gitlink to target

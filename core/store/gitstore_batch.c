@@ -116,6 +116,9 @@ static int flush_pack(struct dossier_git *git)
 		rc = gitstore_fail(gerr, "cannot write the batch's pack");
 		goto out;
 	}
+	/* the batch reads its objects from there now */
+	if ((rc = packread_refresh(git->packs)) < 0)
+		goto out;
 	memstore_reset(m);
 out:
 	packer_free(pb, prepo);
@@ -129,6 +132,15 @@ int dossier_git_flush(struct dossier_git *git)
 		return 0;
 	return git->mem->n < FLUSH_PACK_MIN ? flush_loose(git)
 					    : flush_pack(git);
+}
+
+int dossier_git_batch_tip(struct dossier_git *git, uint64_t record,
+			  const struct dossier_oid *id)
+{
+	git_oid oid;
+
+	to_git(&oid, id);
+	return batch_note_tip(git, record, &oid);
 }
 
 int dossier_git_set_ref(struct dossier_git *git, uint64_t record,

@@ -18,6 +18,7 @@
  *   gitstore_packer.c   a packbuilder without refs; writing a pack
  *   gitstore_noref.c    the empty ref store the packbuilder sees
  *   gitstore_mem.c      the batch's objects in memory (odb backend)
+ *   gitstore_packread.c the batch's packs, never rescanned unasked
  *   gitstore_writer.c   the loose blob writer (odb backend)
  *   gitstore_zlib.c     a loose object's zlib stream, by hand
  *   gitstore_oid.c      object ids: text form, sorted sets, hashing
@@ -55,6 +56,8 @@
 /* Backend priorities in an object database: the highest is asked first. */
 #define WRITER_PRIORITY 10	/* above libgit2's loose (1) and pack (2) */
 #define MEM_PRIORITY 5		/* between: takes writes, the writer streams */
+#define PACKREAD_PRIORITY 2	/* a batch's packs: where libgit2 has them */
+#define LOOSE_PRIORITY 1	/* libgit2's own for loose objects */
 
 /* A ref moved by a batch, not written yet (record 0: main). */
 struct pending_ref {
@@ -73,6 +76,7 @@ struct dossier_git {
 	git_odb *odb;		/* the repository's own object database */
 	git_odb *bodb;		/* the same plus mem: in use during a batch */
 	struct memstore *mem;	/* the batch's small objects (bodb owns) */
+	git_odb_backend *packs;	/* the batch's pack reader (bodb owns) */
 	git_odb_backend *loose;	/* writes a flushed small batch (ours) */
 	size_t loose_est;	/* loose objects, counted once, then tallied */
 	int loose_known;
@@ -195,6 +199,17 @@ struct memstore {
 int memstore_new(struct memstore **out);
 /* Forget every object. */
 void memstore_reset(struct memstore *m);
+
+/* --- gitstore_packread.c ------------------------------------------- */
+
+/*
+ * Add to odb a reader of objdir's packs that lists the pack folder only
+ * when told to (packread_refresh), not each time an object is missing;
+ * *out is it (odb owns it).
+ */
+int packread_add(git_odb *odb, const char *objdir, git_odb_backend **out);
+/* List the pack folder again: a pack was written. */
+int packread_refresh(git_odb_backend *b);
 
 /* --- gitstore_noref.c ---------------------------------------------- */
 

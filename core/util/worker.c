@@ -110,3 +110,15 @@ void dossier_worker_lower_priority(int inc, const char *what)
 		dossier_log(LOG_DEBUG, "cannot lower the %s's priority: %s",
 			    what, strerror(errno));
 }
+
+void dossier_worker_nice(struct dossier_worker *w, int nice,
+			 const char *what)
+{
+	/* pthread_create sets w->thread before the thread runs */
+	if (!pthread_equal(w->thread, pthread_self()) || w->nice == nice)
+		return;
+	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice) < 0)
+		dossier_log(LOG_DEBUG, "cannot run the %s at nice %d: %s",
+			    what, nice, strerror(errno));
+	w->nice = nice;
+}

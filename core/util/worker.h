@@ -18,6 +18,7 @@ struct dossier_worker {
 	pthread_cond_t cond;
 	int stop;			/* protected by lock */
 	int kicked;			/* protected by lock */
+	int nice;			/* the thread's own: its level */
 };
 
 void dossier_worker_init(struct dossier_worker *w);
@@ -50,5 +51,14 @@ void dossier_worker_stop(struct dossier_worker *w);
  * requests of the people on the mount have the CPU first); what names
  * the thread in the debug line if it cannot. */
 void dossier_worker_lower_priority(int inc, const char *what);
+
+/*
+ * Called on w's own thread (elsewhere it does nothing: a request thread
+ * may run the worker's code too): run at nice level nice from now on,
+ * if that is not already so. Raising priority needs CAP_SYS_NICE; a
+ * daemon without it says so once (debug) and stays where it was.
+ */
+void dossier_worker_nice(struct dossier_worker *w, int nice,
+			 const char *what);
 
 #endif

@@ -6,11 +6,14 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <git2.h>
 
 #include "archive.h"
 #include "archive_i.h"
@@ -283,6 +286,81 @@ static void test_history__recreate_after_save_keeps_version(void **state)
 	free(b);
 }
 
+/* Saves of one record in a row: each entry of it begins a new batch. */
+enum { CHAIN_SAVES = 20 };
+static uint64_t chain_id;
+
+static int chain_saves(void *arg)
+{
+	struct sandbox *s = arg;
+	struct dossier_file *f = create(s, "chain.txt", &chain_id);
+	char text[32];
+	int i;
+
+	for (i = 0; i < CHAIN_SAVES; i++) {
+		if (i)
+			f = open_rec(s, chain_id, O_RDWR | O_TRUNC);
+		snprintf(text, sizeof(text), "version %d\n", i);
+		put_at(s, f, text, strlen(text), 0);
+		assert_int_equal(dossier_file_release(s->a, f), 0);
+	}
+	return 0;
+}
+
+/*
+ * Refs move every few batches, not after each: a batch builds on the
+ * tips the index noted but did not move yet. Twenty saves of one record
+ * committed in one drain (twenty batches, refs moved three times) are
+ * one chain of twenty commits, oldest last, each a version's, and the
+ * record's ref names the newest.
+ */
+static void test_history__batches_build_on_unmoved_refs(void **state)
+{
+	struct sandbox *s = *state;
+	char gitdir[PATH_MAX], ref[64], rec[CHAIN_SAVES][41], hex[41];
+	git_repository *repo = NULL;
+	git_commit *c = NULL, *parent;
+	sqlite3_stmt *st = NULL;
+	git_oid id;
+	int n = 0, k;
+
+	assert_int_equal(history_quiesce(s->a->history, chain_saves, s), 0);
+	sandbox_drain(s);
+	pthread_mutex_lock(&s->a->lock);
+	assert_int_equal(sqlite3_prepare_v2(s->a->db, "SELECT rec_commit FROM "
+					    "version WHERE record = ?1 AND "
+					    "blob IS NOT NULL ORDER BY id",
+					    -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)chain_id);
+	while (n < CHAIN_SAVES && sqlite3_step(st) == SQLITE_ROW)
+		snprintf(rec[n++], 41, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->a->lock);
+	assert_int_equal(n, CHAIN_SAVES);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM ref_pending",
+				       0), 0);
+
+	git_libgit2_init();
+	snprintf(gitdir, sizeof(gitdir), "%s/history.git", s->path);
+	snprintf(ref, sizeof(ref), "refs/records/%" PRIu64, chain_id);
+	assert_int_equal(git_repository_open(&repo, gitdir), 0);
+	assert_int_equal(git_reference_name_to_id(&id, repo, ref), 0);
+	assert_int_equal(git_commit_lookup(&c, repo, &id), 0);
+	for (k = n - 1; c; k--) {
+		assert_true(k >= 0);
+		assert_string_equal(git_oid_tostr(hex, sizeof(hex),
+						  git_commit_id(c)), rec[k]);
+		parent = NULL;
+		if (git_commit_parentcount(c))
+			assert_int_equal(git_commit_parent(&parent, c, 0), 0);
+		git_commit_free(c);
+		c = parent;
+	}
+	assert_int_equal(k, -1);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+}
+
 enum { BEYOND_N = HISTORY_LIVE_MAX + 8 };
 static uint64_t beyond_ids[BEYOND_N];
 
@@ -342,6 +420,7 @@ int main(void)
 		T(test_history__rename_onto_after_save),
 		T(test_history__recreate_after_save_keeps_version),
 		T(test_history__beyond_the_limit_saves_copy),
+		T(test_history__batches_build_on_unmoved_refs),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,7 +21,6 @@ struct fs {
 	struct dossier_archive *archive;
 	struct fuse_session *se;
 	struct notifier *notifier;
-	int writeback;		/* kernel writeback cache negotiated */
 	int view;		/* a per-user view */
 	uid_t uid;		/* view: whose */
 	gid_t gid;

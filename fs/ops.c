@@ -202,6 +202,11 @@ static void fs_forget_multi(fuse_req_t req, size_t count,
 	fuse_reply_none(req);
 }
 
+static struct dossier_file *file_of(struct fuse_file_info *fi)
+{
+	return (struct dossier_file *)(uintptr_t)fi->fh;
+}
+
 static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
 		       struct fuse_file_info *fi)
 {
@@ -211,8 +216,17 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct dossier_attr at;
 	int rc;
 
-	(void)fi;
 	rc = dossier_archive_getattr(fs->archive, &who, ino, &at);
+	/*
+	 * Asked through a descriptor (fstat, or the kernel before a read
+	 * past the size it knows) whose opener has lost the record: the
+	 * holder knows the file, so the answer is the refusal (EACCES, as
+	 * the read itself would say), not "no such file".
+	 */
+	if ((rc == DOSSIER_ENOTFOUND || rc == DOSSIER_EHIDDEN) && fi &&
+	    file_of(fi) &&
+	    dossier_file_check(fs->archive, file_of(fi), 0) < 0)
+		rc = DOSSIER_EDENIED;
 	if (rc < 0)
 		reply_rc(req, rc);
 	else
@@ -380,11 +394,6 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	}
 	if (fuse_reply_open(req, fi) == -ENOENT)
 		dossier_file_release(fs_of(req)->archive, f);
-}
-
-static struct dossier_file *file_of(struct fuse_file_info *fi)
-{
-	return (struct dossier_file *)(uintptr_t)fi->fh;
 }
 
 /* Files without a descriptor (the control file) answer from memory. */

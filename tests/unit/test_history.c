@@ -361,6 +361,72 @@ static void test_history__batches_build_on_unmoved_refs(void **state)
 	git_libgit2_shutdown();
 }
 
+/* Four records saved once each, in this order, with the committer idle. */
+static uint64_t four_ids[4];
+
+static int four_saves(void *arg)
+{
+	static const char *names[4] = { "a.txt", "b.txt", "x.txt", "c.txt" };
+	struct sandbox *s = arg;
+	struct dossier_file *f;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		f = create(s, names[i], &four_ids[i]);
+		put_at(s, f, names[i], strlen(names[i]), 0);
+		assert_int_equal(dossier_file_release(s->a, f), 0);
+	}
+	return 0;
+}
+
+static void catalog_exec(struct sandbox *s, const char *sql)
+{
+	pthread_mutex_lock(&s->a->lock);
+	assert_int_equal(sqlite3_exec(s->a->db, sql, NULL, NULL, NULL),
+			 SQLITE_OK);
+	pthread_mutex_unlock(&s->a->lock);
+}
+
+/*
+ * A batch's commits are indexed many to a transaction. When one of them
+ * cannot be indexed, those before it still are, and it stays in the
+ * journal with those after it, to be committed by a later drain.
+ */
+static void test_history__one_unindexable_commit_holds_back_only_the_rest(
+	void **state)
+{
+	struct sandbox *s = *state;
+	char sql[256];
+	int i;
+
+	assert_int_equal(history_quiesce(s->a->history, four_saves, s), 0);
+	snprintf(sql, sizeof(sql), "CREATE TEMP TRIGGER refuse_x BEFORE "
+		 "INSERT ON version WHEN NEW.record = %" PRIu64 " BEGIN "
+		 "SELECT RAISE(ABORT, 'refused by the test'); END",
+		 four_ids[2]);
+	catalog_exec(s, sql);
+	assert_true(history_drain(s->a->history, 1) < 0);
+	dossier_error_clear();
+	for (i = 0; i < 4; i++)
+		assert_int_equal(sandbox_count(s, "SELECT count(*) FROM version "
+					       "WHERE record = ?1",
+					       (int64_t)four_ids[i]),
+				 i < 2 ? 1 : 0);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM journal", 0),
+			 2);
+	catalog_exec(s, "DROP TRIGGER refuse_x");
+	sandbox_drain(s);
+	for (i = 0; i < 4; i++) {
+		assert_int_equal(sandbox_count(s, "SELECT count(*) FROM version "
+					       "WHERE record = ?1",
+					       (int64_t)four_ids[i]), 1);
+		assert_version(s, four_ids[i], 0, i == 2 ? "x.txt" :
+			       i == 3 ? "c.txt" : i ? "b.txt" : "a.txt", 5);
+	}
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM journal", 0),
+			 0);
+}
+
 enum { BEYOND_N = HISTORY_LIVE_MAX + 8 };
 static uint64_t beyond_ids[BEYOND_N];
 
@@ -421,6 +487,7 @@ int main(void)
 		T(test_history__recreate_after_save_keeps_version),
 		T(test_history__beyond_the_limit_saves_copy),
 		T(test_history__batches_build_on_unmoved_refs),
+		T(test_history__one_unindexable_commit_holds_back_only_the_rest),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -187,20 +187,26 @@ static int ends_batch(const struct dossier_history *h, size_t n,
 }
 
 /*
- * Commit the due entries (all: every entry) in batches; *done counts
- * them. On failure, why keeps the reason: what follows may clear it.
+ * Commit the due entries (all: every entry journaled when the call
+ * began, not those saved while it runs: under steady writers 'sync',
+ * 'log' or a purge would never end) in batches; *done counts them. On
+ * failure, why keeps the reason: what follows may clear it.
  */
 static int commit_due(struct dossier_history *h, int all, int *done,
 		      char *why, size_t whysz)
 {
 	struct entry e;
 	size_t n = 0;
-	int64_t after = 0;
+	int64_t after = 0, last = all ? journal_last(h->a) : 0;
 	int rc = 0, r;
 
 	memset(&e, 0, sizeof(e));
 	while (rc == 0 && journal_next(h->a, dossier_clock_ns(), all, after,
 				       h->recover_upto, &e)) {
+		if (all && e.seq > last) {
+			entry_release(&e);
+			break;
+		}
 		if (ends_batch(h, n, &e) && (rc = batch_finish(h, &n, 0)) < 0) {
 			entry_release(&e);
 			break;

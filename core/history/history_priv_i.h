@@ -147,6 +147,9 @@ void entry_release(struct entry *e);
 /* Does op change a record's content (its entry carries a snapshot)? */
 int entry_is_content(const char *op);
 
+/* The newest journal entry's seq (0: none). Lock taken. */
+int64_t journal_last(struct dossier_archive *a);
+
 /*
  * Read into e the oldest journal entry after seq `after` that is due at
  * now (all: any; seq <= upto: any too). 1 if found, else 0. Lock taken.

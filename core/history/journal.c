@@ -79,6 +79,17 @@ static int entry_from_row(struct entry *e, sqlite3_stmt *st)
 	return 1;
 }
 
+int64_t journal_last(struct dossier_archive *a)
+{
+	int64_t seq;
+
+	pthread_mutex_lock(&a->lock);
+	seq = archive_query_id(a, "SELECT coalesce(max(seq), 0) FROM journal",
+			       "");
+	pthread_mutex_unlock(&a->lock);
+	return seq;
+}
+
 int journal_next(struct dossier_archive *a, int64_t now, int all,
 		 int64_t after, int64_t upto, struct entry *e)
 {

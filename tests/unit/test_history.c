@@ -427,6 +427,58 @@ static void test_history__one_unindexable_commit_holds_back_only_the_rest(
 			 0);
 }
 
+static uint64_t one_id;
+
+static int one_save(void *arg)
+{
+	struct sandbox *s = arg;
+	struct dossier_file *f = create(s, "one.txt", &one_id);
+
+	put_at(s, f, "one\n", 4, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	f = open_rec(s, one_id, O_RDWR | O_TRUNC);
+	put_at(s, f, "two\n", 4, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	return 0;
+}
+
+/*
+ * A drain of everything (sync, log, purge) commits what was journaled
+ * when it began, not what is saved while it runs: under steady writers
+ * it would never end. Here each version indexed journals a new entry
+ * (a test trigger, standing for a writer). Two saves of one record are
+ * two batches, so the first one's new entry is journaled while the
+ * drain still runs; the drain commits the two saves and leaves both
+ * entries made meanwhile to the next drain.
+ */
+static void test_history__drain_all_ends_at_what_was_there(void **state)
+{
+	struct sandbox *s = *state;
+
+	assert_int_equal(history_quiesce(s->a->history, one_save, s), 0);
+	catalog_exec(s, "CREATE TEMP TRIGGER more AFTER INSERT ON version "
+		     "WHEN (SELECT count(*) FROM version WHERE record = "
+		     "NEW.record) < 5 BEGIN "
+		     "INSERT INTO journal(record, op, path, author_uid, "
+		     "time_ns, due_ns, data) VALUES(NEW.record, 'save', "
+		     "NEW.path, 0, NEW.time_ns + 1, 0, "
+		     "CAST('v' || (SELECT count(*) FROM version WHERE record = "
+		     "NEW.record) || X'0a' AS BLOB)); END");
+	sandbox_drain(s);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM version WHERE "
+				       "record = ?1", (int64_t)one_id), 2);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM journal", 0),
+			 2);
+	catalog_exec(s, "DROP TRIGGER more");
+	sandbox_drain(s);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM journal", 0),
+			 0);
+	assert_version(s, one_id, 0, "one\n", 4);
+	assert_version(s, one_id, 1, "two\n", 4);
+	assert_version(s, one_id, 2, "v1\n", 3);
+	assert_version(s, one_id, 3, "v2\n", 3);
+}
+
 enum { BEYOND_N = HISTORY_LIVE_MAX + 8 };
 static uint64_t beyond_ids[BEYOND_N];
 
@@ -488,6 +540,7 @@ int main(void)
 		T(test_history__beyond_the_limit_saves_copy),
 		T(test_history__batches_build_on_unmoved_refs),
 		T(test_history__one_unindexable_commit_holds_back_only_the_rest),
+		T(test_history__drain_all_ends_at_what_was_there),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

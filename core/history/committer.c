@@ -187,23 +187,25 @@ static int ends_batch(const struct dossier_history *h, size_t n,
 }
 
 /*
- * Commit the due entries (all: every entry journaled when the call
- * began, not those saved while it runs: under steady writers 'sync',
- * 'log' or a purge would never end) in batches; *done counts them. On
- * failure, why keeps the reason: what follows may clear it.
+ * Commit the due entries (all: every entry) up to seq last in batches:
+ * not those saved while it runs. Under
+ * steady writers a drain would never end, and 'sync', 'log' or a purge,
+ * which wait for the drain under way before their own, with it. *done
+ * counts them. On failure, why keeps the reason: what follows may
+ * clear it.
  */
-static int commit_due(struct dossier_history *h, int all, int *done,
-		      char *why, size_t whysz)
+static int commit_due(struct dossier_history *h, int all, int64_t last,
+		      int *done, char *why, size_t whysz)
 {
 	struct entry e;
 	size_t n = 0;
-	int64_t after = 0, last = all ? journal_last(h->a) : 0;
+	int64_t after = 0;
 	int rc = 0, r;
 
 	memset(&e, 0, sizeof(e));
 	while (rc == 0 && journal_next(h->a, dossier_clock_ns(), all, after,
 				       h->recover_upto, &e)) {
-		if (all && e.seq > last) {
+		if (e.seq > last) {
 			entry_release(&e);
 			break;
 		}
@@ -234,8 +236,9 @@ static int commit_due(struct dossier_history *h, int all, int *done,
 }
 
 /*
- * Commit every due journal entry (every entry, with all) in batches.
- * tidy: then keep the repository compact (upkeep); the last drain before
+ * Commit every due journal entry (every entry, with all) journaled
+ * before the call (the caller may wait for the drain under way first),
+ * in batches. tidy: then keep the repository compact (upkeep); the last drain before
  * the daemon exits does not: merging packs can take many seconds at 100k
  * records, and an unmount should not wait for it (the next daemon's
  * upkeep does it). Then entries a rolled-back save left behind (each
@@ -243,12 +246,13 @@ static int commit_due(struct dossier_history *h, int all, int *done,
  */
 static int drain(struct dossier_history *h, int all, int tidy)
 {
+	int64_t last = journal_last(h->a);
 	char why[512] = "";
 	int rc, done = 0;
 
 	pthread_mutex_lock(&h->drain_lock);
 	if ((rc = batch_start(h)) == 0)
-		rc = commit_due(h, all, &done, why, sizeof(why));
+		rc = commit_due(h, all, last, &done, why, sizeof(why));
 	history_git_lock(h);
 	dossier_git_batch_end(h->git);
 	history_git_unlock(h);

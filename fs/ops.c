@@ -126,8 +126,6 @@ static void reply_entry(fuse_req_t req, uint64_t parent, const char *name,
 
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
-	struct fs *fs = userdata;
-
 	/*
 	 * No writeback cache: with it the kernel took a write() into its own
 	 * pages and size before we saw it, so a write past the size limit
@@ -136,7 +134,7 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	 * measured, 1 MiB writes were as fast and small-file saves no
 	 * slower. The kernel still keeps pages across opens (keep_cache).
 	 */
-	(void)fs;
+	(void)userdata;
 	if (conn->capable & FUSE_CAP_SPLICE_WRITE)
 		conn->want |= FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE;
 	if (conn->capable & FUSE_CAP_SPLICE_READ)
@@ -216,17 +214,8 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct dossier_attr at;
 	int rc;
 
-	rc = dossier_archive_getattr(fs->archive, &who, ino, &at);
-	/*
-	 * Asked through a descriptor (fstat, or the kernel before a read
-	 * past the size it knows) whose opener has lost the record: the
-	 * holder knows the file, so the answer is the refusal (EACCES, as
-	 * the read itself would say), not "no such file".
-	 */
-	if ((rc == DOSSIER_ENOTFOUND || rc == DOSSIER_EHIDDEN) && fi &&
-	    file_of(fi) &&
-	    dossier_file_check(fs->archive, file_of(fi), 0) < 0)
-		rc = DOSSIER_EDENIED;
+	rc = dossier_file_getattr(fs->archive, &who, ino,
+				  fi ? file_of(fi) : NULL, &at);
 	if (rc < 0)
 		reply_rc(req, rc);
 	else

@@ -33,8 +33,6 @@
  */
 #define COMMITTER_NICE 10
 #define BACKLOG_ENTRIES (2 * BATCH_MAX)
-/* Noted refs move after this many batches, and when a drain ends. */
-#define REFS_BATCHES 8
 /* Commits indexed in one catalog transaction. */
 #define INDEX_CHUNK 64
 /* Upkeep after this many batches of one drain, and when a drain ends. */
@@ -137,14 +135,14 @@ static int batch_start(struct dossier_history *h)
  * catalog transaction, with the refs they move noted), and begin the
  * next batch. A commit that cannot be indexed stays in the journal with
  * those after it, for the next drain; refs never point past the index.
- * The noted refs move every REFS_BATCHES batches and when the drain
- * ends (last): a ref moved is a file created, and a record saved again
- * and again moves its ref once for many batches.
+ * The noted refs move with the upkeep every UPKEEP_BATCHES batches and
+ * when the drain ends (last): a ref moved is a file created, and a
+ * record saved again and again moves its ref once for many batches.
  */
 static int batch_finish(struct dossier_history *h, size_t *n, int last)
 {
 	size_t i;
-	int rc, r;
+	int rc, r, tidy;
 
 	history_git_lock(h);
 	rc = dossier_git_flush(h->git);
@@ -153,17 +151,14 @@ static int batch_finish(struct dossier_history *h, size_t *n, int last)
 		rc = index_built(h, *n);
 	for (i = 0; i < *n; i++)
 		built_release(&h->built[i]);
-	if (*n && ++h->unmoved >= REFS_BATCHES)
-		last = 1;
-	if (last && (r = index_apply_refs(h)) == 0)
-		h->unmoved = 0;
-	else if (last && rc == 0)
+	tidy = *n && ++h->batches >= UPKEEP_BATCHES;
+	if ((last || tidy) && (r = index_apply_refs(h)) < 0 && rc == 0)
 		rc = r;
 	history_git_lock(h);
 	dossier_git_batch_end(h->git);
 	history_git_unlock(h);
 	/* between batches: upkeep may reopen the repository */
-	if (*n && ++h->batches >= UPKEEP_BATCHES)
+	if (tidy)
 		upkeep(h);
 	*n = 0;
 	if (!last && (r = batch_start(h)) < 0 && rc == 0)

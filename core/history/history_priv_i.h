@@ -56,7 +56,6 @@ struct dossier_history {
 	int64_t next_purge_ns;		/* hooks.daily's; committer thread */
 	struct built *built;		/* BATCH_MAX; under drain_lock */
 	unsigned batches;		/* since the last upkeep; drain_lock */
-	unsigned unmoved;		/* batches since refs moved; drain_lock */
 	struct live *live;		/* deferred snapshots; archive lock */
 	unsigned nlive;			/* written under the archive lock */
 	pthread_cond_t live_cond;	/* a deferred snapshot was settled */

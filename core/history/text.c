@@ -426,7 +426,7 @@ static void *worker(void *arg)
 	struct dossier_archive *a = t->a;
 
 	/* recognition waits for everything else the machine does */
-	dossier_worker_lower_priority(19, "text worker");
+	dossier_worker_nice(&t->work, 19, "text worker");
 	while (!dossier_worker_stopping(&t->work)) {
 		struct qitem q;
 		int have, rc = 0;

@@ -208,6 +208,15 @@ uint64_t dossier_file_id(const struct dossier_file *f);
 int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 		       int writing);
 
+/*
+ * dossier_archive_getattr, asked through f (NULL: no descriptor): if f's
+ * opener has lost the record, the answer is f's refusal (DOSSIER_EDENIED,
+ * as its reads say), not "no such file": the holder knows the file.
+ */
+int dossier_file_getattr(struct dossier_archive *a,
+			 const struct dossier_caller *who, uint64_t id,
+			 struct dossier_file *f, struct dossier_attr *out);
+
 /* Note that data was written through f (a save happens at release). */
 void dossier_file_mark_written(struct dossier_file *f);
 

@@ -633,6 +633,19 @@ int dossier_file_check(struct dossier_archive *a, struct dossier_file *f,
 	return recheck_file(a, f, writing);
 }
 
+int dossier_file_getattr(struct dossier_archive *a,
+			 const struct dossier_caller *who, uint64_t id,
+			 struct dossier_file *f, struct dossier_attr *out)
+{
+	int rc = dossier_archive_getattr(a, who, id, out);
+
+	/* fstat, or the kernel before a read past the size it knows */
+	if ((rc == DOSSIER_ENOTFOUND || rc == DOSSIER_EHIDDEN) && f &&
+	    dossier_file_check(a, f, 0) < 0)
+		rc = DOSSIER_EDENIED;
+	return rc;
+}
+
 void dossier_file_mark_written(struct dossier_file *f)
 {
 	if (f)

@@ -104,13 +104,6 @@ void dossier_worker_stop(struct dossier_worker *w)
 	dossier_worker_join(w);
 }
 
-void dossier_worker_lower_priority(int inc, const char *what)
-{
-	if (setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), inc) < 0)
-		dossier_log(LOG_DEBUG, "cannot lower the %s's priority: %s",
-			    what, strerror(errno));
-}
-
 void dossier_worker_nice(struct dossier_worker *w, int nice,
 			 const char *what)
 {

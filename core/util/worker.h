@@ -47,11 +47,6 @@ void dossier_worker_join(struct dossier_worker *w);
 /* Both halves: ask, then wait for the thread to end. */
 void dossier_worker_stop(struct dossier_worker *w);
 
-/* Lower the calling thread's priority by inc (background work lets the
- * requests of the people on the mount have the CPU first); what names
- * the thread in the debug line if it cannot. */
-void dossier_worker_lower_priority(int inc, const char *what);
-
 /*
  * Called on w's own thread (elsewhere it does nothing: a request thread
  * may run the worker's code too): run at nice level nice from now on,

@@ -6,7 +6,7 @@ PKGS="build-essential pkg-config libfuse3-dev fuse3 libsqlite3-dev \
 libgit2-dev libssl-dev libsmartcols-dev libacl1-dev libutf8proc-dev \
 libcmocka-dev zlib1g-dev \
 sqlite3 git attr acl bindfs libglib2.0-bin poppler-utils vim \
-util-linux procps samba smbclient samba-vfs-modules \
+util-linux procps bash-completion samba smbclient samba-vfs-modules \
 tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng img2pdf imagemagick \
 fonts-wqy-zenhei odt2txt docx2txt xlsx2csv catdoc unzip zip rsync python3"
 missing=

@@ -1,6 +1,8 @@
 #include "worker.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -32,10 +34,15 @@ void dossier_worker_destroy(struct dossier_worker *w)
 int dossier_worker_start(struct dossier_worker *w, void *(*fn)(void *),
 			 void *arg, const char *what)
 {
+	char name[16];
+
 	if (pthread_create(&w->thread, NULL, fn, arg) != 0) {
 		dossier_error_set("cannot start the %s", what);
 		return DOSSIER_ERROR;
 	}
+	/* as top -H and ps -L show it (15 characters at most) */
+	snprintf(name, sizeof(name), "%s", what);
+	pthread_setname_np(w->thread, name);
 	w->running = 1;
 	return 0;
 }

@@ -7,7 +7,7 @@
 
 #include <git2/sys/repository.h>
 
-#define FLUSH_PACK_MIN 2048	/* a batch this big is flushed as a pack */
+#define FLUSH_PACK_MIN 256	/* a batch this big is flushed as a pack */
 
 static struct pending_ref *find_pending(struct dossier_git *git,
 					uint64_t record)

@@ -1,8 +1,12 @@
 /*
- * One journal entry into one commit: the record's content into its own
- * ref (a per-record commit), then main's tree moved on (the gitlink in,
- * at its path; out, from its old one). A folder move is one commit for
- * every record below it, indexed at once.
+ * One journal entry into one commit of its record (refs/records/ID): its
+ * content, or a rename, delete or reclassification on top of the last
+ * one. Then the batch into one commit of main's tree (each record's
+ * gitlink in, at its path; out, from its old one): a commit of main
+ * rewrites every folder tree on the changed paths, and one per save made
+ * a client folder of 600 records cost the committer more than the save
+ * itself. A folder move is one commit for every record below it,
+ * indexed at once.
  */
 #include "history_priv_i.h"
 
@@ -16,6 +20,7 @@
 #include <unistd.h>
 
 #include "account.h"
+#include "buf.h"
 #include "archive_i.h"
 #include "error.h"
 #include "log.h"
@@ -29,9 +34,10 @@ struct draft {
 	struct dossier_oid blob;
 	uint64_t size;
 	char bhex[41];
+	int has_blob;			/* a content version */
 	struct dossier_oid rec;		/* the per-record commit */
 	int has_rec;			/* made by this entry */
-	struct dossier_oid commit;
+	struct dossier_oid commit;	/* a folder move's commit of main */
 };
 
 static void build_message(const struct entry *e, char *out, size_t outsz)
@@ -233,8 +239,28 @@ static int commit_content(struct dossier_history *h, struct entry *e,
 	if (rc < 0)
 		return drop_unless_transient(h, e, rc);
 	dossier_oid_fmt(d->bhex, &d->blob);
-	d->has_rec = 1;
+	d->has_blob = d->has_rec = 1;
 	return 1;
+}
+
+/*
+ * The per-record commit of e, a change that leaves the content as it is
+ * (rename, delete, classify), into d: every change is a commit of its
+ * record, with its author and message. 1: made; 0: the record has no
+ * version to build on; < 0: failed.
+ */
+static int commit_note(struct dossier_history *h, const struct entry *e,
+		       struct draft *d)
+{
+	int rc;
+
+	history_git_lock(h);
+	rc = dossier_git_record_note(h->git, e->record, &d->sig, d->msg,
+				     &d->rec);
+	history_git_unlock(h);
+	if (rc >= 0)
+		d->has_rec = rc;
+	return rc;
 }
 
 /*
@@ -270,20 +296,49 @@ static size_t tree_changes(const struct entry *e, const struct held *held,
 	return n;
 }
 
-/* Hand e and what was made of it to the batch (e is left empty). */
-static int built_take(struct built *out, struct entry *e,
-		      const struct draft *d, const char *new_path)
+void built_release(struct built *b)
 {
+	size_t i;
+
+	entry_release(&b->e);
+	free(b->msg);
+	for (i = 0; i < b->nch; i++)
+		free((char *)b->ch[i].path);
+	free(b->new_path);
+	memset(b, 0, sizeof(*b));
+}
+
+/*
+ * Hand e, what was made of it and the n changes it makes to main's tree
+ * to the batch (e is left empty).
+ */
+static int built_take(struct built *out, struct entry *e,
+		      const struct draft *d, const char *new_path,
+		      const struct dossier_git_change *ch, size_t n)
+{
+	size_t i;
+
 	memset(out, 0, sizeof(*out));
-	if (new_path && !(out->new_path = strdup(new_path))) {
+	out->msg = strdup(d->msg);
+	for (i = 0; i < n && out->msg; i++) {
+		if (!(out->ch[i].path = strdup(ch[i].path)))
+			break;
+		out->ch[i].target = ch[i].target ? &out->rec : NULL;
+		out->nch++;
+	}
+	if (!out->msg || out->nch < n ||
+	    (new_path && !(out->new_path = strdup(new_path)))) {
+		built_release(out);
 		dossier_error_set("out of memory");
 		return DOSSIER_ERROR;
 	}
 	snprintf(out->author, sizeof(out->author), "%s", d->author);
-	out->commit = d->commit;
-	if (d->has_rec) {
-		out->rec = d->rec;
-		out->has_rec = 1;
+	snprintf(out->email, sizeof(out->email), "%s", d->email);
+	out->when = d->sig.when;
+	out->rec = d->rec;
+	out->has_rec = d->has_rec;
+	if (d->has_blob) {
+		out->has_blob = 1;
 		snprintf(out->bhex, sizeof(out->bhex), "%s", d->bhex);
 	}
 	out->size = (int64_t)d->size;
@@ -365,9 +420,13 @@ int commit_entry(struct dossier_history *h, struct entry *e,
 		}
 		goto out;	/* else kept in the journal, retried */
 	}
-	if (entry_is_content(e->op) &&
-	    (rc = commit_content(h, e, &held, &d)) <= 0)
+	if (entry_is_content(e->op)) {
+		if ((rc = commit_content(h, e, &held, &d)) <= 0)
+			goto out;
+	} else if ((rc = commit_note(h, e, &d)) < 0) {
+		rc = drop_unless_transient(h, e, rc);
 		goto out;
+	}
 	if (!d.has_rec && held.hist_rec)
 		dossier_oid_parse(&d.rec, held.hist_rec);
 	n = tree_changes(e, &held, &d, ch, &new_path);
@@ -378,14 +437,175 @@ int commit_entry(struct dossier_history *h, struct entry *e,
 		rc = 0;
 		goto out;
 	}
-	history_git_lock(h);
-	rc = dossier_git_commit(h->git, ch, n, &d.sig, d.msg, &d.commit);
-	history_git_unlock(h);
-	if (rc < 0)
-		rc = drop_unless_transient(h, e, rc);
-	else
-		rc = built_take(out, e, &d, new_path);
+	rc = built_take(out, e, &d, new_path, ch, n);
 out:
 	held_release(&held);
 	return rc;
+}
+
+/* Main's commit for b alone, with its own author and message. */
+static int commit_alone(struct dossier_history *h, struct built *b)
+{
+	struct dossier_git_sig sig = { b->author, b->email, b->when };
+	int rc;
+
+	history_git_lock(h);
+	rc = dossier_git_commit(h->git, b->ch, b->nch, &sig, b->msg,
+				&b->commit);
+	history_git_unlock(h);
+	return rc;
+}
+
+/* A change of the batch to main's tree, in journal order. */
+struct slot {
+	const struct dossier_git_change *c;
+	uint64_t record;
+	size_t order;
+};
+
+static int cmp_slot(const void *x, const void *y)
+{
+	const struct slot *a = x, *b = y;
+	int r = strcmp(a->c->path, b->c->path);
+
+	return r ? r : a->order < b->order ? -1 : a->order > b->order;
+}
+
+/*
+ * What the changes to one path (v[0..n), in journal order) leave there,
+ * into *out: 1 a change, 0 nothing. A record moved away and another put
+ * at its name is the second's gitlink; a removal by a record that no
+ * longer holds the path (another took it meanwhile) changes nothing.
+ */
+static int settle_path(const struct slot *v, size_t n,
+		       struct dossier_git_change *out)
+{
+	const struct dossier_git_change *set = NULL;
+	uint64_t owner = 0;
+	int from_base = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].c->target) {
+			set = v[i].c;
+			owner = v[i].record;
+		} else if (!set && !owner && !from_base) {
+			from_base = 1;	/* out of the tree the batch began on */
+		} else if (set && owner == v[i].record) {
+			set = NULL;
+		}
+	}
+	if (set) {
+		*out = *set;
+		return 1;
+	}
+	if (!from_base)
+		return 0;
+	out->path = v[0].c->path;
+	out->target = NULL;
+	return 1;
+}
+
+/* The batch's changes, one per path (caller frees *out). */
+static int batch_changes(const struct built *b, size_t n,
+			 struct dossier_git_change **out, size_t *nout)
+{
+	struct slot *v;
+	size_t i, j, k = 0, m = 0;
+
+	*out = NULL;
+	*nout = 0;
+	for (i = 0; i < n; i++)
+		k += b[i].nch;
+	if (!k)
+		return 0;
+	v = calloc(k, sizeof(*v));
+	*out = calloc(k, sizeof(**out));
+	if (!v || !*out) {
+		free(v);
+		free(*out);
+		*out = NULL;
+		dossier_error_set("out of memory");
+		return DOSSIER_ERROR;
+	}
+	for (i = 0, k = 0; i < n; i++)
+		for (j = 0; j < b[i].nch; j++, k++)
+			v[k] = (struct slot){ &b[i].ch[j], b[i].e.record, k };
+	qsort(v, k, sizeof(*v), cmp_slot);
+	for (i = 0; i < k; i = j) {
+		for (j = i + 1; j < k && !strcmp(v[j].c->path, v[i].c->path);
+		     j++)
+			;
+		m += (size_t)settle_path(v + i, j - i, &(*out)[m]);
+	}
+	free(v);
+	*nout = m;
+	return 0;
+}
+
+/*
+ * Main's commit for the n entries together. The author is theirs if
+ * they all have one, else the service; the message lists every change
+ * (each is a commit of its record with its own author and message).
+ */
+static int commit_together(struct dossier_history *h, struct built *b,
+			   size_t n)
+{
+	struct dossier_buf msg = DOSSIER_BUF_INIT;
+	struct dossier_git_change *ch = NULL;
+	struct dossier_git_sig sig = { b[0].author, b[0].email, 0 };
+	struct dossier_oid commit;
+	size_t i, nch;
+	int rc;
+
+	if ((rc = batch_changes(b, n, &ch, &nch)) < 0)
+		return rc;
+	dossier_buf_addf(&msg, "%zu changes\n\n", n);
+	for (i = 0; i < n; i++) {
+		const struct entry *e = &b[i].e;
+
+		if (b[i].e.uid != b[0].e.uid) {
+			sig.name = DOSSIER_GIT_SERVICE_NAME;
+			sig.email = DOSSIER_GIT_SERVICE_EMAIL;
+		}
+		if (b[i].when > sig.when)
+			sig.when = b[i].when;
+		dossier_buf_addf(&msg, "%s %s by %s\n", e->op, e->path ?
+				 e->path : e->old_path ? e->old_path : "",
+				 b[i].author);
+	}
+	dossier_buf_addf(&msg, "\nJournal: %" PRId64 "-%" PRId64 "\n",
+			 b[0].e.seq, b[n - 1].e.seq);
+	history_git_lock(h);
+	rc = dossier_git_commit(h->git, ch, nch, &sig, msg.buf, &commit);
+	history_git_unlock(h);
+	for (i = 0; rc == 0 && i < n; i++)
+		b[i].commit = commit;
+	dossier_buf_release(&msg);
+	free(ch);
+	return rc;
+}
+
+int commit_batch(struct dossier_history *h, struct built *b, size_t n)
+{
+	size_t i;
+	int rc;
+
+	if (n == 0)
+		return 0;
+	rc = n == 1 ? commit_alone(h, b) : commit_together(h, b, n);
+	if (rc == 0 || transient(rc))
+		return rc;
+	/* one of them main cannot take: each on its own, in order */
+	dossier_error_clear();
+	for (i = 0; i < n; i++) {
+		if ((rc = commit_alone(h, &b[i])) == 0)
+			continue;
+		if (transient(rc))
+			return rc;
+		drop_entry(h, &b[i].e, dossier_error_last());
+		dossier_error_clear();
+		b[i].dropped = 1;
+	}
+	return 0;
 }

@@ -62,13 +62,6 @@ static void upkeep(struct dossier_history *h)
 	dossier_error_clear();
 }
 
-static void built_release(struct built *b)
-{
-	entry_release(&b->e);
-	free(b->new_path);
-	memset(b, 0, sizeof(*b));
-}
-
 /*
  * Index the n commits from built[from] in one catalog transaction: each
  * transaction costs a commit of the catalog's WAL, which for one save
@@ -84,17 +77,19 @@ static int index_chunk(struct dossier_history *h, size_t from, size_t n)
 	for (i = from; rc == 0 && i < from + n; i++) {
 		struct built *b = &h->built[i];
 
+		if (b->dropped)
+			continue;
 		rc = index_add(h, &b->e, b->author, &b->commit,
 			       b->has_rec ? &b->rec : NULL,
-			       b->has_rec ? b->bhex : NULL, b->size,
+			       b->has_blob ? b->bhex : NULL, b->size,
 			       b->new_path);
-		versions |= b->has_rec;
+		versions |= b->has_blob;
 	}
 	if ((rc = index_end(h, rc, versions)) < 0)
 		return rc;
 	/* indexed: their snapshots are in history now */
 	for (i = from; i < from + n; i++)
-		if (h->built[i].e.spool)
+		if (h->built[i].e.spool && !h->built[i].dropped)
 			unlinkat(h->spoolfd, h->built[i].e.spool, 0);
 	return 0;
 }
@@ -131,7 +126,8 @@ static int batch_start(struct dossier_history *h)
 }
 
 /*
- * Put the batch's objects on disk, index its commits (INDEX_CHUNK to a
+ * Commit the batch to main (commit_batch), put the batch's objects on
+ * disk, index its commits (INDEX_CHUNK to a
  * catalog transaction, with the refs they move noted), and begin the
  * next batch. A commit that cannot be indexed stays in the journal with
  * those after it, for the next drain; refs never point past the index.
@@ -144,9 +140,11 @@ static int batch_finish(struct dossier_history *h, size_t *n, int last)
 	size_t i;
 	int rc, r, tidy;
 
-	history_git_lock(h);
-	rc = dossier_git_flush(h->git);
-	history_git_unlock(h);
+	if ((rc = commit_batch(h, h->built, *n)) == 0) {
+		history_git_lock(h);
+		rc = dossier_git_flush(h->git);
+		history_git_unlock(h);
+	}
 	if (rc == 0)
 		rc = index_built(h, *n);
 	for (i = 0; i < *n; i++)

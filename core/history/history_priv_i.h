@@ -105,15 +105,26 @@ struct entry {
 	int live_fd;		/* committer: that inode, while hashed */
 };
 
-/* An entry whose commit is made, waiting for its batch to be indexed. */
+/*
+ * An entry whose record commit is made, waiting for its batch's commit
+ * of main (commit_batch) and then to be indexed.
+ */
 struct built {
 	struct entry e;
 	char author[128];
-	struct dossier_oid commit, rec;
+	char email[64];
+	int64_t when;		/* unix seconds */
+	char *msg;		/* its message, for a main commit of its own */
+	struct dossier_git_change ch[2];	/* what it changes in main */
+	size_t nch;		/* ch[].path owned, ch[].target = &rec */
+	struct dossier_oid commit;	/* main's, once commit_batch made it */
+	struct dossier_oid rec;	/* the record's commit it made */
 	int has_rec;
+	int has_blob;		/* a content version: bhex, size */
 	char bhex[41];
 	int64_t size;
 	char *new_path;
+	int dropped;		/* main could not take it: logged, dropped */
 };
 
 /* A batch ends early at a second entry of one record, and at this size. */
@@ -287,6 +298,17 @@ int index_load_tips(struct dossier_history *h);
  */
 int commit_entry(struct dossier_history *h, struct entry *e,
 		 struct built *out);
+
+/*
+ * The batch's n entries into one commit of main (one for each entry,
+ * when the batch has one; the entries one by one when main cannot take
+ * them together, and then an entry main cannot take is dropped, its
+ * built marked). 0, or < 0 (transient): the batch stays in the journal.
+ */
+int commit_batch(struct dossier_history *h, struct built *b, size_t n);
+
+/* Free what b holds (b is left empty). */
+void built_release(struct built *b);
 
 /* ---- recovery.c: what a restart finds ---- */
 

@@ -246,20 +246,25 @@ static int version_damaged(struct verify *v, const struct vrow *r)
 	return 1;
 }
 
-/* Does r's commit say what r says (author, time, op, path)? 1 if so. */
+/*
+ * Does r's own commit say what r says (author, time, op, path)? 1 if so.
+ * Its own is its record's commit when it has one: main's commit may hold
+ * a whole batch of changes, by several users.
+ */
 static int commit_agrees(struct verify *v, const struct vrow *r)
 {
 	struct dossier_git_commit_info ci;
 	struct dossier_oid oid;
+	const char *own = r->rec[0] ? r->rec : r->commit;
 	char want[1200], cwhen[32];
 	int rc;
 
-	if (dossier_oid_parse(&oid, r->commit) < 0) {
+	if (dossier_oid_parse(&oid, own) < 0) {
 		dossier_error_clear();
 		problem(v, "Version %" PRId64 " of record %" PRId64 " '%s' "
 			"(%s) names no valid commit ('%s'): the catalog row was "
 			"changed outside dossierfs; %s.", r->id, r->record,
-			r->path, r->when, r->commit, RESTORE_CATALOG);
+			r->path, r->when, own, RESTORE_CATALOG);
 		return 0;
 	}
 	rc = dossier_git_commit_info(v->git, &oid, &ci);
@@ -268,7 +273,7 @@ static int commit_agrees(struct verify *v, const struct vrow *r)
 		problem(v, "Version %" PRId64 " of record %" PRId64
 			" '%s' (%s %s by %s): its commit %.7s is %s "
 			"history.git; %s.", r->id, r->record, r->path, r->op,
-			r->when, r->author, r->commit,
+			r->when, r->author, own,
 			rc == DOSSIER_ENOTFOUND ? "missing from" :
 			"unreadable in", RESTORE_HISTORY);
 		return 0;
@@ -282,7 +287,7 @@ static int commit_agrees(struct verify *v, const struct vrow *r)
 		"'%s %s' by %s at %s, but its commit %.7s says '%.*s' "
 		"by %s at %s: the catalog row was changed outside "
 		"dossierfs; %s.", r->id, r->record, r->op, r->path, r->author,
-		r->when, r->commit, (int)strcspn(ci.message, "\n"),
+		r->when, own, (int)strcspn(ci.message, "\n"),
 		ci.message, ci.author, cwhen, RESTORE_CATALOG);
 	return 0;
 }

@@ -108,6 +108,10 @@ int dossier_git_blob_size(struct dossier_git *git,
  * and control characters are dropped from both, as git(1) does; a name
  * left empty is DOSSIER_EINVAL.
  */
+/* The committer of every commit, and the author of one of several users. */
+#define DOSSIER_GIT_SERVICE_NAME "dossierfs"
+#define DOSSIER_GIT_SERVICE_EMAIL "dossierfs@localhost"
+
 struct dossier_git_sig {
 	const char *name;
 	const char *email;
@@ -123,7 +127,8 @@ struct dossier_git_sig {
  *
  * With blob NULL (the record was deleted) nothing is written and the ref
  * is left as it is: *rec_commit_out gets the record's current version, or
- * all zeros if it has none. Deletion shows in the main history only.
+ * all zeros if it has none. (A deletion is recorded by
+ * dossier_git_record_note.)
  *
  * The commit message is message (NULL: empty) with a trailer
  * "Dossier-Record: <id>" appended, so that no two records ever share a
@@ -136,6 +141,18 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 			       const struct dossier_git_sig *author,
 			       const char *message,
 			       struct dossier_oid *rec_commit_out);
+
+/*
+ * A change of record_id that leaves its content as it is (a rename, a
+ * delete, a reclassification): a per-record commit with its last
+ * version's tree on top of it, author = author, message as
+ * dossier_git_record_version's. Returns 1 and the commit in *out; 0
+ * (*out all zeros) when the record has no version yet, so nothing to
+ * build on.
+ */
+int dossier_git_record_note(struct dossier_git *git, uint64_t record_id,
+			    const struct dossier_git_sig *author,
+			    const char *message, struct dossier_oid *out);
 
 /*
  * A batch of commits: between begin and end, dossier_git_record_version

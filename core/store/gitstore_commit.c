@@ -9,8 +9,6 @@
 #include "error.h"
 
 #define CONTENT_NAME "content"
-#define SERVICE_NAME "dossierfs"
-#define SERVICE_EMAIL "dossierfs@localhost"
 
 /*
  * A copy of s without '<', '>' and control characters, which would break
@@ -201,6 +199,44 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 			       parent, &commit_id)) < 0)
 		goto out;
 	from_git(rec_commit_out, &commit_id);
+out:
+	free(msg);
+	sigs_release(&sigs);
+	git_tree_free(tree);
+	git_commit_free(parent);
+	return rc;
+}
+
+int dossier_git_record_note(struct dossier_git *git, uint64_t record_id,
+			    const struct dossier_git_sig *author,
+			    const char *message, struct dossier_oid *out)
+{
+	char refname[64];
+	git_oid parent_id, commit_id;
+	git_commit *parent = NULL;
+	git_tree *tree = NULL;
+	struct sigs sigs = { NULL, NULL };
+	char *msg = NULL;
+	int has_parent = 0, gerr, rc;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(refname, sizeof(refname), RECORD_REF_FMT, record_id);
+	if ((rc = read_tip(git, record_id, refname, &parent_id,
+			   &has_parent)) < 0 || !has_parent)
+		return rc;
+	if ((rc = make_sigs(&sigs, author)) < 0)
+		goto out;
+	if ((gerr = git_commit_lookup(&parent, git->repo, &parent_id)) < 0 ||
+	    (gerr = git_commit_tree(&tree, parent)) < 0) {
+		rc = gitstore_fail(gerr, "cannot read '%s'", refname);
+		goto out;
+	}
+	if ((rc = record_message(&msg, message, record_id)) < 0 ||
+	    (rc = write_commit(git, record_id, refname, &sigs, msg, tree,
+			       parent, &commit_id)) < 0)
+		goto out;
+	from_git(out, &commit_id);
+	rc = 1;
 out:
 	free(msg);
 	sigs_release(&sigs);

@@ -427,6 +427,154 @@ static void test_history__one_unindexable_commit_holds_back_only_the_rest(
 			 0);
 }
 
+/* The text of column 0 of sql's first row (id bound as ?1), or "". */
+static void catalog_text(struct sandbox *s, const char *sql, int64_t id,
+			 char *out, size_t outsz)
+{
+	sqlite3_stmt *st = NULL;
+
+	out[0] = '\0';
+	pthread_mutex_lock(&s->a->lock);
+	assert_int_equal(sqlite3_prepare_v2(s->a->db, sql, -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, outsz, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	pthread_mutex_unlock(&s->a->lock);
+}
+
+/*
+ * What main's commit (hex) holds at the record path of version row
+ * vid's record, the client folder's name, into out ("" if nothing).
+ */
+static void main_holds(struct sandbox *s, const char *commit,
+		       const char *path, char *out)
+{
+	char gitdir[PATH_MAX];
+	git_repository *repo = NULL;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	git_tree_entry *e = NULL;
+	git_oid id;
+
+	out[0] = '\0';
+	git_libgit2_init();
+	snprintf(gitdir, sizeof(gitdir), "%s/history.git", s->path);
+	assert_int_equal(git_repository_open(&repo, gitdir), 0);
+	assert_int_equal(git_oid_fromstr(&id, commit), 0);
+	assert_int_equal(git_commit_lookup(&c, repo, &id), 0);
+	assert_int_equal(git_commit_tree(&tree, c), 0);
+	if (git_tree_entry_bypath(&e, tree, path) == 0) {
+		assert_int_equal(git_tree_entry_filemode(e),
+				 GIT_FILEMODE_COMMIT);
+		git_oid_tostr(out, 41, git_tree_entry_id(e));
+	}
+	git_tree_entry_free(e);
+	git_tree_free(tree);
+	git_commit_free(c);
+	git_repository_free(repo);
+	git_libgit2_shutdown();
+}
+
+/* The first four records' next changes, and a new record, together. */
+static uint64_t newcomer_id;
+
+static int four_changes(void *arg)
+{
+	struct sandbox *s = arg;
+	struct dossier_file *f;
+
+	/* a.txt moves away and a new record takes its name */
+	assert_int_equal(dossier_archive_rename(s->a, &root, s->client.id,
+						"a.txt", s->client.id,
+						"z.txt", 0), 0);
+	f = create(s, "a.txt", &newcomer_id);
+	put_at(s, f, "new\n", 4, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	assert_int_equal(dossier_archive_unlink(s->a, &root, s->client.id,
+						"b.txt"), 0);
+	f = open_rec(s, four_ids[2], O_RDWR | O_TRUNC);
+	put_at(s, f, "x2\n", 3, 0);
+	assert_int_equal(dossier_file_release(s->a, f), 0);
+	return 0;
+}
+
+#define LAST_OF "FROM version WHERE record = ?1 ORDER BY id DESC LIMIT 1"
+
+/*
+ * A batch of changes of several records is one commit of main; each
+ * change is a commit of its own record (renames and deletes too), with
+ * its author and message. A name one record leaves and another takes in
+ * the same batch is the newcomer's in main.
+ */
+static void test_history__a_batch_is_one_commit_of_main(void **state)
+{
+	struct sandbox *s = *state;
+	char commit[41], rec[41], prev[41], path[PATH_MAX], held[41];
+	char msg[64];
+	int i;
+
+	assert_int_equal(history_quiesce(s->a->history, four_saves, s), 0);
+	sandbox_drain(s);
+	assert_int_equal(sandbox_count(s, "SELECT count(DISTINCT commit_oid) "
+				       "FROM version", 0), 1);
+	assert_int_equal(sandbox_count(s, "SELECT count(DISTINCT rec_commit) "
+				       "FROM version", 0), 4);
+
+	assert_int_equal(history_quiesce(s->a->history, four_changes, s), 0);
+	sandbox_drain(s);
+	/* one commit of main for the four changes, none shared before */
+	assert_int_equal(sandbox_count(s, "SELECT count(DISTINCT commit_oid) "
+				       "FROM version", 0), 2);
+	catalog_text(s, "SELECT commit_oid " LAST_OF, (int64_t)newcomer_id,
+		     commit, sizeof(commit));
+	for (i = 0; i < 3; i++) {
+		char other[41];
+
+		catalog_text(s, "SELECT commit_oid " LAST_OF,
+			     (int64_t)four_ids[i], other, sizeof(other));
+		assert_string_equal(other, commit);
+	}
+	/* the rename is a commit of its record, on top of its first */
+	catalog_text(s, "SELECT op " LAST_OF, (int64_t)four_ids[0], msg,
+		     sizeof(msg));
+	assert_string_equal(msg, "rename");
+	catalog_text(s, "SELECT rec_commit " LAST_OF, (int64_t)four_ids[0],
+		     rec, sizeof(rec));
+	catalog_text(s, "SELECT rec_commit FROM version WHERE record = ?1 "
+		     "ORDER BY id LIMIT 1", (int64_t)four_ids[0], prev,
+		     sizeof(prev));
+	assert_int_equal(strlen(rec), 40);
+	assert_string_not_equal(rec, prev);
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM version WHERE "
+				       "record = ?1 AND blob IS NULL AND "
+				       "rec_commit IS NOT NULL",
+				       (int64_t)four_ids[0]), 1);
+	catalog_text(s, "SELECT path " LAST_OF, (int64_t)four_ids[0], path,
+		     sizeof(path));
+	main_holds(s, commit, path, held);
+	assert_string_equal(held, rec);
+	/* its old name is the newcomer's */
+	catalog_text(s, "SELECT path " LAST_OF, (int64_t)newcomer_id, path,
+		     sizeof(path));
+	catalog_text(s, "SELECT rec_commit " LAST_OF, (int64_t)newcomer_id,
+		     rec, sizeof(rec));
+	main_holds(s, commit, path, held);
+	assert_string_equal(held, rec);
+	/* the deleted record: a commit of its own, out of main */
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM version WHERE "
+				       "record = ?1 AND op = 'delete' AND "
+				       "rec_commit IS NOT NULL",
+				       (int64_t)four_ids[1]), 1);
+	catalog_text(s, "SELECT path " LAST_OF, (int64_t)four_ids[1], path,
+		     sizeof(path));
+	main_holds(s, commit, path, held);
+	assert_string_equal(held, "");
+	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM journal", 0),
+			 0);
+}
+
 static uint64_t one_id;
 
 static int one_save(void *arg)
@@ -536,6 +684,7 @@ int main(void)
 		T(test_history__write_after_save_keeps_version),
 		T(test_history__truncate_after_save_keeps_version),
 		T(test_history__rename_onto_after_save),
+		T(test_history__a_batch_is_one_commit_of_main),
 		T(test_history__recreate_after_save_keeps_version),
 		T(test_history__beyond_the_limit_saves_copy),
 		T(test_history__batches_build_on_unmoved_refs),

@@ -20,8 +20,8 @@
 #include <unistd.h>
 
 #include "account.h"
-#include "buf.h"
 #include "archive_i.h"
+#include "buf.h"
 #include "error.h"
 #include "log.h"
 
@@ -480,18 +480,18 @@ static int cmp_slot(const void *x, const void *y)
 static int settle_path(const struct slot *v, size_t n,
 		       struct dossier_git_change *out)
 {
-	const struct dossier_git_change *set = NULL;
-	uint64_t owner = 0;
+	const struct dossier_git_change *set = NULL;	/* the last put */
+	uint64_t holder = 0;	/* its record (0: none put yet) */
 	int from_base = 0;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		if (v[i].c->target) {
 			set = v[i].c;
-			owner = v[i].record;
-		} else if (!set && !owner && !from_base) {
+			holder = v[i].record;
+		} else if (!holder) {
 			from_base = 1;	/* out of the tree the batch began on */
-		} else if (set && owner == v[i].record) {
+		} else if (holder == v[i].record) {
 			set = NULL;
 		}
 	}

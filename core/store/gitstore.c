@@ -107,8 +107,9 @@ static int open_repo(git_repository **out, const char *path)
 	 * Who moves a ref: without it libgit2 reads the configuration
 	 * (user.name) again for every ref it moves.
 	 */
-	if ((gerr = git_repository_set_ident(repo, SERVICE_NAME,
-					     SERVICE_EMAIL)) < 0) {
+	if ((gerr = git_repository_set_ident(repo,
+					     DOSSIER_GIT_SERVICE_NAME,
+					     DOSSIER_GIT_SERVICE_EMAIL)) < 0) {
 		git_repository_free(repo);
 		return gitstore_fail(gerr, "cannot open repository '%s'", path);
 	}

@@ -103,15 +103,15 @@ int dossier_git_blob_head_to_fd(struct dossier_git *git,
 int dossier_git_blob_size(struct dossier_git *git,
 			  const struct dossier_oid *blob, uint64_t *out);
 
+/* The committer of every commit, and the author of one of several users. */
+#define DOSSIER_GIT_SERVICE_NAME "dossierfs"
+#define DOSSIER_GIT_SERVICE_EMAIL "dossierfs@localhost"
+
 /*
  * Who did something and when. email may be NULL (stored empty). '<', '>'
  * and control characters are dropped from both, as git(1) does; a name
  * left empty is DOSSIER_EINVAL.
  */
-/* The committer of every commit, and the author of one of several users. */
-#define DOSSIER_GIT_SERVICE_NAME "dossierfs"
-#define DOSSIER_GIT_SERVICE_EMAIL "dossierfs@localhost"
-
 struct dossier_git_sig {
 	const char *name;
 	const char *email;

@@ -53,9 +53,10 @@ static int make_sigs(struct sigs *out, const struct dossier_git_sig *sig)
 	}
 	if ((gerr = git_signature_new(&out->author, name, email,
 				      (git_time_t)sig->when, 0)) < 0 ||
-	    (gerr = git_signature_new(&out->committer, SERVICE_NAME,
-				      SERVICE_EMAIL, (git_time_t)sig->when,
-				      0)) < 0) {
+	    (gerr = git_signature_new(&out->committer,
+				      DOSSIER_GIT_SERVICE_NAME,
+				      DOSSIER_GIT_SERVICE_EMAIL,
+				      (git_time_t)sig->when, 0)) < 0) {
 		/* an empty (or all-blank) name */
 		git_signature_free(out->author);
 		out->author = NULL;
@@ -158,6 +159,40 @@ static int record_message(char **out, const char *message,
 	return 0;
 }
 
+/*
+ * A commit of record_id on its ref refname, on top of parent_id (NULL:
+ * none), with tree (NULL: the parent's), author and message, into *out.
+ */
+static int record_commit(struct dossier_git *git, uint64_t record_id,
+			 const char *refname, const git_oid *parent_id,
+			 git_tree *tree, const struct dossier_git_sig *author,
+			 const char *message, git_oid *out)
+{
+	git_commit *parent = NULL;
+	git_tree *kept = NULL;
+	struct sigs sigs = { NULL, NULL };
+	char *msg = NULL;
+	int gerr = 0, rc;
+
+	if ((rc = make_sigs(&sigs, author)) < 0)
+		return rc;
+	if ((parent_id &&
+	     (gerr = git_commit_lookup(&parent, git->repo, parent_id)) < 0) ||
+	    (!tree && (gerr = git_commit_tree(&kept, parent)) < 0)) {
+		rc = gitstore_fail(gerr, "cannot read '%s'", refname);
+		goto out;
+	}
+	if ((rc = record_message(&msg, message, record_id)) == 0)
+		rc = write_commit(git, record_id, refname, &sigs, msg,
+				  tree ? tree : kept, parent, out);
+out:
+	free(msg);
+	sigs_release(&sigs);
+	git_tree_free(kept);
+	git_commit_free(parent);
+	return rc;
+}
+
 int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 			       const struct dossier_oid *blob,
 			       const struct dossier_git_sig *author,
@@ -166,11 +201,8 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 {
 	char refname[64];
 	git_oid parent_id, blob_id, commit_id;
-	git_commit *parent = NULL;
 	git_tree *tree = NULL;
-	struct sigs sigs = { NULL, NULL };
-	char *msg = NULL;
-	int has_parent = 0, gerr, rc;
+	int has_parent = 0, rc;
 
 	snprintf(refname, sizeof(refname), RECORD_REF_FMT, record_id);
 	if ((rc = read_tip(git, record_id, refname, &parent_id,
@@ -185,25 +217,13 @@ int dossier_git_record_version(struct dossier_git *git, uint64_t record_id,
 	}
 	to_git(&blob_id, blob);
 	if ((rc = gitstore_expect_type(git, &blob_id, GIT_OBJECT_BLOB,
-				       NULL)) < 0 ||
-	    (rc = make_sigs(&sigs, author)) < 0)
-		goto out;
-	if (has_parent &&
-	    (gerr = git_commit_lookup(&parent, git->repo, &parent_id)) < 0) {
-		rc = gitstore_fail(gerr, "cannot read '%s'", refname);
-		goto out;
-	}
-	if ((rc = content_tree(git, record_id, &blob_id, &tree)) < 0 ||
-	    (rc = record_message(&msg, message, record_id)) < 0 ||
-	    (rc = write_commit(git, record_id, refname, &sigs, msg, tree,
-			       parent, &commit_id)) < 0)
-		goto out;
-	from_git(rec_commit_out, &commit_id);
-out:
-	free(msg);
-	sigs_release(&sigs);
+				       NULL)) == 0 &&
+	    (rc = content_tree(git, record_id, &blob_id, &tree)) == 0 &&
+	    (rc = record_commit(git, record_id, refname,
+				has_parent ? &parent_id : NULL, tree, author,
+				message, &commit_id)) == 0)
+		from_git(rec_commit_out, &commit_id);
 	git_tree_free(tree);
-	git_commit_free(parent);
 	return rc;
 }
 
@@ -213,36 +233,18 @@ int dossier_git_record_note(struct dossier_git *git, uint64_t record_id,
 {
 	char refname[64];
 	git_oid parent_id, commit_id;
-	git_commit *parent = NULL;
-	git_tree *tree = NULL;
-	struct sigs sigs = { NULL, NULL };
-	char *msg = NULL;
-	int has_parent = 0, gerr, rc;
+	int has_parent = 0, rc;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(refname, sizeof(refname), RECORD_REF_FMT, record_id);
 	if ((rc = read_tip(git, record_id, refname, &parent_id,
 			   &has_parent)) < 0 || !has_parent)
 		return rc;
-	if ((rc = make_sigs(&sigs, author)) < 0)
-		goto out;
-	if ((gerr = git_commit_lookup(&parent, git->repo, &parent_id)) < 0 ||
-	    (gerr = git_commit_tree(&tree, parent)) < 0) {
-		rc = gitstore_fail(gerr, "cannot read '%s'", refname);
-		goto out;
-	}
-	if ((rc = record_message(&msg, message, record_id)) < 0 ||
-	    (rc = write_commit(git, record_id, refname, &sigs, msg, tree,
-			       parent, &commit_id)) < 0)
-		goto out;
+	if ((rc = record_commit(git, record_id, refname, &parent_id, NULL,
+				author, message, &commit_id)) < 0)
+		return rc;
 	from_git(out, &commit_id);
-	rc = 1;
-out:
-	free(msg);
-	sigs_release(&sigs);
-	git_tree_free(tree);
-	git_commit_free(parent);
-	return rc;
+	return 1;
 }
 
 /*

@@ -42,8 +42,6 @@
 #include "gitstore.h"
 
 #define MAIN_REF "refs/heads/main"
-#define SERVICE_NAME DOSSIER_GIT_SERVICE_NAME
-#define SERVICE_EMAIL DOSSIER_GIT_SERVICE_EMAIL
 #define RECORD_REF_FMT "refs/records/%" PRIu64
 #define IO_CHUNK (256 * 1024)
 

@@ -444,20 +444,24 @@ static void catalog_text(struct sandbox *s, const char *sql, int64_t id,
 	pthread_mutex_unlock(&s->a->lock);
 }
 
+#define LAST_OF "FROM version WHERE record = ?1 ORDER BY id DESC LIMIT 1"
+
 /*
- * What main's commit (hex) holds at the record path of version row
- * vid's record, the client folder's name, into out ("" if nothing).
+ * What main's commit (hex) holds at the path of record's last version,
+ * into out (a record commit's hex; "" if nothing).
  */
 static void main_holds(struct sandbox *s, const char *commit,
-		       const char *path, char *out)
+		       uint64_t record, char *out)
 {
-	char gitdir[PATH_MAX];
+	char gitdir[PATH_MAX], path[PATH_MAX];
 	git_repository *repo = NULL;
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	git_tree_entry *e = NULL;
 	git_oid id;
 
+	catalog_text(s, "SELECT path " LAST_OF, (int64_t)record, path,
+		     sizeof(path));
 	out[0] = '\0';
 	git_libgit2_init();
 	snprintf(gitdir, sizeof(gitdir), "%s/history.git", s->path);
@@ -500,8 +504,6 @@ static int four_changes(void *arg)
 	return 0;
 }
 
-#define LAST_OF "FROM version WHERE record = ?1 ORDER BY id DESC LIMIT 1"
-
 /*
  * A batch of changes of several records is one commit of main; each
  * change is a commit of its own record (renames and deletes too), with
@@ -511,7 +513,7 @@ static int four_changes(void *arg)
 static void test_history__a_batch_is_one_commit_of_main(void **state)
 {
 	struct sandbox *s = *state;
-	char commit[41], rec[41], prev[41], path[PATH_MAX], held[41];
+	char commit[41], rec[41], prev[41], held[41];
 	char msg[64];
 	int i;
 
@@ -551,25 +553,19 @@ static void test_history__a_batch_is_one_commit_of_main(void **state)
 				       "record = ?1 AND blob IS NULL AND "
 				       "rec_commit IS NOT NULL",
 				       (int64_t)four_ids[0]), 1);
-	catalog_text(s, "SELECT path " LAST_OF, (int64_t)four_ids[0], path,
-		     sizeof(path));
-	main_holds(s, commit, path, held);
+	main_holds(s, commit, four_ids[0], held);
 	assert_string_equal(held, rec);
 	/* its old name is the newcomer's */
-	catalog_text(s, "SELECT path " LAST_OF, (int64_t)newcomer_id, path,
-		     sizeof(path));
 	catalog_text(s, "SELECT rec_commit " LAST_OF, (int64_t)newcomer_id,
 		     rec, sizeof(rec));
-	main_holds(s, commit, path, held);
+	main_holds(s, commit, newcomer_id, held);
 	assert_string_equal(held, rec);
 	/* the deleted record: a commit of its own, out of main */
 	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM version WHERE "
 				       "record = ?1 AND op = 'delete' AND "
 				       "rec_commit IS NOT NULL",
 				       (int64_t)four_ids[1]), 1);
-	catalog_text(s, "SELECT path " LAST_OF, (int64_t)four_ids[1], path,
-		     sizeof(path));
-	main_holds(s, commit, path, held);
+	main_holds(s, commit, four_ids[1], held);
 	assert_string_equal(held, "");
 	assert_int_equal(sandbox_count(s, "SELECT count(*) FROM journal", 0),
 			 0);

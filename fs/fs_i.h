@@ -22,6 +22,7 @@ struct fs {
 	struct fuse_session *se;
 	struct notifier *notifier;
 	int view;		/* a per-user view */
+	int samba;		/* view: for Samba (DOSSIER_VIEW_SAMBA) */
 	uid_t uid;		/* view: whose */
 	gid_t gid;
 	char *dir;		/* view: where it is mounted */

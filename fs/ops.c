@@ -38,6 +38,27 @@ static struct dossier_caller caller_of(fuse_req_t req)
 	return who;
 }
 
+/*
+ * 1 (and EACCES sent) if req comes from a process a view for Samba must
+ * not serve: any uid but its user's and root's (smbd acts for the user
+ * with a root real uid, sometimes as root itself). The folder above the
+ * view keeps such processes out; one that root or the user let in (a
+ * descriptor, a working folder) is refused here at every request.
+ */
+static int foreign(fuse_req_t req)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+	struct fs *fs = fs_of(req);
+
+	if (!fs->samba || c->uid == fs->uid || c->uid == 0)
+		return 0;
+	dossier_log(LOG_NOTICE, "refused uid %u (pid %d) in uid %u's view "
+		    "for Samba at '%s'", (unsigned)c->uid, (int)c->pid,
+		    (unsigned)fs->uid, fs->dir);
+	fuse_reply_err(req, EACCES);
+	return 1;
+}
+
 /* May fs's kernel keep an answer about ino for VIEW_TTL? */
 static int view_caches(struct fs *fs, uint64_t ino, uint64_t epoch)
 {
@@ -165,7 +186,11 @@ static void fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 	uint64_t epoch = notify_epoch(fs);
 	struct fuse_entry_param e;
 	struct dossier_attr at;
-	int rc = dossier_archive_lookup(fs->archive, &who, parent, name, &at);
+	int rc;
+
+	if (foreign(req))
+		return;
+	rc = dossier_archive_lookup(fs->archive, &who, parent, name, &at);
 
 	/*
 	 * A view's kernel may remember that a name is absent (one caller,
@@ -214,6 +239,8 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino,
 	struct dossier_attr at;
 	int rc;
 
+	if (foreign(req))
+		return;
 	rc = dossier_file_getattr(fs->archive, &who, ino,
 				  fi ? file_of(fi) : NULL, &at);
 	if (rc < 0)
@@ -248,6 +275,8 @@ static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 	size_t i;
 	int rc;
 
+	if (foreign(req))
+		return;
 	for (i = 0; i < sizeof(bits) / sizeof(bits[0]); i++)
 		if (to_set & bits[i].fuse)
 			set |= bits[i].ours;
@@ -271,9 +300,11 @@ static void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct fs *fs = fs_of(req);
 	uint64_t epoch = notify_epoch(fs);
 	struct dossier_attr at;
-	int rc = dossier_archive_mkdir(fs->archive, &who, parent, name, mode,
-				       &at);
+	int rc;
 
+	if (foreign(req))
+		return;
+	rc = dossier_archive_mkdir(fs->archive, &who, parent, name, mode, &at);
 	if (rc == 0)
 		notify_changed(fs, parent, name, 0, CHANGE_NAME);
 	reply_entry(req, parent, name, rc, &at, epoch);
@@ -295,6 +326,8 @@ static void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct dossier_caller who = caller_of(req);
 
+	if (foreign(req))
+		return;
 	reply_name_changed(req, parent, name,
 			   dossier_archive_rmdir(fs_of(req)->archive, &who,
 						 parent, name));
@@ -304,6 +337,8 @@ static void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
 	struct dossier_caller who = caller_of(req);
 
+	if (foreign(req))
+		return;
 	reply_name_changed(req, parent, name,
 			   dossier_archive_unlink(fs_of(req)->archive, &who,
 						  parent, name));
@@ -317,6 +352,8 @@ static void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name,
 	unsigned ours = 0;
 	int rc;
 
+	if (foreign(req))
+		return;
 	if (flags & RENAME_EXCHANGE) {
 		/* swapping two records' names has no archive meaning */
 		fuse_reply_err(req, EINVAL);
@@ -340,9 +377,12 @@ static void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct dossier_file *f = NULL;
 	struct fuse_entry_param e;
 	struct dossier_attr at;
-	int rc = dossier_archive_create_file(fs->archive, &who, parent, name,
-					     mode, fi->flags, &at, &f);
+	int rc;
 
+	if (foreign(req))
+		return;
+	rc = dossier_archive_create_file(fs->archive, &who, parent, name, mode,
+					 fi->flags, &at, &f);
 	if (rc < 0) {
 		reply_rc(req, rc);
 		return;
@@ -361,9 +401,12 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	struct dossier_caller who = caller_of(req);
 	struct dossier_file *f = NULL;
 	struct dossier_open_info info;
-	int rc = dossier_archive_open_file(fs_of(req)->archive, &who, ino,
-					   fi->flags, &f, &info);
+	int rc;
 
+	if (foreign(req))
+		return;
+	rc = dossier_archive_open_file(fs_of(req)->archive, &who, ino,
+				       fi->flags, &f, &info);
 	if (rc < 0) {
 		reply_rc(req, rc);
 		return;
@@ -587,9 +630,12 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino,
 {
 	struct dossier_caller who = caller_of(req);
 	struct fs *fs = fs_of(req);
-	struct fs_dir *fd = malloc(sizeof(*fd));
+	struct fs_dir *fd;
 	int rc;
 
+	if (foreign(req))
+		return;
+	fd = malloc(sizeof(*fd));
 	if (!fd) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -692,9 +738,12 @@ static void fs_releasedir(fuse_req_t req, fuse_ino_t ino,
 static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct statvfs sv;
-	int rc = dossier_archive_statfs(fs_of(req)->archive, &sv);
+	int rc;
 
 	(void)ino;
+	if (foreign(req))
+		return;
+	rc = dossier_archive_statfs(fs_of(req)->archive, &sv);
 	if (rc < 0)
 		reply_rc(req, rc);
 	else
@@ -705,6 +754,8 @@ static void fs_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
 	struct dossier_caller who = caller_of(req);
 
+	if (foreign(req))
+		return;
 	reply_rc(req, dossier_archive_access(fs_of(req)->archive, &who, ino,
 					     mask));
 }
@@ -718,10 +769,13 @@ static void xattr_read(fuse_req_t req, fuse_ino_t ino, const char *name,
 {
 	struct dossier_caller who = caller_of(req);
 	struct dossier_archive *a = fs_of(req)->archive;
-	char *buf = size ? malloc(size) : NULL;
+	char *buf;
 	size_t len = 0;
 	int rc;
 
+	if (foreign(req))
+		return;
+	buf = size ? malloc(size) : NULL;
 	if (size && !buf) {
 		fuse_reply_err(req, ENOMEM);
 		return;
@@ -772,6 +826,8 @@ static void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name,
 {
 	struct dossier_caller who = caller_of(req);
 
+	if (foreign(req))
+		return;
 	reply_xattr_changed(req, ino, name,
 			    dossier_archive_setxattr(fs_of(req)->archive, &who,
 						     ino, name, value, size,
@@ -782,6 +838,8 @@ static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	struct dossier_caller who = caller_of(req);
 
+	if (foreign(req))
+		return;
 	reply_xattr_changed(req, ino, name,
 			    dossier_archive_removexattr(fs_of(req)->archive,
 							&who, ino, name));
@@ -827,6 +885,8 @@ static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
 	struct dossier_attr at;
 	int rc;
 
+	if (foreign(req))
+		return;
 	(void)rdev;
 	if (!S_ISREG(mode)) {
 		dossier_log(LOG_NOTICE, "refused mknod by uid %u: the archive "

@@ -6,6 +6,12 @@
  * group_id. We open /dev/fuse and mount(2) ourselves (we are root), then
  * give libfuse the descriptor as "/dev/fd/N" (libfuse >= 3.3), and run
  * the session's loop on threads of its own.
+ *
+ * A view for Samba (DOSSIER_VIEW_SAMBA) is mounted with allow_other,
+ * as smbd acts for a user with a root real uid, which the kernel check
+ * above refuses. Other users are kept out by the folder above the view,
+ * which must be the user's alone (checked here, at mount), and by the
+ * request handlers, which refuse every uid but the user's and root's.
  */
 #include "fs_i.h"
 
@@ -237,9 +243,38 @@ static int served_at(struct daemon *d, const char *dir, uid_t uid)
 	return found;
 }
 
+/*
+ * A Samba view's barrier: the folder above the view (dfd) belongs to uid
+ * and lets nobody else in (no group or other bits: with an ACL, those
+ * are its mask, so no named entry grants anything either).
+ */
+static int check_barrier(int dfd, const char *dir, uid_t uid)
+{
+	struct stat st;
+	int pfd = openat(dfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (pfd < 0 || fstat(pfd, &st) < 0) {
+		dossier_error_set("cannot read the folder above '%s': %s", dir,
+				  strerror(errno));
+		if (pfd >= 0)
+			close(pfd);
+		return DOSSIER_EIO;
+	}
+	close(pfd);
+	if (st.st_uid != uid || (st.st_mode & 077)) {
+		dossier_error_set("the folder above '%s' must be the user's "
+				  "alone (owner uid %u, mode 700): it keeps "
+				  "other users out of a view for Samba", dir,
+				  (unsigned)uid);
+		return DOSSIER_EDENIED;
+	}
+	return 0;
+}
+
 /* Check dir for who and mount a FUSE file system there for uid. */
 static int mount_view(struct daemon *d, const struct dossier_caller *who,
-		      uid_t uid, gid_t gid, const char *dir, int *devfd)
+		      uid_t uid, gid_t gid, const char *dir, unsigned flags,
+		      int *devfd)
 {
 	char target[64], opts[256];
 	struct statfs sf;
@@ -262,6 +297,8 @@ static int mount_view(struct daemon *d, const struct dossier_caller *who,
 	} else if ((unsigned long)sf.f_type == FUSE_MAGIC) {
 		dossier_error_set("'%s' is on a FUSE file system", dir);
 		rc = DOSSIER_EINVAL;
+	} else if (flags & DOSSIER_VIEW_SAMBA) {
+		rc = check_barrier(dfd, dir, uid);
 	}
 	if (rc == 0 && (*devfd = open("/dev/fuse", O_RDWR | O_CLOEXEC)) < 0) {
 		dossier_error_set("cannot open /dev/fuse: %s", strerror(errno));
@@ -270,7 +307,8 @@ static int mount_view(struct daemon *d, const struct dossier_caller *who,
 	if (rc == 0) {
 		snprintf(target, sizeof(target), "/proc/self/fd/%d", dfd);
 		snprintf(opts, sizeof(opts), "fd=%d,rootmode=40000,user_id=%u,"
-			 "group_id=%u", *devfd, (unsigned)uid, (unsigned)gid);
+			 "group_id=%u%s", *devfd, (unsigned)uid, (unsigned)gid,
+			 flags & DOSSIER_VIEW_SAMBA ? ",allow_other" : "");
 		if (mount(dossier_archive_path(d->archive), target,
 			  "fuse.dossierfs", MS_NOSUID | MS_NODEV, opts) < 0) {
 			dossier_error_set("cannot mount at '%s': %s", dir,
@@ -287,7 +325,7 @@ static int mount_view(struct daemon *d, const struct dossier_caller *who,
 }
 
 static int view_start(void *ctx, const struct dossier_caller *who, uid_t uid,
-		      gid_t gid, const char *dir)
+		      gid_t gid, const char *dir, unsigned flags)
 {
 	struct daemon *d = ctx;
 	struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
@@ -298,7 +336,7 @@ static int view_start(void *ctx, const struct dossier_caller *who, uid_t uid,
 	reap(d);
 	if ((served = served_at(d, dir, uid)) != 0)
 		return served > 0 ? DOSSIER_EEXISTS : DOSSIER_EBUSY;
-	if ((rc = mount_view(d, who, uid, gid, dir, &devfd)) < 0)
+	if ((rc = mount_view(d, who, uid, gid, dir, flags, &devfd)) < 0)
 		return rc;
 	rc = DOSSIER_ERROR;
 	s = calloc(1, sizeof(*s));
@@ -307,6 +345,7 @@ static int view_start(void *ctx, const struct dossier_caller *who, uid_t uid,
 	s->d = d;
 	s->archive = d->archive;
 	s->view = 1;
+	s->samba = !!(flags & DOSSIER_VIEW_SAMBA);
 	s->uid = uid;
 	s->gid = gid;
 	if (mountinfo(s->dir, 0, &s->dev, 1) < 0)
@@ -340,8 +379,9 @@ static int view_start(void *ctx, const struct dossier_caller *who, uid_t uid,
 	if (rc < 0)
 		goto fail;
 	fuse_opt_free_args(&args);
-	dossier_log(LOG_NOTICE, "view of uid %u at '%s' for uid %u",
-		    (unsigned)uid, dir, (unsigned)who->uid);
+	dossier_log(LOG_NOTICE, "view%s of uid %u at '%s' for uid %u",
+		    s->samba ? " for Samba" : "", (unsigned)uid, dir,
+		    (unsigned)who->uid);
 	return 0;
 fail:
 	dossier_error_set("cannot start the view at '%s'", dir);
@@ -391,8 +431,8 @@ static void view_list(void *ctx, const struct dossier_caller *who,
 	pthread_mutex_lock(&d->lock);
 	for (s = d->sessions; s; s = s->next)
 		if (s->view && (who->uid == 0 || who->uid == s->uid))
-			dossier_buf_addf(out, "%u\t%s\n", (unsigned)s->uid,
-					 s->dir);
+			dossier_buf_addf(out, "%u\t%s%s\n", (unsigned)s->uid,
+					 s->dir, s->samba ? "\tsamba" : "");
 	pthread_mutex_unlock(&d->lock);
 }
 

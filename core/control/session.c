@@ -101,18 +101,25 @@ static int refuse(struct dossier_archive *a, const struct dossier_caller *who,
 	return control_status(out, 1, copy);
 }
 
-/* view-mount NAME DIR: serve the archive as NAME sees it at DIR. */
+/*
+ * view-mount NAME DIR [samba]: serve the archive as NAME sees it at DIR
+ * (for Samba: see DOSSIER_VIEW_SAMBA).
+ */
 static int ctl_view_mount(struct dossier_archive *a,
 			  const struct dossier_caller *who, char **f, int n,
 			  struct dossier_buf *out)
 {
 	struct passwd pw, *res = NULL;
 	char buf[1024], line[600];
+	unsigned flags = 0;
 	uid_t uid;
 	int rc;
 
-	if (n != 3 || f[2][0] != '/')
-		return control_status(out, 2, "usage: view-mount NAME /DIR");
+	if (n == 4 && !strcmp(f[3], "samba"))
+		flags = DOSSIER_VIEW_SAMBA;
+	if ((n != 3 && !flags) || f[2][0] != '/')
+		return control_status(out, 2, "usage: view-mount NAME /DIR "
+					    "[samba]");
 	if (!a->sessions)
 		return control_status(out, 1, "this daemon serves no views "
 					    "(only a mounted archive can)");
@@ -127,12 +134,17 @@ static int ctl_view_mount(struct dossier_archive *a,
 	if (who->uid != 0 && who->uid != uid)
 		return refuse(a, who, "view-mount", f[2], "only root may open "
 			      "another user's view", out);
+	if (who->uid != 0 && flags)
+		return refuse(a, who, "view-mount", f[2], "only root may open "
+			      "a view for Samba (it admits root's processes)",
+			      out);
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) != 0 || !res) {
 		snprintf(line, sizeof(line), "'%s' (uid %u) is not a Unix "
 			 "account on this machine", f[1], (unsigned)uid);
 		return refuse(a, who, "view-mount", f[2], line, out);
 	}
-	rc = a->sessions->start(a->sessions_ctx, who, uid, res->pw_gid, f[2]);
+	rc = a->sessions->start(a->sessions_ctx, who, uid, res->pw_gid, f[2],
+				flags);
 	if (rc < 0 && rc != DOSSIER_EEXISTS) {
 		snprintf(line, sizeof(line), "%s", dossier_error_last()[0] ?
 			 dossier_error_last() : dossier_strerror(rc));
@@ -145,7 +157,8 @@ static int ctl_view_mount(struct dossier_archive *a,
 			 f[1], f[2]);
 		return control_status(out, 0, line);
 	}
-	snprintf(line, sizeof(line), "%s's view is at '%s'", f[1], f[2]);
+	snprintf(line, sizeof(line), "%s's view%s is at '%s'", f[1],
+		 flags ? " for Samba" : "", f[2]);
 	return control_status(out, 0, line);
 }
 

@@ -19,9 +19,20 @@
 struct dossier_buf;
 
 /*
- * What the driver does for the control requests "view-mount NAME DIR",
- * "view-unmount DIR" and "views". who asked (checked already: root, or
- * the view's own user for start); dir is absolute. start and stop return
+ * A view for Samba (`dossierctl mount --user NAME --samba DIR`, root
+ * only): smbd acts for NAME with its effective uid alone (its real uid
+ * stays 0), which the kernel never lets into an ordinary view. This one
+ * is mounted with allow_other; the folder above DIR, NAME's alone, keeps
+ * other users out, and the driver refuses any request from a uid other
+ * than NAME's or root's.
+ */
+#define DOSSIER_VIEW_SAMBA 1u
+
+/*
+ * What the driver does for the control requests "view-mount NAME DIR
+ * [samba]", "view-unmount DIR" and "views". who asked (checked already:
+ * root, or the view's own user for start; root alone for a Samba view,
+ * flags DOSSIER_VIEW_SAMBA); dir is absolute. start and stop return
  * 0, or a negative code with the reason set with dossier_error_set().
  * start returns DOSSIER_EEXISTS when uid's view is served at dir already.
  * list appends one line "UID<TAB>DIR" per view who may see (root: all).
@@ -29,7 +40,7 @@ struct dossier_buf;
  */
 struct dossier_session_ops {
 	int (*start)(void *ctx, const struct dossier_caller *who, uid_t uid,
-		     gid_t gid, const char *dir);
+		     gid_t gid, const char *dir, unsigned flags);
 	int (*stop)(void *ctx, const struct dossier_caller *who,
 		    const char *dir);
 	void (*list)(void *ctx, const struct dossier_caller *who,

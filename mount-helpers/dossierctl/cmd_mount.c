@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,9 +61,40 @@ static int make_dirs(const char *path)
 	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
 }
 
+/*
+ * The folder above a view for Samba, made if missing (its parents too):
+ * NAME's alone (mode 700), the barrier that keeps other users out (the
+ * daemon checks it).
+ */
+static int make_barrier(const char *dir, const char *user)
+{
+	char *copy = strdup(dir), *slash;
+	struct passwd *pw = getpwnam(user);
+	int rc = 0;
+
+	if (!copy)
+		return -1;
+	slash = strrchr(copy, '/');
+	if (slash && slash != copy && pw) {
+		*slash = '\0';
+		slash = strrchr(copy, '/');
+		if (slash && slash != copy) {
+			*slash = '\0';
+			rc = make_dirs(copy);
+			*slash = '/';
+		}
+		if (rc == 0 && mkdir(copy, 0700) == 0)
+			rc = chown(copy, pw->pw_uid, pw->pw_gid);
+		else if (rc == 0 && errno != EEXIST)
+			rc = -1;
+	}
+	free(copy);
+	return rc;
+}
+
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: dossierctl mount --user NAME DIR\n\n"
+	fprintf(out, "usage: dossierctl mount --user NAME [--samba] DIR\n\n"
 		     "Ask the archive's daemon to serve, at DIR, the archive as "
 		     "user NAME sees it:\nonly NAME can enter it (the kernel "
 		     "refuses everyone else, root included),\nand it is faster "
@@ -70,7 +102,13 @@ static void usage(FILE *out)
 		     "Root may open any user's view (DIR is made if missing); "
 		     "a user, their own\nat a folder they own. End it with "
 		     "'fusermount3 -u DIR' or 'dossierctl\nunmount DIR'; it "
-		     "ends with the daemon.\n");
+		     "ends with the daemon.\n\n"
+		     "  --samba  (root) a view smbd can serve: smbd acts for "
+		     "NAME with a root real\n"
+		     "           uid, which an ordinary view refuses. The "
+		     "folder above DIR must be\n"
+		     "           NAME's alone (made so if missing): it keeps "
+		     "other users out.\n");
 }
 
 int cmd_mount(struct ctl *ctl, int argc, char **argv)
@@ -78,24 +116,34 @@ int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "samba", no_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct ctl_reply r;
 	char req[PATH_MAX + 300], *dir;
 	const char *user = NULL, *where;
-	int ret, c;
+	int ret, c, samba = 0;
 
 	while ((c = ctl_getopt(argc, argv, "hu:", opts, usage, &ret)) != -1) {
 		if (c == CTL_OPT_END)
 			return ret;
-		user = optarg;	/* 'u' */
+		if (c == 's')
+			samba = 1;
+		else
+			user = optarg;	/* 'u' */
 	}
 	if (!user || argc - optind != 1) {
 		usage(stderr);
 		return CTL_USAGE;
 	}
 	where = argv[optind];
-	if (getuid() == 0 && make_dirs(where) < 0) {
+	if (samba && getuid() != 0) {
+		fprintf(stderr, "dossierctl mount: only root may open a view "
+				"for Samba (it admits root's processes)\n");
+		return CTL_REFUSED;
+	}
+	if (getuid() == 0 &&
+	    ((samba && make_barrier(where, user) < 0) || make_dirs(where) < 0)) {
 		fprintf(stderr, "dossierctl mount: cannot make '%s': %s\n",
 			where, strerror(errno));
 		return CTL_REFUSED;
@@ -106,7 +154,8 @@ int cmd_mount(struct ctl *ctl, int argc, char **argv)
 			where, strerror(errno));
 		return CTL_REFUSED;
 	}
-	snprintf(req, sizeof(req), "view-mount\t%s\t%s\n", user, dir);
+	snprintf(req, sizeof(req), "view-mount\t%s\t%s%s\n", user, dir,
+		 samba ? "\tsamba" : "");
 	free(dir);
 	return ctl_reply_say(ctl_call(ctl, req, &r), &r, "mount");
 }

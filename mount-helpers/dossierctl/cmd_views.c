@@ -9,7 +9,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: dossierctl views\n\nList the per-user views the "
 		     "daemon serves (root: all; a user: their own),\none per "
-		     "line: USER<TAB>DIR.\n");
+		     "line: USER<TAB>DIR, and <TAB>samba for a view for Samba.\n");
 }
 
 int cmd_views(struct ctl *ctl, int argc, char **argv)

@@ -87,10 +87,13 @@ cat > "$SMB/smb.conf" <<CONF
 	disable spoolss = yes
 	unix charset = UTF-8
 CONF
-# the shipped share, on this mount
+# the shipped shares: [archive] on this mount, [views] under $V
+V=$T/smbv
 sed -n '/^\[archive\]/,$p' \
 	"$(dirname "$0")/../../mount-helpers/samba/smb.conf.example" |
-	sed "s|^\([[:space:]]*path = \).*|\1$M|" >> "$SMB/smb.conf"
+	sed -e "/^\[archive\]/,/^\[/s|^\([[:space:]]*path = \).*|\1$M|" \
+		-e "s|/usr/local/bin/dossierctl|$BUILD/dossierctl -a $A|" \
+		-e "s|/run/dossierfs-smb|$V|g" >> "$SMB/smb.conf"
 smbd --foreground -s "$SMB/smb.conf" --debug-stdout -d1 \
 	>"$SMB/smbd.out" 2>&1 &
 SMBPID=$!
@@ -290,6 +293,50 @@ check "NFD and NFC spellings over SMB are one record" sh -c "
 		-c 'put $T/one \"$nfd\"; put $T/two \"$nfc\"; ls caf*' > '$T/nf' 2>&1 &&
 	[ \$(grep -c '^  caf' '$T/nf') -eq 1 ] && cmp '$C/$nfc' '$T/two' &&
 	[ \$(ls '$C' | grep -c caf) -eq 1 ]"
+
+# 7. the [views] share: each user's own view, opened for Samba at connect
+VD=$V/sb_s1/archive
+check "a salesperson's [views] share is their view: put" sh -c "
+	$(command -v smbclient) -p $PORT //127.0.0.1/views -U sb_s1%pw -D '$D' \
+		-c 'put $T/one viaview.txt' > '$T/v1' 2>&1 && ! grep NT_STATUS '$T/v1' &&
+	cmp '$C/viaview.txt' '$T/one' && [ \"\$(stat -c %U '$C/viaview.txt')\" = sb_s1 ]"
+check "the daemon serves it as a view for Samba at the share's path" sh -c "
+	$CTL views | grep -qx 'sb_s1	$VD	samba'"
+check "the folder above it is the user's alone" sh -c "
+	[ \"\$(stat -c '%U %a' '$V/sb_s1')\" = 'sb_s1 700' ]"
+check "it lists what the salesperson may see, not the topsecret record" sh -c "
+	$(command -v smbclient) -p $PORT //127.0.0.1/views -U sb_s1%pw -D '$D' \
+		-c 'ls' > '$T/v2' 2>&1 && grep -q viaview.txt '$T/v2' &&
+	! grep -q TS.txt '$T/v2'"
+check "Previous Versions there too" sh -c "
+	$(command -v smbclient) -p $PORT //127.0.0.1/views -U sb_s1%pw -D '$D' \
+		-c 'allinfo r.txt' 2>&1 | grep -qx '$old'"
+check "another user cannot enter it (the kernel refuses)" sh -c "
+	! setpriv --reuid=\$(id -u sb_s2) --regid=\$(id -g sb_s2) --clear-groups \
+		ls '$VD' 2> '$T/v3' && grep -q 'Permission denied' '$T/v3'"
+check "another user let in by a working folder is refused by the daemon" sh -c "
+	cd '$VD/$D' && ! setpriv --reuid=\$(id -u sb_s2) --regid=\$(id -g sb_s2) \
+		--clear-groups cat viaview.txt 2> '$T/v4' &&
+	grep -q 'Permission denied' '$T/v4' &&
+	! setpriv --reuid=\$(id -u sb_s2) --regid=\$(id -g sb_s2) --clear-groups \
+		ls . 2>/dev/null"
+check "a deletion on the shared mount is gone from the view within a second" sh -c "
+	rm '$C/viaview.txt' && i=0 &&
+	while $(command -v smbclient) -p $PORT //127.0.0.1/views -U sb_s1%pw \
+		-D '$D' -c 'ls' 2>&1 | grep -q viaview.txt; do
+		i=\$((i + 1)); [ \$i -lt 10 ] || exit 1; sleep 0.1
+	done"
+check "a user may not ask for a view for Samba (it admits root)" sh -c "
+	mkdir -p '$T/own' && chown sb_s2 '$T/own' &&
+	! setpriv --reuid=\$(id -u sb_s2) --regid=\$(id -g sb_s2) --clear-groups \
+		$BUILD/dossierctl -a $A mount --user sb_s2 --samba '$T/own/v' 2> '$T/v5' &&
+	grep -q 'only root may open a view for Samba' '$T/v5'"
+check "a view for Samba needs the folder above it to be the user's alone" sh -c "
+	mkdir -p '$T/open/v' && chmod 755 '$T/open' &&
+	! $CTL mount --user sb_s2 --samba '$T/open/v' 2> '$T/v6' &&
+	grep -q \"must be the user's alone\" '$T/v6' && ! $CTL views | grep -q '$T/open'"
+check "dossierctl unmount ends the view" sh -c "
+	$CTL unmount '$VD' >/dev/null && ! $CTL views | grep -q '$VD'"
 
 smb_stop
 check "smbd and its children are gone" sh -c "

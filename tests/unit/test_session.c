@@ -23,6 +23,7 @@ struct driver {
 	gid_t gid;
 	uid_t by;
 	char dir[256];
+	unsigned flags;		/* what start was asked for */
 	int rc;			/* what start and stop answer */
 	int inval_all, syncs;
 };
@@ -33,11 +34,12 @@ static uid_t nobody;
 static gid_t nobody_gid;
 
 static int start(void *ctx, const struct dossier_caller *who, uid_t uid,
-		 gid_t gid, const char *dir)
+		 gid_t gid, const char *dir, unsigned flags)
 {
 	struct driver *d = ctx;
 
 	d->starts++;
+	d->flags = flags;
 	d->uid = uid;
 	d->gid = gid;
 	d->by = who->uid;
@@ -153,6 +155,24 @@ static void test_session__a_user_opens_only_their_own(void **state)
 	assert_int_equal(drv.by, nobody);
 }
 
+/* A view for Samba admits root's processes: root alone may open one. */
+static void test_session__only_root_opens_a_view_for_samba(void **state)
+{
+	struct sandbox *s = *state;
+	struct dossier_caller me = { nobody, nobody_gid, 1 };
+
+	assert_int_equal(ask(s, &me, "view-mount\tnobody\t/x/v\tsamba\n"), 1);
+	assert_int_equal(drv.starts, 0);
+	assert_int_equal(ask(s, &root, "view-mount\tnobody\t/x/v\tsmb\n"), 2);
+	assert_int_equal(drv.starts, 0);
+	assert_int_equal(ask(s, &root, "view-mount\tnobody\t/x/v\tsamba\n"),
+			 0);
+	assert_int_equal(drv.starts, 1);
+	assert_int_equal(drv.flags, DOSSIER_VIEW_SAMBA);
+	assert_int_equal(ask(s, &me, "view-mount\tnobody\t/x/w\n"), 0);
+	assert_int_equal(drv.flags, 0);
+}
+
 static void test_session__refusals(void **state)
 {
 	struct sandbox *s = *state;
@@ -204,6 +224,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_session__root_opens_any_users_view),
 		T(test_session__a_user_opens_only_their_own),
+		T(test_session__only_root_opens_a_view_for_samba),
 		T(test_session__refusals),
 		T(test_session__visibility_changes_invalidate_and_wait),
 	};

@@ -47,10 +47,13 @@ static struct dossier_caller caller_of(fuse_req_t req)
  */
 static int foreign(fuse_req_t req)
 {
-	const struct fuse_ctx *c = fuse_req_ctx(req);
 	struct fs *fs = fs_of(req);
+	const struct fuse_ctx *c;
 
-	if (!fs->samba || c->uid == fs->uid || c->uid == 0)
+	if (!fs->samba)
+		return 0;
+	c = fuse_req_ctx(req);
+	if (c->uid == fs->uid || c->uid == 0)
 		return 0;
 	dossier_log(LOG_NOTICE, "refused uid %u (pid %d) in uid %u's view "
 		    "for Samba at '%s'", (unsigned)c->uid, (int)c->pid,

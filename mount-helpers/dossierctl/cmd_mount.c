@@ -44,11 +44,15 @@ char *ctl_view_dir(const char *dir)
 	return out;
 }
 
-/* mkdir -p for root's view folders (/run/dossierfs/NAME). */
-static int make_dirs(const char *path)
+/*
+ * mkdir -p for root's view folders (/run/dossierfs/NAME); the last one,
+ * if made, gets mode (the others 0755) and *made is set.
+ */
+static int make_dirs(const char *path, mode_t mode, int *made)
 {
 	char buf[PATH_MAX], *p;
 
+	*made = 0;
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (p = buf + 1; *p; p++) {
 		if (*p != '/')
@@ -58,38 +62,30 @@ static int make_dirs(const char *path)
 			return -1;
 		*p = '/';
 	}
-	return mkdir(buf, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	if (mkdir(buf, mode) == 0)
+		*made = 1;
+	return *made || errno == EEXIST ? 0 : -1;
 }
 
 /*
- * The folder above a view for Samba, made if missing (its parents too):
- * NAME's alone (mode 700), the barrier that keeps other users out (the
- * daemon checks it).
+ * The folder above a view for Samba, made if missing: NAME's alone (mode
+ * 700), the barrier that keeps other users out (the daemon checks it,
+ * and refuses one that is not).
  */
 static int make_barrier(const char *dir, const char *user)
 {
-	char *copy = strdup(dir), *slash;
+	char buf[PATH_MAX], *slash;
 	struct passwd *pw = getpwnam(user);
-	int rc = 0;
+	int made;
 
-	if (!copy)
+	snprintf(buf, sizeof(buf), "%s", dir);
+	slash = strrchr(buf, '/');
+	if (!pw || !slash || slash == buf)
+		return 0;
+	*slash = '\0';
+	if (make_dirs(buf, 0700, &made) < 0)
 		return -1;
-	slash = strrchr(copy, '/');
-	if (slash && slash != copy && pw) {
-		*slash = '\0';
-		slash = strrchr(copy, '/');
-		if (slash && slash != copy) {
-			*slash = '\0';
-			rc = make_dirs(copy);
-			*slash = '/';
-		}
-		if (rc == 0 && mkdir(copy, 0700) == 0)
-			rc = chown(copy, pw->pw_uid, pw->pw_gid);
-		else if (rc == 0 && errno != EEXIST)
-			rc = -1;
-	}
-	free(copy);
-	return rc;
+	return made ? chown(buf, pw->pw_uid, pw->pw_gid) : 0;
 }
 
 static void usage(FILE *out)
@@ -122,7 +118,7 @@ int cmd_mount(struct ctl *ctl, int argc, char **argv)
 	struct ctl_reply r;
 	char req[PATH_MAX + 300], *dir;
 	const char *user = NULL, *where;
-	int ret, c, samba = 0;
+	int ret, c, samba = 0, made;
 
 	while ((c = ctl_getopt(argc, argv, "hu:", opts, usage, &ret)) != -1) {
 		if (c == CTL_OPT_END)
@@ -137,13 +133,9 @@ int cmd_mount(struct ctl *ctl, int argc, char **argv)
 		return CTL_USAGE;
 	}
 	where = argv[optind];
-	if (samba && getuid() != 0) {
-		fprintf(stderr, "dossierctl mount: only root may open a view "
-				"for Samba (it admits root's processes)\n");
-		return CTL_REFUSED;
-	}
 	if (getuid() == 0 &&
-	    ((samba && make_barrier(where, user) < 0) || make_dirs(where) < 0)) {
+	    ((samba && make_barrier(where, user) < 0) ||
+	     make_dirs(where, 0755, &made) < 0)) {
 		fprintf(stderr, "dossierctl mount: cannot make '%s': %s\n",
 			where, strerror(errno));
 		return CTL_REFUSED;

@@ -100,6 +100,18 @@ new_archive() {
 	"$BUILD/dossierctl" init "$A" "$@" >/dev/null
 }
 
+# poll SECONDS CMD...: CMD succeeds before the deadline
+poll() {
+	n=$(($1 * 20))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.05
+		n=$((n - 1))
+	done
+	"$@"
+}
+
 wait_mounted() {
 	i=0
 	while ! mountpoint -q "$M"; do

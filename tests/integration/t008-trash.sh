@@ -187,9 +187,8 @@ elif [ -e "$HELPER" ] || { ln -s "$(readlink -f "$BUILD/mount.dossierfs")" "$HEL
 	# the daemon forks before it opens the archive: its committer
 	# thread must live in the serving process
 	$TO sh -c "printf 'committed\n' > '$C/committer.txt'"
-	sleep 2.5
-	check "the daemon mount(8) started commits history by itself" sh -c "
-		$GIT log --format=%s main | grep -q committer.txt"
+	check "the daemon mount(8) started commits history by itself" \
+		poll 10 sh -c "$GIT log --format=%s main | grep -q committer.txt"
 	$TO sh -c "printf 'remove me\n' > '$C/gio-remove.txt'; printf 'trash me\n' > '$C/gio-trash.txt'"
 	$TO sh -c "mkdir '$C/folder' && printf 'in a folder\n' > '$C/folder/f.txt'"
 	sleep 1.2

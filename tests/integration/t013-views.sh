@@ -47,17 +47,6 @@ views_down() {
 }
 trap views_down EXIT INT TERM
 
-# poll SECONDS CMD...: CMD succeeds before the deadline
-poll() {
-	n=$(($1 * 20))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.05
-		n=$((n - 1))
-	done
-	"$@"
-}
 # in_view USER OP PATH [ARG] -> errno name (fsop)
 in_view() {
 	u=$1
@@ -297,11 +286,13 @@ NOSITE=$(in_view dv_gm read "$T/vgm/$C/sec.txt")
 # a process inside a view must not keep the daemon (and the view) alive
 as dv_gm sh -c "cd '$T/vgm/$C' && exec sleep 60" &
 INSIDE=$!
-sleep 0.3
+check "a process of dv_gm's is inside the view" \
+	poll 5 sh -c "for p in /proc/[0-9]*; do readlink \$p/cwd; done 2>/dev/null |
+		grep -qF '$T/vgm/'"
 fusermount3 -u "$M"
 check "the daemon exits although a process is inside a view" \
 	poll 10 sh -c "! kill -0 $DAEMON_PID 2>/dev/null"
-kill $INSIDE 2>/dev/null
+kill $INSIDE 2>/dev/null; pkill -u dv_gm -x sleep 2>/dev/null
 wait $DAEMON_PID
 DAEMON_PID=
 check "the daemon's exit ends every view" sh -c "

@@ -251,16 +251,12 @@ static int served_at(struct daemon *d, const char *dir, uid_t uid)
 static int check_barrier(int dfd, const char *dir, uid_t uid)
 {
 	struct stat st;
-	int pfd = openat(dfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
 
-	if (pfd < 0 || fstat(pfd, &st) < 0) {
+	if (fstatat(dfd, "..", &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		dossier_error_set("cannot read the folder above '%s': %s", dir,
 				  strerror(errno));
-		if (pfd >= 0)
-			close(pfd);
 		return DOSSIER_EIO;
 	}
-	close(pfd);
 	if (st.st_uid != uid || (st.st_mode & 077)) {
 		dossier_error_set("the folder above '%s' must be the user's "
 				  "alone (owner uid %u, mode 700): it keeps "

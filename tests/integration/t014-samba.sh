@@ -296,21 +296,21 @@ check "NFD and NFC spellings over SMB are one record" sh -c "
 
 # 7. the [views] share: each user's own view, opened for Samba at connect
 VD=$V/sb_s1/archive
+# sb_s1's smbclient on [views], for the checks' shells
+VSC="$(command -v smbclient) -p $PORT //127.0.0.1/views -U sb_s1%pw -D '$D'"
 check "a salesperson's [views] share is their view: put" sh -c "
-	$(command -v smbclient) -p $PORT //127.0.0.1/views -U sb_s1%pw -D '$D' \
-		-c 'put $T/one viaview.txt' > '$T/v1' 2>&1 && ! grep NT_STATUS '$T/v1' &&
+	$VSC -c 'put $T/one viaview.txt' > '$T/v1' 2>&1 &&
+	! grep NT_STATUS '$T/v1' &&
 	cmp '$C/viaview.txt' '$T/one' && [ \"\$(stat -c %U '$C/viaview.txt')\" = sb_s1 ]"
 check "the daemon serves it as a view for Samba at the share's path" sh -c "
 	$CTL views | grep -qx 'sb_s1	$VD	samba'"
 check "the folder above it is the user's alone" sh -c "
 	[ \"\$(stat -c '%U %a' '$V/sb_s1')\" = 'sb_s1 700' ]"
 check "it lists what the salesperson may see, not the topsecret record" sh -c "
-	$(command -v smbclient) -p $PORT //127.0.0.1/views -U sb_s1%pw -D '$D' \
-		-c 'ls' > '$T/v2' 2>&1 && grep -q viaview.txt '$T/v2' &&
+	$VSC -c 'ls' > '$T/v2' 2>&1 && grep -q viaview.txt '$T/v2' &&
 	! grep -q TS.txt '$T/v2'"
 check "Previous Versions there too" sh -c "
-	$(command -v smbclient) -p $PORT //127.0.0.1/views -U sb_s1%pw -D '$D' \
-		-c 'allinfo r.txt' 2>&1 | grep -qx '$old'"
+	$VSC -c 'allinfo r.txt' 2>&1 | grep -qx '$old'"
 check "another user cannot enter it (the kernel refuses)" sh -c "
 	! setpriv --reuid=\$(id -u sb_s2) --regid=\$(id -g sb_s2) --clear-groups \
 		ls '$VD' 2> '$T/v3' && grep -q 'Permission denied' '$T/v3'"
@@ -322,8 +322,7 @@ check "another user let in by a working folder is refused by the daemon" sh -c "
 		ls . 2>/dev/null"
 check "a deletion on the shared mount is gone from the view within a second" sh -c "
 	rm '$C/viaview.txt' && i=0 &&
-	while $(command -v smbclient) -p $PORT //127.0.0.1/views -U sb_s1%pw \
-		-D '$D' -c 'ls' 2>&1 | grep -q viaview.txt; do
+	while $VSC -c 'ls' 2>&1 | grep -q viaview.txt; do
 		i=\$((i + 1)); [ \$i -lt 10 ] || exit 1; sleep 0.1
 	done"
 check "a user may not ask for a view for Samba (it admits root)" sh -c "
